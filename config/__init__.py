@@ -1,0 +1,76 @@
+"""Configuration classes; every setting can be overridden with a PORTAL_* variable."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+class BaseConfig:
+    ENV_NAME = "development"
+    SECRET_KEY = "dev-only-not-secret"
+    DATABASE_URL = f"sqlite:///{INSTANCE / 'helpport.db'}"
+    REDIS_URL = ""  # empty: in-process fakeredis with a worker thread
+    SMTP_URL = ""  # empty: .eml files in OUTBOX_DIR
+    SMTP_FROM = "Helpport <no-reply@helpport.local>"
+    OUTBOX_DIR = str(INSTANCE / "outbox")
+    BASE_URL = "http://127.0.0.1:5000"
+    LOCALES = ("en-US", "de-DE")
+    DEFAULT_LOCALE = "en-US"
+    RUN_EMBEDDED_WORKER = True
+    JOBS_SYNC = False  # tests run jobs inline
+
+    # one-time codes and customer sessions
+    OTP_TTL_SECONDS = 600
+    OTP_MAX_ATTEMPTS = 5
+    OTP_SEND_LIMIT = "5 per 15 minutes"
+    OTP_SEND_LIMIT_PER_ADDRESS = "30 per hour"
+    OTP_VERIFY_LIMIT = "30 per 15 minutes"
+    SESSION_IDLE_SECONDS = 2 * 3600
+    SESSION_ABSOLUTE_SECONDS = 7 * 24 * 3600
+    API_TOKEN_SECONDS = 24 * 3600
+    COOKIE_SECURE = False
+
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    OUTBOX_SWEEP_SECONDS = 60
+
+    # Flask-AppBuilder
+    APP_NAME = "Helpport admin"
+    AUTH_TYPE = 1  # AUTH_DB
+    AUTH_ROLE_ADMIN = "Platform Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    FAB_ADD_SECURITY_API = True
+    FAB_CREATE_DB = False
+    FAB_UPDATE_PERMS = False
+    FAB_API_SWAGGER_UI = True
+    LANGUAGES = {"en": {"flag": "us", "name": "English"}, "de": {"flag": "de", "name": "Deutsch"}}
+    BABEL_DEFAULT_LOCALE = "en"
+
+    WTF_CSRF_TIME_LIMIT = None
+    CACHE_TYPE = "SimpleCache"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+
+class TestingConfig(BaseConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    RUN_EMBEDDED_WORKER = False
+    JOBS_SYNC = True
+    FAB_PASSWORD_COMPLEXITY_ENABLED = False
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    SECRET_KEY = ""
+    COOKIE_SECURE = True
+    RUN_EMBEDDED_WORKER = False
+
+
+CONFIGS = {"development": BaseConfig, "testing": TestingConfig, "production": ProductionConfig}
+
+
+def config_from_env():
+    return CONFIGS.get(os.environ.get("PORTAL_ENV", "development"), BaseConfig)

@@ -1,0 +1,86 @@
+"""Helpport: the application factory, the only place extensions are bound."""
+
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from config import ROOT, config_from_env
+from portal.extensions import cache, csrf, db, limiter
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def create_app(config=None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), static_folder=None)
+    app.config.from_object(config or config_from_env())
+    app.config.from_prefixed_env("PORTAL")
+    _check_config(app)
+    _derive_settings(app)
+
+    db.init_app(app)
+    cache.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    _use_themes(app)
+
+    from portal import models  # noqa: F401  (registers the mappers)
+    from portal.admin import init_admin
+    from portal.i18n import init_i18n
+
+    with app.app_context():
+        appbuilder = init_admin(app)
+        init_i18n(app, appbuilder)
+
+    from portal.api import register_api
+    from portal.cli import portal_cli
+    from portal.jobs import init_jobs
+    from portal.security import register_security
+    from portal.web import register_web
+
+    register_security(app)
+    register_web(app)
+    register_api(app)
+    init_jobs(app)
+    app.cli.add_command(portal_cli)
+    return app
+
+
+def _check_config(app: Flask) -> None:
+    if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
+        raise ConfigError("PORTAL_SECRET_KEY must be set when PORTAL_ENV=production")
+
+
+def _derive_settings(app: Flask) -> None:
+    cfg = app.config
+    cfg["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(cfg["DATABASE_URL"])
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(cfg["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    if cfg.get("REDIS_URL"):
+        cfg["CACHE_TYPE"] = "RedisCache"
+        cfg["CACHE_REDIS_URL"] = cfg["REDIS_URL"]
+        cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
+    cfg["SESSION_COOKIE_SECURE"] = cfg["COOKIE_SECURE"]
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["REMEMBER_COOKIE_SECURE"] = cfg["COOKIE_SECURE"]
+    cfg["JWT_SECRET_KEY"] = cfg["SECRET_KEY"]
+    cfg["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+
+
+def _normalise_db_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _use_themes(app: Flask) -> None:
+    theme = app.config.get("THEME", "default")
+    roots = [ROOT / "themes" / theme / "templates", ROOT / "themes" / "default" / "templates"]
+    app.jinja_loader = ChoiceLoader([FileSystemLoader([str(r) for r in roots])])
+    app.jinja_env.add_extension("jinja2.ext.i18n")

@@ -1,0 +1,90 @@
+"""Which workspace a staff request acts in.
+
+Pages: the workspace chosen in the admin navigation (kept in the Flask session), if the
+staff member belongs to it. REST API: the `X-Workspace` header (a slug). Platform admins
+may act in any workspace.
+"""
+
+from flask import Flask, g, jsonify, request, session
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import StaffMembership, Workspace
+
+SESSION_KEY = "admin_workspace_id"
+
+
+def is_platform_admin(user) -> bool:
+    from flask import current_app
+
+    admin_role = current_app.config["AUTH_ROLE_ADMIN"]
+    return bool(user) and any(r.name == admin_role for r in getattr(user, "roles", []))
+
+
+def staff_workspaces(user) -> list[Workspace]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    stmt = select(Workspace).order_by(Workspace.name)
+    if not is_platform_admin(user):
+        stmt = stmt.join(StaffMembership, StaffMembership.workspace_id == Workspace.id).where(
+            StaffMembership.user_id == user.id
+        )
+    return list(db.session.scalars(stmt))
+
+
+def choose_workspace(user, wanted_id: int | None) -> Workspace | None:
+    allowed = staff_workspaces(user)
+    for ws in allowed:
+        if ws.id == wanted_id:
+            return ws
+    return allowed[0] if allowed else None
+
+
+def _api_user():
+    from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
+
+    try:
+        verify_jwt_in_request(optional=True)
+        identity = get_jwt_identity()
+    except Exception:
+        return None
+    if identity is None:
+        return None
+    from flask import current_app
+
+    return current_app.appbuilder.sm.get_user_by_id(int(identity))
+
+
+def register_admin_context(app: Flask) -> None:
+    @app.before_request
+    def admin_workspace():
+        path = request.path
+        if path.startswith("/admin"):
+            if not current_user.is_authenticated:
+                return None
+            ws = choose_workspace(current_user, session.get(SESSION_KEY))
+            if ws is not None:
+                g.workspace_id = ws.id
+                g.admin_workspace = ws
+                session[SESSION_KEY] = ws.id
+            return None
+        if path.startswith("/api/v1/") and request.headers.get("X-Workspace"):
+            user = _api_user()
+            slug = request.headers["X-Workspace"]
+            ws = next((w for w in staff_workspaces(user) if w.slug == slug), None)
+            if ws is None:
+                return jsonify(error="unknown_workspace",
+                               message="X-Workspace names no workspace you may act in."), 403
+            g.workspace_id = ws.id
+            g.admin_workspace = ws
+        return None
+
+    @app.context_processor
+    def admin_navigation():
+        if not request.path.startswith("/admin") or not current_user.is_authenticated:
+            return {}
+        return {
+            "staff_workspaces": staff_workspaces(current_user),
+            "admin_workspace": g.get("admin_workspace"),
+        }

@@ -1,0 +1,119 @@
+"""`flask --app app portal ...`: set-up, demo data, staff, worker, outbox, translations."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.services.errors import ServiceError
+
+portal_cli = AppGroup("portal", help="Helpport administration commands.")
+
+
+def fail(exc: ServiceError):
+    raise click.ClickException(exc.message)
+
+
+@portal_cli.command("init-db")
+def init_db():
+    """Migrate the database to the newest schema (Alembic) and sync staff roles."""
+    from portal import database
+
+    database.upgrade()
+    click.echo("database is at the newest schema")
+
+
+@portal_cli.command("create-workspace")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--default-locale", default="en-US", show_default=True)
+@click.option("--jit/--no-jit", default=False, help="Just-in-time provisioning of contacts.")
+@click.option("--custom-domain", default=None)
+@click.option("--kb-access", type=click.Choice(["off", "private", "public"]), default="private",
+              show_default=True)
+def create_workspace_cmd(slug, name, default_locale, jit, custom_domain, kb_access):
+    """Create a workspace with its Customer Admins group."""
+    from portal.services import workspaces
+
+    try:
+        ws = workspaces.create_workspace(slug, name, default_locale=default_locale,
+                                         jit_provisioning=jit, custom_domain=custom_domain,
+                                         kb_access=kb_access)
+    except ServiceError as exc:
+        fail(exc)
+    click.echo(f"created workspace {ws.slug} (id {ws.id})")
+
+
+@portal_cli.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", type=click.Choice(["admin", "agent"]), required=True)
+@click.option("--workspace", "workspace_slug", default=None,
+              help="Workspace slug; an admin without one is a platform admin.")
+@click.option("--name", default=None)
+def create_staff_cmd(email, password, role, workspace_slug, name):
+    """Create (or update) a staff user and add them to a workspace."""
+    from portal.services import staff
+
+    try:
+        user, created = staff.create_staff(email, password, role, workspace_slug, name=name)
+    except ServiceError as exc:
+        fail(exc)
+    click.echo(f"{'created' if created else 'updated'} staff {user.email} ({role})")
+
+
+@portal_cli.command("seed-demo")
+def seed_demo_cmd():
+    """Create (or refresh) the demo workspace `demo` with sample customers and staff."""
+    from portal.services import demo
+
+    summary = demo.seed()
+    for line in summary:
+        click.echo(line)
+
+
+@portal_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then stop.")
+@click.option("--queue", "queues", multiple=True, help="Queues (default: high, default, low).")
+def worker_cmd(burst, queues):
+    """Run an RQ worker for the queues high, default and low (with the outbox sweep)."""
+    from portal.jobs.worker import AppWorker, make_worker, start_sweeper
+
+    app = current_app._get_current_object()
+    worker = make_worker(app, AppWorker, queues or None)
+    if not burst:
+        start_sweeper(app)
+    else:
+        from portal.jobs.tasks import sweep_outbox
+
+        sweep_outbox()
+    worker.work(burst=burst)
+
+
+@portal_cli.command("sweep-outbox")
+def sweep_outbox_cmd():
+    """Enqueue every unsent email that is due (the worker does this periodically)."""
+    from portal.jobs.tasks import sweep_outbox
+
+    click.echo(f"enqueued {sweep_outbox()} email(s)")
+
+
+@portal_cli.command("outbox")
+@click.argument("message_id", required=False, type=int)
+@click.option("--limit", default=20, show_default=True)
+def outbox_cmd(message_id, limit):
+    """List the newest emails, or show one by id (with the file outbox, its .eml text)."""
+    from portal.services import outbox_reader
+
+    if message_id is None:
+        for line in outbox_reader.listing(limit):
+            click.echo(line)
+        return
+    text = outbox_reader.show(message_id)
+    if text is None:
+        raise click.ClickException(f"no email with id {message_id}")
+    click.echo(text)
+
+
+from portal.i18n_cli import i18n_cli  # noqa: E402
+
+portal_cli.add_command(i18n_cli)

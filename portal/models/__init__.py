@@ -1,0 +1,18 @@
+"""Models, one module per aggregate; importing this package registers them all."""
+
+from portal.models.auth import CustomerSession, OneTimeCode
+from portal.models.customer import Account, Contact, CustomerGroup, group_members
+from portal.models.outbox import OutboxMessage
+from portal.models.workspace import StaffMembership, Workspace
+
+__all__ = [
+    "Account",
+    "Contact",
+    "CustomerGroup",
+    "CustomerSession",
+    "OneTimeCode",
+    "OutboxMessage",
+    "StaffMembership",
+    "Workspace",
+    "group_members",
+]

@@ -1,0 +1,37 @@
+from datetime import datetime
+
+from flask_appbuilder.models.sqla import Model
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import UTCDateTime, utcnow
+from portal.models.customer import Contact
+from portal.tenancy import WorkspaceScoped
+
+
+class OneTimeCode(WorkspaceScoped, Model):
+    """An emailed sign-in code; only its hash is stored."""
+
+    __tablename__ = "one_time_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CustomerSession(WorkspaceScoped, Model):
+    """A revocable customer session (web cookie or API bearer token); only its hash is stored."""
+
+    __tablename__ = "customer_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), default="web")  # web | api
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact: Mapped[Contact] = relationship()

@@ -1,0 +1,63 @@
+"""Contacts and accounts: lookup, just-in-time provisioning, account linking by domain."""
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Account, Contact, CustomerGroup, Workspace
+from portal.models.customer import CUSTOMER_ADMINS
+
+
+def by_email(ws: Workspace, email: str) -> Contact | None:
+    return db.session.scalar(
+        select(Contact).where(Contact.workspace_id == ws.id, Contact.email == email.lower())
+    )
+
+
+def account_for_domain(ws: Workspace, email: str) -> Account | None:
+    domain = email.rsplit("@", 1)[-1].lower()
+    for account in db.session.scalars(select(Account).where(Account.workspace_id == ws.id)):
+        if domain in [d.lower() for d in (account.domains or [])]:
+            return account
+    return None
+
+
+def provision(ws: Workspace, email: str) -> Contact:
+    """A new contact for a first sign-in, linked to the account owning its email domain."""
+    contact = Contact(
+        workspace_id=ws.id,
+        email=email.lower(),
+        name=email.split("@")[0],
+        account=account_for_domain(ws, email),
+        verified=True,
+    )
+    db.session.add(contact)
+    db.session.flush()
+    return contact
+
+
+def is_customer_admin(contact: Contact) -> bool:
+    return any(g.system and g.name == CUSTOMER_ADMINS for g in contact.groups)
+
+
+def customer_admins_group(ws: Workspace) -> CustomerGroup | None:
+    return db.session.scalar(
+        select(CustomerGroup).where(
+            CustomerGroup.workspace_id == ws.id,
+            CustomerGroup.name == CUSTOMER_ADMINS,
+            CustomerGroup.system.is_(True),
+        )
+    )
+
+
+def to_json(contact: Contact) -> dict:
+    return {
+        "id": contact.id,
+        "email": contact.email,
+        "name": contact.name,
+        "locale": contact.locale,
+        "verified": contact.verified,
+        "account": {"id": contact.account.id, "name": contact.account.name}
+        if contact.account
+        else None,
+        "customer_admin": is_customer_admin(contact),
+    }

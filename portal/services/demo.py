@@ -1,0 +1,66 @@
+"""The demo workspace `demo`: accounts, contacts, a customer admin and a staff admin.
+
+Idempotent: running it again refreshes what is missing and changes nothing else.
+"""
+
+from flask import current_app
+from sqlalchemy import select
+from tqdm import tqdm
+
+from portal.extensions import db
+from portal.models import Account, Contact
+from portal.services import contacts, staff, workspaces
+from portal.tenancy import use_workspace
+
+DEMO_SLUG = "demo"
+DEMO_ADMIN = ("admin@demo.helpport.local", "demo-admin-pass")
+DEMO_AGENT = ("agent@demo.helpport.local", "demo-agent-pass")
+ACCOUNTS = [
+    ("Acme Corporation", ["acme.example"]),
+    ("Globex Inc.", ["globex.example"]),
+]
+CONTACTS = [
+    ("alice@acme.example", "Alice Anders", "Acme Corporation", True),
+    ("bob@acme.example", "Bob Brown", "Acme Corporation", False),
+    ("carol@globex.example", "Carol Chen", "Globex Inc.", True),
+    ("dave@globex.example", "Dave Dietrich", "Globex Inc.", False),
+    ("erin@example.org", "Erin Evans", None, False),
+]
+
+
+def seed() -> list[str]:
+    ws = workspaces.by_slug(DEMO_SLUG)
+    if ws is None:
+        ws = workspaces.create_workspace(DEMO_SLUG, "Helpport Demo", jit_provisioning=True,
+                                         kb_access="public")
+    with use_workspace(ws.id):
+        admins = workspaces.ensure_system_groups(ws)
+        by_name = {}
+        for name, domains in ACCOUNTS:
+            account = db.session.scalar(select(Account).where(Account.name == name))
+            if account is None:
+                account = Account(workspace_id=ws.id, name=name, domains=domains)
+                db.session.add(account)
+            by_name[name] = account
+        db.session.flush()
+        steps = tqdm(CONTACTS, desc="demo contacts", unit="contact", leave=False,
+                     disable=current_app.testing)
+        for email, name, account_name, is_admin in steps:
+            contact = contacts.by_email(ws, email)
+            if contact is None:
+                contact = Contact(workspace_id=ws.id, email=email, name=name, verified=True,
+                                  account=by_name.get(account_name))
+                db.session.add(contact)
+            if is_admin and contact not in admins.members:
+                admins.members.append(contact)
+        db.session.commit()
+    staff.create_staff(*DEMO_ADMIN, "admin", DEMO_SLUG, name="Demo Admin")
+    staff.create_staff(*DEMO_AGENT, "agent", DEMO_SLUG, name="Demo Agent")
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return [
+        f"Portal:  {base}/{ws.default_locale}/{ws.slug}/directories",
+        f"Admin:   {base}/admin/  (email {DEMO_ADMIN[0]}, password {DEMO_ADMIN[1]})",
+        f"Agent:   {DEMO_AGENT[0]} / {DEMO_AGENT[1]}",
+        "Customers: alice@acme.example (customer admin), bob@acme.example, carol@globex.example",
+        f"Sign-in codes: {base}/outbox  or  flask --app app portal outbox",
+    ]

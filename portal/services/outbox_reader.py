@@ -1,0 +1,58 @@
+"""Reading the outbox for people: the CLI `portal outbox` and the demo's /outbox page."""
+
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import OutboxMessage
+
+
+def newest(limit: int = 20) -> list[OutboxMessage]:
+    stmt = (
+        select(OutboxMessage)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+        .execution_options(all_workspaces=True)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def one(message_id: int) -> OutboxMessage | None:
+    return db.session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .execution_options(all_workspaces=True)
+    )
+
+
+def status(row: OutboxMessage) -> str:
+    if row.sent_at:
+        return "sent"
+    if row.failed_at:
+        return "failed"
+    return "pending"
+
+
+def listing(limit: int) -> list[str]:
+    rows = newest(limit)
+    if not rows:
+        return ["the outbox is empty"]
+    return [
+        f"{r.id:>5}  {r.created_at:%Y-%m-%d %H:%M}  {status(r):<7}  {r.to_address:<32}  {r.subject}"
+        for r in rows
+    ]
+
+
+def eml_path(row: OutboxMessage) -> Path:
+    folder = Path(current_app.config["OUTBOX_DIR"])
+    return folder / f"{row.created_at:%Y%m%d-%H%M%S}-{row.id:06d}.eml"
+
+
+def show(message_id: int) -> str | None:
+    row = one(message_id)
+    if row is None:
+        return None
+    head = f"To: {row.to_address}\nSubject: {row.subject}\nStatus: {status(row)}\n\n"
+    return head + row.text_body

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Everything the test suite needs: Python packages into .venv, and Debian's chromium and
+# xmlsec1 (browser and SAML tests) when they are missing and we may install them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e '.[test]'
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "note: ${need[*]} missing and not installable here; those tests will skip" >&2
+  fi
+fi

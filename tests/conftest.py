@@ -1,0 +1,159 @@
+"""Fixtures: one app per session, a fresh app context and clean tables per test, and
+always two workspaces (acme, globex) so that every isolation rule has a neighbour.
+
+Services: PORTAL_TEST_DATABASE_URL (PostgreSQL) and PORTAL_TEST_REDIS_URL (Redis) switch
+the whole suite onto them; `.ci/run` runs the suite once on the embedded default and once
+on both. With CI=true, tests marked `postgres`/`redis` fail instead of skipping when the
+service is unreachable.
+"""
+
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from config import TestingConfig
+from tests.factories import make_contact, make_workspace
+
+CI = os.environ.get("CI", "").lower() == "true"
+PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "")
+
+
+def _postgres_url(base: str) -> tuple[str, str]:
+    """A fresh schema per run, so that runs never see each other's tables."""
+    import psycopg
+
+    schema = f"hp_test_{uuid.uuid4().hex[:10]}"
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}", schema
+
+
+def _drop_schema(base: str, schema: str) -> None:
+    import psycopg
+
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from portal import create_app
+    from portal import database
+
+    tmp = tmp_path_factory.mktemp("helpport")
+    schema = None
+
+    class Config(TestingConfig):
+        DATABASE_URL = f"sqlite:///{tmp / 'test.db'}"
+        OUTBOX_DIR = str(tmp / "outbox")
+        BASE_URL = "http://portal.test"
+
+    if PG_URL:
+        Config.DATABASE_URL, schema = _postgres_url(PG_URL)
+    if REDIS_URL:
+        Config.REDIS_URL = REDIS_URL
+    app = create_app(Config)
+    with app.app_context():
+        database.upgrade()
+        if REDIS_URL:
+            from portal.extensions import redis_connection
+
+            redis_connection().flushdb()
+    yield app
+    if schema:
+        with app.app_context():
+            from portal.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+        _drop_schema(PG_URL, schema)
+
+
+def _clean(app):
+    from portal.extensions import db, limiter, redis_connection
+
+    db.session.rollback()
+    tables = [t for t in reversed(db.metadata.sorted_tables)
+              if not t.name.startswith("ab_") or t.name in ("ab_user_role", "ab_user")]
+    with db.engine.begin() as conn:
+        for table in tables:
+            conn.execute(table.delete())
+    limiter.reset()
+    redis_connection().flushdb()
+    from flask import g
+
+    g.pop("workspace_id", None)
+
+
+@pytest.fixture(autouse=True)
+def ctx(app):
+    with app.app_context():
+        yield
+        _clean(app)
+
+
+@pytest.fixture
+def db(app):
+    from portal.extensions import db as database
+
+    return database
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def acme(db):
+    return make_workspace(slug="acme", name="Acme Support")
+
+
+@pytest.fixture
+def globex(db):
+    return make_workspace(slug="globex", name="Globex Help")
+
+
+@pytest.fixture
+def jobs(app):
+    """Work queued jobs now: `jobs()` returns how many succeeded."""
+    from portal.jobs.worker import drain
+
+    return lambda: drain(app)
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def customer_client(app, acme):
+    from tests.factories import login_as
+
+    client = app.test_client()
+    login_as(client, make_contact(acme, email="pat@customer.example"))
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _needs_services(request):
+    for marker, url, env in (("postgres", PG_URL, "PORTAL_TEST_DATABASE_URL"),
+                             ("redis", REDIS_URL, "PORTAL_TEST_REDIS_URL")):
+        if request.node.get_closest_marker(marker) and not url:
+            if CI:
+                pytest.fail(f"CI must run this against {marker}: set {env}")
+            pytest.skip(f"needs {marker}: set {env} (CI runs it)")

@@ -1,0 +1,49 @@
+"""The fail-closed tenancy guard."""
+
+import pytest
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.models import Contact, OutboxMessage, Workspace
+from portal.tenancy import NoWorkspace, use_workspace
+from tests.factories import make_contact
+
+
+def test_scoped_query_without_workspace_raises(acme):
+    make_contact(acme)
+    with pytest.raises(NoWorkspace):
+        db.session.scalars(select(Contact)).all()
+
+
+def test_scoped_update_without_workspace_raises(acme):
+    with pytest.raises(NoWorkspace):
+        db.session.execute(update(Contact).values(name="x"))
+
+
+def test_query_sees_only_current_workspace(acme, globex):
+    a = make_contact(acme, "a@example.com")
+    b = make_contact(globex, "b@example.com")
+    acme_id, a_email, b_id = acme.id, a.email, b.id
+    db.session.expunge_all()
+    with use_workspace(acme_id):
+        emails = [c.email for c in db.session.scalars(select(Contact))]
+        assert emails == [a_email]
+        assert db.session.get(Contact, b_id) is None
+
+
+def test_opt_out_is_explicit(acme, globex):
+    make_contact(acme)
+    make_contact(globex)
+    stmt = select(Contact).execution_options(all_workspaces=True)
+    assert len(db.session.scalars(stmt).all()) == 2
+
+
+def test_unscoped_models_need_no_workspace(acme, globex):
+    assert {w.slug for w in db.session.scalars(select(Workspace))} == {"acme", "globex"}
+
+
+def test_count_of_scoped_model_is_guarded(acme):
+    from sqlalchemy import func
+
+    with pytest.raises(NoWorkspace):
+        db.session.scalar(select(func.count(OutboxMessage.id)))
