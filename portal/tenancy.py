@@ -67,3 +67,23 @@ def _guard(state: ORMExecuteState) -> None:
             track_closure_variables=True,
         )
     )
+
+
+REQUEST_SCOPED = ("workspace", "workspace_id", "locale", "customer_session", "contact",
+                  "host_workspace", "admin_workspace", "redirect_locale")
+
+
+def register_request_scope(app) -> None:
+    """Start and end every request with no workspace on `g`.
+
+    In production each request has its own app context anyway; tests hold one app context
+    across several requests, and this keeps one request's workspace from leaking into the next.
+    """
+
+    def clear(*_args):
+        for key in REQUEST_SCOPED:
+            g.pop(key, None)
+
+    # URL value preprocessors run before any before_request function; the app's run first.
+    app.url_value_preprocessors.setdefault(None, []).insert(0, clear)
+    app.teardown_request(clear)

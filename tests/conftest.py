@@ -12,7 +12,6 @@ import re
 import uuid
 
 import pytest
-from sqlalchemy import text
 
 from config import TestingConfig
 from tests.factories import make_contact, make_workspace
@@ -44,8 +43,7 @@ def _drop_schema(base: str, schema: str) -> None:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    from portal import create_app
-    from portal import database
+    from portal import create_app, database
 
     tmp = tmp_path_factory.mktemp("helpport")
     schema = None
@@ -97,6 +95,18 @@ def ctx(app):
     with app.app_context():
         yield
         _clean(app)
+
+
+@pytest.fixture
+def make_app(monkeypatch):
+    """Build extra apps (other configs). Flask-Limiter keeps one storage per Limiter object,
+    so the session app's limiter storage is put back afterwards."""
+    from portal import create_app
+    from portal.extensions import limiter
+
+    saved = (limiter._storage, limiter._limiter, limiter._storage_uri)
+    yield create_app
+    limiter._storage, limiter._limiter, limiter._storage_uri = saved
 
 
 @pytest.fixture

@@ -1,0 +1,95 @@
+"""The `flask --app app portal ...` commands."""
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Account, Contact, CustomerGroup, StaffMembership, Workspace
+from portal.services import workspaces
+
+
+def count(model, **opts):
+    return db.session.scalar(
+        select(func.count()).select_from(model).execution_options(all_workspaces=True)
+    )
+
+
+def test_create_workspace(runner):
+    result = runner.invoke(args=["portal", "create-workspace", "--slug", "initech",
+                                 "--name", "Initech", "--kb-access", "public"])
+    assert result.exit_code == 0, result.output
+    ws = workspaces.by_slug("initech")
+    assert ws.name == "Initech" and ws.settings["kb_access"] == "public"
+    groups = db.session.scalars(select(CustomerGroup).where(CustomerGroup.workspace_id == ws.id)
+                                .execution_options(all_workspaces=True)).all()
+    assert [(g.name, g.system) for g in groups] == [("Customer Admins", True)]
+
+
+def test_create_workspace_rejects_bad_and_duplicate_slugs(runner, acme):
+    for slug in ("acme", "Bad Slug", "admin", "en-us", "-x"):
+        result = runner.invoke(args=["portal", "create-workspace", "--slug", slug, "--name", "X"])
+        assert result.exit_code != 0, slug
+        assert "Error" in result.output
+    assert count(Workspace) == 1
+
+
+def test_create_workspace_rejects_unknown_kb_access(runner):
+    result = runner.invoke(args=["portal", "create-workspace", "--slug", "x1", "--name", "X",
+                                 "--kb-access", "everyone"])
+    assert result.exit_code == 2
+    assert workspaces.by_slug("x1") is None
+
+
+def test_create_staff_admin_agent_and_platform_admin(runner, app, acme):
+    ok = runner.invoke(args=["portal", "create-staff", "--email", "ann@acme.example",
+                             "--password", "long-password", "--role", "admin",
+                             "--workspace", "acme"])
+    assert ok.exit_code == 0, ok.output
+    sm = app.appbuilder.sm
+    ann = sm.find_user(email="ann@acme.example")
+    assert [r.name for r in ann.roles] == ["Admin"]
+    assert db.session.scalar(select(StaffMembership.workspace_id)
+                             .where(StaffMembership.user_id == ann.id)) == acme.id
+    agent = runner.invoke(args=["portal", "create-staff", "--email", "al@acme.example",
+                                "--password", "long-password", "--role", "agent",
+                                "--workspace", "acme"])
+    assert agent.exit_code == 0, agent.output
+    assert [r.name for r in sm.find_user(email="al@acme.example").roles] == ["Agent"]
+    root = runner.invoke(args=["portal", "create-staff", "--email", "root@helpport.example",
+                               "--password", "long-password", "--role", "admin"])
+    assert root.exit_code == 0, root.output
+    assert [r.name for r in sm.find_user(email="root@helpport.example").roles] == [
+        app.config["AUTH_ROLE_ADMIN"]]
+
+
+def test_create_staff_refuses_bad_input(runner, acme):
+    cases = [
+        ["--email", "x@acme.example", "--password", "short", "--role", "admin"],
+        ["--email", "x@acme.example", "--password", "long-password", "--role", "agent"],
+        ["--email", "x@acme.example", "--password", "long-password", "--role", "admin",
+         "--workspace", "nope"],
+        ["--email", "not-an-email", "--password", "long-password", "--role", "admin"],
+    ]
+    for args in cases:
+        result = runner.invoke(args=["portal", "create-staff", *args])
+        assert result.exit_code != 0, args
+
+
+def test_init_db_is_idempotent(runner):
+    for _ in range(2):
+        result = runner.invoke(args=["portal", "init-db"])
+        assert result.exit_code == 0, result.output
+
+
+def test_seed_demo_twice_changes_nothing_the_second_time(runner, app):
+    first = runner.invoke(args=["portal", "seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "/en-US/demo/directories" in first.output and "/admin/" in first.output
+    before = (count(Workspace), count(Account), count(Contact), count(StaffMembership))
+    second = runner.invoke(args=["portal", "seed-demo"])
+    assert second.exit_code == 0, second.output
+    assert (count(Workspace), count(Account), count(Contact), count(StaffMembership)) == before
+    assert before == (1, 2, 5, 2)
+    demo = workspaces.by_slug("demo")
+    admins = db.session.scalars(select(CustomerGroup).where(
+        CustomerGroup.workspace_id == demo.id).execution_options(all_workspaces=True)).one()
+    assert sorted(c.email for c in admins.members) == ["alice@acme.example", "carol@globex.example"]

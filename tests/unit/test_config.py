@@ -1,0 +1,42 @@
+"""Configuration: PORTAL_* variables and the production secret-key rule."""
+
+import pytest
+
+from config import ProductionConfig, TestingConfig
+from portal import ConfigError
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, make_app):
+    monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="PORTAL_SECRET_KEY"):
+        make_app(ProductionConfig)
+
+
+def test_environment_variables_override_defaults(monkeypatch, tmp_path, make_app):
+    monkeypatch.setenv("PORTAL_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://help.example.com")
+    monkeypatch.setenv("PORTAL_SMTP_URL", "smtp://mail.example.com:2525")
+    app = make_app(TestingConfig)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'x.db'}"
+    assert app.config["BASE_URL"] == "https://help.example.com"
+    assert app.config["SMTP_URL"] == "smtp://mail.example.com:2525"
+
+
+def test_postgres_urls_use_psycopg3(monkeypatch, make_app):
+    monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql://u@db.internal/helpport")
+    app = make_app(TestingConfig)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.internal/helpport"
+
+
+def test_redis_url_moves_cache_and_limits_to_redis(monkeypatch, make_app):
+    monkeypatch.setenv("PORTAL_REDIS_URL", "redis://127.0.0.1:6399/2")
+    app = make_app(TestingConfig)
+    assert app.config["CACHE_TYPE"] == "RedisCache"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6399/2"
+
+
+def test_production_cookies_are_secure(monkeypatch, make_app):
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "a-long-random-production-secret")
+    app = make_app(ProductionConfig)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
