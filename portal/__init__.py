@@ -7,6 +7,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from config import ROOT, config_from_env
 from portal.extensions import cache, csrf, db, limiter
+from portal.tenancy import register_request_scope
 
 
 class ConfigError(RuntimeError):
@@ -25,6 +26,7 @@ def create_app(config=None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     _use_themes(app)
+    register_request_scope(app)
 
     from portal import models  # noqa: F401  (registers the mappers)
     from portal.admin import init_admin
