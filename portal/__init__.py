@@ -1,5 +1,6 @@
 """Helpport: the application factory, the only place extensions are bound."""
 
+import logging
 from pathlib import Path
 
 from flask import Flask
@@ -19,6 +20,7 @@ def create_app(config=None) -> Flask:
     app.config.from_object(config or config_from_env())
     app.config.from_prefixed_env("PORTAL")
     _check_config(app)
+    _quiet_libraries()
     _derive_settings(app)
 
     db.init_app(app)
@@ -48,6 +50,11 @@ def create_app(config=None) -> Flask:
     init_jobs(app)
     app.cli.add_command(portal_cli)
     return app
+
+
+def _quiet_libraries() -> None:
+    # FAB warns at every start that its user list cannot filter on role ids; not actionable.
+    logging.getLogger("flask_appbuilder.models.filters").setLevel(logging.ERROR)
 
 
 def _check_config(app: Flask) -> None:
