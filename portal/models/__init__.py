@@ -3,9 +3,25 @@
 from portal.models.auth import CustomerSession, OneTimeCode
 from portal.models.customer import Account, Contact, CustomerGroup, group_members
 from portal.models.outbox import OutboxMessage
+from portal.models.ticket import (
+    Attachment,
+    Comment,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketForm,
+    ticket_reporters,
+)
 from portal.models.workspace import StaffMembership, Workspace
 
 __all__ = [
+    "Attachment",
+    "Comment",
+    "Ticket",
+    "TicketCounter",
+    "TicketEvent",
+    "TicketForm",
+    "ticket_reporters",
     "Account",
     "Contact",
     "CustomerGroup",

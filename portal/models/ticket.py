@@ -1,0 +1,129 @@
+from datetime import datetime
+
+from flask_appbuilder.models.sqla import Model
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import UTCDateTime, utcnow
+from portal.models.customer import Account, Contact
+from portal.tenancy import WorkspaceScoped
+
+STAGES = ("open", "in_progress", "awaiting_customer", "resolved", "closed")
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+ticket_reporters = Table(
+    "ticket_reporter",
+    Model.metadata,
+    Column("ticket_id", ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact_id", ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class TicketForm(WorkspaceScoped, Model):
+    """One saved version of a workspace's ticket form; tickets keep the version they used."""
+
+    __tablename__ = "ticket_form"
+    __table_args__ = (UniqueConstraint("workspace_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    definition: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+
+
+class TicketCounter(WorkspaceScoped, Model):
+    """The last ticket number of a workspace; incremented in the creating transaction, so
+    numbers are unique and gap-free."""
+
+    __tablename__ = "ticket_counter"
+    __table_args__ = (UniqueConstraint("workspace_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Ticket(WorkspaceScoped, Model):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        Index("ix_ticket_ws_stage_id", "workspace_id", "stage", "id"),
+        Index("ix_ticket_ws_account_id", "workspace_id", "account_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    category: Mapped[str | None] = mapped_column(String(100))
+    stage: Mapped[str] = mapped_column(String(20), default="open")
+    custom_fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    form_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_form.id", ondelete="SET NULL"))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="SET NULL"), index=True)
+    created_by_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account | None] = relationship()
+    form: Mapped[TicketForm | None] = relationship()
+    reporters: Mapped[list[Contact]] = relationship(secondary=ticket_reporters)
+
+    @property
+    def display_number(self) -> str:
+        return f"#{self.number}"
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.title}"
+
+    __repr__ = __str__
+
+
+class Comment(WorkspaceScoped, Model):
+    """A message in a ticket's thread: public (the customer sees it) or an internal note."""
+
+    __tablename__ = "ticket_comment"
+    __table_args__ = (Index("ix_comment_ticket_id", "ticket_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(default=True)
+    author_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id", ondelete="SET NULL"))
+    author_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ticket: Mapped[Ticket] = relationship()
+
+
+class Attachment(WorkspaceScoped, Model):
+    __tablename__ = "ticket_attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_comment.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TicketEvent(WorkspaceScoped, Model):
+    """History of a ticket (created, stage, priority, assignee, comment, reporters); public
+    events are what customers see and what live updates carry."""
+
+    __tablename__ = "ticket_event"
+    __table_args__ = (Index("ix_ticket_event_ticket_id", "ticket_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    public: Mapped[bool] = mapped_column(default=True)
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
