@@ -44,6 +44,9 @@ def _drop_schema(base: str, schema: str) -> None:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     from portal import create_app, database
+    from portal.i18n_cli import compile_catalogs
+
+    compile_catalogs()  # the .mo files are git-ignored: a fresh clone has none
 
     tmp = tmp_path_factory.mktemp("helpport")
     schema = None

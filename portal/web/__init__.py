@@ -1,6 +1,26 @@
-"""The customer portal: `/<locale>/<workspace-slug>/...`, or a workspace's custom domain."""
+"""The customer portal: `/<locale>/<workspace-slug>/...`, or a workspace's custom domain.
 
-from flask import Blueprint, Flask, abort, g, redirect, render_template, request, url_for
+URL rules, all here so they can be read at once:
+- `/<slug>`, `/<locale>/<slug>` -> `/<default-or-that-locale>/<slug>/directories` (home);
+- an unknown workspace is a themed 404; an unknown or disabled locale redirects to the
+  workspace's default locale, keeping the rest of the path;
+- on a workspace's custom domain (the Host header), `/` is its home, `/<locale>` its home
+  in that locale, and any other workspace's slug is a 404;
+- canonical links name the custom domain when there is one, else PORTAL_BASE_URL.
+"""
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from config import ROOT
@@ -18,29 +38,25 @@ root = Blueprint(
 
 @bp.url_value_preprocessor
 def pull_workspace(endpoint, values):
-    slug = values.pop("workspace")
-    locale = values.pop("locale")
-    ws = workspaces.by_slug(slug)
-    if ws is None:
-        abort(404)
-    host_ws = g.get("host_workspace")
-    if host_ws is not None and host_ws.id != ws.id:
-        abort(404)
+    ws = _workspace_or_404(values.pop("workspace"))
+    requested = values.pop("locale")
     g.workspace = ws
     g.workspace_id = ws.id
-    chosen = workspaces.locale_for(ws, locale)
-    if chosen is None:
-        g.locale = ws.default_locale
+    chosen = workspaces.locale_for(ws, normalise(requested))
+    g.locale = chosen or ws.default_locale
+    if g.locale != requested:
         g.redirect_locale = True
-    else:
-        g.locale = chosen
 
 
 @bp.before_request
 def fix_locale():
+    """`/xx-XX/acme/signin?next=..` -> `/en-US/acme/signin?next=..` (same path and query)."""
     if g.pop("redirect_locale", False):
-        args = dict(request.view_args or {})
-        return redirect(url_for(request.endpoint, **args, **request.args.to_dict()), 302)
+        target = url_for(request.endpoint, **(request.view_args or {}))
+        if request.query_string:
+            target += "?" + request.query_string.decode("latin-1")
+        return redirect(target, 302)
+    return None
 
 
 @bp.url_defaults
@@ -51,15 +67,25 @@ def push_workspace(endpoint, values):
         values["locale"] = g.locale
 
 
-@root.before_app_request
-def resolve_host():
-    ws = workspaces.by_domain(request.host)
-    g.host_workspace = ws
+def host_workspace():
+    """The workspace whose custom domain is this request's Host, or None (asked once)."""
+    if "host_workspace" not in g:
+        g.host_workspace = workspaces.by_domain(request.host)
+    return g.host_workspace
+
+
+def _workspace_or_404(slug: str):
+    """The workspace of `slug`; on a custom domain only that domain's own workspace."""
+    ws = workspaces.by_slug(slug)
+    host_ws = host_workspace()
+    if ws is None or (host_ws is not None and host_ws.id != ws.id):
+        abort(404)
+    return ws
 
 
 @root.get("/")
 def index():
-    ws = g.get("host_workspace")
+    ws = host_workspace()
     if ws is not None:
         return redirect(home_url(ws))
     return render_template("landing.html")
@@ -71,24 +97,20 @@ def admin_slash():
 
 
 @root.get("/<first>")
+@root.get("/<first>/")
 def short(first):
     """`/<slug>` -> home; `/<locale>` on a custom domain -> home in that locale."""
-    ws = g.get("host_workspace")
-    if ws is not None and normalise(first) in SUPPORTED:
-        return redirect(home_url(ws, normalise(first)))
-    ws = workspaces.by_slug(first)
-    if ws is None:
-        abort(404)
-    return redirect(home_url(ws))
+    host_ws = host_workspace()
+    if host_ws is not None and normalise(first) is not None and first != host_ws.slug:
+        return redirect(home_url(host_ws, workspaces.locale_for(host_ws, normalise(first))))
+    return redirect(home_url(_workspace_or_404(first)))
 
 
 @root.get("/<locale>/<workspace>")
 @root.get("/<locale>/<workspace>/")
 def locale_root(locale, workspace):
-    ws = workspaces.by_slug(workspace)
-    if ws is None:
-        abort(404)
-    return redirect(home_url(ws, workspaces.locale_for(ws, locale)))
+    ws = _workspace_or_404(workspace)
+    return redirect(home_url(ws, workspaces.locale_for(ws, normalise(locale))))
 
 
 def home_url(ws, locale: str | None = None) -> str:
@@ -99,8 +121,67 @@ def render_portal(template: str, **context):
     return render_template(template, workspace=g.workspace, **context)
 
 
+def site_base(ws) -> str:
+    """`https://<custom domain>` for a workspace that has one, else PORTAL_BASE_URL."""
+    if ws is not None and ws.custom_domain:
+        return f"https://{ws.custom_domain}"
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
+def language_links() -> list[dict]:
+    """This page in every enabled locale of the workspace: for hreflang and the footer."""
+    ws = g.get("workspace")
+    if ws is None or request.blueprint != "portal" or request.endpoint is None:
+        return []
+    links = []
+    for code in SUPPORTED:
+        if code not in (ws.enabled_locales or []):
+            continue
+        path = url_for(request.endpoint, locale=code, **(request.view_args or {}))
+        links.append({"code": code, "label": SUPPORTED[code], "path": path,
+                      "url": site_base(ws) + path, "current": code == g.get("locale")})
+    return links
+
+
+def canonical_url() -> str | None:
+    ws = g.get("workspace")
+    if ws is None or request.blueprint != "portal" or request.endpoint is None:
+        return None
+    path = url_for(request.endpoint, **(request.view_args or {}))
+    return site_base(ws) + path
+
+
+def demo_outbox_enabled() -> bool:
+    """The embedded demo only: no SMTP and the development environment."""
+    cfg = current_app.config
+    return not cfg.get("SMTP_URL") and cfg.get("ENV_NAME") == "development"
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def _workspace_from_path() -> None:
+    """For a 404 of `/<locale>/<slug>/no-such-page`: theme the error page as that workspace's.
+
+    Routing failed, so the blueprint never set the workspace; the same rules apply here
+    (a custom domain shows only its own workspace)."""
+    if g.get("workspace") is not None:
+        return
+    parts = request.path.split("/")
+    if len(parts) < 3 or not parts[2]:
+        return
+    ws = workspaces.by_slug(parts[2])
+    host_ws = host_workspace()
+    if ws is None or (host_ws is not None and host_ws.id != ws.id):
+        return
+    g.workspace, g.workspace_id = ws, ws.id
+    g.locale = workspaces.locale_for(ws, normalise(parts[1])) or ws.default_locale
+
+
+def _error_page(template: str, status: int, **context):
+    request.helpport_error = status  # on the request: tests share `g` between requests
+    return render_template(template, workspace=g.get("workspace"), **context), status
 
 
 def register_web(app: Flask) -> None:
@@ -113,23 +194,49 @@ def register_web(app: Flask) -> None:
     def portal_context():
         from portal.auth.sessions import current_contact
 
+        if not has_request_context():  # emails rendered by a job
+            return {"current_locale": g.get("locale") or current_app.config["DEFAULT_LOCALE"]}
+        error = getattr(request, "helpport_error", None)
+        links = [] if error else language_links()
         return {
-            "current_contact": current_contact(),
-            "current_locale": g.get("locale"),
+            # after a 500 the database may be what failed: ask it nothing more
+            "current_contact": None if error == 500 else current_contact(),
+            "current_locale": g.get("locale") or current_app.config["DEFAULT_LOCALE"],
             "locales": SUPPORTED,
+            "language_links": links,
+            "canonical_url": None if error else canonical_url(),
+            "default_language_url": next(
+                (link["url"] for link in links
+                 if g.get("workspace") and link["code"] == g.workspace.default_locale), None),
+            "demo_outbox": demo_outbox_enabled(),
+            "has_endpoint": lambda name: name in current_app.view_functions,
         }
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.code is None:
+            return exc
         if _wants_json():
             from portal.api import json_error
 
-            return json_error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description)
-        if request.path.startswith(("/admin", "/static/appbuilder")):
+            response, status = json_error(
+                exc.code, exc.name.lower().replace(" ", "_"), exc.description or exc.name
+            )
+        elif request.path.startswith(("/admin", "/static/appbuilder")):
             return exc
-        code = exc.code if exc.code in (400, 403, 404, 405, 413, 429) else 500
-        return render_template(f"errors/{code if code in (403, 404) else 'generic'}.html",
-                               error=exc, workspace=g.get("workspace")), exc.code or 500
+        else:
+            _workspace_from_path()
+            template = "errors/generic.html"
+            if exc.code in (403, 404):
+                template = f"errors/{exc.code}.html"
+            elif exc.code >= 500:
+                template = "errors/500.html"
+            body, status = _error_page(template, exc.code, error=exc)
+            response = app.make_response((body, status))
+        for key, value in exc.get_headers():
+            if key.lower() != "content-type":
+                response.headers[key] = value
+        return response, status
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
@@ -141,4 +248,4 @@ def register_web(app: Flask) -> None:
             from portal.api import json_error
 
             return json_error(500, "server_error", "Internal server error.")
-        return render_template("errors/500.html", workspace=g.get("workspace")), 500
+        return _error_page("errors/500.html", 500)

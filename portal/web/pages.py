@@ -1,10 +1,44 @@
-"""Portal pages: home (directories) and profile."""
+"""Portal pages: the workspace home (directories) and the demo outbox.
 
+The outbox pages let someone trying the embedded demo read their sign-in code in the
+browser. They exist only when no SMTP server is configured and the environment is
+development; everywhere else they are a 404, because they show every workspace's mail.
+"""
+
+from flask import abort, render_template
 from flask_babel import gettext as _
 
-from portal.web import bp, render_portal
+from portal.services import outbox_reader
+from portal.web import bp, demo_outbox_enabled, render_portal, root
+
+OUTBOX_PAGE_SIZE = 30
+
+
+def status_label(row) -> str:
+    labels = {"sent": _("sent"), "failed": _("failed"), "pending": _("waiting")}
+    return labels[outbox_reader.status(row)]
 
 
 @bp.get("/directories")
 def home():
     return render_portal("home.html", title=_("How can we help?"))
+
+
+@root.get("/outbox")
+def outbox():
+    if not demo_outbox_enabled():
+        abort(404)
+    rows = outbox_reader.newest(OUTBOX_PAGE_SIZE)
+    return render_template("outbox/list.html", title=_("Demo outbox"), messages=rows,
+                           status_of=status_label)
+
+
+@root.get("/outbox/<int:message_id>")
+def outbox_message(message_id: int):
+    if not demo_outbox_enabled():
+        abort(404)
+    row = outbox_reader.one(message_id)
+    if row is None:
+        abort(404)
+    return render_template("outbox/message.html", title=row.subject, message=row,
+                           status=status_label(row))
