@@ -8,6 +8,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from config import ROOT, config_from_env
 from portal.extensions import cache, csrf, db, limiter
+from portal.labels import register_labels
 from portal.tenancy import register_request_scope
 
 
@@ -29,6 +30,7 @@ def create_app(config=None) -> Flask:
     limiter.init_app(app)
     _use_themes(app)
     register_request_scope(app)
+    register_labels(app)
 
     from portal import models  # noqa: F401  (registers the mappers)
     from portal.admin import init_admin

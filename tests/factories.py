@@ -33,7 +33,9 @@ def make_contact(ws, email: str | None = None, *, account=None, verified=True, a
     db.session.flush()
     if customer_admin:
         with use_workspace(ws.id):
-            contacts.customer_admins_group(ws).members.append(contact)
+            group = contacts.customer_admins_group(ws)
+            group.members.append(contact)
+            db.session.commit()
     db.session.commit()
     return contact
 

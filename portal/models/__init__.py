@@ -10,6 +10,7 @@ from portal.models.ticket import (
     TicketCounter,
     TicketEvent,
     TicketForm,
+    TicketNotification,
     ticket_reporters,
 )
 from portal.models.workspace import StaffMembership, Workspace
@@ -21,6 +22,7 @@ __all__ = [
     "TicketCounter",
     "TicketEvent",
     "TicketForm",
+    "TicketNotification",
     "ticket_reporters",
     "Account",
     "Contact",

@@ -127,3 +127,19 @@ class TicketEvent(WorkspaceScoped, Model):
     public: Mapped[bool] = mapped_column(default=True)
     actor: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TicketNotification(WorkspaceScoped, Model):
+    """Changes waiting to be emailed to one recipient about one ticket. Changes that come
+    while the row waits join it, so a burst of changes becomes one email."""
+
+    __tablename__ = "ticket_notification"
+    __table_args__ = (Index("ix_ticket_notification_due", "sent_at", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    recipient_email: Mapped[str] = mapped_column(String(320))
+    recipient_locale: Mapped[str] = mapped_column(String(10), default="en-US")
+    audience: Mapped[str] = mapped_column(String(10))  # customer | staff
+    event_ids: Mapped[list] = mapped_column(JSON, default=list)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

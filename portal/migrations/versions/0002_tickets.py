@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 20:38:57.581667
+Create Date: 2026-11-23 20:40:17.195411
 """
 from alembic import op
 import sqlalchemy as sa
@@ -113,6 +113,25 @@ def upgrade():
         batch_op.create_index('ix_ticket_event_ticket_id', ['ticket_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_event_workspace_id'), ['workspace_id'], unique=False)
 
+    op.create_table('ticket_notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('recipient_email', sa.String(length=320), nullable=False),
+    sa.Column('recipient_locale', sa.String(length=10), nullable=False),
+    sa.Column('audience', sa.String(length=10), nullable=False),
+    sa.Column('event_ids', sa.JSON(), nullable=False),
+    sa.Column('due_at', portal.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', portal.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('ticket_notification', schema=None) as batch_op:
+        batch_op.create_index('ix_ticket_notification_due', ['sent_at', 'due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ticket_notification_ticket_id'), ['ticket_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ticket_notification_workspace_id'), ['workspace_id'], unique=False)
+
     op.create_table('ticket_reporter',
     sa.Column('ticket_id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
@@ -159,6 +178,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_ticket_reporter_contact_id'))
 
     op.drop_table('ticket_reporter')
+    with op.batch_alter_table('ticket_notification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ticket_notification_workspace_id'))
+        batch_op.drop_index(batch_op.f('ix_ticket_notification_ticket_id'))
+        batch_op.drop_index('ix_ticket_notification_due')
+
+    op.drop_table('ticket_notification')
     with op.batch_alter_table('ticket_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticket_event_workspace_id'))
         batch_op.drop_index('ix_ticket_event_ticket_id')

@@ -1,0 +1,140 @@
+"""Ticket notification emails, coalesced.
+
+A change does not email at once: it joins a waiting `TicketNotification` for the same
+recipient and ticket (or starts one, due COALESCE_SECONDS later). The periodic sweep turns
+due rows into one outbox email each. Reporters hear about public staff replies and stage
+changes; the assignee (or the workspace's support address) hears about new tickets and
+customer comments. Internal notes never reach a customer.
+"""
+
+from datetime import timedelta
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.i18n import babel_locale
+from portal.models import Ticket, TicketEvent, TicketNotification, Workspace
+from portal.models.base import utcnow
+from portal.services import contacts, outbox
+from portal.tenancy import use_workspace
+
+COALESCE_SECONDS = 60
+
+
+def _staff_recipient(ticket: Ticket, ws: Workspace) -> tuple[str, str] | None:
+    if ticket.assignee_id:
+        user = current_app.appbuilder.sm.get_user_by_id(ticket.assignee_id)
+        if user is not None and user.email:
+            return user.email, ws.default_locale
+    if ws.support_email:
+        return ws.support_email, ws.default_locale
+    return None
+
+
+def ticket_changed(ticket: Ticket, ev: TicketEvent, *, by_staff: bool) -> None:
+    ws = db.session.get(Workspace, ticket.workspace_id)
+    if by_staff:
+        if not ev.public:
+            return
+        for contact in ticket.reporters:
+            if contact.active and contact.verified:
+                _queue(ticket, contact.email, contact.locale or ws.default_locale, "customer", ev)
+    else:
+        recipient = _staff_recipient(ticket, ws)
+        if recipient:
+            _queue(ticket, *recipient, "staff", ev)
+
+
+def _queue(ticket: Ticket, email: str, locale: str, audience: str, ev: TicketEvent) -> None:
+    now = utcnow()
+    row = db.session.scalar(
+        select(TicketNotification).where(
+            TicketNotification.ticket_id == ticket.id,
+            TicketNotification.recipient_email == email,
+            TicketNotification.audience == audience,
+            TicketNotification.sent_at.is_(None),
+        ).with_for_update())
+    if row is None:
+        seconds = current_app.config.get("NOTIFY_COALESCE_SECONDS", COALESCE_SECONDS)
+        row = TicketNotification(
+            workspace_id=ticket.workspace_id, ticket_id=ticket.id, recipient_email=email,
+            recipient_locale=locale, audience=audience, event_ids=[],
+            due_at=now + timedelta(seconds=seconds))
+        db.session.add(row)
+    row.event_ids = [*row.event_ids, ev.id]
+
+
+def due_ids(now=None) -> list[tuple[int, int]]:
+    stmt = (select(TicketNotification.id, TicketNotification.workspace_id)
+            .where(TicketNotification.sent_at.is_(None),
+                   TicketNotification.due_at <= (now or utcnow()))
+            .order_by(TicketNotification.id).limit(500)
+            .execution_options(all_workspaces=True))
+    return [tuple(r) for r in db.session.execute(stmt)]
+
+
+def send_due(now=None) -> int:
+    """Turn every due notification into one outbox email. Returns how many were written."""
+    written = 0
+    for notification_id, workspace_id in due_ids(now):
+        with use_workspace(workspace_id):
+            written += _send(notification_id)
+    return written
+
+
+def ticket_url(ws: Workspace, ticket: Ticket, locale: str) -> str:
+    if ws.custom_domain:
+        base = f"https://{ws.custom_domain}"
+    else:
+        base = current_app.config["BASE_URL"].rstrip("/")
+    return f"{base}/{locale}/{ws.slug}/tickets/{ticket.number}"
+
+
+def _send(notification_id: int) -> int:
+    from portal.services import tickets
+
+    row = db.session.scalar(select(TicketNotification).where(
+        TicketNotification.id == notification_id).with_for_update())
+    if row is None or row.sent_at is not None:
+        db.session.rollback()
+        return 0
+    row.sent_at = utcnow()
+    ticket = db.session.get(Ticket, row.ticket_id)
+    ws = db.session.get(Workspace, row.workspace_id)
+    events = list(db.session.scalars(select(TicketEvent).where(
+        TicketEvent.id.in_(row.event_ids)).order_by(TicketEvent.id)))
+    if row.audience == "customer":
+        contact = contacts.by_email(ws, row.recipient_email)
+        events = [e for e in events if e.public]
+        if contact is None or not events or not tickets.can_see(contact, ticket):
+            db.session.commit()
+            return 0
+    locale = row.recipient_locale if row.recipient_locale in ws.enabled_locales \
+        else ws.default_locale
+    with force_locale(babel_locale(locale)):
+        ctx = {"workspace": ws, "ticket": ticket, "events": events, "locale": locale,
+               "url": ticket_url(ws, ticket, locale), "audience": row.audience,
+               "comments": _comments(events, row.audience)}
+        subject = _("[%(workspace)s] Ticket #%(number)s: %(title)s", workspace=ws.name,
+                    number=ticket.number, title=ticket.title)
+        outbox.add(ws.id, row.recipient_email, subject,
+                   render_template("emails/ticket_update.txt", **ctx),
+                   render_template("emails/ticket_update.html", **ctx),
+                   kind=f"ticket_{row.audience}", locale=locale)
+    db.session.commit()
+    return 1
+
+
+def _comments(events: list[TicketEvent], audience: str) -> dict:
+    from portal.models import Comment
+
+    ids = [e.data.get("comment_id") for e in events if e.kind in ("comment", "note")]
+    if not ids:
+        return {}
+    stmt = select(Comment).where(Comment.id.in_(ids))
+    if audience == "customer":
+        stmt = stmt.where(Comment.public.is_(True))
+    return {c.id: c for c in db.session.scalars(stmt)}

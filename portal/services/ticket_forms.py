@@ -1,0 +1,57 @@
+"""The workspace's ticket form: versions saved by admins, the current one for new tickets."""
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.forms.compile import compile_schema, describe
+from portal.forms.definition import default_definition, problems
+from portal.forms.submission import parse
+from portal.models import TicketForm, Workspace
+from portal.services.errors import Invalid
+
+
+def current(ws: Workspace) -> TicketForm:
+    """The newest saved version; a workspace that never saved one gets version 1 of the
+    default form, stored on first use so that tickets can point at it."""
+    form = db.session.scalar(
+        select(TicketForm).where(TicketForm.workspace_id == ws.id)
+        .order_by(TicketForm.version.desc()).limit(1)
+    )
+    if form is None:
+        form = TicketForm(workspace_id=ws.id, version=1, definition=default_definition())
+        db.session.add(form)
+        db.session.flush()
+    return form
+
+
+def save(ws: Workspace, definition, staff_user_id: int | None = None) -> TicketForm:
+    """Validate and store `definition` as the next version."""
+    found = problems(definition)
+    if found:
+        raise Invalid("The form definition is not valid.", problems=found)
+    last = db.session.scalar(
+        select(func.max(TicketForm.version)).where(TicketForm.workspace_id == ws.id)) or 0
+    form = TicketForm(workspace_id=ws.id, version=last + 1, definition=definition,
+                      created_by_id=staff_user_id)
+    db.session.add(form)
+    db.session.commit()
+    return form
+
+
+def versions(ws: Workspace) -> list[TicketForm]:
+    return list(db.session.scalars(
+        select(TicketForm).where(TicketForm.workspace_id == ws.id)
+        .order_by(TicketForm.version.desc())))
+
+
+def compiled(form: TicketForm, locale: str, fallback: str) -> dict:
+    """What `GET .../ticket-form` returns: the rendering description and the JSON Schema."""
+    return {
+        "version": form.version,
+        "form": describe(form.definition, locale, fallback),
+        "schema": compile_schema(form.definition),
+    }
+
+
+def parse_answers(form: TicketForm, raw) -> tuple[dict, dict]:
+    return parse(form.definition, raw)

@@ -1,0 +1,241 @@
+"""Tickets: opening, who may see which, and the customer's list.
+
+Visibility is decided here once, for pages, API, live events and emails: a verified
+customer sees a ticket when listed in *Reported by*; a member of *Customer Admins* also
+sees every ticket of their account. Staff see every ticket of the workspace.
+"""
+
+import base64
+import json
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.sql import ColumnElement
+
+from portal.extensions import db
+from portal.models import Contact, Ticket, TicketCounter, Workspace, ticket_reporters
+from portal.models.base import utcnow
+from portal.models.ticket import PRIORITIES, STAGES
+from portal.services import contacts, ticket_forms
+from portal.services.errors import Forbidden, Invalid, NotFound, ServiceError
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 20000
+PAGE_SIZE = 25
+
+
+class FeatureDisabled(ServiceError):
+    status = 404
+    code = "feature_disabled"
+
+
+def tickets_enabled(ws: Workspace) -> bool:
+    return (ws.settings or {}).get("tickets_enabled", True)
+
+
+def next_number(ws: Workspace) -> int:
+    """Take the workspace's next ticket number inside the caller's transaction.
+
+    The counter row is updated in place (a row lock on PostgreSQL), so concurrent creators
+    queue behind each other and a rolled-back ticket gives its number back.
+    """
+    counter_id = db.session.scalar(
+        select(TicketCounter.id).where(TicketCounter.workspace_id == ws.id))
+    if counter_id is None:
+        db.session.add(TicketCounter(workspace_id=ws.id, last_number=0))
+        db.session.flush()
+    db.session.execute(
+        update(TicketCounter).where(TicketCounter.workspace_id == ws.id)
+        .values(last_number=TicketCounter.last_number + 1))
+    return db.session.scalar(
+        select(TicketCounter.last_number).where(TicketCounter.workspace_id == ws.id))
+
+
+@dataclass
+class TicketInput:
+    title: str = ""
+    description: str = ""
+    priority: str = "normal"
+    custom_fields: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+
+
+def parse_input(ws: Workspace, raw) -> tuple[TicketInput, object]:
+    """Check the standard fields and the custom fields of the current form version."""
+    form = ticket_forms.current(ws)
+    data = TicketInput()
+    title = raw.get("title")
+    description = raw.get("description")
+    priority = raw.get("priority") or "normal"
+    if not isinstance(title, str) or not title.strip():
+        data.errors["title"] = _("Enter a title.")
+    elif len(title.strip()) > TITLE_MAX:
+        data.errors["title"] = _("The title is too long.")
+    else:
+        data.title = title.strip()
+    if not isinstance(description, str) or not description.strip():
+        data.errors["description"] = _("Describe the problem.")
+    elif len(description) > DESCRIPTION_MAX:
+        data.errors["description"] = _("The description is too long.")
+    else:
+        data.description = description.strip()
+    if priority not in PRIORITIES:
+        data.errors["priority"] = _("Choose one of the options.")
+    else:
+        data.priority = priority
+    custom_raw = raw.get("custom_fields") if isinstance(raw, dict) else raw
+    if isinstance(raw, dict) and not isinstance(custom_raw, dict):
+        custom_raw = {}
+    values, custom_errors = ticket_forms.parse_answers(form, custom_raw)
+    data.custom_fields = values
+    data.errors.update({f"custom_fields.{k}": v for k, v in custom_errors.items()})
+    return data, form
+
+
+def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form) -> Ticket:
+    from portal.services import notifications, timeline
+
+    if not tickets_enabled(ws):
+        raise FeatureDisabled(_("Tickets are not available here."))
+    if data.errors:
+        raise Invalid(_("Check the highlighted fields."), fields=data.errors)
+    now = utcnow()
+    category = data.custom_fields.get("category")
+    ticket = Ticket(
+        workspace_id=ws.id, number=next_number(ws), title=data.title,
+        description=data.description, priority=data.priority,
+        category=category if isinstance(category, str) else None,
+        custom_fields=data.custom_fields, form_id=form.id, account_id=contact.account_id,
+        created_by_contact_id=contact.id, created_at=now, updated_at=now)
+    ticket.reporters.append(contact)
+    db.session.add(ticket)
+    db.session.flush()
+    ev = timeline.record(ticket, "created", actor=contact.name or contact.email)
+    notifications.ticket_changed(ticket, ev, by_staff=False)
+    db.session.commit()
+    return ticket
+
+
+def visible_to(contact: Contact) -> ColumnElement:
+    """SQL condition: tickets `contact` may see (in the current workspace)."""
+    if not contact.verified or not contact.active:
+        return Ticket.id.is_(None)
+    reported = exists().where(ticket_reporters.c.ticket_id == Ticket.id,
+                              ticket_reporters.c.contact_id == contact.id)
+    if contact.account_id and contacts.is_customer_admin(contact):
+        return or_(reported, Ticket.account_id == contact.account_id)
+    return reported
+
+
+def can_see(contact: Contact, ticket: Ticket) -> bool:
+    return db.session.scalar(
+        select(func.count()).select_from(Ticket)
+        .where(Ticket.id == ticket.id, visible_to(contact))) == 1
+
+
+def get_for_customer(ws: Workspace, contact: Contact, number: int) -> Ticket:
+    ticket = db.session.scalar(
+        select(Ticket).where(Ticket.workspace_id == ws.id, Ticket.number == number,
+                             visible_to(contact)))
+    if ticket is None:
+        raise NotFound(_("No such ticket."))
+    return ticket
+
+
+def get_for_staff(ws: Workspace, number: int) -> Ticket:
+    ticket = db.session.scalar(
+        select(Ticket).where(Ticket.workspace_id == ws.id, Ticket.number == number))
+    if ticket is None:
+        raise NotFound(_("No such ticket."))
+    return ticket
+
+
+SORTS = {
+    "newest": (Ticket.created_at, True),
+    "oldest": (Ticket.created_at, False),
+    "updated": (Ticket.updated_at, True),
+}
+
+
+@dataclass
+class ListQuery:
+    scope: str = "mine"  # mine | organization
+    stages: tuple = ()
+    priority: str | None = None
+    q: str = ""
+    sort: str = "newest"
+    after: str | None = None  # keyset cursor
+    limit: int = PAGE_SIZE
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def _cursor(ticket: Ticket, sort: str) -> str:
+    column, _desc = SORTS[sort]
+    value = getattr(ticket, column.key)
+    raw = json.dumps([value.isoformat(), ticket.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str):
+    from datetime import datetime
+
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value, ticket_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return datetime.fromisoformat(value), int(ticket_id)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise Invalid(_("The page link is not valid."), field="after") from None
+
+
+def list_for_customer(ws: Workspace, contact: Contact, query: ListQuery) -> Page:
+    if query.scope not in ("mine", "organization"):
+        raise Invalid(_("Unknown list."), field="scope")
+    if query.scope == "organization":
+        if not (contact.account_id and contacts.is_customer_admin(contact)):
+            raise Forbidden(_("Only customer admins see their organization's tickets."))
+        condition = and_(Ticket.account_id == contact.account_id, visible_to(contact))
+    else:
+        condition = exists().where(ticket_reporters.c.ticket_id == Ticket.id,
+                                   ticket_reporters.c.contact_id == contact.id)
+        condition = and_(condition, visible_to(contact))
+    return _page(select(Ticket).where(Ticket.workspace_id == ws.id, condition), query)
+
+
+def _page(stmt, query: ListQuery) -> Page:
+    if query.sort not in SORTS:
+        raise Invalid(_("Unknown sort order."), field="sort")
+    bad_stage = [s for s in query.stages if s not in STAGES]
+    if bad_stage:
+        raise Invalid(_("Unknown stage."), field="stage")
+    if query.priority and query.priority not in PRIORITIES:
+        raise Invalid(_("Unknown priority."), field="priority")
+    if query.stages:
+        stmt = stmt.where(Ticket.stage.in_(query.stages))
+    if query.priority:
+        stmt = stmt.where(Ticket.priority == query.priority)
+    text = (query.q or "").strip()[:200]
+    if text:
+        number = text.lstrip("#")
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        title_match = Ticket.title.ilike(like, escape="\\")
+        stmt = stmt.where(or_(title_match, Ticket.number == int(number))
+                          if number.isdigit() and len(number) < 10 else title_match)
+    column, desc = SORTS[query.sort]
+    if query.after:
+        value, ticket_id = _decode_cursor(query.after)
+        if desc:
+            stmt = stmt.where(or_(column < value, and_(column == value, Ticket.id < ticket_id)))
+        else:
+            stmt = stmt.where(or_(column > value, and_(column == value, Ticket.id > ticket_id)))
+    order = (column.desc(), Ticket.id.desc()) if desc else (column.asc(), Ticket.id.asc())
+    limit = max(1, min(int(query.limit or PAGE_SIZE), 100))
+    rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, _cursor(rows[-1], query.sort) if more and rows else None)

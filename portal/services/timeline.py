@@ -1,0 +1,172 @@
+"""A ticket's thread and history: comments, internal notes, stage/priority/assignee changes.
+
+Customers only ever see public comments and public events (`public=True`); internal notes
+and their events are staff-only everywhere: pages, API, live events, emails and counts.
+"""
+
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Comment, Contact, Ticket, TicketEvent
+from portal.models.base import utcnow
+from portal.models.ticket import PRIORITIES, STAGES
+from portal.services import live
+from portal.services.actors import Actor
+from portal.services.errors import Forbidden, Invalid
+
+COMMENT_MAX = 20000
+REOPEN_WINDOW_DAYS = 7
+
+
+def record(ticket: Ticket, kind: str, *, actor: str, data: dict | None = None,
+           public: bool = True) -> TicketEvent:
+    ev = TicketEvent(workspace_id=ticket.workspace_id, ticket_id=ticket.id, kind=kind,
+                     data=data or {}, public=public, actor=actor, created_at=utcnow())
+    db.session.add(ev)
+    db.session.flush()
+    live.announce(db.session, ticket.workspace_id, ticket.id)
+    return ev
+
+
+def _touch(ticket: Ticket) -> None:
+    ticket.updated_at = utcnow()
+
+
+def add_comment(ticket: Ticket, actor: Actor, body, *, public: bool = True) -> Comment:
+    from portal.services import notifications
+
+    if not isinstance(body, str) or not body.strip():
+        raise Invalid(_("Write a message."), field="body")
+    if len(body) > COMMENT_MAX:
+        raise Invalid(_("The message is too long."), field="body")
+    if not public and not actor.is_staff:
+        raise Forbidden(_("Only support staff write internal notes."))
+    comment = Comment(
+        workspace_id=ticket.workspace_id, ticket_id=ticket.id, body=body.strip(), public=public,
+        author_contact_id=actor.contact.id if actor.contact else None,
+        author_staff_id=actor.staff.id if actor.staff else None,
+        author_name=actor.name, created_at=utcnow())
+    db.session.add(comment)
+    db.session.flush()
+    if actor.contact is not None and ticket.stage == "awaiting_customer":
+        ticket.stage = "in_progress"
+    _touch(ticket)
+    ev = record(ticket, "comment" if public else "note", actor=actor.name,
+                data={"comment_id": comment.id}, public=public)
+    if public:
+        notifications.ticket_changed(ticket, ev, by_staff=actor.is_staff)
+    db.session.commit()
+    return comment
+
+
+def set_stage(ticket: Ticket, actor: Actor, stage: str) -> None:
+    from portal.services import notifications
+
+    if stage not in STAGES:
+        raise Invalid(_("Unknown stage."), field="stage")
+    if stage == ticket.stage:
+        return
+    old, ticket.stage = ticket.stage, stage
+    now = utcnow()
+    if stage == "resolved":
+        ticket.resolved_at = now
+    if stage == "closed":
+        ticket.closed_at = now
+    if stage not in ("resolved", "closed"):
+        ticket.resolved_at = ticket.closed_at = None
+    _touch(ticket)
+    ev = record(ticket, "stage", actor=actor.name, data={"from": old, "to": stage})
+    notifications.ticket_changed(ticket, ev, by_staff=actor.is_staff)
+    db.session.commit()
+
+
+def set_priority(ticket: Ticket, actor: Actor, priority: str) -> None:
+    if not actor.is_staff:
+        raise Forbidden(_("Only support staff change the priority."))
+    if priority not in PRIORITIES:
+        raise Invalid(_("Unknown priority."), field="priority")
+    if priority == ticket.priority:
+        return
+    old, ticket.priority = ticket.priority, priority
+    _touch(ticket)
+    record(ticket, "priority", actor=actor.name, data={"from": old, "to": priority})
+    db.session.commit()
+
+
+def assign(ticket: Ticket, actor: Actor, user) -> None:
+    if not actor.is_staff:
+        raise Forbidden(_("Only support staff assign tickets."))
+    new_id = user.id if user is not None else None
+    if new_id == ticket.assignee_id:
+        return
+    ticket.assignee_id = new_id
+    _touch(ticket)
+    name = (f"{user.first_name} {user.last_name}".strip(" -") or user.username) if user else ""
+    record(ticket, "assignee", actor=actor.name, data={"to": name}, public=False)
+    db.session.commit()
+
+
+def add_reporter(ticket: Ticket, actor: Actor, contact: Contact) -> None:
+    if not actor.is_staff:
+        raise Forbidden(_("Only support staff change who reported a ticket."))
+    if contact.workspace_id != ticket.workspace_id:
+        raise Invalid(_("No such contact."), field="contact")
+    if contact in ticket.reporters:
+        return
+    ticket.reporters.append(contact)
+    _touch(ticket)
+    record(ticket, "reporter", actor=actor.name, data={"contact": contact.name or contact.email},
+           public=False)
+    db.session.commit()
+
+
+def reopen_window(ticket: Ticket) -> timedelta:
+    from portal.models import Workspace
+
+    ws = db.session.get(Workspace, ticket.workspace_id)
+    days = (ws.settings or {}).get("reopen_window_days", REOPEN_WINDOW_DAYS)
+    return timedelta(days=days)
+
+
+def customer_close(ticket: Ticket, actor: Actor) -> None:
+    if ticket.stage != "resolved":
+        raise Invalid(_("Only a resolved ticket can be closed."), field="stage")
+    set_stage(ticket, actor, "closed")
+
+
+def customer_reopen(ticket: Ticket, actor: Actor) -> None:
+    if ticket.stage not in ("resolved", "closed"):
+        raise Invalid(_("Only a resolved or closed ticket can be reopened."), field="stage")
+    since = ticket.closed_at or ticket.resolved_at
+    if since is None or utcnow() - since > reopen_window(ticket):
+        raise Invalid(_("This ticket can no longer be reopened. Please open a new one."),
+                      field="stage")
+    set_stage(ticket, actor, "open")
+
+
+def can_close(ticket: Ticket) -> bool:
+    return ticket.stage == "resolved"
+
+
+def can_reopen(ticket: Ticket) -> bool:
+    since = ticket.closed_at or ticket.resolved_at
+    return (ticket.stage in ("resolved", "closed") and since is not None
+            and utcnow() - since <= reopen_window(ticket))
+
+
+def comments(ticket: Ticket, *, include_internal: bool, newest_first: bool = True) -> list:
+    stmt = select(Comment).where(Comment.ticket_id == ticket.id)
+    if not include_internal:
+        stmt = stmt.where(Comment.public.is_(True))
+    order = Comment.id.desc() if newest_first else Comment.id.asc()
+    return list(db.session.scalars(stmt.order_by(order)))
+
+
+def events(ticket: Ticket, *, include_internal: bool, after_id: int = 0) -> list[TicketEvent]:
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.id > after_id)
+    if not include_internal:
+        stmt = stmt.where(TicketEvent.public.is_(True))
+    return list(db.session.scalars(stmt.order_by(TicketEvent.id)))

@@ -1,0 +1,217 @@
+"""Tickets: numbering, the visibility matrix, lists, thread rules and notifications."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Comment, OutboxMessage, Ticket, TicketNotification
+from portal.models.base import utcnow
+from portal.services import actors, notifications, tickets, timeline
+from portal.services.errors import Forbidden, Invalid, NotFound
+from portal.tenancy import use_workspace
+from tests.factories import make_account, make_contact, make_staff
+from tests.tickets_helpers import open_ticket
+
+
+@pytest.fixture
+def world(acme, globex):
+    """Two accounts in acme, a neighbour workspace, and one ticket per relation."""
+    a1 = make_account(acme, "Acme One")
+    a2 = make_account(acme, "Acme Two")
+    people = {
+        "reporter": make_contact(acme, "rep@one.example", account=a1),
+        "colleague": make_contact(acme, "col@one.example", account=a1),
+        "admin": make_contact(acme, "adm@one.example", account=a1, customer_admin=True),
+        "other_admin": make_contact(acme, "adm@two.example", account=a2, customer_admin=True),
+        "no_account": make_contact(acme, "solo@example.org"),
+        "unverified": make_contact(acme, "new@one.example", account=a1, verified=False),
+        "neighbour": make_contact(globex, "rep@one.example"),
+    }
+    t_own = open_ticket(acme, people["reporter"], "Own ticket")
+    t_solo = open_ticket(acme, people["no_account"], "Solo ticket")
+    t_agent = open_ticket(acme, people["colleague"], "Agent ticket")  # then drop the reporter
+    with use_workspace(acme.id):
+        t_agent.reporters.clear()
+        db.session.commit()
+    t_globex = open_ticket(globex, people["neighbour"], "Globex ticket")
+    return people, {"own": t_own, "solo": t_solo, "agent_made": t_agent, "globex": t_globex}
+
+
+MATRIX = {
+    # who            own    solo   agent_made
+    "reporter":    (True, False, False),
+    "colleague":   (False, False, False),
+    "admin":       (True, False, True),
+    "other_admin": (False, False, False),
+    "no_account":  (False, True, False),
+    "unverified":  (False, False, False),
+}
+
+
+@pytest.mark.parametrize("who", list(MATRIX))
+def test_visibility_matrix(world, acme, who):
+    people, ts = world
+    contact = people[who]
+    with use_workspace(acme.id):
+        for relation, expected in zip(("own", "solo", "agent_made"), MATRIX[who]):
+            ticket = ts[relation]
+            assert tickets.can_see(contact, ticket) is expected, (who, relation)
+            if expected:
+                assert tickets.get_for_customer(acme, contact, ticket.number).id == ticket.id
+            else:
+                with pytest.raises(NotFound):
+                    tickets.get_for_customer(acme, contact, ticket.number)
+
+
+def test_no_one_sees_another_workspaces_ticket(world, acme, globex):
+    people, ts = world
+    acme_people = [c for c in people.values() if c.workspace_id == acme.id]
+    with use_workspace(globex.id):
+        for contact in acme_people:
+            assert not tickets.can_see(contact, ts["globex"])
+            with pytest.raises(NotFound):
+                tickets.get_for_customer(globex, contact, ts["globex"].number)
+    with use_workspace(acme.id):
+        for contact in acme_people:
+            assert not tickets.can_see(contact, ts["globex"])
+    with use_workspace(globex.id):
+        assert tickets.get_for_customer(globex, people["neighbour"], 1).title == "Globex ticket"
+
+
+def test_numbers_are_per_workspace_and_gap_free(acme, globex):
+    a = make_contact(acme)
+    g = make_contact(globex)
+    numbers = [open_ticket(acme, a).number for _ in range(3)] + [open_ticket(globex, g).number]
+    assert numbers == [1, 2, 3, 1]
+
+
+def test_rolled_back_ticket_gives_its_number_back(acme):
+    contact = make_contact(acme)
+    open_ticket(acme, contact)
+    with use_workspace(acme.id):
+        assert tickets.next_number(acme) == 2
+        db.session.rollback()
+    assert open_ticket(acme, contact).number == 2
+
+
+def test_lists_mine_and_organization_with_keyset_pages(world, acme):
+    people, ts = world
+    with use_workspace(acme.id):
+        for i in range(5):
+            open_ticket(acme, people["colleague"], f"Colleague {i}")
+        mine = tickets.list_for_customer(acme, people["colleague"], tickets.ListQuery())
+        assert [t.title for t in mine.items] == [f"Colleague {i}" for i in range(4, -1, -1)]
+        org = tickets.ListQuery(scope="organization", limit=3)
+        first = tickets.list_for_customer(acme, people["admin"], org)
+        assert len(first.items) == 3 and first.next_cursor
+        open_ticket(acme, people["colleague"], "Inserted meanwhile")
+        org.after = first.next_cursor
+        second = tickets.list_for_customer(acme, people["admin"], org)
+        titles = [t.title for t in first.items + second.items]
+        assert "Inserted meanwhile" not in titles  # newer than the cursor: not on later pages
+        assert len(titles) == len(set(titles))
+        with pytest.raises(Forbidden):
+            tickets.list_for_customer(acme, people["colleague"],
+                                      tickets.ListQuery(scope="organization"))
+
+
+def test_list_filters_and_search(world, acme):
+    people, ts = world
+    with use_workspace(acme.id):
+        rep = people["reporter"]
+        open_ticket(acme, rep, "Invoice 100% wrong")
+        found = tickets.list_for_customer(acme, rep, tickets.ListQuery(q="100%"))
+        assert [t.title for t in found.items] == ["Invoice 100% wrong"]
+        by_number = tickets.list_for_customer(acme, rep, tickets.ListQuery(q=f"#{ts['own'].number}"))
+        assert [t.id for t in by_number.items] == [ts["own"].id]
+        none = tickets.list_for_customer(acme, rep, tickets.ListQuery(stages=("resolved",)))
+        assert none.items == []
+        with pytest.raises(Invalid):
+            tickets.list_for_customer(acme, rep, tickets.ListQuery(after="garbage!"))
+        with pytest.raises(Invalid):
+            tickets.list_for_customer(acme, rep, tickets.ListQuery(stages=("nope",)))
+
+
+def test_internal_notes_never_reach_the_customer(world, acme):
+    people, ts = world
+    agent = make_staff("agent@acme.example", role="agent", workspace=acme)
+    ticket = ts["own"]
+    with use_workspace(acme.id):
+        timeline.add_comment(ticket, actors.staff(agent), "Customer is difficult", public=False)
+        timeline.add_comment(ticket, actors.staff(agent), "We are on it", public=True)
+        seen = [c.body for c in timeline.comments(ticket, include_internal=False)]
+        assert seen == ["We are on it"]
+        kinds = [e.kind for e in timeline.events(ticket, include_internal=False)]
+        assert "note" not in kinds and kinds.count("comment") == 1
+        with pytest.raises(Forbidden):
+            timeline.add_comment(ticket, actors.customer(people["reporter"]), "x", public=False)
+
+
+def test_notifications_are_coalesced_and_skip_internal_notes(world, acme):
+    people, ts = world
+    agent = make_staff("agent@acme.example", role="agent", workspace=acme)
+    ticket = ts["own"]
+    with use_workspace(acme.id):
+        staff = actors.staff(agent)
+        timeline.add_comment(ticket, staff, "First reply", public=True)
+        timeline.add_comment(ticket, staff, "Secret note", public=False)
+        timeline.set_stage(ticket, staff, "awaiting_customer")
+        timeline.add_comment(ticket, staff, "Second reply", public=True)
+        rows = db.session.scalars(select(TicketNotification).where(
+            TicketNotification.audience == "customer")).all()
+        assert len(rows) == 1 and len(rows[0].event_ids) == 3
+    assert notifications.send_due() == 0  # not due yet
+    assert notifications.send_due(utcnow() + timedelta(minutes=5)) == 1
+    with use_workspace(acme.id):
+        mails = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.to_address == "rep@one.example")).all()
+    assert len(mails) == 1
+    body = mails[0].text_body
+    assert "First reply" in body and "Second reply" in body and "Secret note" not in body
+    assert f"/en-US/acme/tickets/{ticket.number}" in body
+
+
+def test_new_ticket_and_customer_comment_notify_support_address(acme):
+    acme.support_email = "support@acme.example"
+    db.session.commit()
+    contact = make_contact(acme, "c@x.example")
+    ticket = open_ticket(acme, contact, "Help")
+    with use_workspace(acme.id):
+        timeline.add_comment(ticket, actors.customer(contact), "More info")
+    assert notifications.send_due(utcnow() + timedelta(minutes=5)) == 1
+    with use_workspace(acme.id):
+        mail = db.session.scalars(select(OutboxMessage)).one()
+    assert mail.to_address == "support@acme.example" and "More info" in mail.text_body
+
+
+def test_customer_close_and_reopen_window(world, acme):
+    people, ts = world
+    agent = make_staff("agent@acme.example", role="agent", workspace=acme)
+    ticket = ts["own"]
+    customer = actors.customer(people["reporter"])
+    with use_workspace(acme.id):
+        with pytest.raises(Invalid):
+            timeline.customer_close(ticket, customer)
+        timeline.set_stage(ticket, actors.staff(agent), "resolved")
+        timeline.customer_close(ticket, customer)
+        assert ticket.stage == "closed"
+        timeline.customer_reopen(ticket, customer)
+        assert ticket.stage == "open"
+        timeline.set_stage(ticket, actors.staff(agent), "closed")
+        ticket.closed_at = utcnow() - timedelta(days=8)
+        db.session.commit()
+        with pytest.raises(Invalid):
+            timeline.customer_reopen(ticket, customer)
+
+
+def test_comment_validation(world, acme):
+    people, ts = world
+    with use_workspace(acme.id):
+        customer = actors.customer(people["reporter"])
+        for body in ("", "   ", None, 5, "x" * 20001):
+            with pytest.raises(Invalid):
+                timeline.add_comment(ts["own"], customer, body)
+        assert db.session.scalars(select(Comment)).all() == []
+        assert db.session.get(Ticket, ts["own"].id).stage == "open"
