@@ -55,7 +55,7 @@ def test_visibility_matrix(world, acme, who):
     people, ts = world
     contact = people[who]
     with use_workspace(acme.id):
-        for relation, expected in zip(("own", "solo", "agent_made"), MATRIX[who]):
+        for relation, expected in zip(("own", "solo", "agent_made"), MATRIX[who], strict=True):
             ticket = ts[relation]
             assert tickets.can_see(contact, ticket) is expected, (who, relation)
             if expected:
@@ -124,7 +124,8 @@ def test_list_filters_and_search(world, acme):
         open_ticket(acme, rep, "Invoice 100% wrong")
         found = tickets.list_for_customer(acme, rep, tickets.ListQuery(q="100%"))
         assert [t.title for t in found.items] == ["Invoice 100% wrong"]
-        by_number = tickets.list_for_customer(acme, rep, tickets.ListQuery(q=f"#{ts['own'].number}"))
+        query = tickets.ListQuery(q=f"#{ts['own'].number}")
+        by_number = tickets.list_for_customer(acme, rep, query)
         assert [t.id for t in by_number.items] == [ts["own"].id]
         none = tickets.list_for_customer(acme, rep, tickets.ListQuery(stages=("resolved",)))
         assert none.items == []
