@@ -1,5 +1,10 @@
 """Background jobs on RQ: a real Redis when PORTAL_REDIS_URL is set, else an in-process
 fakeredis queue worked by a thread (the embedded default). Jobs take ids, never ORM objects.
+
+With Redis, run `flask --app app portal worker` processes. Without it, the first request or
+the first enqueue starts the embedded worker thread (when RUN_EMBEDDED_WORKER is on), so a
+laptop needs no second command. In tests it is off: jobs wait until the `jobs` fixture
+drains them.
 """
 
 import threading
@@ -11,42 +16,42 @@ from portal.extensions import redis_connection
 
 QUEUES = ("high", "default", "low")
 
+_lock = threading.Lock()
+
 
 def queue(name: str = "default") -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def enqueue(func, *args, queue_name: str = "default", **kwargs):
-    """Enqueue `func(*args)`; if the queue is unreachable, log it (the outbox sweep recovers)."""
+def enqueue(func, *args, queue_name: str = "default", **options):
+    """Enqueue `func(*args)` (`options` are RQ's: job_id, job_timeout, ...). Returns the job,
+    or None when the queue is unreachable: callers that must not lose work keep it in the
+    database and let a sweep enqueue it again (see portal.services.outbox)."""
     try:
-        job = queue(queue_name).enqueue(func, *args, **kwargs)
-    except Exception:  # redis down: the periodic sweep finds the work again
+        job = queue(queue_name).enqueue(func, *args, **options)
+    except Exception:  # Redis down: never fail the caller's request for it
         current_app.logger.exception("could not enqueue %s", getattr(func, "__name__", func))
         return None
-    _ensure_embedded_worker(current_app._get_current_object())
+    ensure_embedded_worker(current_app._get_current_object())
     return job
 
 
-def enqueue_after_request(func, *args, queue: str = "default"):
-    return enqueue(func, *args, queue_name=queue)
-
-
-def _ensure_embedded_worker(app: Flask) -> None:
+def ensure_embedded_worker(app: Flask) -> None:
     if app.config.get("REDIS_URL") or not app.config.get("RUN_EMBEDDED_WORKER"):
         return
+    running = app.extensions.get("helpport_embedded_worker")
+    if running is not None and running.alive():
+        return
     with _lock:
-        thread = app.extensions.get("helpport_worker_thread")
-        if thread is not None and thread.is_alive():
+        running = app.extensions.get("helpport_embedded_worker")
+        if running is not None and running.alive():
             return
         from portal.jobs.worker import start_embedded_worker
 
-        app.extensions["helpport_worker_thread"] = start_embedded_worker(app)
-
-
-_lock = threading.Lock()
+        app.extensions["helpport_embedded_worker"] = start_embedded_worker(app)
 
 
 def init_jobs(app: Flask) -> None:
     @app.before_request
     def _worker_alive():
-        _ensure_embedded_worker(app)
+        ensure_embedded_worker(app)

@@ -1,44 +1,77 @@
-"""Job functions. They run inside an app context set up by the worker."""
+"""Job functions. They run inside an app context set up by the worker, and take ids.
+
+Email delivery and its retries are described in `portal.services.outbox`: the outbox row
+holds the state, `deliver_email` makes one attempt, `sweep_outbox` re-enqueues what is due.
+"""
+
+import smtplib
 
 from flask import current_app
-from sqlalchemy import select
 
-from portal.extensions import db
+from portal.extensions import db, redis_connection
+from portal.jobs import enqueue, queue
 from portal.jobs.mailer import send
-from portal.models import OutboxMessage
-from portal.models.base import utcnow
 from portal.services import outbox
+
+EMAIL_QUEUE = "high"
+JOB_TIMEOUT = 120  # seconds; below outbox.CLAIM_SECONDS so a running job keeps its claim
+
+
+def email_job_id(outbox_id: int) -> str:
+    return f"email-{outbox_id}"
+
+
+def enqueue_delivery(outbox_id: int):
+    """Queue one delivery attempt; None when the queue is unreachable (the sweep retries)."""
+    return enqueue(deliver_email, outbox_id, queue_name=EMAIL_QUEUE,
+                   job_id=email_job_id(outbox_id), job_timeout=JOB_TIMEOUT)
 
 
 def deliver_email(outbox_id: int) -> str:
-    row = db.session.scalar(
-        select(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id)
-        .execution_options(all_workspaces=True)
-    )
+    """One attempt at row `outbox_id`: "sent", "retry", "failed", or "skipped" when the row
+    is sent, given up, not due or being sent by another worker (so duplicates are harmless).
+    """
+    row = outbox.claim(outbox_id)
     if row is None:
-        return "missing"
-    if row.sent_at is not None or row.failed_at is not None:
-        return "done"
-    try:
-        row.message_id = send(row)
-    except Exception as exc:
-        outbox.record_failure(row, f"{type(exc).__name__}: {exc}")
+        return "skipped"
+    if row.attempts > outbox.MAX_ATTEMPTS:  # earlier attempts died mid-send
+        outbox.record_failure(row, row.last_error or "interrupted attempts", permanent=True)
         db.session.commit()
-        current_app.logger.warning("email %s not sent: %s", row.id, exc)
-        return "retry"
-    row.sent_at = utcnow()
-    row.attempts += 1
+        return "failed"
+    try:
+        message_id = send(row)
+    except Exception as exc:  # any failure is recorded on the row; the sweep retries it
+        outbox.record_failure(row, f"{type(exc).__name__}: {exc}", permanent=_permanent(exc))
+        db.session.commit()
+        current_app.logger.warning("email %s not sent (attempt %s): %s", row.id, row.attempts, exc)
+        return "failed" if row.failed_at else "retry"
+    outbox.mark_sent(row, message_id)
     db.session.commit()
     return "sent"
 
 
-def sweep_outbox() -> int:
-    """Enqueue every unsent email that is due: recovers from lost jobs, dead workers, Redis."""
-    from portal.jobs import enqueue
+def _permanent(exc: Exception) -> bool:
+    """A 5xx SMTP answer will not change by asking again; anything else may."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _msg in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    return False
 
+
+def sweep_outbox() -> int:
+    """Enqueue every due, unsent email whose job is not already waiting: recovers from
+    lost jobs, dead workers and a Redis that was down, and delivers retries. Returns how
+    many were enqueued."""
     ids = outbox.due_ids()
-    for outbox_id in ids:
-        enqueue(deliver_email, outbox_id, queue_name="high", job_id=f"email-{outbox_id}")
     db.session.rollback()
-    return len(ids)
+    if not ids:
+        return 0
+    try:
+        conn = redis_connection()
+        waiting_key = queue(EMAIL_QUEUE).key
+        ids = [i for i in ids if conn.lpos(waiting_key, email_job_id(i)) is None]
+    except Exception:
+        current_app.logger.exception("outbox sweep: the queue is unreachable")
+        return 0
+    return sum(1 for outbox_id in ids if enqueue_delivery(outbox_id) is not None)

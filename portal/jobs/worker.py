@@ -1,7 +1,13 @@
-"""RQ workers that run jobs inside the Flask app context, and the periodic outbox sweep."""
+"""RQ workers that run jobs inside the Flask app context, and the periodic outbox sweep.
+
+`AppWorker` is what `flask --app app portal worker` runs (one process, jobs in-process).
+`ThreadWorker` is the same made safe for a background thread, for the embedded default:
+RQ installs signal handlers and uses SIGALRM for job timeouts, and both only work in the
+main thread, so it installs none and times jobs out with a timer instead.
+"""
 
 import threading
-import time
+from dataclasses import dataclass, field
 
 from flask import Flask
 from rq import SimpleWorker
@@ -9,16 +15,23 @@ from rq.timeouts import TimerDeathPenalty
 
 from portal.extensions import redis_connection
 
+# the embedded worker leaves RQ's blocking wait this often to see whether it should stop
+EMBEDDED_IDLE_SECONDS = 2
+
 
 class AppWorker(SimpleWorker):
-    """Runs each job in-process inside an app context (RQ 3 would otherwise spawn a fresh
-    interpreter that has no app)."""
+    """Runs each job in-process inside a fresh app context (its own database session).
+    Counts the jobs that succeeded here: RQ 3 keeps its counts in Redis and drops them
+    when the worker stops."""
 
     flask_app: Flask
+    succeeded = 0
 
     def perform_job(self, job, queue, execution):
         with self.flask_app.app_context():
-            return super().perform_job(job, queue, execution)
+            ok = super().perform_job(job, queue, execution)
+        self.succeeded += ok
+        return ok
 
 
 class ThreadWorker(AppWorker):
@@ -52,30 +65,56 @@ def sweep_forever(app: Flask, stop: threading.Event) -> None:
             app.logger.exception("outbox sweep failed")
 
 
-def start_sweeper(app: Flask) -> threading.Event:
-    stop = threading.Event()
-    threading.Thread(target=sweep_forever, args=(app, stop), daemon=True, name="outbox-sweep").start()
+def start_sweeper(app: Flask, stop: threading.Event | None = None) -> threading.Event:
+    stop = stop or threading.Event()
+    threading.Thread(target=sweep_forever, args=(app, stop), daemon=True,
+                     name="outbox-sweep").start()
     return stop
 
 
-def start_embedded_worker(app: Flask) -> threading.Thread:
+@dataclass
+class EmbeddedWorker:
+    """The in-process worker thread and its sweeper, with a way to stop both."""
+
+    thread: threading.Thread
+    stop_event: threading.Event = field(default_factory=threading.Event)
+
+    def alive(self) -> bool:
+        return self.thread.is_alive() and not self.stop_event.is_set()
+
+    def stop(self, timeout: float = 10) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout)
+
+
+def start_embedded_worker(app: Flask) -> EmbeddedWorker:
+    stop = threading.Event()
+
     def run():
         worker = make_worker(app, ThreadWorker)
-        while True:
+        while not stop.is_set():
             try:
-                worker.work(burst=False, logging_level="WARNING")
+                worker.work(burst=False, max_idle_time=EMBEDDED_IDLE_SECONDS,
+                            logging_level="WARNING")
             except Exception:
                 app.logger.exception("embedded worker stopped; restarting")
-                time.sleep(1)
+                stop.wait(1)
 
     thread = threading.Thread(target=run, daemon=True, name="embedded-rq-worker")
     thread.start()
-    start_sweeper(app)
-    return thread
+    start_sweeper(app, stop)
+    return EmbeddedWorker(thread, stop)
+
+
+def stop_embedded_worker(app: Flask, timeout: float = 10) -> None:
+    running = app.extensions.pop("helpport_embedded_worker", None)
+    if running is not None:
+        running.stop(timeout)
 
 
 def drain(app: Flask) -> int:
-    """Work every queued job now, in this thread (tests and `portal worker --burst`)."""
+    """Work every queued job now, in this thread (tests); returns how many succeeded."""
     worker = make_worker(app, ThreadWorker)
     worker.work(burst=True, logging_level="WARNING")
-    return worker.successful_job_count
+    return worker.succeeded
+

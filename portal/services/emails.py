@@ -1,21 +1,50 @@
-"""The emails the portal sends, rendered in the recipient's locale into the outbox."""
+"""The emails the portal sends, rendered in the recipient's locale into the outbox.
 
-from flask import render_template
+Templates live in `themes/<theme>/templates/emails/` as a `.txt` and an `.html` pair. They
+are rendered straight from the Jinja environment, without the portal's page context
+(current contact, language links), so the same email renders in a request, a job or the
+CLI. Flask-Babel's `force_locale` only takes effect when `g` holds something, which
+`use_workspace` guarantees.
+"""
+
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from portal.models import Workspace
+from portal.i18n import babel_locale, normalise
+from portal.models import OutboxMessage, Workspace
 from portal.services import outbox
+from portal.tenancy import use_workspace
 
 
-def sign_in_code(ws: Workspace, email: str, code: str, *, minutes: int, locale: str) -> None:
-    subject = _("Your sign-in code for %(workspace)s: %(code)s", workspace=ws.name, code=code)
-    ctx = {"workspace": ws, "code": code, "minutes": minutes, "email": email}
-    outbox.add(
-        ws.id,
-        email,
-        subject,
-        render_template("emails/sign_in_code.txt", **ctx),
-        render_template("emails/sign_in_code.html", **ctx),
-        kind="sign_in_code",
-        locale=locale,
+def _render(name: str, **context) -> str:
+    return current_app.jinja_env.get_template(name).render(**context)
+
+
+def queue_email(ws: Workspace, to: str, kind: str, locale: str, subject,
+                **context) -> OutboxMessage:
+    """Render `emails/<kind>.txt|.html` in `locale` and add it to the outbox. `subject` is
+    a function called under that locale (so `_()` inside it translates). A locale the
+    portal does not speak falls back to the workspace's default, so that Content-Language
+    names the language the email is really in."""
+    locale = normalise(locale) or normalise(ws.default_locale) or "en-US"
+    with use_workspace(ws.id), force_locale(babel_locale(locale)):
+        context.update(workspace=ws, locale=locale)
+        return outbox.add(
+            ws.id,
+            to,
+            subject(),
+            _render(f"emails/{kind}.txt", **context),
+            _render(f"emails/{kind}.html", **context),
+            kind=kind,
+            locale=locale,
+        )
+
+
+def sign_in_code(ws: Workspace, email: str, code: str, *, minutes: int,
+                 locale: str) -> OutboxMessage:
+    return queue_email(
+        ws, email, "sign_in_code", locale,
+        lambda: _("Your sign-in code for %(workspace)s: %(code)s", workspace=ws.name, code=code),
+        code=code, minutes=minutes, email=email,
     )

@@ -1,14 +1,38 @@
 """The outbox: every email is a row written in its cause's transaction, delivered by a job.
 
-After the transaction commits, the new rows are enqueued for delivery. If enqueueing fails
-(Redis down) or a worker dies, the periodic sweep finds the unsent rows and enqueues them again.
+Why a table and not just a job: a job enqueued inside a transaction that later rolls back
+would send an email about something that never happened, and a job enqueued after the
+commit is lost if Redis is down at that moment. So the row is the truth; the queue only
+says "look at row N now".
+
+- `add()` writes the row in the caller's transaction and remembers its id on the session.
+  Only when that transaction commits is a `deliver_email` job enqueued (job id
+  `email-<row id>`); a rollback forgets it. If enqueueing fails, the row simply waits.
+- `claim()` is how a worker takes a row: one conditional UPDATE that bumps `attempts` and
+  moves `next_attempt_at` a lease ahead, only if the row is unsent, not given up and due.
+  The database decides who wins (PostgreSQL re-checks the WHERE under the row lock; SQLite
+  serialises writers), so two workers, or a duplicate job, send a row once. A worker that
+  dies mid-send leaves the row claimed until the lease ends; then it is due again.
+- Retries: one mechanism, ours. A failed send records the error and sets
+  `next_attempt_at` to now + BACKOFF_SECONDS[attempt - 1]; after MAX_ATTEMPTS (or at once
+  for a permanent 5xx refusal) the row gets `failed_at`. RQ's own `Retry` is not used: its
+  state lives in Redis (lost with Redis) and its delays need RQ's scheduler; the job never
+  raises for a failed send, it returns what it did.
+- The sweep (`portal.jobs.tasks.sweep_outbox`, every OUTBOX_SWEEP_SECONDS in each worker and
+  in the embedded worker) enqueues every due row whose job is not already waiting in the
+  queue. It is what delivers retries after their backoff and what recovers rows whose
+  job was never enqueued or was lost. A retry therefore goes out at the first sweep after
+  its backoff has passed.
+
+Delivery is at least once: a worker that sends and then dies before recording `sent_at`
+sends again after the lease. The Message-ID is stable per row so receivers can tell.
 """
 
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.extensions import db
 from portal.models import OutboxMessage
@@ -17,10 +41,12 @@ from portal.models.base import utcnow
 PENDING = "helpport_outbox_pending"
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = (10, 30, 60, 300, 900, 1800, 3600)
+CLAIM_SECONDS = 300  # longer than a delivery job may run (JOB_TIMEOUT in portal.jobs.tasks)
 
 
 def add(workspace_id: int, to: str, subject: str, text: str, html: str, *, kind: str,
         locale: str) -> OutboxMessage:
+    """Write an email into the current transaction; it is enqueued once that commits."""
     row = OutboxMessage(
         workspace_id=workspace_id,
         to_address=to,
@@ -29,6 +55,7 @@ def add(workspace_id: int, to: str, subject: str, text: str, html: str, *, kind:
         html_body=html,
         kind=kind,
         locale=locale,
+        next_attempt_at=utcnow(),
     )
     db.session.add(row)
     db.session.flush()
@@ -40,16 +67,17 @@ def add(workspace_id: int, to: str, subject: str, text: str, html: str, *, kind:
 def _enqueue_committed(session: Session) -> None:
     ids = session.info.pop(PENDING, None)
     if ids:
-        from portal.jobs import enqueue_after_request
-        from portal.jobs.tasks import deliver_email
+        from portal.jobs.tasks import enqueue_delivery
 
         for outbox_id in ids:
-            enqueue_after_request(deliver_email, outbox_id, queue="high")
+            enqueue_delivery(outbox_id)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
-    session.info.pop(PENDING, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget_uncommitted(session: Session, transaction: SessionTransaction) -> None:
+    """A rolled-back or closed outer transaction: its rows do not exist, send nothing."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 def due_ids(limit: int = 500) -> list[int]:
@@ -68,12 +96,47 @@ def due_ids(limit: int = 500) -> list[int]:
     return list(db.session.scalars(stmt))
 
 
-def record_failure(row: OutboxMessage, error: str) -> None:
-    row.attempts += 1
+def claim(outbox_id: int) -> OutboxMessage | None:
+    """Take row `outbox_id` for one delivery attempt, or None if it is not ours to send
+    (sent, given up, not due, or claimed by another worker). Commits the claim."""
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == outbox_id,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(
+            attempts=OutboxMessage.attempts + 1,
+            next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS),
+        )
+        .execution_options(all_workspaces=True, synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        return None
+    return db.session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id)
+        .execution_options(all_workspaces=True, populate_existing=True)
+    )
+
+
+def mark_sent(row: OutboxMessage, message_id: str) -> None:
+    row.sent_at = utcnow()
+    row.message_id = message_id
+    row.last_error = None
+
+
+def record_failure(row: OutboxMessage, error: str, *, permanent: bool = False) -> None:
+    """After a failed attempt (already counted by `claim`): back off, or give up."""
     row.last_error = error[:2000]
-    if row.attempts >= MAX_ATTEMPTS:
+    if permanent or row.attempts >= MAX_ATTEMPTS:
         row.failed_at = utcnow()
-        current_app.logger.error("email %s given up after %s tries", row.id, row.attempts)
-    else:
-        delay = BACKOFF_SECONDS[min(row.attempts - 1, len(BACKOFF_SECONDS) - 1)]
-        row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        current_app.logger.error("email %s given up after %s attempt(s): %s",
+                                 row.id, row.attempts, row.last_error)
+        return
+    delay = BACKOFF_SECONDS[min(row.attempts - 1, len(BACKOFF_SECONDS) - 1)]
+    row.next_attempt_at = utcnow() + timedelta(seconds=delay)

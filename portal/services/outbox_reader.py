@@ -51,8 +51,19 @@ def eml_path(row: OutboxMessage) -> Path:
 
 
 def show(message_id: int) -> str | None:
+    """One email for a person: its headers, its delivery state and its text part."""
     row = one(message_id)
     if row is None:
         return None
-    head = f"To: {row.to_address}\nSubject: {row.subject}\nStatus: {status(row)}\n\n"
-    return head + row.text_body
+    head = [
+        f"To: {row.to_address}",
+        f"Subject: {row.subject}",
+        f"Language: {row.locale}",
+        f"Status: {status(row)} (attempts: {row.attempts})",
+    ]
+    if row.last_error and not row.sent_at:
+        head.append(f"Last error: {row.last_error}")
+    path = eml_path(row)
+    if row.sent_at and path.exists():
+        head.append(f"File: {path}")
+    return "\n".join(head) + "\n\n" + row.text_body
