@@ -22,10 +22,22 @@ def upgrade() -> None:
 
 
 def sync_permissions() -> None:
+    """Create FAB's permissions for every view, then give "Admin" and "Agent" exactly the
+    ones `portal.admin.roles` grants them (the platform admin role holds all of them)."""
     from flask_appbuilder.security.manager import BaseSecurityManager
 
+    from portal.admin.roles import ROLE_PATTERNS, grants
+
     appbuilder = current_app.appbuilder
-    BaseSecurityManager.create_db(appbuilder.sm)
+    sm = appbuilder.sm
+    BaseSecurityManager.create_db(sm)
     appbuilder.add_permissions(update_perms=True)
-    appbuilder.sm.add_role("Admin")
-    appbuilder.sm.add_role("Agent")
+    every = sm.session.query(sm.permissionview_model).all()
+    for role_name in ROLE_PATTERNS:
+        role = sm.find_role(role_name) or sm.add_role(role_name)
+        role.permissions = [
+            pv for pv in every
+            if pv.view_menu and pv.permission
+            and grants(role_name, pv.view_menu.name, pv.permission.name)
+        ]
+    sm.session.commit()

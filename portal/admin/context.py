@@ -5,7 +5,7 @@ staff member belongs to it. REST API: the `X-Workspace` header (a slug). Platfor
 may act in any workspace.
 """
 
-from flask import Flask, g, jsonify, request, session
+from flask import Flask, g, has_request_context, jsonify, request, session
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -41,7 +41,14 @@ def choose_workspace(user, wanted_id: int | None) -> Workspace | None:
     return allowed[0] if allowed else None
 
 
-def _api_user():
+def may_act_in(user, workspace_id) -> Workspace | None:
+    """The workspace `workspace_id` if `user` may act in it, else None."""
+    return next((ws for ws in staff_workspaces(user) if ws.id == workspace_id), None)
+
+
+def api_user():
+    """The staff user of a valid FAB JWT on this request, or None."""
+    from flask import current_app
     from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 
     try:
@@ -51,38 +58,52 @@ def _api_user():
         return None
     if identity is None:
         return None
-    from flask import current_app
+    try:
+        return current_app.appbuilder.sm.get_user_by_id(int(identity))
+    except (TypeError, ValueError):
+        return None
 
-    return current_app.appbuilder.sm.get_user_by_id(int(identity))
+
+def use_api_workspace():
+    """Scope a staff REST request to its `X-Workspace`; a JSON 4xx when that is impossible.
+
+    Without a valid token this answers nothing and lets FAB's own check say 401.
+    """
+    user = api_user()
+    if user is None:
+        return None
+    slug = request.headers.get("X-Workspace", "").strip()
+    if not slug:
+        return jsonify(error="workspace_required",
+                       message="Send the workspace slug in the X-Workspace header."), 400
+    ws = next((w for w in staff_workspaces(user) if w.slug == slug), None)
+    if ws is None:
+        return jsonify(error="unknown_workspace",
+                       message="X-Workspace names no workspace you may act in."), 403
+    g.workspace_id = ws.id
+    g.admin_workspace = ws
+    return None
 
 
 def register_admin_context(app: Flask) -> None:
     @app.before_request
     def admin_workspace():
-        path = request.path
-        if path.startswith("/admin"):
-            if not current_user.is_authenticated:
-                return None
-            ws = choose_workspace(current_user, session.get(SESSION_KEY))
-            if ws is not None:
-                g.workspace_id = ws.id
-                g.admin_workspace = ws
-                session[SESSION_KEY] = ws.id
+        """Admin pages act in the chosen workspace, or the first one the user may act in."""
+        if not request.path.startswith("/admin") or not current_user.is_authenticated:
             return None
-        if path.startswith("/api/v1/") and request.headers.get("X-Workspace"):
-            user = _api_user()
-            slug = request.headers["X-Workspace"]
-            ws = next((w for w in staff_workspaces(user) if w.slug == slug), None)
-            if ws is None:
-                return jsonify(error="unknown_workspace",
-                               message="X-Workspace names no workspace you may act in."), 403
+        ws = choose_workspace(current_user, session.get(SESSION_KEY))
+        if ws is not None:
             g.workspace_id = ws.id
             g.admin_workspace = ws
+            if session.get(SESSION_KEY) != ws.id:
+                session[SESSION_KEY] = ws.id
         return None
 
     @app.context_processor
     def admin_navigation():
-        if not request.path.startswith("/admin") or not current_user.is_authenticated:
+        if not has_request_context() or not request.path.startswith("/admin"):
+            return {}
+        if not current_user.is_authenticated:
             return {}
         return {
             "staff_workspaces": staff_workspaces(current_user),

@@ -1,0 +1,189 @@
+"""The staff REST API: accounts, contacts and groups of the `X-Workspace` workspace.
+
+FAB's JWT login (`POST /api/v1/security/login`) gives the token; every request names
+its workspace in the `X-Workspace` header. As on the pages, the tenancy guard limits
+every query (lists, by-id loads, related lookups) to that workspace, and the hooks below
+refuse links to rows of another workspace (marshmallow loads related rows by primary key).
+"""
+
+from flask import request
+from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.models.sqla.filters import FilterEqualFunction
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from marshmallow import ValidationError
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.admin import forms
+from portal.admin.context import use_api_workspace
+from portal.admin.views import remember_group_name, renames_system_group
+from portal.extensions import db
+from portal.i18n import SUPPORTED
+from portal.models import Account, Contact, CustomerGroup
+from portal.services.errors import Conflict, Invalid, ServiceError
+from portal.tenancy import current_workspace_id
+
+IN_WORKSPACE = [["workspace_id", FilterEqualFunction, current_workspace_id]]
+
+
+def _pk_in_path() -> int | None:
+    try:
+        return int((request.view_args or {}).get("pk"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _unique(model, column: str, message: str):
+    def check(value) -> None:
+        if forms.taken_in_workspace(model, column, value, _pk_in_path()):
+            raise ValidationError(message)
+
+    return check
+
+
+def _email(value) -> None:
+    if not forms.EMAIL_RE.match((value or "").strip()):
+        raise ValidationError("Not a valid email address.")
+
+
+_contact_email_free = _unique(Contact, "email",
+                              "A contact with this email exists in this workspace.")
+
+
+def _domains(value) -> None:
+    try:
+        forms.parse_domains(value)
+    except forms.BadDomains as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+class WorkspaceApi(ModelRestApi):
+    base_filters = IN_WORKSPACE
+    add_query_rel_fields = edit_query_rel_fields = {
+        "account": IN_WORKSPACE,
+        "members": IN_WORKSPACE,
+    }
+    allow_browser_login = False
+
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        blueprint.before_request(use_api_workspace)
+        return blueprint
+
+    def _check(self, item) -> None:
+        workspace_id = current_workspace_id()
+        if item.workspace_id != workspace_id or inspect(item).attrs.workspace_id.history.deleted:
+            raise Invalid("A row cannot move to another workspace.")
+        if forms.foreign_rows(item, workspace_id):
+            raise Invalid("Only rows of the current workspace can be linked.")
+
+    def pre_add(self, item):
+        item.workspace_id = current_workspace_id()
+        self._check(item)
+
+    def pre_update(self, item):
+        self._check(item)
+
+    def _guarded(self, run):
+        try:
+            return run()
+        except ServiceError as exc:
+            db.session.rollback()
+            return self.response(exc.status, message=exc.message)
+        except SQLAlchemyError:
+            db.session.rollback()
+            return self.response(409, message="The change conflicts with existing data.")
+
+    def post_headless(self):
+        return self._guarded(super().post_headless)
+
+    def put_headless(self, pk):
+        return self._guarded(lambda: super(WorkspaceApi, self).put_headless(pk))
+
+    def delete_headless(self, pk):
+        return self._guarded(lambda: super(WorkspaceApi, self).delete_headless(pk))
+
+
+class AccountApi(WorkspaceApi):
+    resource_name = "account"
+    datamodel = SQLAInterface(Account)
+    list_columns = show_columns = ["id", "name", "domains", "created_at"]
+    add_columns = edit_columns = ["name", "domains"]
+    search_columns = ["name"]
+    order_columns = ["name", "created_at"]
+    validators_columns = {
+        "name": _unique(Account, "name", "An account with this name exists."),
+        "domains": _domains,
+    }
+
+    def pre_add(self, item):
+        item.domains = forms.parse_domains(item.domains)
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        item.domains = forms.parse_domains(item.domains)
+        super().pre_update(item)
+
+
+class ContactApi(WorkspaceApi):
+    resource_name = "contact"
+    datamodel = SQLAInterface(Contact)
+    list_columns = show_columns = ["id", "email", "name", "locale", "account.id",
+                                   "account.name", "verified", "active", "created_at"]
+    add_columns = edit_columns = ["email", "name", "locale", "account", "verified", "active"]
+    search_columns = ["email", "name", "account", "locale", "verified", "active"]
+    order_columns = ["email", "name", "created_at"]
+    validators_columns = {
+        "email": lambda value: _email(value) or _contact_email_free(value),
+        "locale": lambda value: _locale(value),
+    }
+
+    def pre_add(self, item):
+        item.email = item.email.strip().lower()
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        item.email = item.email.strip().lower()
+        super().pre_update(item)
+
+
+def _locale(value) -> None:
+    if value not in (None, "") and value not in SUPPORTED:
+        raise ValidationError("Unsupported locale.")
+
+
+class CustomerGroupApi(WorkspaceApi):
+    resource_name = "group"
+    datamodel = SQLAInterface(CustomerGroup)
+    list_columns = show_columns = ["id", "name", "description", "system", "members.id",
+                                   "members.email"]
+    add_columns = edit_columns = ["name", "description", "members"]
+    search_columns = ["name", "system"]
+    order_columns = ["name"]
+    validators_columns = {
+        "name": _unique(CustomerGroup, "name", "A group with this name exists."),
+    }
+
+    def pre_add(self, item):
+        item.system = False
+        item.description = item.description or ""
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        if renames_system_group(item):
+            raise Conflict("A system group cannot be renamed.")
+        super().pre_update(item)
+
+    def put_headless(self, pk):
+        remember_group_name(pk)
+        return super().put_headless(pk)
+
+    def pre_delete(self, item):
+        if item.system:
+            raise Conflict("A system group cannot be deleted.")
+
+
+def register_api(appbuilder) -> None:
+    appbuilder.add_api(AccountApi)
+    appbuilder.add_api(ContactApi)
+    appbuilder.add_api(CustomerGroupApi)

@@ -1,0 +1,45 @@
+"""What the workspace staff roles may do, as (view name, permission name) patterns.
+
+"Platform Admin" is FAB's AUTH_ROLE_ADMIN and holds every permission. "Admin" and "Agent"
+are ordinary database roles whose permissions `portal.database.sync_permissions` rewrites
+from these patterns on every `init-db`, so the rules live in code and can be reviewed here,
+while the Roles page still shows exactly what each role holds. Neither role gets FAB's
+security views (users, roles, permissions) nor the Workspaces view.
+"""
+
+import re
+
+ADMIN = "Admin"
+AGENT = "Agent"
+
+# Every signed-in staff member: their own profile and password, the menu and API
+# documents, and the workspace switcher.
+_OWN_ACCOUNT = [
+    (r"UserInfoEditView", r"can_this_form_(get|post)"),
+    (r"ResetMyPasswordView", r"can_this_form_(get|post)"),
+    (r"UserDBModelView", r"(can_userinfo|resetmypassword|userinfoedit)"),
+    (r"MenuApi", r"can_get"),
+    (r"OpenApi", r"can_get"),
+    (r"SwaggerView", r"can_show"),
+    (r"WorkspaceSwitchView", r"can_switch"),
+]
+
+ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
+    ADMIN: _OWN_ACCOUNT + [
+        (r"(AccountAdmin|ContactAdmin|GroupAdmin)", r".*"),
+        (r"(AccountApi|ContactApi|CustomerGroupApi)", r".*"),
+        (r"(Customers|Accounts|Contacts|Settings|Groups)", r"menu_access"),
+    ],
+    AGENT: _OWN_ACCOUNT + [
+        (r"(AccountAdmin|ContactAdmin)", r"can_(list|show)"),
+        (r"(AccountApi|ContactApi)", r"can_(get|info)"),
+        (r"(Customers|Accounts|Contacts)", r"menu_access"),
+    ],
+}
+
+
+def grants(role_name: str, view_name: str, permission_name: str) -> bool:
+    return any(
+        re.fullmatch(view, view_name) and re.fullmatch(perm, permission_name)
+        for view, perm in ROLE_PATTERNS.get(role_name, [])
+    )

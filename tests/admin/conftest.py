@@ -1,0 +1,87 @@
+"""Admin fixtures: staff users signed in through FAB's real login form or JWT login."""
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.factories import make_staff
+
+PASSWORD = "staff-password-1"
+
+
+class IsolatedClient(FlaskClient):
+    """Each request in its own app context, as in production.
+
+    The suite keeps one app context per test, and Flask reuses it for test requests, so
+    `g` (FAB's signed-in user cache, the current workspace) and the database session
+    would carry over from one request, or one client, to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def new_client(app) -> IsolatedClient:
+    return IsolatedClient(app, app.response_class, use_cookies=True)
+
+
+def fab_csrf(html: str) -> str:
+    """The CSRF token of a FAB form (WTForms writes `name` before or after `value`)."""
+    match = re.search(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'<input[^>]*value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def staff_login(client, email, password=PASSWORD):
+    page = client.get("/admin/login/")
+    assert page.status_code == 200
+    resp = client.post("/admin/login/", data={
+        "username": email, "password": password, "csrf_token": fab_csrf(page.text)})
+    assert resp.status_code == 302, resp.text
+    assert "/login" not in resp.headers["Location"], "staff login failed"
+    return client
+
+
+def jwt_token(client, email, password=PASSWORD) -> str:
+    resp = client.post("/api/v1/security/login",
+                       json={"username": email, "password": password, "provider": "db"})
+    assert resp.status_code == 200, resp.text
+    return resp.get_json()["access_token"]
+
+
+@pytest.fixture
+def staff(app):
+    """`staff("admin", acme)` -> a test client signed in as a new staff member."""
+    made = []
+
+    def sign_in(role="admin", *workspaces, platform=False):
+        email = f"{role}{len(made)}@staff.example"
+        if platform:
+            user = make_staff(email, PASSWORD, "admin", None)
+        else:
+            user = make_staff(email, PASSWORD, role, workspaces[0])
+            for ws in workspaces[1:]:
+                make_staff(email, PASSWORD, role, ws)
+        made.append(user)
+        return staff_login(new_client(app), email)
+
+    return sign_in
+
+
+@pytest.fixture
+def api(app):
+    """`api("admin", acme)` -> (client, headers) with a staff JWT for `X-Workspace: acme`."""
+
+    def sign_in(role, ws, *more, platform=False):
+        email = f"api-{role}-{ws.slug}@staff.example"
+        make_staff(email, PASSWORD, role, None if platform else ws)
+        for other in more:
+            make_staff(email, PASSWORD, role, other)
+        client = new_client(app)
+        token = jwt_token(client, email)
+        return client, {"Authorization": f"Bearer {token}", "X-Workspace": ws.slug}
+
+    return sign_in

@@ -1,0 +1,152 @@
+"""Each staff role reaches what it may (200) and is turned away from the rest."""
+
+import pytest
+
+from portal.security import ADMIN_CSP
+from tests.factories import make_account, make_contact
+
+SECURITY_PAGES = ["/admin/users/list/", "/admin/roles/list/", "/admin/permissions/list/",
+                  "/admin/viewmenus/list/", "/admin/permissionviews/list/", "/admin/users/add",
+                  "/admin/roles/add"]
+WORKSPACE_PAGES = ["/admin/workspaceadmin/list/", "/admin/workspaceadmin/add"]
+
+
+def _pages(account, contact, group):
+    return {
+        "read": ["/admin/", "/admin/accountadmin/list/", f"/admin/accountadmin/show/{account.id}",
+                 "/admin/contactadmin/list/", f"/admin/contactadmin/show/{contact.id}",
+                 "/admin/users/userinfo/", "/admin/userinfoeditview/form",
+                 "/admin/resetmypassword/form",
+                 "/admin/accountadmin/list/?_flt_0_name=Acme",
+                 "/admin/contactadmin/list/?_flt_0_email=pat"],
+        "write": ["/admin/accountadmin/add", f"/admin/accountadmin/edit/{account.id}",
+                  "/admin/contactadmin/add", f"/admin/contactadmin/edit/{contact.id}"],
+        "groups": ["/admin/groupadmin/list/", "/admin/groupadmin/add",
+                   f"/admin/groupadmin/show/{group.id}", f"/admin/groupadmin/edit/{group.id}",
+                   f"/admin/groupadmin/members/{group.id}",
+                   f"/admin/groupadmin/members/{group.id}?q=pat"],
+    }
+
+
+@pytest.fixture
+def rows(acme):
+    from portal.services.contacts import customer_admins_group
+
+    account = make_account(acme, "Acme Corp", ["acme.example"])
+    contact = make_contact(acme, "pat@acme.example", account=account)
+    from portal.tenancy import use_workspace
+
+    with use_workspace(acme.id):
+        return account, contact, customer_admins_group(acme)
+
+
+def _ok(client, url):
+    resp = client.get(url)
+    assert resp.status_code == 200, f"{url}: {resp.status_code} {resp.headers.get('Location')}"
+    assert resp.headers["Content-Security-Policy"] == ADMIN_CSP
+    return resp
+
+
+def _refused(client, url):
+    resp = client.get(url)
+    assert resp.status_code in (302, 403), f"{url} was allowed: {resp.status_code}"
+    if resp.status_code == 302:
+        assert "/admin/login/" in resp.headers["Location"], url
+
+
+def test_platform_admin_reaches_everything(staff, acme, rows):
+    client = staff(platform=True)
+    pages = _pages(*rows)
+    for url in pages["read"] + pages["write"] + pages["groups"] + SECURITY_PAGES + WORKSPACE_PAGES:
+        _ok(client, url)
+    assert "Workspaces" in client.get("/admin/").text
+
+
+def test_workspace_admin_manages_customers_but_not_security_or_workspaces(staff, acme, rows):
+    client = staff("admin", acme)
+    pages = _pages(*rows)
+    for url in pages["read"] + pages["write"] + pages["groups"]:
+        _ok(client, url)
+    for url in SECURITY_PAGES + WORKSPACE_PAGES:
+        _refused(client, url)
+    home = client.get("/admin/").text
+    assert "Groups" in home and "List Users" not in home and "workspaceadmin" not in home
+
+
+def test_agent_reads_customers_only(staff, acme, rows):
+    client = staff("agent", acme)
+    pages = _pages(*rows)
+    for url in pages["read"]:
+        _ok(client, url)
+    for url in pages["write"] + pages["groups"] + SECURITY_PAGES + WORKSPACE_PAGES:
+        _refused(client, url)
+    account, contact, _group = rows
+    page = client.get("/admin/contactadmin/list/").text
+    assert "pat@acme.example" in page
+
+
+def test_agent_cannot_delete_or_bulk_delete(staff, acme, rows, db):
+    from portal.models import Account
+    from portal.tenancy import use_workspace
+
+    client = staff("agent", acme)
+    account = rows[0]
+    page = client.get("/admin/accountadmin/list/")
+    from tests.admin.conftest import fab_csrf
+
+    token = fab_csrf(page.text)
+    client.post(f"/admin/accountadmin/delete/{account.id}", data={"csrf_token": token})
+    client.post("/admin/accountadmin/action_post",
+                data={"action": "muldelete", "rowid": [account.id], "csrf_token": token})
+    db.session.expire_all()
+    with use_workspace(acme.id):
+        assert db.session.get(Account, account.id) is not None
+
+
+def test_roles_hold_exactly_the_code_defined_permissions(app, db):
+    from portal import database
+
+    sm = app.appbuilder.sm
+    database.sync_permissions()  # idempotent
+    held = {role: {(pv.view_menu.name, pv.permission.name) for pv in sm.find_role(role).permissions}
+            for role in ("Admin", "Agent")}
+    assert ("GroupAdmin", "can_edit") in held["Admin"]
+    assert ("ContactApi", "can_put") in held["Admin"]
+    assert ("ContactAdmin", "can_list") in held["Agent"]
+    assert not any(view.startswith(("UserDBModelView", "RoleModelView", "WorkspaceAdmin"))
+                   and perm.startswith("can_") and perm != "can_userinfo"
+                   for view, perm in held["Admin"] | held["Agent"])
+    assert not any("delete" in perm for _view, perm in held["Agent"])
+    assert not any(view.startswith(("GroupAdmin", "CustomerGroupApi"))
+                   for view, _perm in held["Agent"])
+
+
+def test_wrong_password_does_not_sign_in(app, acme):
+    from tests.admin.conftest import fab_csrf, new_client
+    from tests.factories import make_staff
+
+    make_staff("someone@staff.example", "right-password-1", "admin", acme)
+    client = new_client(app)
+    page = client.get("/admin/login/")
+    resp = client.post("/admin/login/", data={"username": "someone@staff.example",
+                                              "password": "wrong-password",
+                                              "csrf_token": fab_csrf(page.text)})
+    assert resp.status_code == 302 and "/admin/login/" in resp.headers["Location"]
+    assert client.get("/admin/accountadmin/list/").status_code == 302
+
+
+def test_staff_in_no_workspace_gets_403_not_a_crash(app, acme):
+    from tests.admin.conftest import new_client, staff_login
+    from tests.factories import make_staff
+
+    user = make_staff("lonely@staff.example", "staff-password-1", "admin", acme)
+    from sqlalchemy import delete
+
+    from portal.extensions import db
+    from portal.models import StaffMembership
+
+    db.session.execute(delete(StaffMembership).where(StaffMembership.user_id == user.id))
+    db.session.commit()
+    client = staff_login(new_client(app), "lonely@staff.example")
+    assert client.get("/admin/accountadmin/list/").status_code == 403
+    assert client.get("/admin/").status_code == 200
