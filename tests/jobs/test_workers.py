@@ -47,10 +47,9 @@ def test_worker_process_on_real_redis_delivers(app, acme, smtp_server):
 
 
 @pytest.fixture
-def embedded_app(tmp_path):
+def embedded_app(tmp_path, make_app):
     """A second app as the quick start runs it: no Redis, RUN_EMBEDDED_WORKER on."""
-    from portal import create_app, database
-    from portal.extensions import limiter
+    from portal import database
     from portal.jobs.worker import stop_embedded_worker
 
     class Config(TestingConfig):
@@ -61,8 +60,7 @@ def embedded_app(tmp_path):
         RUN_EMBEDDED_WORKER = True
         OUTBOX_SWEEP_SECONDS = 3600
 
-    storage = limiter._storage  # the shared limiter takes the newest app's storage
-    embedded = create_app(Config)
+    embedded = make_app(Config)
     try:
         with embedded.app_context():
             database.upgrade()
@@ -72,7 +70,6 @@ def embedded_app(tmp_path):
         with embedded.app_context():
             db.session.remove()
             db.engine.dispose()
-        limiter._storage = storage
 
 
 def test_embedded_worker_delivers_without_a_manual_drain(embedded_app):
