@@ -1,6 +1,7 @@
 """The workspace's ticket form: versions saved by admins, the current one for new tickets."""
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.forms.compile import compile_schema, describe
@@ -13,15 +14,22 @@ from portal.services.errors import Invalid
 def current(ws: Workspace) -> TicketForm:
     """The newest saved version; a workspace that never saved one gets version 1 of the
     default form, stored on first use so that tickets can point at it."""
-    form = db.session.scalar(
-        select(TicketForm).where(TicketForm.workspace_id == ws.id)
-        .order_by(TicketForm.version.desc()).limit(1)
-    )
+    form = _newest(ws)
     if form is None:
-        form = TicketForm(workspace_id=ws.id, version=1, definition=default_definition())
-        db.session.add(form)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(TicketForm(workspace_id=ws.id, version=1,
+                                          definition=default_definition()))
+        except IntegrityError:
+            pass  # a concurrent request stored it first
+        form = _newest(ws)
     return form
+
+
+def _newest(ws: Workspace) -> TicketForm | None:
+    return db.session.scalar(
+        select(TicketForm).where(TicketForm.workspace_id == ws.id)
+        .order_by(TicketForm.version.desc()).limit(1))
 
 
 def save(ws: Workspace, definition, staff_user_id: int | None = None) -> TicketForm:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 
 from portal.extensions import db
@@ -43,8 +44,11 @@ def next_number(ws: Workspace) -> int:
     counter_id = db.session.scalar(
         select(TicketCounter.id).where(TicketCounter.workspace_id == ws.id))
     if counter_id is None:
-        db.session.add(TicketCounter(workspace_id=ws.id, last_number=0))
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(TicketCounter(workspace_id=ws.id, last_number=0))
+        except IntegrityError:
+            pass  # another transaction created it first
     db.session.execute(
         update(TicketCounter).where(TicketCounter.workspace_id == ws.id)
         .values(last_number=TicketCounter.last_number + 1))
