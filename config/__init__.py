@@ -15,6 +15,7 @@ class BaseConfig:
     SMTP_URL = ""  # empty: .eml files in OUTBOX_DIR
     SMTP_FROM = "Helpport <no-reply@helpport.local>"
     OUTBOX_DIR = str(INSTANCE / "outbox")
+    UPLOAD_DIR = str(INSTANCE / "uploads")
     BASE_URL = "http://127.0.0.1:5000"
     LOCALES = ("en-US", "de-DE")
     DEFAULT_LOCALE = "en-US"

@@ -54,6 +54,7 @@ def app(tmp_path_factory):
     class Config(TestingConfig):
         DATABASE_URL = f"sqlite:///{tmp / 'test.db'}"
         OUTBOX_DIR = str(tmp / "outbox")
+        UPLOAD_DIR = str(tmp / "uploads")
         BASE_URL = "http://portal.test"
 
     if PG_URL:

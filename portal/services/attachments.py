@@ -1,0 +1,132 @@
+"""Ticket and comment attachments: size limit and type allow-list from workspace settings,
+files stored under UPLOAD_DIR by a random key, served only to who may see the ticket."""
+
+import uuid
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Attachment, Comment, Ticket, Workspace
+from portal.models.base import utcnow
+from portal.services.errors import Invalid, NotFound
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".pdf": "application/pdf",
+    ".txt": "text/plain",
+    ".log": "text/plain",
+    ".csv": "text/csv",
+    ".zip": "application/zip",
+}
+INLINE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+    "application/pdf": (b"%PDF-",),
+    "application/zip": (b"PK\x03\x04", b"PK\x05\x06"),
+}
+MAX_FILES = 5
+
+
+def limits(ws: Workspace) -> tuple[int, dict[str, str]]:
+    settings = ws.settings or {}
+    max_bytes = int(settings.get("attachment_max_bytes", DEFAULT_MAX_BYTES))
+    allowed = settings.get("attachment_extensions")
+    types = {ext: DEFAULT_TYPES[ext] for ext in allowed if ext in DEFAULT_TYPES} \
+        if allowed else dict(DEFAULT_TYPES)
+    return max_bytes, types
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def _path(att: Attachment) -> Path:
+    return upload_root() / str(att.workspace_id) / att.storage_key
+
+
+def _clean_name(name: str) -> str:
+    base = Path(name.replace("\\", "/")).name.strip().replace("\x00", "")
+    return base[:200] or "file"
+
+
+def check(ws: Workspace, filename: str, data: bytes) -> str:
+    """The content type of an acceptable file, or Invalid saying why not."""
+    max_bytes, types = limits(ws)
+    name = _clean_name(filename or "")
+    ext = Path(name).suffix.lower()
+    if ext not in types:
+        raise Invalid(_("%(name)s: this file type is not allowed.", name=name), field="files")
+    if not data:
+        raise Invalid(_("%(name)s is empty.", name=name), field="files")
+    if len(data) > max_bytes:
+        raise Invalid(_("%(name)s is larger than %(size)s MB.", name=name,
+                        size=round(max_bytes / 1024 / 1024, 1)), field="files")
+    content_type = types[ext]
+    signatures = MAGIC.get(content_type)
+    if signatures and not data.startswith(signatures):
+        raise Invalid(_("%(name)s does not look like a %(ext)s file.", name=name, ext=ext),
+                      field="files")
+    if content_type.startswith("text/"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Invalid(_("%(name)s is not a text file.", name=name), field="files") from None
+    return content_type
+
+
+def check_all(ws: Workspace, files: list[tuple[str, bytes]]) -> list[tuple[str, bytes, str]]:
+    if len(files) > MAX_FILES:
+        raise Invalid(_("Attach at most %(count)s files.", count=MAX_FILES), field="files")
+    return [(name, data, check(ws, name, data)) for name, data in files]
+
+
+def store(ticket: Ticket, checked: list[tuple[str, bytes, str]],
+          comment: Comment | None = None) -> list[Attachment]:
+    """Write checked files and their rows (the caller commits)."""
+    rows = []
+    for name, data, content_type in checked:
+        att = Attachment(workspace_id=ticket.workspace_id, ticket_id=ticket.id,
+                         comment_id=comment.id if comment else None,
+                         filename=_clean_name(name), content_type=content_type, size=len(data),
+                         storage_key=uuid.uuid4().hex, created_at=utcnow())
+        path = _path(att)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        db.session.add(att)
+        rows.append(att)
+    db.session.flush()
+    return rows
+
+
+def for_ticket(ticket: Ticket, *, include_internal: bool) -> list[Attachment]:
+    stmt = select(Attachment).where(Attachment.ticket_id == ticket.id)
+    if not include_internal:
+        public_comments = select(Comment.id).where(Comment.ticket_id == ticket.id,
+                                                   Comment.public.is_(True))
+        stmt = stmt.where((Attachment.comment_id.is_(None))
+                          | Attachment.comment_id.in_(public_comments))
+    return list(db.session.scalars(stmt.order_by(Attachment.id)))
+
+
+def get(ticket: Ticket, attachment_id: int, *, include_internal: bool) -> tuple[Attachment, Path]:
+    for att in for_ticket(ticket, include_internal=include_internal):
+        if att.id == attachment_id:
+            path = _path(att)
+            if path.exists():
+                return att, path
+    raise NotFound(_("No such file."))
+
+
+def is_inline(att: Attachment) -> bool:
+    return att.content_type in INLINE

@@ -1,0 +1,68 @@
+"""Attachment limits (size, type allow-list, content sniffing) and who may download."""
+
+import pytest
+
+from portal.extensions import db
+from portal.services import actors, attachments, timeline
+from portal.services.errors import Invalid, NotFound
+from portal.tenancy import use_workspace
+from tests.factories import make_contact, make_staff
+from tests.tickets_helpers import open_ticket
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_allowed_files_are_stored_and_typed(acme):
+    ticket = open_ticket(acme, make_contact(acme))
+    with use_workspace(acme.id):
+        checked = attachments.check_all(acme, [("shot.png", PNG), ("log.txt", b"line\n")])
+        rows = attachments.store(ticket, checked)
+        db.session.commit()
+        assert [(r.filename, r.content_type, r.size) for r in rows] == [
+            ("shot.png", "image/png", len(PNG)), ("log.txt", "text/plain", 5)]
+        att, path = attachments.get(ticket, rows[0].id, include_internal=False)
+        assert path.read_bytes() == PNG and attachments.is_inline(att)
+
+
+@pytest.mark.parametrize("name, data, reason", [
+    ("evil.svg", b"<svg onload=alert(1)>", "not allowed"),
+    ("run.exe", b"MZ", "not allowed"),
+    ("fake.png", b"<html>", "does not look like"),
+    ("empty.txt", b"", "is empty"),
+    ("bin.txt", b"\xff\xfe\x00\x01", "not a text file"),
+    ("../../etc/passwd.txt", b"x" * (10 * 1024 * 1024 + 1), "larger than"),
+])
+def test_refused_files_say_why(acme, name, data, reason):
+    with pytest.raises(Invalid) as exc:
+        attachments.check(acme, name, data)
+    assert reason in exc.value.message
+
+
+def test_workspace_settings_narrow_the_limits(acme):
+    acme.settings = {**acme.settings, "attachment_max_bytes": 10,
+                     "attachment_extensions": [".txt"]}
+    db.session.commit()
+    with pytest.raises(Invalid):
+        attachments.check(acme, "a.png", PNG)
+    with pytest.raises(Invalid):
+        attachments.check(acme, "a.txt", b"x" * 11)
+    assert attachments.check(acme, "a.txt", b"ok") == "text/plain"
+
+
+def test_too_many_files(acme):
+    with pytest.raises(Invalid):
+        attachments.check_all(acme, [(f"{i}.txt", b"x") for i in range(6)])
+
+
+def test_files_on_internal_notes_are_staff_only(acme):
+    contact = make_contact(acme)
+    agent = make_staff("agent@acme.example", role="agent", workspace=acme)
+    ticket = open_ticket(acme, contact)
+    with use_workspace(acme.id):
+        note = timeline.add_comment(ticket, actors.staff(agent), "see log", public=False)
+        (hidden,) = attachments.store(ticket, attachments.check_all(acme, [("x.txt", b"s")]), note)
+        db.session.commit()
+        assert attachments.for_ticket(ticket, include_internal=False) == []
+        with pytest.raises(NotFound):
+            attachments.get(ticket, hidden.id, include_internal=False)
+        assert attachments.get(ticket, hidden.id, include_internal=True)[0].id == hidden.id
