@@ -83,18 +83,21 @@ def worker_cmd(burst, queues):
     if not burst:
         start_sweeper(app)
     else:
-        from portal.jobs.tasks import sweep_outbox
+        from portal.jobs.tasks import periodic
 
-        sweep_outbox()
+        periodic()
     worker.work(burst=burst)
 
 
 @portal_cli.command("sweep-outbox")
 def sweep_outbox_cmd():
-    """Enqueue every unsent email that is due (the worker does this periodically)."""
+    """Write due ticket notifications, then enqueue every unsent email that is due (the
+    worker does this periodically)."""
     from portal.jobs.tasks import sweep_outbox
+    from portal.services import notifications
 
-    click.echo(f"enqueued {sweep_outbox()} email(s)")
+    written = notifications.send_due()
+    click.echo(f"wrote {written} notification email(s); enqueued {sweep_outbox()} email(s)")
 
 
 @portal_cli.command("outbox")

@@ -75,3 +75,12 @@ def sweep_outbox() -> int:
         current_app.logger.exception("outbox sweep: the queue is unreachable")
         return 0
     return sum(1 for outbox_id in ids if enqueue_delivery(outbox_id) is not None)
+
+
+def periodic() -> None:
+    """What the worker's sweeper runs every OUTBOX_SWEEP_SECONDS: due ticket notifications
+    become outbox emails (their commit enqueues delivery), then the outbox sweep."""
+    from portal.services import notifications
+
+    notifications.send_due()
+    sweep_outbox()

@@ -54,15 +54,15 @@ def make_worker(app: Flask, cls=AppWorker, queues=None):
 
 
 def sweep_forever(app: Flask, stop: threading.Event) -> None:
-    from portal.jobs.tasks import sweep_outbox
+    from portal.jobs.tasks import periodic
 
     interval = app.config["OUTBOX_SWEEP_SECONDS"]
     while not stop.wait(interval):
         try:
             with app.app_context():
-                sweep_outbox()
+                periodic()
         except Exception:
-            app.logger.exception("outbox sweep failed")
+            app.logger.exception("periodic sweep failed")
 
 
 def start_sweeper(app: Flask, stop: threading.Event | None = None) -> threading.Event:
