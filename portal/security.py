@@ -30,7 +30,8 @@ def register_security(app: Flask) -> None:
         h = response.headers
         h.setdefault("Content-Security-Policy", _csp_for(request.path))
         h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "SAMEORIGIN" if request.path.startswith("/admin") else "DENY")
+        framing = "SAMEORIGIN" if request.path.startswith("/admin") else "DENY"
+        h.setdefault("X-Frame-Options", framing)
         h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
