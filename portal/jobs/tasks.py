@@ -82,5 +82,9 @@ def periodic() -> None:
     become outbox emails (their commit enqueues delivery), then the outbox sweep."""
     from portal.services import notifications
 
-    notifications.send_due()
+    try:
+        notifications.send_due()
+    except Exception:  # a notification bug must not stop email recovery
+        db.session.rollback()
+        current_app.logger.exception("ticket notifications sweep failed")
     sweep_outbox()
