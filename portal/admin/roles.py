@@ -24,13 +24,21 @@ _OWN_ACCOUNT = [
     (r"WorkspaceSwitchView", r"can_switch"),
 ]
 
+# Both staff roles work tickets (read, reply, note, stage, priority, assignee, reporters);
+# neither may delete one.
+_TICKET_WORK = [
+    (r"TicketsView", r"can_(list|show|work)"),
+    (r"TicketApi", r"can_(get|post|put)"),
+    (r"(Tickets|Queue|Unassigned)", r"menu_access"),
+]
+
 ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
-    ADMIN: _OWN_ACCOUNT + [
+    ADMIN: _OWN_ACCOUNT + _TICKET_WORK + [
         (r"(AccountAdmin|ContactAdmin|GroupAdmin)", r".*"),
         (r"(AccountApi|ContactApi|CustomerGroupApi)", r".*"),
         (r"(Customers|Accounts|Contacts|Settings|Groups)", r"menu_access"),
     ],
-    AGENT: _OWN_ACCOUNT + [
+    AGENT: _OWN_ACCOUNT + _TICKET_WORK + [
         (r"(AccountAdmin|ContactAdmin)", r"can_(list|show)"),
         (r"(AccountApi|ContactApi)", r"can_(get|info)"),
         (r"(Customers|Accounts|Contacts)", r"menu_access"),

@@ -401,6 +401,8 @@ class WorkspaceSwitchView(BaseView):
 
 def register_admin(appbuilder) -> None:
     from portal.admin.api import register_api
+    from portal.admin.tickets import register_ticket_views
+    from portal.admin.tickets_api import register_ticket_api
 
     appbuilder.add_view(AccountAdmin, "Accounts", label=_l("Accounts"), category="Customers",
                         category_label=_l("Customers"), icon="fa-building")
@@ -412,3 +414,5 @@ def register_admin(appbuilder) -> None:
                         category="Platform", category_label=_l("Platform"), icon="fa-globe")
     appbuilder.add_view_no_menu(WorkspaceSwitchView)
     register_api(appbuilder)
+    register_ticket_views(appbuilder)
+    register_ticket_api(appbuilder)

@@ -1,0 +1,193 @@
+"""Tickets > Queue and the staff ticket page.
+
+Every change goes through portal.services.timeline with the signed-in staff member as
+actor, so the pages, the staff REST API and the customer portal share one set of rules
+(events, notifications, live updates). Tickets are addressed by their number in the
+current workspace; a number of another workspace is a 404. There is no delete: removing a
+ticket (its thread, history and attachment files) needs a service of its own first.
+"""
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.admin import tickets_queue as tq
+from portal.admin.views import require_workspace
+from portal.extensions import db
+from portal.labels import priority_label
+from portal.models.ticket import PRIORITIES, STAGES
+from portal.services import actors, tickets, timeline
+from portal.services.errors import Invalid, NotFound, ServiceError
+
+
+class TicketsView(BaseView):
+    route_base = "/tickets"
+    default_view = "queue"
+
+    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
+        blueprint = super().create_blueprint(appbuilder, endpoint, static_folder)
+        blueprint.before_request(require_workspace)
+        return blueprint
+
+    # -- queue ---------------------------------------------------------------------------
+
+    def _queue(self, unassigned: bool):
+        ws = g.admin_workspace
+        error = None
+        try:
+            filters = tq.parse_filters(request.args)
+            filters.unassigned = filters.unassigned or unassigned
+            page = tq.queue(ws, filters)
+        except Invalid as exc:
+            error = exc.message
+            filters = tq.QueueFilters(unassigned=unassigned)
+            page = tq.queue(ws, filters)
+        staff = tq.assignable_staff(ws)
+        names = {u.id: tq.staff_name(u) for u in staff}
+        for ticket in page.items:
+            if ticket.assignee_id and ticket.assignee_id not in names:
+                names[ticket.assignee_id] = tq.staff_name(tq.staff_user(ticket.assignee_id))
+        return self.render_template(
+            "appbuilder/tickets/queue.html", page=page, filters=filters, error=error,
+            unassigned_view=unassigned, staff=staff, names=names, accounts=tq.accounts(ws),
+            stages=STAGES, priorities=PRIORITIES, sorts=tq.SORT_LABELS,
+            stage_label=tq.staff_stage_label, priority_label=priority_label,
+            next_args=self._next_args(page)), 422 if error else 200
+
+    @staticmethod
+    def _next_args(page) -> dict | None:
+        if not page.next_cursor:
+            return None
+        args = request.args.to_dict(flat=False)
+        args["after"] = [page.next_cursor]
+        return args
+
+    @expose("/", methods=["GET"])
+    @has_access
+    @permission_name("list")
+    def queue(self):
+        return self._queue(unassigned=False)
+
+    @expose("/unassigned", methods=["GET"])
+    @has_access
+    @permission_name("list")
+    def unassigned(self):
+        return self._queue(unassigned=True)
+
+    # -- one ticket ----------------------------------------------------------------------
+
+    def _ticket(self, number: int):
+        try:
+            return tickets.get_for_staff(g.admin_workspace, number)
+        except NotFound:
+            abort(404)
+
+    def _page(self, ticket, *, errors=None, typed=None, status=200):
+        ws = g.admin_workspace
+        locale = tq.locale_code(ws)
+        staff = tq.assignable_staff(ws)
+        assignee = tq.staff_user(ticket.assignee_id)
+        if assignee is not None and assignee not in staff:
+            staff = [assignee, *staff]  # keep showing who holds it, e.g. a former member
+        names = {str(u.id): tq.staff_name(u) for u in staff}
+        return self.render_template(
+            "appbuilder/tickets/ticket.html", ticket=ticket,
+            fields=tq.custom_fields(ticket, locale, ws.default_locale),
+            thread=timeline.comments(ticket, include_internal=True, newest_first=True),
+            history=list(reversed(timeline.events(ticket, include_internal=True))),
+            event_text=tq.event_text, staff=staff, assignee=assignee,
+            staff_name=tq.staff_name, assignee_label=lambda v: names.get(v) or _("Unassigned"),
+            stages=STAGES, priorities=PRIORITIES,
+            stage_label=tq.staff_stage_label, priority_label=priority_label,
+            errors=errors or {}, typed=typed or {}), status
+
+    @expose("/<int:number>", methods=["GET"])
+    @has_access
+    @permission_name("show")
+    def show(self, number):
+        return self._page(self._ticket(number))
+
+    def _act(self, number: int, form_name: str, change, done_message: str):
+        """Run one timeline change; on a refusal show the page again with the message next
+        to the form and everything typed kept."""
+        ticket = self._ticket(number)
+        try:
+            change(ticket, actors.staff(current_user))
+        except ServiceError as exc:
+            db.session.rollback()
+            ticket = self._ticket(number)
+            return self._page(ticket, errors={form_name: exc.message},
+                              typed=request.form.to_dict(), status=exc.status)
+        flash(done_message, "success")
+        return redirect(url_for(".show", number=number), 303)
+
+    @expose("/<int:number>/reply", methods=["POST"])
+    @has_access
+    @permission_name("work")
+    def reply(self, number):
+        body = request.form.get("body", "")
+        return self._act(number, "reply",
+                         lambda t, actor: timeline.add_comment(t, actor, body, public=True),
+                         _("Reply sent."))
+
+    @expose("/<int:number>/note", methods=["POST"])
+    @has_access
+    @permission_name("work")
+    def note(self, number):
+        body = request.form.get("note", "")
+        return self._act(number, "note",
+                         lambda t, actor: timeline.add_comment(t, actor, body, public=False),
+                         _("Internal note added."))
+
+    @expose("/<int:number>/stage", methods=["POST"])
+    @has_access
+    @permission_name("work")
+    def stage(self, number):
+        stage = request.form.get("stage", "")
+        return self._act(number, "stage",
+                         lambda t, actor: timeline.set_stage(t, actor, stage),
+                         _("Stage updated."))
+
+    @expose("/<int:number>/priority", methods=["POST"])
+    @has_access
+    @permission_name("work")
+    def priority(self, number):
+        priority = request.form.get("priority", "")
+        return self._act(number, "priority",
+                         lambda t, actor: timeline.set_priority(t, actor, priority),
+                         _("Priority updated."))
+
+    @expose("/<int:number>/assignee", methods=["POST"])
+    @has_access
+    @permission_name("work")
+    def assignee(self, number):
+        raw = request.form.get("assignee", "")
+
+        def change(ticket, actor):
+            user_id = tq._int(raw, "assignee")
+            timeline.assign(ticket, actor, tq.assignable(g.admin_workspace, user_id))
+
+        return self._act(number, "assignee", change, _("Assignee updated."))
+
+    @expose("/<int:number>/reporters", methods=["POST"])
+    @has_access
+    @permission_name("work")
+    def add_reporter(self, number):
+        email = request.form.get("email", "")
+
+        def change(ticket, actor):
+            contact = tq.workspace_contact(g.admin_workspace, email=email)
+            timeline.add_reporter(ticket, actor, contact)
+
+        return self._act(number, "reporter", change, _("Contact added to Reported by."))
+
+
+def register_ticket_views(appbuilder) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    appbuilder.add_view(TicketsView, "Queue", label=_l("Queue"), category="Tickets",
+                        category_label=_l("Tickets"), icon="fa-inbox")
+    appbuilder.add_link("Unassigned", href="TicketsView.unassigned", label=_l("Unassigned"),
+                        category="Tickets", icon="fa-question-circle")
