@@ -20,7 +20,6 @@ class BaseConfig:
     LOCALES = ("en-US", "de-DE")
     DEFAULT_LOCALE = "en-US"
     RUN_EMBEDDED_WORKER = True
-    JOBS_SYNC = False  # tests run jobs inline
 
     # one-time codes and customer sessions
     OTP_TTL_SECONDS = 600
@@ -59,7 +58,6 @@ class TestingConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "test-secret"
     RUN_EMBEDDED_WORKER = False
-    JOBS_SYNC = True
     FAB_PASSWORD_COMPLEXITY_ENABLED = False
 
 

@@ -25,11 +25,13 @@ def redis_connection():
         if url:
             from redis import Redis
 
-            conn = Redis.from_url(url)
+            # fail fast when Redis is down: callers fall back (the outbox sweep recovers)
+            conn = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, retry=None)
         else:
             import fakeredis
 
-            server = _fake_servers.setdefault(app.import_name + str(id(app)), fakeredis.FakeServer())
+            key = f"{app.import_name}-{id(app)}"
+            server = _fake_servers.setdefault(key, fakeredis.FakeServer())
             conn = fakeredis.FakeStrictRedis(server=server)
         app.extensions["helpport_redis"] = conn
     return conn

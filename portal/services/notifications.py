@@ -9,16 +9,14 @@ customer comments. Internal notes never reach a customer.
 
 from datetime import timedelta
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.i18n import babel_locale
 from portal.models import Ticket, TicketEvent, TicketNotification, Workspace
 from portal.models.base import utcnow
-from portal.services import contacts, outbox
+from portal.services import contacts, emails
 from portal.tenancy import use_workspace
 
 COALESCE_SECONDS = 60
@@ -114,16 +112,12 @@ def _send(notification_id: int) -> int:
             return 0
     locale = row.recipient_locale if row.recipient_locale in ws.enabled_locales \
         else ws.default_locale
-    with force_locale(babel_locale(locale)):
-        ctx = {"workspace": ws, "ticket": ticket, "events": events, "locale": locale,
-               "url": ticket_url(ws, ticket, locale), "audience": row.audience,
-               "comments": _comments(events, row.audience)}
-        subject = _("[%(workspace)s] Ticket #%(number)s: %(title)s", workspace=ws.name,
-                    number=ticket.number, title=ticket.title)
-        outbox.add(ws.id, row.recipient_email, subject,
-                   render_template("emails/ticket_update.txt", **ctx),
-                   render_template("emails/ticket_update.html", **ctx),
-                   kind=f"ticket_{row.audience}", locale=locale)
+    emails.queue_email(
+        ws, row.recipient_email, "ticket_update", locale,
+        lambda: _("[%(workspace)s] Ticket #%(number)s: %(title)s", workspace=ws.name,
+                  number=ticket.number, title=ticket.title),
+        ticket=ticket, events=events, url=ticket_url(ws, ticket, locale),
+        audience=row.audience, comments=_comments(events, row.audience))
     db.session.commit()
     return 1
 
