@@ -124,3 +124,34 @@ def describe(doc: dict, locale: str, fallback: str = "en-US") -> dict:
 
 def is_select(field: dict) -> bool:
     return field["type"] in SELECTS
+
+
+def option_labels(description: dict) -> dict[str, dict[str, str]]:
+    """{field key: {option value: label}} over every option of every select field."""
+    labels: dict[str, dict[str, str]] = {}
+    for field in description["fields"]:
+        found = {o["value"]: o["label"] for o in field.get("options", [])}
+        for options in field.get("options_by", {}).get("map", {}).values():
+            found.update({o["value"]: o["label"] for o in options})
+        if found:
+            labels[field["key"]] = found
+    return labels
+
+
+def answer_rows(description: dict, values: dict, yes: str) -> list[tuple[str, str]]:
+    """(label, text) for each answered field, in form order, options shown by their label."""
+    labels = option_labels(description)
+    rows = []
+    for field in description["fields"]:
+        value = values.get(field["key"])
+        if value is None:
+            continue
+        names = labels.get(field["key"], {})
+        if value is True:
+            text = yes
+        elif isinstance(value, list):
+            text = ", ".join(names.get(v, str(v)) for v in value)
+        else:
+            text = names.get(value, str(value)) if isinstance(value, str) else str(value)
+        rows.append((field["label"], text))
+    return rows

@@ -88,9 +88,12 @@ def parse_input(ws: Workspace, raw) -> tuple[TicketInput, object]:
         data.errors["priority"] = _("Choose one of the options.")
     else:
         data.priority = priority
-    custom_raw = raw.get("custom_fields") if isinstance(raw, dict) else raw
-    if isinstance(raw, dict) and not isinstance(custom_raw, dict):
-        custom_raw = {}
+    if hasattr(raw, "getlist"):  # an HTML form: custom fields are top-level inputs
+        custom_raw = raw
+    else:  # JSON: {"custom_fields": {...}}
+        custom_raw = raw.get("custom_fields")
+        if not isinstance(custom_raw, dict):
+            custom_raw = {}
     values, custom_errors = ticket_forms.parse_answers(form, custom_raw)
     data.custom_fields = values
     data.errors.update({f"custom_fields.{k}": v for k, v in custom_errors.items()})

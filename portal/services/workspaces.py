@@ -12,7 +12,8 @@ from portal.services.errors import Conflict, Invalid
 from portal.tenancy import use_workspace
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-RESERVED_SLUGS = {"admin", "api", "static", "assets", "login", "logout", "swagger", "health"}
+RESERVED_SLUGS = {"admin", "api", "static", "assets", "login", "logout", "swagger", "health",
+                  "outbox"}
 KB_ACCESS = ("off", "private", "public")
 
 

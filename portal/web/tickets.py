@@ -1,0 +1,196 @@
+"""Customer ticket pages: list, `+ Ticket`, the ticket with its conversation, comments,
+close/reopen, attachment downloads and the live thread fragment. Views only parse and
+render; every rule is in portal/services (tickets, timeline, attachments)."""
+
+from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+
+from portal.auth.sessions import current_contact, customer_required
+from portal.forms.compile import answer_rows, describe, option_labels
+from portal.models.ticket import PRIORITIES, STAGES
+from portal.services import actors, attachments, contacts, ticket_forms, tickets, timeline
+from portal.services.errors import Invalid, NotFound, ServiceError
+from portal.web import bp, render_portal
+
+UPLOAD_LIMIT = 60 * 1024 * 1024  # a whole multipart request; each file is checked on its own
+
+
+def _ticket_or_404(number: int):
+    try:
+        return tickets.get_for_customer(g.workspace, current_contact(), number)
+    except NotFound:
+        abort(404)
+
+
+def _files(ws) -> list[tuple[str, bytes]]:
+    return [(f.filename or "", f.read()) for f in request.files.getlist("files") if f.filename]
+
+
+def _form_description(form):
+    return describe(form.definition, g.locale, g.workspace.default_locale)
+
+
+def _enabled_or_404():
+    if not tickets.tickets_enabled(g.workspace):
+        abort(404)
+
+
+@bp.get("/tickets", endpoint="tickets")
+@customer_required
+def tickets_list():
+    _enabled_or_404()
+    contact = current_contact()
+    query = tickets.ListQuery(
+        scope=request.args.get("scope", "mine"),
+        stages=tuple(s for s in request.args.getlist("stage") if s),
+        priority=request.args.get("priority") or None,
+        q=request.args.get("q", ""),
+        sort=request.args.get("sort", "newest"),
+        after=request.args.get("after") or None,
+    )
+    try:
+        page = tickets.list_for_customer(g.workspace, contact, query)
+    except ServiceError as exc:
+        if exc.status == 403:
+            abort(403)
+        flash(exc.message, "error")
+        return redirect(url_for(".tickets"))
+    return render_portal("tickets/list.html", title=_("Tickets"), page=page, query=query,
+                         stages=STAGES, priorities=PRIORITIES,
+                         is_customer_admin=bool(contact.account_id
+                                                and contacts.is_customer_admin(contact)))
+
+
+@bp.get("/tickets/new")
+@customer_required
+def new_ticket():
+    _enabled_or_404()
+    form = _form_description(ticket_forms.current(g.workspace))
+    return render_portal("tickets/new.html", title=_("New ticket"), form=form,
+                         parent_labels=option_labels(form), values={"priority": "normal"},
+                         errors={}, priorities=PRIORITIES)
+
+
+@bp.post("/tickets")
+@customer_required
+def create_ticket():
+    _enabled_or_404()
+    request.max_content_length = UPLOAD_LIMIT
+    ws = g.workspace
+    data, form = tickets.parse_input(ws, request.form)
+    errors = dict(data.errors)
+    checked = []
+    try:
+        checked = attachments.check_all(ws, _files(ws))
+    except Invalid as exc:
+        errors["files"] = exc.message
+    if errors:
+        described = _form_description(form)
+        return render_portal("tickets/new.html", title=_("New ticket"), form=described,
+                             parent_labels=option_labels(described), values=request.form,
+                             errors=errors, priorities=PRIORITIES), 422
+    ticket = tickets.open_ticket(ws, current_contact(), data, form)
+    if checked:
+        attachments.store(ticket, checked)
+        from portal.extensions import db
+
+        db.session.commit()
+    flash(_("Ticket %(number)s created.", number=ticket.display_number), "success")
+    return redirect(url_for(".ticket", number=ticket.number))
+
+
+def _thread_context(ticket):
+    files = attachments.for_ticket(ticket, include_internal=False)
+    by_comment: dict = {}
+    for att in files:
+        by_comment.setdefault(att.comment_id, []).append(att)
+    form = ticket.form
+    described = _form_description(form) if form else {"fields": []}
+    return {
+        "ticket": ticket,
+        "answers": answer_rows(described, ticket.custom_fields or {}, _("Yes")),
+        "comments": timeline.comments(ticket, include_internal=False),
+        "history": timeline.events(ticket, include_internal=False),
+        "files_by_comment": by_comment,
+        "can_close": timeline.can_close(ticket),
+        "can_reopen": timeline.can_reopen(ticket),
+        "is_inline": attachments.is_inline,
+    }
+
+
+@bp.get("/tickets/<int:number>")
+@customer_required
+def ticket(number: int):
+    _enabled_or_404()
+    found = _ticket_or_404(number)
+    return render_portal("tickets/show.html", title=found.title, errors={}, body="",
+                         **_thread_context(found))
+
+
+@bp.get("/tickets/<int:number>/thread")
+@customer_required
+def ticket_thread(number: int):
+    """The conversation alone: what the live-update script swaps in on a new event."""
+    found = _ticket_or_404(number)
+    return render_portal("tickets/_thread.html", errors={}, body="", **_thread_context(found))
+
+
+@bp.post("/tickets/<int:number>/comments")
+@customer_required
+def add_comment(number: int):
+    _enabled_or_404()
+    request.max_content_length = UPLOAD_LIMIT
+    found = _ticket_or_404(number)
+    body = request.form.get("body", "")
+    try:
+        checked = attachments.check_all(g.workspace, _files(g.workspace))
+        comment = timeline.add_comment(found, actors.customer(current_contact()), body)
+    except Invalid as exc:
+        errors = {exc.details.get("field", "body"): exc.message}
+        return render_portal("tickets/show.html", title=found.title, errors=errors, body=body,
+                             **_thread_context(found)), 422
+    if checked:
+        from portal.extensions import db
+
+        attachments.store(found, checked, comment)
+        db.session.commit()
+    return redirect(url_for(".ticket", number=number, _anchor="latest"))
+
+
+@bp.post("/tickets/<int:number>/close")
+@customer_required
+def close_ticket(number: int):
+    found = _ticket_or_404(number)
+    try:
+        timeline.customer_close(found, actors.customer(current_contact()))
+        flash(_("The ticket is closed."), "success")
+    except Invalid as exc:
+        flash(exc.message, "error")
+    return redirect(url_for(".ticket", number=number))
+
+
+@bp.post("/tickets/<int:number>/reopen")
+@customer_required
+def reopen_ticket(number: int):
+    found = _ticket_or_404(number)
+    try:
+        timeline.customer_reopen(found, actors.customer(current_contact()))
+        flash(_("The ticket is open again."), "success")
+    except Invalid as exc:
+        flash(exc.message, "error")
+    return redirect(url_for(".ticket", number=number))
+
+
+@bp.get("/tickets/<int:number>/files/<int:file_id>")
+@customer_required
+def ticket_file(number: int, file_id: int):
+    found = _ticket_or_404(number)
+    try:
+        att, path = attachments.get(found, file_id, include_internal=False)
+    except NotFound:
+        abort(404)
+    response = send_file(path, mimetype=att.content_type, download_name=att.filename,
+                         as_attachment=not attachments.is_inline(att), max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
