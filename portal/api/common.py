@@ -1,20 +1,58 @@
-"""Helpers shared by API views: the JSON body, the workspace in the path, bearer auth."""
+"""Helpers shared by API views: the JSON body, the workspace in the path, bearer auth.
 
+How a request body is refused (the same in the OpenAPI document):
+- 413 `request_entity_too_large`: larger than MAX_CONTENT_LENGTH (1 MiB);
+- 415 `unsupported_media_type`: the Content-Type is not JSON (`application/json` or
+  `application/*+json`);
+- 400 `malformed_json`: the body is not valid UTF-8 JSON;
+- 422 `invalid`: valid JSON, but not an object, or a field is missing or wrong
+  (`details.field` names it).
+Every error body is `{"error": <code>, "message": <text>, "details"?: {...}}`.
+"""
+
+import json
 from functools import wraps
 
-from flask import abort, g, request
+from flask import g, request
 from flask_babel import gettext as _
 
 from portal.auth import sessions
 from portal.services import workspaces
-from portal.services.errors import Invalid, NotFound, Unauthorized
+from portal.services.errors import Invalid, NotFound, ServiceError, Unauthorized
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class MalformedJSON(ServiceError):
+    status = 400
+    code = "malformed_json"
 
 
 def json_body() -> dict:
-    data = request.get_json(silent=True)
+    """The request's JSON object, or one of the errors above."""
+    if not request.is_json:
+        raise UnsupportedMediaType(_("Send the body as JSON (Content-Type: application/json)."))
+    raw = request.get_data(cache=True)  # 413 when over MAX_CONTENT_LENGTH
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise MalformedJSON(_("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise Invalid(_("The body must be a JSON object."))
     return data
+
+
+def optional_string(data: dict, name: str, max_length: int = 100) -> str | None:
+    """`data[name]` when it is a short text; absent is None; anything else (null too) is 422."""
+    if name not in data:
+        return None
+    value = data[name]
+    if not isinstance(value, str) or len(value) > max_length:
+        raise Invalid(_("%(field)s must be a short text.", field=name), field=name)
+    return value
 
 
 def use_workspace_slug(slug: str):
@@ -34,37 +72,26 @@ def bearer_token() -> str | None:
 
 
 def contact_required(view):
-    """Resolve the bearer token (its session names the workspace) into g.contact."""
+    """Resolve the bearer token into g.contact. The token's session names its workspace;
+    a path that names another workspace (`/workspaces/<slug>/...`) refuses it."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        from sqlalchemy import select
-
-        from portal.auth.tokens import digest
-        from portal.extensions import db
-        from portal.models import CustomerSession
-
         token = bearer_token()
-        if token is None or len(token) > 200:
+        if token is None:
             raise Unauthorized(_("Sign in first: send a bearer token."))
-        row = db.session.scalar(
-            select(CustomerSession)
-            .where(CustomerSession.token_hash == digest(token))
-            .execution_options(all_workspaces=True)
-        )
-        if row is None:
+        workspace_id = sessions.workspace_of_token(token, "api")
+        slug = (request.view_args or {}).get("slug")
+        ws = workspaces.by_id(workspace_id) if workspace_id is not None else None
+        if ws is None or (slug is not None and slug != ws.slug):
             raise Unauthorized(_("The token is invalid or expired."))
-        g.workspace_id = row.workspace_id
-        g.workspace = workspaces.by_id(row.workspace_id)
+        g.workspace_id = ws.id
+        g.workspace = ws
         live = sessions.resolve(token, "api")
         if live is None:
             raise Unauthorized(_("The token is invalid or expired."))
         g.contact = live.contact
-        g.locale = live.contact.locale or g.workspace.default_locale
+        g.locale = live.contact.locale or ws.default_locale
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def not_found():
-    abort(404)

@@ -1,17 +1,51 @@
-"""Rate-limit keys and values for sign-in (Flask-Limiter; Redis storage when configured)."""
+"""Rate limits for sign-in (Flask-Limiter; Redis storage when PORTAL_REDIS_URL is set).
+
+Sends are limited per email address and per client address; verify tries likewise. The
+limits are read from the config at request time (OTP_SEND_LIMIT, OTP_SEND_LIMIT_PER_ADDRESS,
+OTP_VERIFY_LIMIT), so a deployment or a test can change them without a restart.
+A breach raises 429: JSON under /api/, a themed page on the portal.
+"""
+
+import hashlib
 
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 
+from portal.extensions import limiter
+
 
 def _email_from_request() -> str:
-    data = request.get_json(silent=True) if request.is_json else request.form
-    email = data.get("email") if isinstance(data, dict) or hasattr(data, "get") else None
+    """The email the request is about, as typed (lower-cased), or "" when there is none.
+
+    Runs before the view, so it must never fail: oversized or malformed bodies are the
+    view's to refuse.
+    """
+    max_length = current_app.config.get("MAX_CONTENT_LENGTH")
+    if max_length and (request.content_length or 0) > max_length:
+        return ""
+    try:
+        data = request.get_json(silent=True) if request.is_json else request.form
+    except Exception:  # noqa: BLE001  (a body the view will refuse)
+        return ""
+    email = data.get("email") if hasattr(data, "get") else None
     return email.strip().lower()[:320] if isinstance(email, str) else ""
 
 
+def _workspace_key() -> str:
+    """The workspace slug: from g on the portal, from the path on the API (same key on both)."""
+    ws = g.get("workspace")
+    return ws.slug if ws is not None else str((request.view_args or {}).get("slug", ""))
+
+
 def per_email_key() -> str:
-    return f"otp-email:{g.get('workspace_id')}:{_email_from_request()}"
+    """Hashed, so that any text (even lone surrogates) makes a valid storage key."""
+    raw = f"{_workspace_key()}:{_email_from_request()}".encode("utf-8", "surrogatepass")
+    return "otp-email:" + hashlib.sha256(raw).hexdigest()
+
+
+def _no_email() -> bool:
+    """Bodies without an email are refused by the view; only the per-address limit counts them."""
+    return not _email_from_request()
 
 
 def per_address_key() -> str:
@@ -31,13 +65,15 @@ def verify_limit() -> str:
 
 
 def otp_send_limits(view):
-    from portal.extensions import limiter
-
-    view = limiter.limit(send_limit, key_func=per_email_key, methods=["POST"])(view)
-    return limiter.limit(send_limit_per_address, key_func=per_address_key, methods=["POST"])(view)
+    """Shared scopes: the web form and the API draw on the same allowance."""
+    view = limiter.shared_limit(send_limit, scope="otp-send-email", key_func=per_email_key,
+                                methods=["POST"], exempt_when=_no_email)(view)
+    return limiter.shared_limit(send_limit_per_address, scope="otp-send-address",
+                                key_func=per_address_key, methods=["POST"])(view)
 
 
 def otp_verify_limits(view):
-    from portal.extensions import limiter
-
-    return limiter.limit(verify_limit, key_func=per_address_key, methods=["POST"])(view)
+    view = limiter.shared_limit(verify_limit, scope="otp-verify-email", key_func=per_email_key,
+                                methods=["POST"], exempt_when=_no_email)(view)
+    return limiter.shared_limit(verify_limit, scope="otp-verify-address",
+                                key_func=per_address_key, methods=["POST"])(view)

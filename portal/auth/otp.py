@@ -1,7 +1,13 @@
-"""Email one-time codes: 6 digits, stored as a keyed digest, short-lived, single use,
-a few tries each. Asking for a code answers the same whether or not the email may sign in.
+"""Email one-time codes: 6 digits, stored as a keyed digest, valid OTP_TTL_SECONDS (10
+minutes), single use, OTP_MAX_ATTEMPTS (5) wrong tries each; a new code voids older ones.
+
+Asking for a code answers the same whether or not the email may sign in, so that the form
+cannot be used to find out who is a customer. Whether it may is decided here:
+an existing active contact may; an unknown email may only when the workspace has
+just-in-time provisioning on, and becomes a contact at its first successful sign-in.
 """
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -13,34 +19,59 @@ from sqlalchemy import select, update
 
 from portal.auth.tokens import digest, same
 from portal.extensions import db
-from portal.i18n import babel_locale
+from portal.i18n import SUPPORTED, babel_locale
 from portal.models import Contact, OneTimeCode, Workspace
 from portal.models.base import utcnow
 from portal.services import contacts, emails
 from portal.services.errors import Invalid
 
+CODE_RE = re.compile(r"[0-9]{6}")
+
 
 def normalise_email(raw) -> str:
+    """The lower-cased, normalised address, or Invalid(field="email")."""
+    invalid = Invalid(_("Enter a valid email address."), field="email")
     if not isinstance(raw, str) or not raw.strip() or len(raw) > 320:
-        raise Invalid(_("Enter a valid email address."), field="email")
+        raise invalid
     try:
+        raw.encode("utf-8")
         result = validate_email(raw.strip(), check_deliverability=False)
-    except EmailNotValidError:
-        raise Invalid(_("Enter a valid email address."), field="email") from None
+    except (EmailNotValidError, UnicodeEncodeError):
+        raise invalid from None
     return result.normalized.lower()
 
 
-def request_code(ws: Workspace, raw_email, locale: str) -> None:
+def normalise_code(raw) -> str:
+    """Exactly six ASCII digits (spaces around are forgiven), or Invalid(field="code")."""
+    code = raw.strip() if isinstance(raw, str) else ""
+    if not CODE_RE.fullmatch(code):
+        raise Invalid(_("Enter the 6-digit code from the email."), field="code")
+    return code
+
+
+def may_sign_in(ws: Workspace, contact: Contact | None) -> bool:
+    if contact is None:
+        return bool(ws.jit_provisioning)
+    return bool(contact.active)
+
+
+def _code_hash(ws: Workspace, email: str, code: str) -> str:
+    return digest(f"otp:{ws.id}:{email}:{code}")
+
+
+def request_code(ws: Workspace, raw_email, locale: str | None = None) -> None:
+    """Email a new code if `raw_email` may sign in to `ws`; silently do nothing otherwise."""
     email = normalise_email(raw_email)
     contact = contacts.by_email(ws, email)
-    allowed = (contact is not None and contact.active) or (contact is None and ws.jit_provisioning)
-    if not allowed:
-        current_app.logger.info("sign-in code not sent: %s may not sign in to %s", email, ws.slug)
+    if not may_sign_in(ws, contact):
+        current_app.logger.info("sign-in code not sent: the address may not sign in to %s",
+                                ws.slug)
         return
     now = utcnow()
     db.session.execute(
         update(OneTimeCode)
-        .where(OneTimeCode.email == email, OneTimeCode.used_at.is_(None))
+        .where(OneTimeCode.workspace_id == ws.id, OneTimeCode.email == email,
+               OneTimeCode.used_at.is_(None))
         .values(used_at=now)
     )
     code = f"{secrets.randbelow(10**6):06d}"
@@ -49,50 +80,54 @@ def request_code(ws: Workspace, raw_email, locale: str) -> None:
         OneTimeCode(
             workspace_id=ws.id,
             email=email,
-            code_hash=digest(f"{ws.id}:{email}:{code}"),
+            code_hash=_code_hash(ws, email, code),
             created_at=now,
             expires_at=now + timedelta(seconds=ttl),
         )
     )
-    mail_locale = (contact.locale if contact and contact.locale else None) or locale
+    mail_locale = (contact.locale if contact is not None else None) or locale
+    if mail_locale not in SUPPORTED:
+        mail_locale = ws.default_locale
     with force_locale(babel_locale(mail_locale)):
         emails.sign_in_code(ws, email, code, minutes=ttl // 60, locale=mail_locale)
     db.session.commit()
 
 
 def verify_code(ws: Workspace, raw_email, raw_code) -> Contact:
-    """The signed-in contact, or Invalid; a wrong code spends one of the code's tries."""
+    """The signed-in contact, or Invalid; a wrong code spends one of the code's tries.
+
+    Every refusal (no code, wrong, expired, used up, contact inactive or unknown without
+    JIT) gives the same message, for the same reason as in `request_code`.
+    """
     email = normalise_email(raw_email)
-    if not isinstance(raw_code, str) or not raw_code.strip().isdigit() or len(raw_code.strip()) != 6:
-        raise Invalid(_("Enter the 6-digit code from the email."), field="code")
-    code = raw_code.strip()
+    code = normalise_code(raw_code)
     now = utcnow()
+    max_attempts = current_app.config["OTP_MAX_ATTEMPTS"]
+    wrong = Invalid(_("That code is wrong or has expired. Ask for a new one."), field="code")
     row = db.session.scalar(
         select(OneTimeCode)
-        .where(OneTimeCode.email == email, OneTimeCode.used_at.is_(None))
+        .where(OneTimeCode.workspace_id == ws.id, OneTimeCode.email == email,
+               OneTimeCode.used_at.is_(None))
         .order_by(OneTimeCode.id.desc())
         .limit(1)
         .with_for_update()
     )
-    wrong = Invalid(_("That code is wrong or has expired. Ask for a new one."), field="code")
-    if row is None or row.expires_at <= now or row.attempts >= current_app.config["OTP_MAX_ATTEMPTS"]:
+    if row is None or row.expires_at <= now or row.attempts >= max_attempts:
+        db.session.rollback()
         raise wrong
-    if not same(row.code_hash, digest(f"{ws.id}:{email}:{code}")):
+    if not same(row.code_hash, _code_hash(ws, email, code)):
         row.attempts += 1
-        if row.attempts >= current_app.config["OTP_MAX_ATTEMPTS"]:
+        if row.attempts >= max_attempts:
             row.used_at = now
         db.session.commit()
         raise wrong
     row.used_at = now
     contact = contacts.by_email(ws, email)
-    if contact is None:
-        if not ws.jit_provisioning:
-            db.session.commit()
-            raise wrong
-        contact = contacts.provision(ws, email)
-    elif not contact.active:
+    if not may_sign_in(ws, contact):
         db.session.commit()
         raise wrong
+    if contact is None:
+        contact = contacts.provision(ws, email)
     contact.verified = True
     db.session.commit()
     return contact

@@ -6,8 +6,9 @@ Idle and absolute lifetimes are enforced on every use.
 """
 
 from datetime import timedelta
+from functools import wraps
 
-from flask import current_app, g, request
+from flask import current_app, g, redirect, request, url_for
 from sqlalchemy import select, update
 
 from portal.auth.tokens import digest, new_token
@@ -60,6 +61,30 @@ def resolve(token: str | None, kind: str) -> CustomerSession | None:
     return row
 
 
+def sign_in_web(response, contact: Contact) -> str:
+    """Start a web session for `contact` on `response`, rotating the id: whatever session
+    cookie the browser brought (a previous sign-in, or one planted by someone else, i.e.
+    session fixation) is revoked, and a fresh random token is issued."""
+    old = current_web_session()
+    if old is not None:
+        revoke(old)
+    token, _row = start(contact, kind="web")
+    g.customer_session = None
+    set_cookie(response, token)
+    return token
+
+
+def workspace_of_token(token: str | None, kind: str) -> int | None:
+    """Which workspace a bearer token belongs to (before any workspace is current)."""
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(
+        select(CustomerSession.workspace_id)
+        .where(CustomerSession.token_hash == digest(token), CustomerSession.kind == kind)
+        .execution_options(all_workspaces=True)
+    )
+
+
 def revoke(row: CustomerSession) -> None:
     row.revoked_at = utcnow()
     db.session.commit()
@@ -85,6 +110,18 @@ def current_web_session() -> CustomerSession | None:
 def current_contact() -> Contact | None:
     row = current_web_session()
     return row.contact if row else None
+
+
+def customer_required(view):
+    """Portal pages for signed-in customers; others go to sign-in and come back."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_contact() is None:
+            return redirect(url_for("portal.signin", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def cookie_name() -> str:

@@ -1,6 +1,7 @@
 """Contacts and accounts: lookup, just-in-time provisioning, account linking by domain."""
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import Account, Contact, CustomerGroup, Workspace
@@ -14,24 +15,38 @@ def by_email(ws: Workspace, email: str) -> Contact | None:
 
 
 def account_for_domain(ws: Workspace, email: str) -> Account | None:
+    """The first account (oldest) listing the email's domain; `@acme.com` counts as `acme.com`."""
     domain = email.rsplit("@", 1)[-1].lower()
-    for account in db.session.scalars(select(Account).where(Account.workspace_id == ws.id)):
-        if domain in [d.lower() for d in (account.domains or [])]:
+    accounts = db.session.scalars(
+        select(Account).where(Account.workspace_id == ws.id).order_by(Account.id)
+    )
+    for account in accounts:
+        listed = {str(d).strip().lstrip("@").lower() for d in (account.domains or [])}
+        if domain in listed:
             return account
     return None
 
 
 def provision(ws: Workspace, email: str) -> Contact:
-    """A new contact for a first sign-in, linked to the account owning its email domain."""
+    """A new contact for a first sign-in (JIT), linked to the account owning its email domain,
+    else without an account. Two first sign-ins racing end with the one contact."""
+    email = email.lower()
+    account = account_for_domain(ws, email)
     contact = Contact(
         workspace_id=ws.id,
-        email=email.lower(),
-        name=email.split("@")[0],
-        account=account_for_domain(ws, email),
+        email=email,
+        name=email.split("@")[0][:200],
+        account_id=account.id if account is not None else None,
         verified=True,
     )
-    db.session.add(contact)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(contact)
+    except IntegrityError:
+        existing = by_email(ws, email)
+        if existing is None:
+            raise
+        return existing
     return contact
 
 

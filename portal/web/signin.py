@@ -1,26 +1,20 @@
-"""Sign-in with an emailed code (email, then code), sign-out and the profile page."""
+"""Sign-in with an emailed code (email, then code), sign-out and the profile page.
 
-from urllib.parse import urlsplit
+The rules live in portal.auth (otp, sessions, limits, next_url); these views only parse
+the form, call them and render.
+"""
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 
 from portal.auth import otp, sessions
 from portal.auth.limits import otp_send_limits, otp_verify_limits
+from portal.auth.next_url import safe_next
 from portal.services.errors import Invalid
 from portal.web import bp, render_portal
 
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no `//` or backslash tricks."""
-    if not target or not isinstance(target, str) or len(target) > 2000:
-        return None
-    if "\\" in target or any(ord(c) < 32 for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+__all__ = ["safe_next"]
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -44,21 +38,23 @@ def signin():
 @otp_verify_limits
 def signin_code():
     next_url = safe_next(request.values.get("next"))
-    email = request.values.get("email", "")
+    email = request.values.get("email", "").strip()
     if request.method == "GET":
-        return render_portal("signin/code.html", email=email, next=next_url, errors={})
+        return render_portal("signin/code.html", email=email, code="", next=next_url,
+                             errors={})
+    code = request.form.get("code", "")
     try:
-        contact = otp.verify_code(g.workspace, email, request.form.get("code", ""))
+        contact = otp.verify_code(g.workspace, email, code)
     except Invalid as exc:
-        return render_portal("signin/code.html", email=email, next=next_url,
+        return render_portal("signin/code.html", email=email, code=code.strip()[:6],
+                             next=next_url,
                              errors={exc.details.get("field", "code"): exc.message}), 422
-    old = sessions.current_web_session()
-    if old is not None:
-        sessions.revoke(old)
-    token, _row = sessions.start(contact, kind="web")
+    # A new CSRF secret with the new session: a token planted before sign-in is worthless.
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
     flash(_("You are signed in."), "success")
     response = redirect(next_url or url_for(".home"))
-    sessions.set_cookie(response, token)
+    sessions.sign_in_web(response, contact)
     return response
 
 
@@ -74,10 +70,22 @@ def signout():
 
 
 @bp.get("/profile")
+@sessions.customer_required
 def profile():
-    contact = sessions.current_contact()
-    if contact is None:
-        return redirect(url_for(".signin", next=request.path))
-    if contact.workspace_id != g.workspace_id:
-        abort(404)
-    return render_portal("profile.html", contact=contact)
+    return render_portal("profile.html", contact=sessions.current_contact())
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many(exc: RateLimitExceeded):
+    """On the sign-in pages, say what happened and what to do, in the page's own frame."""
+    if request.endpoint in ("portal.signin", "portal.signin_code"):
+        body = render_portal("signin/too_many.html", email=request.values.get("email", ""),
+                             next=safe_next(request.values.get("next")))
+    else:
+        body = render_template("errors/generic.html", error=exc, workspace=g.get("workspace"))
+    response = make_response(body, 429)
+    for key, value in exc.get_headers():
+        if key.lower() != "content-type":
+            response.headers[key] = value
+    return response
+

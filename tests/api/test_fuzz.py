@@ -1,0 +1,76 @@
+"""Schemathesis fuzzes the customer API on a real loopback server against its own OpenAPI
+document: any 5xx, undocumented status, wrong content type or body shape fails the suite.
+
+The server runs the session's app in a thread (werkzeug's make_server on 127.0.0.1, port
+0); the acme workspace (JIT on, so codes are really written and emailed) is the slug in
+every path, and a real bearer token lets `/me` answer 200. Sign-in limits are raised for
+the run: 429 is documented, but limits would stop the fuzzer from reaching the views.
+"""
+
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from portal.extensions import db
+from tests.factories import api_token, make_contact
+
+CONFIG = """
+[parameters]
+"path.slug" = "acme"
+
+[checks.positive_data_acceptance]
+# A well-formed email the validator still refuses, or a well-formed but wrong code: 422.
+expected-statuses = ["2xx", "401", "403", "404", "422", "429"]
+"""
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+@pytest.fixture
+def live_server(app, monkeypatch):
+    for key in ("OTP_SEND_LIMIT", "OTP_SEND_LIMIT_PER_ADDRESS", "OTP_VERIFY_LIMIT"):
+        monkeypatch.setitem(app.config, key, "100000 per minute")
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def run_schemathesis(base_url: str, token: str, cwd: Path, *selection: str) -> str:
+    config = cwd / "schemathesis.toml"
+    config.write_text(CONFIG)
+    cli = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
+    result = subprocess.run(
+        [cli, "--config-file", str(config), "--no-color", "run",
+         f"{base_url}/api/v1/openapi.json", "--checks", "all", "--max-examples", "30",
+         "--seed", "1", "--workers", "1", "--phases", "examples,coverage,fuzzing",
+         "--request-timeout", "10",
+         "--header", f"Authorization: Bearer {token}", *selection],
+        cwd=cwd, capture_output=True, text=True, timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    return output
+
+
+def test_customer_api_survives_schemathesis(live_server, acme, tmp_path):
+    """Sign-out revokes the token it is given, so it runs last with a token of its own."""
+    acme.jit_provisioning = True
+    db.session.commit()
+    contact = make_contact(acme, "fuzz@customer.example")
+    output = run_schemathesis(live_server, api_token(contact), tmp_path,
+                              "--exclude-path", "/auth/sign-out")
+    assert "3 selected / 4 total" in output and "Authentication failed" not in output, output
+    output = run_schemathesis(live_server, api_token(contact), tmp_path,
+                              "--include-path", "/auth/sign-out")
+    assert "1 selected / 4 total" in output, output
