@@ -63,12 +63,28 @@ def compile_catalogs(directory: Path = TRANSLATIONS, force: bool = False) -> lis
             continue
         with po.open("rb") as handle:
             catalog = read_po(handle, locale=po.parent.parent.name)
-        fd, tmp = tempfile.mkstemp(dir=po.parent, prefix=".messages-", suffix=".mo")
-        with os.fdopen(fd, "wb") as handle:
-            write_mo(handle, catalog)
-        os.replace(tmp, mo)
+        for target in (mo, _language_only(directory, po)):
+            if target is None:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".messages-", suffix=".mo")
+            with os.fdopen(fd, "wb") as handle:
+                write_mo(handle, catalog)
+            os.replace(tmp, target)
         written.append(mo)
     return written
+
+
+def _language_only(directory: Path, po: Path) -> Path | None:
+    """The admin (Flask-AppBuilder) asks for `de`, the portal for `de_DE`: the one catalog of
+    a language also serves the bare language code (compiled only, never a second .po)."""
+    locale = po.parent.parent.name
+    if "_" not in locale:
+        return None
+    language = locale.split("_")[0]
+    if language == "en" or (directory / language / "LC_MESSAGES" / "messages.po").exists():
+        return None
+    return directory / language / "LC_MESSAGES" / "messages.mo"
 
 
 @i18n_cli.command("extract")
