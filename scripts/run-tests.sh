@@ -23,7 +23,7 @@ PYCODE
 }
 
 echo "== suite on the embedded default (SQLite, in-process queue)"
-env -u PORTAL_TEST_DATABASE_URL -u PORTAL_TEST_REDIS_URL run -m "not postgres and not redis" || exit 1
+(unset PORTAL_TEST_DATABASE_URL PORTAL_TEST_REDIS_URL; run -m "not postgres and not redis") || exit 1
 
 if reachable || [ "${CI:-}" = "true" ]; then
   echo "== suite on PostgreSQL and Redis"
