@@ -56,7 +56,7 @@ class BaseConfig:
 class TestingConfig(BaseConfig):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "test-secret-key-of-at-least-32-bytes"
     RUN_EMBEDDED_WORKER = False
     FAB_PASSWORD_COMPLEXITY_ENABLED = False
 
