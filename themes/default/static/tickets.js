@@ -92,7 +92,7 @@
   function scrollToLatest() {
     const latest = document.getElementById("latest");
     if (latest) {
-      latest.scrollIntoView({ block: "center" });
+      latest.scrollIntoView({ block: "start" });
       document.body.dataset.scrolledToLatest = "true";
     }
   }
