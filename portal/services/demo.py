@@ -54,6 +54,7 @@ def seed() -> list[str]:
             if is_admin and contact not in admins.members:
                 admins.members.append(contact)
         db.session.commit()
+        _demo_tickets(ws)
     staff.create_staff(*DEMO_ADMIN, "admin", DEMO_SLUG, name="Demo Admin")
     staff.create_staff(*DEMO_AGENT, "agent", DEMO_SLUG, name="Demo Agent")
     base = current_app.config["BASE_URL"].rstrip("/")
@@ -64,3 +65,31 @@ def seed() -> list[str]:
         "Customers: alice@acme.example (customer admin), bob@acme.example, carol@globex.example",
         f"Sign-in codes: {base}/outbox  or  flask --app app portal outbox",
     ]
+
+
+DEMO_TICKETS = [
+    ("alice@acme.example", "Laptop does not start after update", "It shows a black screen.",
+     {"category": "hardware", "subcategory": "laptop", "item": "x1", "serial": "PF-2231"}),
+    ("bob@acme.example", "Invoice shows the wrong VAT", "Invoice 2026-114 has 19% instead of 7%.",
+     {"category": "billing", "subcategory": "invoice", "order_number": "SO-8812"}),
+]
+
+
+def _demo_tickets(ws) -> None:
+    """The example form with dependent fields, and a ticket or two to look at."""
+    import json
+
+    from config import ROOT
+    from portal.models import Ticket
+    from portal.services import ticket_forms, tickets
+
+    if not ticket_forms.versions(ws):
+        example = ROOT / "forms_schema" / "examples" / "hardware-support.json"
+        ticket_forms.save(ws, json.loads(example.read_text()))
+    if db.session.scalar(select(Ticket.id).limit(1)) is not None:
+        return
+    for email, title, description, custom in DEMO_TICKETS:
+        contact = contacts.by_email(ws, email)
+        data, form = tickets.parse_input(ws, {"title": title, "description": description,
+                                              "priority": "normal", "custom_fields": custom})
+        tickets.open_ticket(ws, contact, data, form)

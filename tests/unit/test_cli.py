@@ -89,6 +89,9 @@ def test_seed_demo_twice_changes_nothing_the_second_time(runner, app):
     assert second.exit_code == 0, second.output
     assert (count(Workspace), count(Account), count(Contact), count(StaffMembership)) == before
     assert before == (1, 2, 5, 2)
+    from portal.models import Ticket
+
+    assert count(Ticket) == 2  # demo tickets once, not again
     demo = workspaces.by_slug("demo")
     admins = db.session.scalars(select(CustomerGroup).where(
         CustomerGroup.workspace_id == demo.id).execution_options(all_workspaces=True)).one()
