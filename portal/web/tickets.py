@@ -2,13 +2,31 @@
 close/reopen, attachment downloads and the live thread fragment. Views only parse and
 render; every rule is in portal/services (tickets, timeline, attachments)."""
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from portal.auth.sessions import current_contact, customer_required
 from portal.forms.compile import answer_rows, describe, option_labels
 from portal.models.ticket import PRIORITIES, STAGES
-from portal.services import actors, attachments, contacts, ticket_forms, tickets, timeline
+from portal.services import (
+    actors,
+    attachments,
+    contacts,
+    ticket_forms,
+    ticket_stream,
+    tickets,
+    timeline,
+)
 from portal.services.errors import Invalid, NotFound, ServiceError
 from portal.web import bp, render_portal
 
@@ -194,3 +212,15 @@ def ticket_file(number: int, file_id: int):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@bp.get("/tickets/<int:number>/events")
+@customer_required
+def ticket_events(number: int):
+    """Live updates of an open ticket page (Server-Sent Events, same rules as the API)."""
+    found = _ticket_or_404(number)
+    last = ticket_stream.parse_last_event_id(request.headers.get("Last-Event-ID"))
+    frames = ticket_stream.stream(g.workspace_id, found.id, actors.customer(current_contact()),
+                                  last, locale=g.locale)
+    return Response(stream_with_context(frames), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"})
