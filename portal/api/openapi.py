@@ -8,6 +8,7 @@ Body errors are the ones portal.api.common documents: 400 malformed JSON, 413 to
 from flask import jsonify
 
 from portal.api import bp
+from portal.api.openapi_tickets import merge_into
 
 ERROR = {
     "type": "object",
@@ -74,7 +75,7 @@ BODY_ERRORS = (400, 404, 413, 415, 422, 429)
 
 
 def document() -> dict:
-    return {
+    return merge_into({
         "openapi": "3.1.0",
         "info": {"title": "Helpport customer API", "version": "1",
                  "description": "Customer sign-in with an emailed one-time code."},
@@ -159,7 +160,7 @@ def document() -> dict:
                 }
             },
         },
-    }
+    })
 
 
 @bp.get("/openapi.json")

@@ -1,0 +1,314 @@
+"""Live ticket events over Server-Sent Events, read by a real HTTP client from a real
+loopback server: a public comment arrives within 2 seconds, an internal note never does,
+resuming works, and through real Redis the event crosses from one app instance to another.
+
+The database poll is set to a minute in these tests, so an event that arrives in time was
+carried by pub/sub (Redis, or the in-process stand-in without Redis)."""
+
+import http.client
+import json
+import queue
+import socket
+import threading
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from config import TestingConfig
+from portal.extensions import db
+from portal.models import Ticket
+from portal.services import actors, timeline
+from portal.tenancy import use_workspace
+from tests.factories import api_token, make_contact, make_staff
+from tests.tickets_helpers import open_ticket
+
+LIVE_WITHIN = 2.0
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+def serve(app):
+    """Run `app` on 127.0.0.1 in a thread; returns (base url, stop)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        thread.join(timeout=10)
+
+    return f"http://127.0.0.1:{server.server_port}", stop
+
+
+def quick_streams(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LIVE_HEARTBEAT_SECONDS", 0.5)
+    monkeypatch.setitem(app.config, "LIVE_STREAM_SECONDS", 10)
+    monkeypatch.setitem(app.config, "LIVE_POLL_SECONDS", 60)
+
+
+@pytest.fixture
+def live_server(app, monkeypatch):
+    quick_streams(app, monkeypatch)
+    url, stop = serve(app)
+    yield url
+    stop()
+
+
+class SSEClient:
+    """A plain HTTP client that parses the stream into (event, id, data) in a thread."""
+
+    def __init__(self, base_url: str, path: str, token: str, last_event_id: str | None = None):
+        parts = urlsplit(base_url)
+        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
+        headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = last_event_id
+        self.conn.request("GET", path, headers=headers)
+        self.response = self.conn.getresponse()
+        self.events: queue.Queue = queue.Queue()
+        self.comments_seen: list[str] = []
+        self.closed = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        current: dict = {}
+        try:
+            while True:
+                line = self.response.readline()
+                if not line:
+                    break
+                line = line.decode("utf-8").rstrip("\n")
+                if line == "":
+                    if "data" in current:  # a `retry:` block alone dispatches nothing
+                        self.events.put(current)
+                    current = {}
+                elif line.startswith(":"):
+                    self.comments_seen.append(line)
+                else:
+                    name, _sep, value = line.partition(": ")
+                    current[name] = value
+        except (OSError, ValueError):
+            pass
+        finally:
+            self.closed.set()
+
+    def until(self, kind: str, timeout: float) -> list[dict]:
+        """Every event up to and including the first `kind`; fails after `timeout`."""
+        seen, deadline = [], time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                event = self.events.get(timeout=max(0.01, left))
+            except queue.Empty:
+                raise AssertionError(f"no {kind!r} event within {timeout}s; got {seen}") from None
+            seen.append(event)
+            if event.get("event") == kind:
+                return seen
+            if left <= 0:
+                raise AssertionError(f"no {kind!r} event within {timeout}s; got {seen}")
+
+    def drain(self, seconds: float) -> list[dict]:
+        time.sleep(seconds)
+        found = []
+        while not self.events.empty():
+            found.append(self.events.get_nowait())
+        return found
+
+    def close(self):
+        try:
+            self.conn.sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, AttributeError):
+            pass
+        self.conn.close()
+
+
+def events_path(ws, number):
+    return f"/api/v1/workspaces/{ws.slug}/tickets/{number}/events"
+
+
+def staff_note_and_reply(ws, ticket_id, staff_user):
+    with use_workspace(ws.id):
+        ticket = db.session.get(Ticket, ticket_id)
+        timeline.add_comment(ticket, actors.staff(staff_user), "SECRET internal note",
+                             public=False)
+        ticket = db.session.get(Ticket, ticket_id)
+        return timeline.add_comment(ticket, actors.staff(staff_user), "Public answer")
+
+
+def test_public_comment_arrives_live_and_internal_note_never(live_server, acme):
+    pat = make_contact(acme, "pat@customer.example")
+    ticket = open_ticket(acme, pat)
+    agent = make_staff("agent@example.com", role="agent", workspace=acme)
+    client = SSEClient(live_server, events_path(acme, ticket.number), api_token(pat))
+    try:
+        assert client.response.status == 200
+        assert client.response.getheader("Content-Type").startswith("text/event-stream")
+        client.until("ready", LIVE_WITHIN)
+        started = time.monotonic()
+        comment = staff_note_and_reply(acme, ticket.id, agent)
+        got = client.until("comment", LIVE_WITHIN)
+        assert time.monotonic() - started < LIVE_WITHIN
+        data = json.loads(got[-1]["data"])
+        assert data["comment"]["id"] == comment.id and data["comment"]["body"] == "Public answer"
+        assert data["comment"]["author"]["role"] == "support"
+        later = client.drain(0.7)
+        everything = json.dumps(got + later)
+        assert "note" not in [e.get("event") for e in got + later]
+        assert "SECRET" not in everything
+        assert client.comments_seen, "heartbeat comments keep the connection alive"
+    finally:
+        client.close()
+
+
+def test_stage_change_arrives_with_its_label(live_server, acme):
+    pat = make_contact(acme, "pat@customer.example", locale="de-DE")
+    ticket = open_ticket(acme, pat)
+    agent = make_staff("agent@example.com", role="agent", workspace=acme)
+    client = SSEClient(live_server, events_path(acme, ticket.number), api_token(pat))
+    try:
+        client.until("ready", LIVE_WITHIN)
+        with use_workspace(acme.id):
+            timeline.set_stage(db.session.get(Ticket, ticket.id),
+                               actors.staff(agent), "resolved")
+        data = json.loads(client.until("stage", LIVE_WITHIN)[-1]["data"])
+        assert data["data"] == {"from": "open", "to": "resolved"}
+        assert data["label"] == "Gelöst"  # in the contact's locale
+    finally:
+        client.close()
+
+
+def test_resume_after_last_event_id_skips_notes(live_server, acme):
+    pat = make_contact(acme, "pat@customer.example")
+    ticket = open_ticket(acme, pat)
+    agent = make_staff("agent@example.com", role="agent", workspace=acme)
+    staff_note_and_reply(acme, ticket.id, agent)
+    client = SSEClient(live_server, events_path(acme, ticket.number), api_token(pat),
+                       last_event_id="0")
+    try:
+        got = client.until("comment", LIVE_WITHIN)
+        kinds = [e["event"] for e in got]
+        assert kinds[:3] == ["ready", "created", "comment"], kinds
+        ids = [int(e["id"]) for e in got[1:]]
+        assert ids == sorted(ids)
+        assert "SECRET" not in json.dumps(got + client.drain(0.5))
+    finally:
+        client.close()
+    created_id = got[1]["id"]
+    again = SSEClient(live_server, events_path(acme, ticket.number), api_token(pat),
+                      last_event_id=created_id)
+    try:
+        assert [e["event"] for e in again.until("comment", LIVE_WITHIN)] == ["ready", "comment"]
+    finally:
+        again.close()
+
+
+def test_stream_ends_after_its_lifetime(app, live_server, acme, monkeypatch):
+    monkeypatch.setitem(app.config, "LIVE_STREAM_SECONDS", 1)
+    pat = make_contact(acme, "pat@customer.example")
+    ticket = open_ticket(acme, pat)
+    client = SSEClient(live_server, events_path(acme, ticket.number), api_token(pat))
+    try:
+        got = client.until("end", 3)
+        assert json.loads(got[-1]["data"]) == {"reason": "reconnect"}
+        assert client.closed.wait(3), "the server closes the stream"
+    finally:
+        client.close()
+
+
+def test_events_refuse_who_may_not_see(client, acme, globex):
+    pat = make_contact(acme, "pat@customer.example")
+    ticket = open_ticket(acme, pat)
+    colleague = make_contact(acme, "sam@customer.example")
+    other = make_contact(globex, "pat@customer.example")
+    path = events_path(acme, ticket.number)
+    assert client.get(path).status_code == 401
+    for token in (api_token(colleague), api_token(other)):
+        response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 404 and response.is_json
+    bad = client.get(path + "?after=x", headers={"Authorization": f"Bearer {api_token(pat)}"})
+    assert bad.status_code == 422
+
+
+def second_app(make_app, app, **overrides):
+    class Config(TestingConfig):
+        DATABASE_URL = app.config["DATABASE_URL"]
+        REDIS_URL = app.config.get("REDIS_URL", "")
+        OUTBOX_DIR = app.config["OUTBOX_DIR"]
+        UPLOAD_DIR = app.config["UPLOAD_DIR"]
+        BASE_URL = app.config["BASE_URL"]
+
+    for key, value in overrides.items():
+        setattr(Config, key, value)
+    return make_app(Config)
+
+
+def close_app(other):
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.redis
+def test_comment_posted_on_one_instance_reaches_a_stream_on_another(
+        app, make_app, live_server, acme):
+    """Instance A (the session app) serves the stream on a real socket; the comment is
+    posted through instance B's API. Only Redis pub/sub connects them."""
+    assert app.config["REDIS_URL"]
+    pat = make_contact(acme, "pat@customer.example")
+    ticket = open_ticket(acme, pat)
+    token = api_token(pat)
+    other = second_app(make_app, app)
+    try:
+        stream = SSEClient(live_server, events_path(acme, ticket.number), token)
+        try:
+            stream.until("ready", LIVE_WITHIN)
+            started = time.monotonic()
+            posted = other.test_client().post(
+                f"/api/v1/workspaces/acme/tickets/{ticket.number}/comments",
+                json={"body": "Sent through instance B"},
+                headers={"Authorization": f"Bearer {token}"})
+            assert posted.status_code == 201, posted.get_json()
+            data = json.loads(stream.until("comment", LIVE_WITHIN)[-1]["data"])
+            assert time.monotonic() - started < LIVE_WITHIN
+            assert data["comment"]["body"] == "Sent through instance B"
+        finally:
+            stream.close()
+    finally:
+        close_app(other)
+
+
+def test_live_updates_without_redis_use_the_in_process_stand_in(app, make_app, monkeypatch,
+                                                                 acme):
+    """The embedded default (no REDIS_URL) still delivers within one process."""
+    import fakeredis
+
+    from portal.extensions import redis_connection
+
+    embedded = second_app(make_app, app, REDIS_URL="")
+    quick_streams(embedded, monkeypatch)
+    pat = make_contact(acme, "pat@customer.example")
+    ticket = open_ticket(acme, pat)
+    token = api_token(pat)
+    url, stop = serve(embedded)
+    try:
+        with embedded.app_context():
+            assert isinstance(redis_connection(), fakeredis.FakeRedis | fakeredis.FakeStrictRedis)
+        stream = SSEClient(url, events_path(acme, ticket.number), token)
+        try:
+            stream.until("ready", LIVE_WITHIN)
+            posted = embedded.test_client().post(
+                f"/api/v1/workspaces/acme/tickets/{ticket.number}/comments",
+                json={"body": "Embedded"}, headers={"Authorization": f"Bearer {token}"})
+            assert posted.status_code == 201
+            data = json.loads(stream.until("comment", LIVE_WITHIN)[-1]["data"])
+            assert data["comment"]["body"] == "Embedded"
+        finally:
+            stream.close()
+    finally:
+        stop()
+        close_app(embedded)
