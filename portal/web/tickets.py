@@ -175,28 +175,26 @@ def add_comment(number: int):
     return redirect(url_for(".ticket", number=number, _anchor="latest"))
 
 
-@bp.post("/tickets/<int:number>/close")
-@customer_required
-def close_ticket(number: int):
+def _stage_action(number: int, change, done: str):
     found = _ticket_or_404(number)
     try:
-        timeline.customer_close(found, actors.customer(current_contact()))
-        flash(_("The ticket is closed."), "success")
+        change(found, actors.customer(current_contact()))
+        flash(done, "success")
     except Invalid as exc:
         flash(exc.message, "error")
     return redirect(url_for(".ticket", number=number))
+
+
+@bp.post("/tickets/<int:number>/close")
+@customer_required
+def close_ticket(number: int):
+    return _stage_action(number, timeline.customer_close, _("The ticket is closed."))
 
 
 @bp.post("/tickets/<int:number>/reopen")
 @customer_required
 def reopen_ticket(number: int):
-    found = _ticket_or_404(number)
-    try:
-        timeline.customer_reopen(found, actors.customer(current_contact()))
-        flash(_("The ticket is open again."), "success")
-    except Invalid as exc:
-        flash(exc.message, "error")
-    return redirect(url_for(".ticket", number=number))
+    return _stage_action(number, timeline.customer_reopen, _("The ticket is open again."))
 
 
 @bp.get("/tickets/<int:number>/files/<int:file_id>")

@@ -132,3 +132,21 @@ def test_tickets_off_hides_the_pages(signed_in, acme, db):
     db.session.commit()
     assert client.get("/en-US/acme/tickets").status_code == 404
     assert client.get("/en-US/acme/tickets/new").status_code == 404
+
+
+def test_customer_closes_a_resolved_ticket_and_reopens_it(signed_in, acme):
+    client, contact = signed_in
+    ticket = open_ticket(acme, contact, "Done soon")
+    agent = make_staff("agent@acme.example", role="agent", workspace=acme)
+    url = f"/en-US/acme/tickets/{ticket.number}"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    refused = client.post(f"{url}/close", data={"csrf_token": token}, follow_redirects=True)
+    assert "Only a resolved ticket can be closed." in refused.get_data(as_text=True)
+    with use_workspace(acme.id):
+        timeline.set_stage(ticket, actors.staff(agent), "resolved")
+    page = client.get(url).get_data(as_text=True)
+    assert "Close ticket" in page
+    closed = client.post(f"{url}/close", data={"csrf_token": token}, follow_redirects=True)
+    assert "The ticket is closed." in closed.get_data(as_text=True)
+    reopened = client.post(f"{url}/reopen", data={"csrf_token": token}, follow_redirects=True)
+    assert "The ticket is open again." in reopened.get_data(as_text=True)
