@@ -63,7 +63,7 @@ def _get(raw, key: str, multi: bool):
     return raw.get(key)
 
 
-def _coerce(field: dict, value):
+def _coerce(field: dict, value, from_json: bool = False):
     kind = field["type"]
     if value is None or value == "" or value == []:
         return None
@@ -84,12 +84,14 @@ def _coerce(field: dict, value):
             return value or None
         return True if str(value).lower() in ("1", "true", "on", "yes") else None
     if kind == "multi_select":
+        if isinstance(value, str) and from_json:
+            raise Coerce(_("Choose from the list."))
         items = value if isinstance(value, list) else [value]
         if not all(isinstance(i, str) for i in items):
             raise Coerce(_("Choose from the list."))
         items = [i for i in items if i]
         return list(dict.fromkeys(items)) or None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:
         raise Coerce(_("Enter text."))
     value = value.strip()
     return value or None
@@ -125,7 +127,8 @@ def parse(doc: dict, raw) -> tuple[dict, dict]:
     values, errors = {}, {}
     for field in doc["fields"]:
         try:
-            value = _coerce(field, _get(raw, field["key"], field["type"] == "multi_select"))
+            value = _coerce(field, _get(raw, field["key"], field["type"] == "multi_select"),
+                            from_json=not hasattr(raw, "getlist"))
         except Coerce as exc:
             errors[field["key"]] = str(exc)
             continue

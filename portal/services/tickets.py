@@ -35,6 +35,11 @@ def tickets_enabled(ws: Workspace) -> bool:
     return (ws.settings or {}).get("tickets_enabled", True)
 
 
+def _no_nul(value):
+    """Text with a NUL character is refused as missing (PostgreSQL cannot store it)."""
+    return None if isinstance(value, str) and "\x00" in value else value
+
+
 def next_number(ws: Workspace) -> int:
     """Take the workspace's next ticket number inside the caller's transaction.
 
@@ -72,6 +77,7 @@ def parse_input(ws: Workspace, raw) -> tuple[TicketInput, object]:
     title = raw.get("title")
     description = raw.get("description")
     priority = raw.get("priority") or "normal"
+    title, description = _no_nul(title), _no_nul(description)
     if not isinstance(title, str) or not title.strip():
         data.errors["title"] = _("Enter a title.")
     elif len(title.strip()) > TITLE_MAX:
@@ -195,8 +201,13 @@ def _decode_cursor(cursor: str):
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, ticket_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(value), int(ticket_id)
-    except (ValueError, TypeError, json.JSONDecodeError):
+        if not isinstance(ticket_id, int) or not 0 < ticket_id < 2**31:
+            raise ValueError("ticket id out of range")
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime")
+        return moment, ticket_id
+    except (ValueError, TypeError, OverflowError, json.JSONDecodeError):
         raise Invalid(_("The page link is not valid."), field="after") from None
 
 

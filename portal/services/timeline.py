@@ -38,7 +38,7 @@ def _touch(ticket: Ticket) -> None:
 def add_comment(ticket: Ticket, actor: Actor, body, *, public: bool = True) -> Comment:
     from portal.services import notifications
 
-    if not isinstance(body, str) or not body.strip():
+    if not isinstance(body, str) or not body.strip() or "\x00" in body:
         raise Invalid(_("Write a message."), field="body")
     if len(body) > COMMENT_MAX:
         raise Invalid(_("The message is too long."), field="body")

@@ -135,3 +135,13 @@ def test_description_is_localized_with_fallback():
     assert item["options_by"]["map"]["laptop"][0]["label"] == "ThinkPad X1"  # en-US fallback
     assert next(f for f in described["fields"] if f["key"] == "order_number")["show_when"] == {
         "field": "category", "values": ["billing"]}
+
+
+def test_json_multi_select_must_be_a_list_and_text_must_not_hold_nul():
+    _data, errors = parse(EXAMPLE, answers(platforms="linux"))
+    assert "platforms" in errors
+    data, errors = parse(EXAMPLE, MultiDict([("category", "hardware"), ("subcategory", "laptop"),
+                                             ("platforms", "linux")]))
+    assert errors == {} and data["platforms"] == ["linux"]
+    _data, errors = parse(EXAMPLE, answers(serial="a\x00b"))
+    assert "serial" in errors

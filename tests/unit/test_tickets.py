@@ -216,3 +216,19 @@ def test_comment_validation(world, acme):
                 timeline.add_comment(ts["own"], customer, body)
         assert db.session.scalars(select(Comment)).all() == []
         assert db.session.get(Ticket, ts["own"].id).stage == "open"
+
+
+def test_nul_characters_and_forged_cursors_are_refused(world, acme):
+    people, ts = world
+    with use_workspace(acme.id):
+        data, _form = tickets.parse_input(acme, {"title": "a\x00b", "description": "x\x00"})
+        assert {"title", "description"} <= set(data.errors)
+        with pytest.raises(Invalid):
+            timeline.add_comment(ts["own"], actors.customer(people["reporter"]), "hi\x00")
+        import base64
+        import json
+
+        forged = base64.urlsafe_b64encode(
+            json.dumps(["2026-01-01T00:00:00+00:00", 2**40]).encode()).decode()
+        with pytest.raises(Invalid):
+            tickets.list_for_customer(acme, people["reporter"], tickets.ListQuery(after=forged))
