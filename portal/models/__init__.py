@@ -2,6 +2,14 @@
 
 from portal.models.auth import CustomerSession, OneTimeCode
 from portal.models.customer import Account, Contact, CustomerGroup, group_members
+from portal.models.kb import (
+    Article,
+    ArticleRevision,
+    ArticleTranslation,
+    Directory,
+    SearchIndex,
+    SearchQuery,
+)
 from portal.models.outbox import OutboxMessage
 from portal.models.ticket import (
     Attachment,
@@ -16,6 +24,12 @@ from portal.models.ticket import (
 from portal.models.workspace import StaffMembership, Workspace
 
 __all__ = [
+    "Article",
+    "ArticleRevision",
+    "ArticleTranslation",
+    "Directory",
+    "SearchIndex",
+    "SearchQuery",
     "Attachment",
     "Comment",
     "Ticket",

@@ -1,0 +1,1 @@
+"""Knowledge-base content handling: Markdown rendering and sanitizing, text extraction."""

@@ -1,0 +1,217 @@
+"""Knowledge-base articles for staff and tools: create and edit (native, uploaded file,
+link), translations per locale, revisions (restorable), status and audience, votes.
+
+Every save keeps a revision and, after its commit, asks for the workspace's search index to
+be rebuilt (`portal.search.request_reindex`)."""
+
+import uuid
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.i18n import SUPPORTED
+from portal.kb import content
+from portal.models import Article, ArticleRevision, ArticleTranslation, Directory, Workspace
+from portal.models.base import utcnow
+from portal.models.kb import AUDIENCES, KINDS, STATUSES
+from portal.services.errors import Invalid, NotFound
+
+TITLE_MAX = 300
+DESCRIPTION_MAX = 500
+BODY_MAX = 500_000
+REINDEX = "helpport_kb_reindex"
+
+
+def _check(title, description, body, status, audience, locale) -> None:
+    if not isinstance(title, str) or not title.strip() or "\x00" in title:
+        raise Invalid(_("Enter a title."), field="title")
+    if len(title) > TITLE_MAX:
+        raise Invalid(_("The title is too long."), field="title")
+    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX \
+            or "\x00" in description:
+        raise Invalid(_("The description is too long."), field="description")
+    if not isinstance(body, str) or len(body) > BODY_MAX or "\x00" in body:
+        raise Invalid(_("The text is too long."), field="body")
+    if status not in STATUSES:
+        raise Invalid(_("Unknown status."), field="status")
+    if audience not in AUDIENCES:
+        raise Invalid(_("Unknown audience."), field="audience")
+    if locale not in SUPPORTED:
+        raise Invalid(_("Unsupported language."), field="locale")
+
+
+def unique_slug(ws: Workspace, wanted: str, article_id: int | None = None) -> str:
+    base = content.slugify(wanted)
+    slug, n = base, 1
+    while True:
+        taken = db.session.scalar(select(Article.id).where(
+            Article.workspace_id == ws.id, Article.slug == slug))
+        if taken is None or taken == article_id:
+            return slug
+        n += 1
+        slug = f"{base}-{n}"
+
+
+def directory(ws: Workspace, directory_id: int | None) -> Directory | None:
+    if directory_id is None:
+        return None
+    found = db.session.scalar(select(Directory).where(
+        Directory.workspace_id == ws.id, Directory.id == directory_id))
+    if found is None:
+        raise Invalid(_("No such directory."), field="directory")
+    return found
+
+
+def directory_by_name(ws: Workspace, name: str, locale: str) -> Directory:
+    """The top-level directory called `name` (made if missing): for imports."""
+    slug = content.slugify(name, "directory")
+    found = db.session.scalar(select(Directory).where(
+        Directory.workspace_id == ws.id, Directory.slug == slug))
+    if found is None:
+        found = Directory(workspace_id=ws.id, slug=slug, names={locale: name.strip()})
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def save(ws: Workspace, *, article: Article | None = None, kind: str = "native",
+         locale: str, title: str, description: str = "", body: str = "",
+         status: str = "draft", audience: str = "public", directory_id: int | None = None,
+         external_ref: str | None = None, slug: str | None = None,
+         link_url: str | None = None, author: str = "") -> Article:
+    """Create or update an article and its `locale` translation, keeping a revision."""
+    _check(title, description, body, status, audience, locale)
+    if kind not in KINDS:
+        raise Invalid(_("Unknown kind of article."), field="kind")
+    if kind == "link" and not _is_web_url(link_url):
+        raise Invalid(_("Enter a web address (http or https)."), field="link_url")
+    now = utcnow()
+    if article is None:
+        article = Article(workspace_id=ws.id, kind=kind, created_at=now,
+                          slug=unique_slug(ws, slug or title), external_ref=external_ref)
+        db.session.add(article)
+    elif slug:
+        article.slug = unique_slug(ws, slug, article.id)
+    article.status, article.audience = status, audience
+    article.directory_id = directory(ws, directory_id).id if directory_id else None
+    article.link_url = link_url if kind == "link" else None
+    article.updated_at = now
+    if status == "published" and article.published_at is None:
+        article.published_at = now
+    db.session.flush()
+    tr = next((t for t in article.translations if t.locale == locale), None)
+    if tr is None:
+        tr = ArticleTranslation(workspace_id=ws.id, article_id=article.id, locale=locale,
+                                title=title, body="")
+        article.translations.append(tr)
+    tr.title, tr.description, tr.body = title.strip(), description.strip(), body
+    tr.body_html = content.render_markdown(body) if kind == "native" else ""
+    tr.updated_at = now
+    db.session.add(ArticleRevision(workspace_id=ws.id, article_id=article.id, locale=locale,
+                                   title=tr.title, description=tr.description, body=body,
+                                   status=status, audience=audience, author=author,
+                                   created_at=now))
+    _reindex_after_commit(ws.id)
+    db.session.flush()
+    return article
+
+
+def save_file(ws: Workspace, filename: str, data: bytes, *, article: Article | None = None,
+              locale: str, title: str = "", description: str = "", **fields) -> Article:
+    """An uploaded file (HTML, Markdown, text or PDF): the original is kept for viewing or
+    download, its text is extracted for search and shown as the article's text."""
+    try:
+        _kind, found_title, text = content.extract(filename, data)
+    except content.Unreadable as exc:
+        raise Invalid(_("The file cannot be read: %(reason)s", reason=str(exc)),
+                      field="file") from None
+    name = Path(filename.replace("\\", "/")).name or "file"
+    title = title.strip() or found_title or Path(name).stem
+    article = save(ws, article=article, kind="file", locale=locale, title=title,
+                   description=description, body=text, **fields)
+    key = uuid.uuid4().hex
+    path = file_path(ws.id, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    article.file_key, article.file_name = key, name
+    article.file_type = _file_type(name)
+    return article
+
+
+def _file_type(name: str) -> str:
+    lower = name.lower()
+    if lower.endswith(".pdf"):
+        return "application/pdf"
+    if lower.endswith((".html", ".htm")):
+        return "text/html"
+    if lower.endswith((".md", ".markdown")):
+        return "text/markdown"
+    return "text/plain"
+
+
+def file_path(workspace_id: int, key: str) -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / "kb" / str(workspace_id) / key
+
+
+def _is_web_url(url) -> bool:
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str) or len(url) > 2000:
+        return False
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def revisions(article: Article) -> list[ArticleRevision]:
+    return list(db.session.scalars(select(ArticleRevision).where(
+        ArticleRevision.article_id == article.id).order_by(ArticleRevision.id.desc())))
+
+
+def restore(ws: Workspace, article: Article, revision_id: int, author: str) -> Article:
+    rev = db.session.scalar(select(ArticleRevision).where(
+        ArticleRevision.id == revision_id, ArticleRevision.article_id == article.id))
+    if rev is None:
+        raise NotFound(_("No such revision."))
+    return save(ws, article=article, kind=article.kind, locale=rev.locale, title=rev.title,
+                description=rev.description, body=rev.body, status=rev.status,
+                audience=rev.audience, directory_id=article.directory_id,
+                link_url=article.link_url, author=author)
+
+
+def vote(article: Article, helpful: bool) -> None:
+    column = Article.helpful_yes if helpful else Article.helpful_no
+    db.session.execute(update(Article).where(Article.id == article.id)
+                       .values({column.key: column + 1}))
+    db.session.commit()
+
+
+def _reindex_after_commit(workspace_id: int) -> None:
+    db.session.info.setdefault(REINDEX, set()).add(workspace_id)
+
+
+def _request(session: Session) -> None:
+    ids = session.info.pop(REINDEX, None)
+    if ids:
+        from portal.search import request_reindex
+
+        for workspace_id in ids:
+            request_reindex(workspace_id)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(REINDEX, None)
+
+
+def register_listeners() -> None:
+    from sqlalchemy import event
+
+    if not event.contains(Session, "after_commit", _request):
+        event.listen(Session, "after_commit", _request)
+        event.listen(Session, "after_rollback", _forget)
+
+
+register_listeners()
