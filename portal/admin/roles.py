@@ -35,8 +35,9 @@ _TICKET_WORK = [
 ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
     ADMIN: _OWN_ACCOUNT + _TICKET_WORK + [
         (r"(AccountAdmin|ContactAdmin|GroupAdmin)", r".*"),
+        (r"FormBuilderView", r"can_(show|edit)"),
         (r"(AccountApi|ContactApi|CustomerGroupApi)", r".*"),
-        (r"(Customers|Accounts|Contacts|Settings|Groups)", r"menu_access"),
+        (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form)", r"menu_access"),
     ],
     AGENT: _OWN_ACCOUNT + _TICKET_WORK + [
         (r"(AccountAdmin|ContactAdmin)", r"can_(list|show)"),

@@ -401,6 +401,7 @@ class WorkspaceSwitchView(BaseView):
 
 def register_admin(appbuilder) -> None:
     from portal.admin.api import register_api
+    from portal.admin.form_builder import register_form_builder
     from portal.admin.tickets import register_ticket_views
     from portal.admin.tickets_api import register_ticket_api
 
@@ -410,6 +411,7 @@ def register_admin(appbuilder) -> None:
                         icon="fa-user")
     appbuilder.add_view(GroupAdmin, "Groups", label=_l("Groups"), category="Settings",
                         category_label=_l("Settings"), icon="fa-users")
+    register_form_builder(appbuilder)
     appbuilder.add_view(WorkspaceAdmin, "Workspaces", label=_l("Workspaces"),
                         category="Platform", category_label=_l("Platform"), icon="fa-globe")
     appbuilder.add_view_no_menu(WorkspaceSwitchView)
