@@ -117,6 +117,27 @@ def outbox_cmd(message_id, limit):
     click.echo(text)
 
 
+@portal_cli.command("reindex")
+@click.option("--workspace", "workspace_slug", required=True, help="Workspace slug.")
+def reindex_cmd(workspace_slug):
+    """Rebuild the workspace's knowledge-base search indexes now (one per locale)."""
+    from sqlalchemy import select
+    from tqdm import tqdm
+
+    from portal.extensions import db
+    from portal.models import Workspace
+    from portal.search import build
+
+    ws = db.session.scalar(select(Workspace).where(Workspace.slug == workspace_slug))
+    if ws is None:
+        raise click.ClickException(f"no workspace with slug {workspace_slug!r}")
+    steps = build.published_count(ws.id) * len(build.locales(ws))
+    with tqdm(total=steps, unit="doc", desc=f"indexing {ws.slug}") as bar:
+        built = build.rebuild_workspace(ws.id, progress=bar.update)
+    click.echo(f"built {built} index(es) for {ws.slug}: "
+               f"{build.published_count(ws.id)} published article(s)")
+
+
 from portal.i18n_cli import i18n_cli  # noqa: E402
 
 portal_cli.add_command(i18n_cli)

@@ -1,0 +1,102 @@
+"""Per-locale text analysis: Unicode-normalise, lowercase, tokenise, drop stop words, stem.
+
+The same analyser builds the indexes and reads the queries, so both sides agree on what a
+term is. `spans()` keeps each token's place in the original text, so snippets can mark the
+words that matched without a second tokeniser."""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+# words, numbers, and words with inner apostrophes/hyphens split apart
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+MAX_TOKEN = 40  # longer "words" are noise (hashes, base64): never index them
+
+STOP_EN = frozenset("""
+a about above after again against all am an and any are aren't as at be because been
+before being below between both but by can can't cannot could couldn't did didn't do does
+doesn't doing don't down during each few for from further had hadn't has hasn't have
+haven't having he her here hers herself him himself his how i if in into is isn't it its
+itself just let's me more most mustn't my myself no nor not of off on once only or other
+ought our ours ourselves out over own same shan't she should shouldn't so some such than
+that the their theirs them themselves then there these they this those through to too
+under until up very was wasn't we were weren't what when where which while who whom why
+will with won't would wouldn't you your yours yourself yourselves s t d ll m re ve
+""".split())
+
+STOP_DE = frozenset("""
+aber alle allem allen aller alles als also am an ander andere anderem anderen anderer
+anderes anderm andern anderr anders auch auf aus bei bin bis bist da damit dann das dass
+daß dasselbe dazu dein deine deinem deinen deiner deines dem demselben den denn denselben
+der derer derselbe derselben des desselben dessen dich die dies diese dieselbe dieselben
+diesem diesen dieser dieses dir doch dort du durch ein eine einem einen einer eines einig
+einige einigem einigen einiger einiges einmal er es etwas euch euer eure eurem euren eurer
+eures für gegen gewesen hab habe haben hat hatte hatten hier hin hinter ich ihm ihn ihnen
+ihr ihre ihrem ihren ihrer ihres im in indem ins ist jede jedem jeden jeder jedes jene
+jenem jenen jener jenes jetzt kann kein keine keinem keinen keiner keines können könnte
+machen man manche manchem manchen mancher manches mein meine meinem meinen meiner meines
+mich mir mit muss musste nach nicht nichts noch nun nur ob oder ohne sehr sein seine
+seinem seinen seiner seines selbst sich sie sind so solche solchem solchen solcher solches
+soll sollte sondern sonst über um und uns unser unsere unserem unseren unserer unseres
+unter viel vom von vor während war waren warst was weg weil weiter welche welchem welchen
+welcher welches wenn werde werden wie wieder will wir wird wirst wo wollen wollte würde
+würden zu zum zur zwar zwischen
+""".split())
+
+
+def language(locale: str) -> str:
+    """'de-DE' -> 'german'; everything else reads as English (the other supported locale)."""
+    return "german" if (locale or "").lower().startswith("de") else "english"
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width letters, ligatures) and casefold (ß -> ss, Σ -> σ)."""
+    return unicodedata.normalize("NFKC", text or "").casefold()
+
+
+class Analyzer:
+    """Callable: text -> list of stemmed content terms. Picklable (the stemmer, which is
+    not, is rebuilt on first use after loading)."""
+
+    def __init__(self, locale: str):
+        self.locale = locale
+        self.lang = language(locale)
+        self.stop = STOP_DE if self.lang == "german" else STOP_EN
+        self._stem = None
+
+    def __getstate__(self):
+        return {"locale": self.locale}
+
+    def __setstate__(self, state):
+        self.__init__(state["locale"])
+
+    def stem(self, word: str) -> str:
+        if self._stem is None:
+            self._stem = _stemmer(self.lang)
+        return self._stem(word)
+
+    def words(self, text: str) -> list[str]:
+        """Normalised surface words, stop words removed (no stemming)."""
+        return [w for w in _TOKEN.findall(normalise(text))
+                if len(w) <= MAX_TOKEN and w not in self.stop]
+
+    def __call__(self, text: str) -> list[str]:
+        return [self.stem(w) for w in self.words(text)]
+
+    def spans(self, text: str):
+        """(stem, start, end) for each content word of `text`, offsets into `text` itself.
+        NFKC can change lengths, so words are found on the original and normalised one by
+        one."""
+        for match in _TOKEN.finditer(text or ""):
+            word = normalise(match.group())
+            if len(word) > MAX_TOKEN or word in self.stop:
+                continue
+            yield self.stem(word), match.start(), match.end()
+
+
+@lru_cache(maxsize=4)
+def _stemmer(lang: str):
+    stemmer = snowballstemmer.stemmer(lang)
+    return lru_cache(maxsize=200_000)(stemmer.stemWord)

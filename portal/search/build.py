@@ -1,0 +1,74 @@
+"""Build the stored indexes of a workspace from its articles.
+
+One index per enabled locale, over ALL published articles of every audience: who may see
+what is decided per query (allowed ids, before ranking), so one index serves every reader.
+An article without a translation in the locale is indexed in the workspace's default
+locale (the same fallback the article page uses)."""
+
+from collections.abc import Callable
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.kb import content
+from portal.models import Article, Workspace
+from portal.search import store
+from portal.search.engine import Doc, build_index
+from portal.search.params import DEFAULT, Params
+from portal.tenancy import use_workspace
+
+
+def locales(ws: Workspace) -> list[str]:
+    enabled = list(ws.enabled_locales or [])
+    return enabled if ws.default_locale in enabled else [ws.default_locale, *enabled]
+
+
+def article_text(article: Article, locale: str, fallback: str) -> tuple[str, str]:
+    """(title, plain text) of the article in `locale` (or the fallback): the description
+    and the body as a reader sees it (Markdown rendered to text, file text as extracted)."""
+    tr = article.translation(locale, fallback)
+    if tr is None:
+        return article.slug, ""
+    body = content.html_text(tr.body_html)[1] if tr.body_html else tr.body or ""
+    return tr.title, f"{tr.description}\n{body}".strip()
+
+
+def published_count(ws_id: int) -> int:
+    with use_workspace(ws_id):
+        return db.session.scalar(select(func.count(Article.id)).where(
+            Article.workspace_id == ws_id, Article.status == "published")) or 0
+
+
+def params() -> Params:
+    """The deployment's knobs: app.config["SEARCH_PARAMS"] (a dict) over the defaults."""
+    overrides = current_app.config.get("SEARCH_PARAMS") or {}
+    return DEFAULT.with_(**overrides) if overrides else DEFAULT
+
+
+def rebuild_workspace(workspace_id: int,
+                      progress: Callable[[int], None] | None = None) -> int:
+    """Build and store every locale's index; returns how many were built.
+    `progress(n)` is called as documents are prepared (n per call) for progress bars."""
+    ws = db.session.get(Workspace, workspace_id)
+    if ws is None:
+        return 0
+    with use_workspace(ws.id):
+        found = list(db.session.scalars(
+            select(Article).where(Article.workspace_id == ws.id,
+                                  Article.status == "published")
+            .options(selectinload(Article.translations)).order_by(Article.id)))
+        built = 0
+        for locale in locales(ws):
+            docs = []
+            for article in found:
+                title, text = article_text(article, locale, ws.default_locale)
+                docs.append(Doc(article.id, title, text))
+                if progress:
+                    progress(1)
+            index = build_index(docs, locale, params())
+            store.save(ws.id, locale, index)
+            built += 1
+        db.session.commit()
+    return built

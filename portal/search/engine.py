@@ -1,0 +1,178 @@
+"""The in-memory search engine: `build_index(docs, locale) -> Index`, `Index.search(...)`.
+
+Independent of the database, so the relevance benchmark and the latency benchmark run it
+on plain data; portal.search.build feeds it articles and portal.search.store keeps it.
+
+Modes: "keyword" (BM25F with typo correction), "semantic" (LSA cosine), "hybrid" (both,
+fused by reciprocal rank; the default). Visibility is a row mask applied before ranking,
+so hidden documents never take a place or count in a total."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from portal.search.analysis import Analyzer, normalise
+from portal.search.fusion import rrf, top_rows
+from portal.search.keyword import KeywordIndex
+from portal.search.params import DEFAULT, Params
+from portal.search.semantic import Embedder, LsaEmbedder, SemanticIndex
+
+MODES = ("hybrid", "keyword", "semantic")
+QUERY_MAX = 1000
+FORMAT = 1  # bump when the pickled layout changes: older stored indexes are rebuilt
+
+
+@dataclass
+class Doc:
+    id: int
+    title: str
+    body: str = ""  # plain text (description and body)
+
+
+@dataclass
+class Ranking:
+    total: int                       # allowed documents that match at all
+    hits: list[tuple[int, float]]    # (doc id, score), best first, at most `limit`
+    stems: set[str] = field(default_factory=set)  # terms to highlight (after correction)
+    corrected: dict[str, list[str]] = field(default_factory=dict)  # unknown word -> used
+
+
+def lsa_embedder(analyzer: Analyzer, params: Params) -> Embedder:
+    return LsaEmbedder(analyzer, dims=params.dims, char_ngrams=params.char_ngrams)
+
+
+class Index:
+    format = FORMAT
+
+    def __init__(self, docs: list[Doc], locale: str, params: Params = DEFAULT,
+                 embedder_factory=lsa_embedder):
+        self.locale = locale
+        self.params = params
+        self.analyzer = Analyzer(locale)
+        self.ids = np.asarray([d.id for d in docs], dtype=np.int64)
+        self.titles = [d.title for d in docs]
+        self._titles_norm = [normalise(t) for t in self.titles]
+        self.keyword = KeywordIndex(self.analyzer, self.titles, [d.body for d in docs], params)
+        # the title twice: it says what the article is about more densely than the body
+        texts = [f"{d.title}\n{d.title}\n{d.body}" for d in docs]
+        self.semantic = SemanticIndex(embedder_factory(self.analyzer, params), texts)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def mask(self, allowed_ids) -> np.ndarray:
+        if allowed_ids is None:
+            return np.ones(len(self.ids), dtype=bool)
+        if not allowed_ids:
+            return np.zeros(len(self.ids), dtype=bool)
+        return np.isin(self.ids, np.fromiter(allowed_ids, dtype=np.int64))
+
+    def search(self, query: str, mode: str = "hybrid", limit: int = 10,
+               allowed_ids: set[int] | None = None, params: Params | None = None
+               ) -> list[tuple[int, float]]:
+        return self.query(query, mode, limit, allowed_ids, params).hits
+
+    def query(self, query: str, mode: str = "hybrid", limit: int = 10,
+              allowed_ids: set[int] | None = None, params: Params | None = None,
+              prefix: bool = False) -> Ranking:
+        """Rank the allowed documents for `query`. `prefix`: the last word may be
+        unfinished (search-as-you-type) and also matches the words it begins."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        p = params or self.params
+        words, weights, stems, corrected, typo = self._terms(query[:QUERY_MAX], p, prefix)
+        if not words or not len(self.ids):
+            return Ranking(0, [], stems, corrected)
+        mask = self.mask(allowed_ids)
+        if not mask.any():
+            return Ranking(0, [], stems, corrected)
+        depth = max(p.depth, limit)
+        kw_scores = sem_scores = None
+        if mode in ("keyword", "hybrid"):
+            kw_scores = self._keyword_scores(weights, query, p, typo)
+        if mode in ("semantic", "hybrid"):
+            qv = self.semantic.query_vector(" ".join(words))
+            sem_scores = self.semantic.scores(qv)
+        if p.prf_docs > 0:
+            first = self._rank(mode, kw_scores, sem_scores, mask, depth, p)[0][:p.prf_docs]
+            if len(first):
+                if sem_scores is not None and p.prf_weight:
+                    centroid = self.semantic.vectors[first].mean(axis=0)
+                    qv = qv + p.prf_weight * centroid
+                    qv = qv / (np.linalg.norm(qv) or 1.0)
+                    sem_scores = self.semantic.scores(qv.astype(np.float32))
+                if kw_scores is not None and p.prf_terms:
+                    extra = self.keyword.top_terms(first, p.prf_terms, set(weights))
+                    if extra:
+                        more = {j: w * p.prf_term_weight for j, w in extra.items()}
+                        kw_scores = kw_scores + self.keyword.scores(more)
+        rows, scores, total = self._rank(mode, kw_scores, sem_scores, mask, depth, p)
+        hits = [(int(self.ids[r]), float(s)) for r, s in zip(rows[:limit], scores[:limit],
+                                                              strict=True)]
+        return Ranking(total, hits, stems, corrected)
+
+    # -- internals -----------------------------------------------------------------
+    def _terms(self, query: str, p: Params, prefix: bool):
+        """Query words after typo correction, their keyword weights, the stems to
+        highlight, the corrections made, and whether any word was unknown."""
+        words = self.analyzer.words(query)
+        vocab, stem = self.keyword.vocab, self.analyzer.stem
+        out, corrected, typo = [], {}, False
+        partial = words[-1] if prefix and words and not query[-1:].isspace() else None
+        for i, word in enumerate(words):
+            if partial is not None and i == len(words) - 1:
+                grown = self.keyword.expand_prefix(word)
+                if grown:
+                    out.extend(grown)
+                    continue
+            if stem(word) in vocab or word.isdigit():
+                out.append(word)
+                continue
+            fixed = self.keyword.correct(word, p)
+            if fixed:
+                corrected[word] = fixed
+                out.extend(fixed)
+            else:
+                out.append(word)  # unknown: the semantic side may still place it
+            typo = True
+        weights = self.keyword.term_weights(out)
+        return out, weights, {stem(w) for w in out}, corrected, typo
+
+    def _keyword_scores(self, weights, query: str, p: Params, typo: bool) -> np.ndarray:
+        scores = self.keyword.scores(weights)
+        if typo and p.title_fuzzy_weight > 0 and len(query.strip()) >= 4:
+            found = process.extract(normalise(query[:200]), self._titles_norm,
+                                    scorer=fuzz.token_set_ratio,
+                                    score_cutoff=p.title_fuzzy_cutoff, limit=p.depth)
+            if found:
+                best = float(scores.max()) or 1.0
+                scores = scores.copy()
+                for _title, similarity, row in found:
+                    scores[row] += p.title_fuzzy_weight * best * similarity / 100
+        return scores
+
+    def _rank(self, mode, kw_scores, sem_scores, mask, depth, p: Params):
+        """(rows best first, their scores, total matches) for the mode."""
+        if mode == "keyword":
+            rows = top_rows(kw_scores, mask, depth)
+            return rows, kw_scores[rows], int(np.count_nonzero(mask & (kw_scores > 0)))
+        if mode == "semantic":
+            rows = top_rows(sem_scores, mask, depth, p.semantic_min)
+            total = int(np.count_nonzero(mask & (sem_scores > p.semantic_min)))
+            return rows, sem_scores[rows], total
+        kw_rows = top_rows(kw_scores, mask, depth)
+        sem_rows = top_rows(sem_scores, mask, depth, p.semantic_min)
+        fused = rrf([kw_rows, sem_rows], k=p.rrf_k,
+                    weights=[p.keyword_weight, p.semantic_weight])
+        order = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+        rows = np.asarray([r for r, _s in order], dtype=np.int64)
+        scores = np.asarray([s for _r, s in order], dtype=np.float64)
+        total = int(np.count_nonzero(mask & ((kw_scores > 0) | (sem_scores > p.semantic_min))))
+        return rows, scores, total
+
+
+def build_index(docs: list[Doc], locale: str, params: Params = DEFAULT,
+                embedder_factory=lsa_embedder) -> Index:
+    """A searchable index of `docs` for `locale` ('en-US', 'de-DE'; others read English)."""
+    return Index(docs, locale, params, embedder_factory)

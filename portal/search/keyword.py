@@ -1,0 +1,116 @@
+"""Keyword ranking: BM25F over a title and a body field, with typo correction.
+
+The per-term document weights are computed once at build time into one sparse matrix
+(documents x terms), so a query is a sum of a few matrix columns: no loop over documents.
+Field weights and length normalisation follow BM25F: each field's term frequency is
+normalised by its own length, weighted, summed, then saturated once with k1."""
+
+from collections import Counter
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from scipy import sparse
+
+from portal.search.analysis import Analyzer
+from portal.search.params import Params
+
+
+class KeywordIndex:
+    def __init__(self, analyzer: Analyzer, titles: list[str], bodies: list[str],
+                 params: Params):
+        self.analyzer = analyzer
+        vocab: dict[str, int] = {}
+        surface: Counter = Counter()  # surface word -> document frequency
+        self.stem_of: dict[str, str] = {}
+        rows, cols, tvals, bvals = [], [], [], []
+        tlen = np.zeros(len(titles), dtype=np.float32)
+        blen = np.zeros(len(titles), dtype=np.float32)
+        for i, (title, body) in enumerate(zip(titles, bodies, strict=True)):
+            tw, bw = analyzer.words(title), analyzer.words(body)
+            tlen[i], blen[i] = len(tw), len(bw)
+            counts: dict[int, list[int]] = {}
+            for field, words in ((0, tw), (1, bw)):
+                for word in words:
+                    stem = self.stem_of.get(word)
+                    if stem is None:
+                        stem = self.stem_of[word] = analyzer.stem(word)
+                    j = vocab.setdefault(stem, len(vocab))
+                    counts.setdefault(j, [0, 0])[field] += 1
+            surface.update(set(tw) | set(bw))
+            for j, (tc, bc) in counts.items():
+                rows.append(i)
+                cols.append(j)
+                tvals.append(tc)
+                bvals.append(bc)
+        self.vocab = vocab
+        n = len(titles)
+        rows_a, cols_a = np.asarray(rows, dtype=np.int32), np.asarray(cols, dtype=np.int32)
+        tf_t, tf_b = np.asarray(tvals, np.float32), np.asarray(bvals, np.float32)
+        p = params
+        norm_t = 1 - p.b_title + p.b_title * tlen / max(float(tlen.mean()) if n else 1, 1e-9)
+        norm_b = 1 - p.b_body + p.b_body * blen / max(float(blen.mean()) if n else 1, 1e-9)
+        tf = p.title_weight * tf_t / norm_t[rows_a] + p.body_weight * tf_b / norm_b[rows_a]
+        df = np.bincount(cols_a, minlength=len(vocab)).astype(np.float32)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        weights = idf[cols_a] * tf * (p.k1 + 1) / (tf + p.k1)
+        self.matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(n, len(vocab)),
+                                        dtype=np.float32)
+        self.df = df
+        # surface words grouped by length: typo correction only compares similar lengths
+        self.by_length: dict[int, list[str]] = {}
+        for word in sorted(surface, key=lambda w: -surface[w]):
+            self.by_length.setdefault(len(word), []).append(word)
+        self.surface_df = surface
+
+    # -- queries ---------------------------------------------------------------------
+    def correct(self, word: str, p: Params) -> list[str]:
+        """Vocabulary words close to an unknown `word` (most frequent first among equals)."""
+        if len(word) < p.typo_min_length or word.isdigit():
+            return []
+        spread = 1 if len(word) < 7 else 2
+        choices = [w for n in range(len(word) - spread, len(word) + spread + 1)
+                   for w in self.by_length.get(n, ())]
+        if not choices:
+            return []
+        found = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=p.typo_cutoff,
+                                limit=max(p.typo_candidates * 3, 3))
+        found.sort(key=lambda m: (-m[1], -self.surface_df[m[0]]))
+        return [m[0] for m in found[:p.typo_candidates]]
+
+    def expand_prefix(self, prefix: str, limit: int = 8) -> list[str]:
+        """Vocabulary words starting with `prefix` (for search-as-you-type), frequent first."""
+        if len(prefix) < 2:
+            return []
+        found = []
+        for n in range(len(prefix), len(prefix) + 12):
+            found.extend(w for w in self.by_length.get(n, ()) if w.startswith(prefix))
+        found.sort(key=lambda w: -self.surface_df[w])
+        return found[:limit]
+
+    def term_weights(self, words: list[str]) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for word in words:
+            stem = self.stem_of.get(word) or self.analyzer.stem(word)
+            j = self.vocab.get(stem)
+            if j is not None:
+                out[j] = out.get(j, 0.0) + 1.0
+        return out
+
+    def scores(self, weights: dict[int, float]) -> np.ndarray:
+        """BM25F score of every document for the given {term column: query weight}."""
+        if not weights:
+            return np.zeros(self.matrix.shape[0], dtype=np.float32)
+        cols = np.fromiter(weights.keys(), dtype=np.int64)
+        qw = np.fromiter(weights.values(), dtype=np.float32)
+        return np.asarray(self.matrix[:, cols] @ qw).ravel()
+
+    def top_terms(self, rows: np.ndarray, count: int, exclude: set[int]) -> dict[int, float]:
+        """The heaviest terms of some documents (pseudo-relevance feedback)."""
+        if count <= 0 or len(rows) == 0:
+            return {}
+        mass = np.asarray(self.matrix[rows].sum(axis=0)).ravel()
+        if exclude:
+            mass[list(exclude)] = 0
+        best = np.argsort(-mass)[:count]
+        top = mass[best[0]] if len(best) else 0
+        return {int(j): float(mass[j] / top) for j in best if top > 0 and mass[j] > 0}

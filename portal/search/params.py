@@ -1,0 +1,42 @@
+"""Every tuning knob of the search engine in one place (the relevance benchmark sets them).
+
+Build-time knobs change the stored index (field weights, length normalisation, LSA
+dimensions); query-time knobs can be changed per search (`Index.search(params=...)`)."""
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Params:
+    # BM25F (build time)
+    k1: float = 1.2
+    b_title: float = 0.4
+    b_body: float = 0.75
+    title_weight: float = 3.0
+    body_weight: float = 1.0
+    # LSA (build time)
+    dims: int = 200
+    char_ngrams: bool = False
+    # typo tolerance (query time)
+    typo_min_length: int = 4       # shorter words are never corrected
+    typo_cutoff: float = 80.0      # rapidfuzz ratio a correction must reach
+    typo_candidates: int = 1       # vocabulary words one unknown word may become
+    title_fuzzy_weight: float = 0.25  # bonus (x best BM25 score) for a fuzzy title match
+    title_fuzzy_cutoff: float = 85.0  # only when a query word was unknown
+    # ranking and fusion (query time)
+    depth: int = 100               # candidates each side contributes to the fusion
+    semantic_min: float = 0.15     # cosine a semantic match must exceed (and for totals)
+    rrf_k: float = 60.0
+    keyword_weight: float = 1.0
+    semantic_weight: float = 1.0
+    # pseudo-relevance feedback (query time; 0 documents = off)
+    prf_docs: int = 0              # top fused documents taken as relevant
+    prf_weight: float = 0.5        # Rocchio weight of their mean vector (semantic side)
+    prf_terms: int = 0             # expansion terms added to the keyword query
+    prf_term_weight: float = 0.3
+
+    def with_(self, **changes) -> "Params":
+        return replace(self, **changes)
+
+
+DEFAULT = Params()

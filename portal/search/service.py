@@ -1,0 +1,170 @@
+"""Knowledge-base search for the portal, the API and the ticket form.
+
+Visibility first: the reader's allowed article ids (portal.services.kb.visible_ids) mask
+the index before ranking, so a hidden article never takes a place or counts in a total.
+With no stored index yet, a small workspace builds one on the spot; a large one falls back
+to a plain LIKE search until the job has built it. Never an error page for odd input."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models import Article, ArticleTranslation, Contact, SearchQuery, Workspace
+from portal.search import build, store
+from portal.search.analysis import Analyzer
+from portal.search.engine import MODES, QUERY_MAX, Index, Ranking
+from portal.search.snippets import snippet
+from portal.services import kb
+from portal.services.errors import Invalid
+from portal.tenancy import use_workspace
+
+LIMIT_MAX = 50
+SYNC_BUILD_MAX = 2000  # published articles a request may index synchronously
+LOGGED_QUERY_MAX = 200
+
+
+@dataclass
+class Hit:
+    article: Article
+    title: str
+    score: float
+    snippet: Markup  # escaped text with <mark>…</mark> around matched words
+
+
+@dataclass
+class SearchResult:
+    mode: str
+    total: int
+    results: list[Hit]
+
+
+def _check(query, mode) -> str:
+    if mode not in MODES:
+        raise Invalid(_("Unknown search mode."), field="mode")
+    if not isinstance(query, str) or "\x00" in query:
+        raise Invalid(_("Enter a search text."), field="q")
+    if len(query) > QUERY_MAX:
+        raise Invalid(_("The search text is too long."), field="q")
+    return " ".join(query.split())
+
+
+def _locale(ws: Workspace, locale: str | None) -> str:
+    return locale if locale in build.locales(ws) else ws.default_locale
+
+
+def index_for(ws: Workspace, locale: str) -> Index | None:
+    """The stored index, building it now when there is none and the workspace is small."""
+    index = store.current(ws.id, locale)
+    if index is None and build.published_count(ws.id) <= SYNC_BUILD_MAX:
+        try:
+            build.rebuild_workspace(ws.id)
+        except Exception:  # a failed build must not fail the search: LIKE instead
+            db.session.rollback()
+            current_app.logger.exception("search index build failed for %s", ws.slug)
+            return None
+        index = store.current(ws.id, locale)
+    return index
+
+
+def search(ws: Workspace, reader: Contact | None, query: str, *, mode: str = "hybrid",
+           locale: str, limit: int = 10) -> SearchResult:
+    text = _check(query, mode)
+    limit = max(1, min(int(limit), LIMIT_MAX))
+    if not text:
+        return SearchResult(mode, 0, [])
+    return _run(ws, reader, text, mode, _locale(ws, locale), limit, prefix=False)
+
+
+def suggest(ws: Workspace, reader: Contact | None, text: str, *, locale: str,
+            limit: int = 5) -> list[Hit]:
+    """Articles for a half-typed text (the last word may be unfinished)."""
+    if not isinstance(text, str) or "\x00" in text or len(text) > QUERY_MAX:
+        return []
+    if len(text.strip()) < 2:
+        return []
+    limit = max(1, min(int(limit), LIMIT_MAX))
+    return _run(ws, reader, text.lstrip(), "hybrid", _locale(ws, locale), limit,
+                prefix=True).results
+
+
+def _run(ws, reader, text, mode, locale, limit, prefix) -> SearchResult:
+    with use_workspace(ws.id):
+        allowed = kb.visible_ids(ws, reader)
+        if not allowed:
+            return SearchResult(mode, 0, [])
+        index = index_for(ws, locale)
+        if index is None:
+            return _like_search(ws, allowed, text, mode, locale, limit)
+        ranking = index.query(text, mode, limit, allowed, prefix=prefix)
+        return SearchResult(mode, ranking.total, _hits(ws, ranking, index, locale))
+
+
+def _hits(ws: Workspace, ranking: Ranking, index: Index, locale: str) -> list[Hit]:
+    ids = [doc_id for doc_id, _score in ranking.hits]
+    if not ids:
+        return []
+    rows = {a.id: a for a in db.session.scalars(
+        select(Article).where(Article.id.in_(ids))
+        .options(selectinload(Article.translations)))}
+    hits = []
+    for doc_id, score in ranking.hits:
+        article = rows.get(doc_id)
+        if article is None:  # deleted since the index was built
+            continue
+        title, text = build.article_text(article, locale, ws.default_locale)
+        hits.append(Hit(article, title, round(score, 6),
+                        snippet(text, ranking.stems, index.analyzer)))
+    return hits
+
+
+def _like_search(ws, allowed, text, mode, locale, limit) -> SearchResult:
+    """Until an index exists: articles whose title or text contains the whole phrase."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped[:200]}%"
+    match = select(ArticleTranslation.article_id).where(or_(
+        ArticleTranslation.title.ilike(pattern, escape="\\"),
+        ArticleTranslation.description.ilike(pattern, escape="\\"),
+        ArticleTranslation.body.ilike(pattern, escape="\\")))
+    found = list(db.session.scalars(
+        select(Article).where(Article.id.in_(match), Article.id.in_(allowed))
+        .options(selectinload(Article.translations)).order_by(Article.id)))
+    analyzer = Analyzer(locale)
+    stems = set(analyzer(text))
+    hits = []
+    for article in found[:limit]:
+        title, body = build.article_text(article, locale, ws.default_locale)
+        hits.append(Hit(article, title, 1.0, snippet(body, stems, analyzer)))
+    return SearchResult(mode, len(found), hits)
+
+
+def log_query(ws: Workspace, locale: str, query: str, results: int) -> int:
+    """Remember one customer search for the admins' analytics; returns its id."""
+    text = " ".join(str(query or "").replace("\x00", "").split()).lower()[:LOGGED_QUERY_MAX]
+    row = SearchQuery(workspace_id=ws.id, locale=str(locale)[:10], query=text,
+                      results=max(0, int(results)))
+    with use_workspace(ws.id):
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+def record_open(ws: Workspace, query_id: int, article_id: int) -> bool:
+    """The customer opened `article_id` from the results of search `query_id` (the first
+    open counts). False when the search or the article is not this workspace's."""
+    with use_workspace(ws.id):
+        exists = db.session.scalar(select(Article.id).where(
+            Article.workspace_id == ws.id, Article.id == article_id))
+        if exists is None:
+            return False
+        done = db.session.execute(
+            update(SearchQuery).where(SearchQuery.workspace_id == ws.id,
+                                      SearchQuery.id == query_id,
+                                      SearchQuery.opened_article_id.is_(None))
+            .values(opened_article_id=article_id))
+        db.session.commit()
+        return bool(done.rowcount)
