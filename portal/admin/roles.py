@@ -32,14 +32,30 @@ _TICKET_WORK = [
     (r"(Tickets|Queue|Unassigned)", r"menu_access"),
 ]
 
+# Knowledge base: admins write articles and directories; agents read them (to answer
+# tickets with links) and see the search analytics, but change nothing.
+_KB_MENU = (r"(Knowledge base|Articles|Directories|Search analytics)", r"menu_access")
+_KB_READ = [
+    (r"(ArticlesView|DirectoriesView)", r"can_(list|show)"),
+    (r"SearchAnalyticsView", r"can_show"),
+    (r"(ArticleApi|DirectoryApi)", r"can_get"),
+    _KB_MENU,
+]
+_KB_WRITE = [
+    (r"(ArticlesView|DirectoriesView)", r"can_(list|show|add|edit|delete)"),
+    (r"SearchAnalyticsView", r"can_show"),
+    (r"(ArticleApi|DirectoryApi)", r"can_(get|post|put|delete)"),
+    _KB_MENU,
+]
+
 ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
-    ADMIN: _OWN_ACCOUNT + _TICKET_WORK + [
+    ADMIN: _OWN_ACCOUNT + _TICKET_WORK + _KB_WRITE + [
         (r"(AccountAdmin|ContactAdmin|GroupAdmin)", r".*"),
         (r"FormBuilderView", r"can_(show|edit)"),
         (r"(AccountApi|ContactApi|CustomerGroupApi)", r".*"),
         (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form)", r"menu_access"),
     ],
-    AGENT: _OWN_ACCOUNT + _TICKET_WORK + [
+    AGENT: _OWN_ACCOUNT + _TICKET_WORK + _KB_READ + [
         (r"(AccountAdmin|ContactAdmin)", r"can_(list|show)"),
         (r"(AccountApi|ContactApi)", r"can_(get|info)"),
         (r"(Customers|Accounts|Contacts)", r"menu_access"),

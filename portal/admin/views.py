@@ -402,6 +402,7 @@ class WorkspaceSwitchView(BaseView):
 def register_admin(appbuilder) -> None:
     from portal.admin.api import register_api
     from portal.admin.form_builder import register_form_builder
+    from portal.admin.kb import register_kb
     from portal.admin.tickets import register_ticket_views
     from portal.admin.tickets_api import register_ticket_api
 
@@ -418,3 +419,4 @@ def register_admin(appbuilder) -> None:
     register_api(appbuilder)
     register_ticket_views(appbuilder)
     register_ticket_api(appbuilder)
+    register_kb(appbuilder)

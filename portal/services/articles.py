@@ -18,7 +18,7 @@ from portal.kb import content
 from portal.models import Article, ArticleRevision, ArticleTranslation, Directory, Workspace
 from portal.models.base import utcnow
 from portal.models.kb import AUDIENCES, KINDS, STATUSES
-from portal.services.errors import Invalid, NotFound
+from portal.services.errors import Conflict, Invalid, NotFound
 
 TITLE_MAX = 300
 DESCRIPTION_MAX = 500
@@ -124,11 +124,15 @@ def save_file(ws: Workspace, filename: str, data: bytes, *, article: Article | N
               locale: str, title: str = "", description: str = "", **fields) -> Article:
     """An uploaded file (HTML, Markdown, text or PDF): the original is kept for viewing or
     download, its text is extracted for search and shown as the article's text."""
+    if not data or not data.strip():
+        raise Invalid(_("The file is empty."), field="file")
     try:
         _kind, found_title, text = content.extract(filename, data)
     except content.Unreadable as exc:
         raise Invalid(_("The file cannot be read: %(reason)s", reason=str(exc)),
                       field="file") from None
+    if not text.strip():
+        raise Invalid(_("The file has no text to show or search."), field="file")
     name = Path(filename.replace("\\", "/")).name or "file"
     title = title.strip() or found_title or Path(name).stem
     article = save(ws, article=article, kind="file", locale=locale, title=title,
@@ -180,6 +184,158 @@ def restore(ws: Workspace, article: Article, revision_id: int, author: str) -> A
                 description=rev.description, body=rev.body, status=rev.status,
                 audience=rev.audience, directory_id=article.directory_id,
                 link_url=article.link_url, author=author)
+
+
+def get(ws: Workspace, article_id) -> Article:
+    """An article of `ws` by id, for staff (drafts included); NotFound otherwise."""
+    try:
+        key = int(article_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("No such article.")) from None
+    found = db.session.scalar(select(Article).where(
+        Article.workspace_id == ws.id, Article.id == key))
+    if found is None:
+        raise NotFound(_("No such article."))
+    return found
+
+
+def set_status(ws: Workspace, article: Article, status: str, author: str = "") -> Article:
+    """Publish or unpublish: saved like an edit of the main translation, so it leaves a
+    revision and a reindex request."""
+    tr = article.translation(ws.default_locale, ws.default_locale)
+    if tr is None:
+        raise Invalid(_("The article has no text yet."))
+    return save(ws, article=article, kind=article.kind, locale=tr.locale, title=tr.title,
+                description=tr.description, body=tr.body, status=status,
+                audience=article.audience, directory_id=article.directory_id,
+                link_url=article.link_url, author=author)
+
+
+def delete_article(ws: Workspace, article: Article) -> None:
+    """Remove the article with its translations and revisions, and its uploaded file."""
+    if article.workspace_id != ws.id:
+        raise NotFound(_("No such article."))
+    key = article.file_key
+    db.session.delete(article)
+    _reindex_after_commit(ws.id)
+    db.session.flush()
+    if key:
+        file_path(ws.id, key).unlink(missing_ok=True)
+
+
+NAME_MAX = 200
+
+
+def directory_ids_below(ws: Workspace, directory_id: int) -> set[int]:
+    """`directory_id` and every directory nested under it."""
+    children: dict[int | None, list[int]] = {}
+    for child_id, parent_id in db.session.execute(select(Directory.id, Directory.parent_id)
+                                                  .where(Directory.workspace_id == ws.id)):
+        children.setdefault(parent_id, []).append(child_id)
+    found, todo = set(), [directory_id]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, []))
+    return found
+
+
+def save_directory(ws: Workspace, *, directory_obj: Directory | None = None, names: dict,
+                   descriptions: dict | None = None, parent_id: int | None = None,
+                   position: int = 0, slug: str | None = None) -> Directory:
+    """Create or update a directory: names per locale, a parent in the same workspace that
+    is not the directory itself nor one nested under it, an order among its siblings."""
+    if not isinstance(names, dict) or not isinstance(descriptions or {}, dict):
+        raise Invalid(_("Names are given per language."), field="names")
+    names = {code: text.strip() for code, text in names.items()
+             if code in SUPPORTED and isinstance(text, str) and text.strip()}
+    if not names:
+        raise Invalid(_("Enter a name."), field="names")
+    if any(len(text) > NAME_MAX or "\x00" in text for text in names.values()):
+        raise Invalid(_("The name is too long."), field="names")
+    descriptions = {code: text.strip() for code, text in (descriptions or {}).items()
+                    if code in SUPPORTED and isinstance(text, str) and text.strip()}
+    if any(len(text) > DESCRIPTION_MAX for text in descriptions.values()):
+        raise Invalid(_("The description is too long."), field="descriptions")
+    if not isinstance(position, int) or isinstance(position, bool) \
+            or not -1_000_000 <= position <= 1_000_000:
+        raise Invalid(_("The position must be a whole number."), field="position")
+    try:
+        parent = directory(ws, parent_id) if parent_id else None
+    except Invalid:
+        raise Invalid(_("No such directory."), field="parent") from None
+    if parent is not None and directory_obj is not None and directory_obj.id is not None \
+            and parent.id in directory_ids_below(ws, directory_obj.id):
+        raise Invalid(_("A directory cannot be placed inside itself or one of its "
+                        "subdirectories."), field="parent")
+    wanted = content.slugify(slug or names.get(ws.default_locale)
+                             or next(iter(names.values())), "directory")
+    if directory_obj is None:
+        directory_obj = Directory(workspace_id=ws.id, slug="")
+        db.session.add(directory_obj)
+    if slug or not directory_obj.slug:
+        directory_obj.slug = _unique_directory_slug(ws, wanted, directory_obj.id)
+    directory_obj.names, directory_obj.descriptions = names, descriptions
+    directory_obj.parent_id = parent.id if parent is not None else None
+    directory_obj.position = position
+    _reindex_after_commit(ws.id)
+    db.session.flush()
+    return directory_obj
+
+
+def _unique_directory_slug(ws: Workspace, base: str, directory_id: int | None) -> str:
+    slug, n = base, 1
+    while True:
+        taken = db.session.scalar(select(Directory.id).where(
+            Directory.workspace_id == ws.id, Directory.slug == slug))
+        if taken is None or taken == directory_id:
+            return slug
+        n += 1
+        slug = f"{base}-{n}"
+
+
+def get_directory(ws: Workspace, directory_id) -> Directory:
+    try:
+        return directory(ws, int(directory_id))
+    except (TypeError, ValueError, Invalid):
+        raise NotFound(_("No such directory.")) from None
+
+
+def delete_directory(ws: Workspace, directory_obj: Directory) -> None:
+    """Delete an empty-of-subdirectories directory; its articles move to no directory."""
+    if directory_obj.workspace_id != ws.id:
+        raise NotFound(_("No such directory."))
+    has_children = db.session.scalar(select(Directory.id).where(
+        Directory.workspace_id == ws.id, Directory.parent_id == directory_obj.id).limit(1))
+    if has_children is not None:
+        raise Conflict(_("Move or delete its subdirectories first."))
+    db.session.execute(update(Article).where(
+        Article.workspace_id == ws.id, Article.directory_id == directory_obj.id)
+        .values(directory_id=None))
+    db.session.delete(directory_obj)
+    _reindex_after_commit(ws.id)
+    db.session.flush()
+
+
+def directories(ws: Workspace) -> list[tuple[Directory, int]]:
+    """Every directory of `ws` as (directory, depth), parents before their children, each
+    level in order of position then name."""
+    rows = list(db.session.scalars(select(Directory).where(Directory.workspace_id == ws.id)))
+    children: dict[int | None, list[Directory]] = {}
+    known = {d.id for d in rows}
+    for d in rows:
+        children.setdefault(d.parent_id if d.parent_id in known else None, []).append(d)
+    out: list[tuple[Directory, int]] = []
+
+    def walk(parent_id, depth):
+        for d in sorted(children.get(parent_id, []),
+                        key=lambda d: (d.position, d.name(ws.default_locale).lower())):
+            out.append((d, depth))
+            walk(d.id, depth + 1)
+
+    walk(None, 0)
+    return out
 
 
 def vote(article: Article, helpful: bool) -> None:
