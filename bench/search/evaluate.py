@@ -1,0 +1,332 @@
+"""Relevance of the search engine against the hand-labelled set, next to a BM25 baseline.
+
+    python -m bench.search.evaluate               # print the table
+    python -m bench.search.evaluate --write-doc   # and update docs/PERFORMANCE.md
+    python -m bench.search.evaluate --sweep       # also try the engine's tuning knobs
+
+Systems: "bm25" is SQLite FTS5 `bm25()` over title and body (in-memory, porter stemmer,
+equal column weights, the query's words joined with OR) -- what a team gets for free from
+the database; keyword / semantic / hybrid are portal.search's modes with their defaults."""
+
+import argparse
+import json
+import re
+import sqlite3
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.search import report
+from bench.search.metrics import METRICS, paired_p_value
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+KINDS = ("plain", "paraphrase", "typo")
+ENGINE_MODES = ("keyword", "semantic", "hybrid")
+K = 10
+TUNED = "hybrid (tuned)"
+
+
+@dataclass
+class Article:
+    id: int
+    locale: str
+    slug: str
+    title: str
+    body: str
+
+
+def load_articles(locale: str = "en-US") -> list[Article]:
+    rows = [json.loads(line) for line in open(DATA / "articles.jsonl", encoding="utf-8")]
+    return [Article(r["id"], r["locale"], r["slug"], r["title"], r["body"])
+            for r in rows if r["locale"] == locale]
+
+
+def load_queries(locale: str = "en-US") -> list[dict]:
+    rows = [json.loads(line) for line in open(DATA / "queries.jsonl", encoding="utf-8")]
+    out = []
+    for r in rows:
+        if r["locale"] == locale:
+            r["labels"] = {int(k): v for k, v in r["labels"].items()}
+            out.append(r)
+    return out
+
+
+# -- the baseline ------------------------------------------------------------------------
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+class Bm25Baseline:
+    """SQLite FTS5 with its built-in Okapi BM25 (k1 1.2, b 0.75). Lower bm25() is better."""
+
+    def __init__(self, articles: list[Article], tokenizer: str = "porter unicode61",
+                 weights: tuple[float, float] = (1.0, 1.0)):
+        self.db = sqlite3.connect(":memory:")
+        self.db.execute(f"CREATE VIRTUAL TABLE docs USING fts5(title, body, "
+                        f"tokenize='{tokenizer}')")
+        self.db.executemany("INSERT INTO docs(rowid, title, body) VALUES (?, ?, ?)",
+                            [(a.id, a.title, a.body) for a in articles])
+        self.db.commit()
+        self.weights = weights
+
+    @staticmethod
+    def match_expression(query: str) -> str:
+        words = _WORD.findall(query.lower())
+        return " OR ".join(f'"{w}"' for w in words)
+
+    def search(self, query: str, limit: int = K) -> list[tuple[int, float]]:
+        expr = self.match_expression(query)
+        if not expr:
+            return []
+        rows = self.db.execute(
+            "SELECT rowid, bm25(docs, ?, ?) FROM docs WHERE docs MATCH ? "
+            "ORDER BY bm25(docs, ?, ?) LIMIT ?",
+            (*self.weights, expr, *self.weights, limit)).fetchall()
+        return [(rowid, -score) for rowid, score in rows]
+
+
+# -- the engine ----------------------------------------------------------------------------
+def engine_available() -> bool:
+    try:
+        from portal.search import engine  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def build_engine(articles: list[Article], locale: str = "en-US", params=None):
+    from portal.search.engine import Doc, build_index
+
+    docs = [Doc(a.id, a.title, a.body) for a in articles]
+    if params is None:
+        return build_index(docs, locale)
+    return build_index(docs, locale, params)
+
+
+def parse_params(pairs: list[str]):
+    """['char_ngrams=true', 'typo_cutoff=70'] -> the engine's Params with those overrides."""
+    from portal.search.params import DEFAULT
+
+    changes = {}
+    for pair in pairs:
+        key, value = pair.split("=", 1)
+        current = getattr(DEFAULT, key)  # AttributeError names an unknown knob
+        if isinstance(current, bool):
+            changes[key] = value.lower() in ("1", "true", "yes")
+        else:
+            changes[key] = type(current)(value)
+    return DEFAULT.with_(**changes)
+
+
+# -- evaluation ------------------------------------------------------------------------------
+def run(search, queries: list[dict]) -> list[dict]:
+    """Per query: the ranked ids and each metric. `search(query) -> [(id, score)]`."""
+    out = []
+    for q in queries:
+        ranked = [doc_id for doc_id, _score in search(q["query"])][:K]
+        row = {"id": q["id"], "kind": q["kind"], "ranked": ranked}
+        for name, fn in METRICS.items():
+            row[name] = fn(ranked, q["labels"], K)
+        out.append(row)
+    return out
+
+
+def summarise(per_query: list[dict]) -> dict:
+    """{'all' | kind: {metric: mean}} plus the query counts."""
+    groups = {"all": per_query}
+    for kind in KINDS:
+        groups[kind] = [r for r in per_query if r["kind"] == kind]
+    return {g: {m: (statistics.fmean(r[m] for r in rows) if rows else 0.0)
+                for m in METRICS} | {"n": len(rows)}
+            for g, rows in groups.items()}
+
+
+def systems(articles: list[Article], locale: str = "en-US", params=None,
+            tuned: list[str] | None = None) -> dict:
+    """name -> search function; the engine's modes only when it is importable; with `tuned`
+    knob overrides, also "hybrid (tuned)" on an index built with them."""
+    out = {}
+    # FTS5 ships an English (Porter) stemmer only; German gets plain unicode61 tokens
+    tokenizer = "porter unicode61" if locale.startswith("en") else "unicode61"
+    base = Bm25Baseline(articles, tokenizer)
+    out["bm25 (FTS5)"] = lambda q: base.search(q, K)
+    if engine_available():
+        index = build_engine(articles, locale, params=params)
+        for mode in ENGINE_MODES:
+            out[mode] = (lambda m: lambda q: index.search(q, mode=m, limit=K))(mode)
+        if tuned:
+            p = parse_params(tuned)
+            tuned_index = build_engine(articles, locale, params=p)
+            out[TUNED] = lambda q: tuned_index.search(q, mode="hybrid", limit=K, params=p)
+    return out
+
+
+def evaluate(locale: str = "en-US", queries: list[dict] | None = None, params=None,
+             tuned: list[str] | None = None) -> dict:
+    articles = load_articles(locale)
+    queries = load_queries(locale) if queries is None else queries
+    results = {}
+    for name, search in systems(articles, locale, params, tuned).items():
+        per_query = run(search, queries)
+        results[name] = {"summary": summarise(per_query), "per_query": per_query}
+    return results
+
+
+def quality_table(results: dict, metric_names=tuple(METRICS)) -> str:
+    """Markdown: one row per system, columns metric x group."""
+    groups = ("all", *KINDS)
+    first = next(iter(results.values()))["summary"]
+    head = ["system"] + [f"{m} {g} (n={first[g]['n']})" if m == metric_names[0] else f"{m} {g}"
+                         for g in groups for m in metric_names]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, res in results.items():
+        s = res["summary"]
+        cells = [name] + [f"{s[g][m]:.3f}" for g in groups for m in metric_names]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def compact_table(results: dict) -> str:
+    """Markdown: rows = system, columns = nDCG@10 / MRR@10 / Recall@10 per group."""
+    groups = ("all", *KINDS)
+    first = next(iter(results.values()))["summary"]
+    lines = []
+    for g in groups:
+        lines.append(f"\n**{g}** ({first[g]['n']} queries)\n")
+        lines.append("| system | nDCG@10 | MRR@10 | Recall@10 |")
+        lines.append("|---|---|---|---|")
+        for name, res in results.items():
+            s = res["summary"][g]
+            lines.append(f"| {name} | {s['nDCG@10']:.3f} | {s['MRR@10']:.3f} | "
+                         f"{s['Recall@10']:.3f} |")
+    return "\n".join(lines)
+
+
+def versus_baseline(results: dict, system: str = "hybrid",
+                    baseline: str = "bm25 (FTS5)") -> list[dict]:
+    """Relative nDCG@10 gain of `system` over the baseline per group, with a paired p."""
+    out = []
+    for g in ("all", *KINDS):
+        a = [r["nDCG@10"] for r in results[system]["per_query"] if g == "all" or r["kind"] == g]
+        b = [r["nDCG@10"] for r in results[baseline]["per_query"]
+             if g == "all" or r["kind"] == g]
+        mean_a, mean_b = statistics.fmean(a), statistics.fmean(b)
+        wins = sum(x > y + 1e-9 for x, y in zip(a, b, strict=True))
+        losses = sum(y > x + 1e-9 for x, y in zip(a, b, strict=True))
+        out.append({"group": g, "system": mean_a, "baseline": mean_b,
+                    "gain": (mean_a / mean_b - 1) if mean_b else float("inf"),
+                    "wins": wins, "losses": losses, "p": paired_p_value(a, b)})
+    return out
+
+
+def gain_table(rows: list[dict], system: str = "hybrid") -> str:
+    lines = [f"| group | BM25 nDCG@10 | {system} nDCG@10 | relative gain | "
+             "queries better / worse | paired p |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['group']} | {r['baseline']:.3f} | {r['system']:.3f} | "
+                     f"{r['gain']:+.1%} | {r['wins']} / {r['losses']} | {r['p']:.3f} |")
+    return "\n".join(lines)
+
+
+# -- parameter sweep -------------------------------------------------------------------------
+SWEEP = {
+    # query-time knobs: the index is built once
+    "rrf_k": [10, 30, 60, 100],
+    "semantic_weight": [0.5, 0.75, 1.0, 1.5],
+    "prf_docs": [0, 3, 5],
+    "semantic_min": [0.0, 0.1, 0.15, 0.25],
+    "typo_cutoff": [70.0, 80.0, 90.0],
+    "title_fuzzy_weight": [0.0, 0.25, 0.5],
+}
+SWEEP_BUILD = {
+    # build-time knobs: one index per value
+    "title_weight": [1.0, 2.0, 3.0, 5.0],
+    "dims": [16, 24, 32, 200],  # the engine caps dims at n_docs // 3 (47 here)
+    "char_ngrams": [False, True],
+}
+
+
+def sweep(locale: str = "en-US") -> list[dict]:
+    """One knob at a time around the defaults: hybrid nDCG@10 overall and per kind."""
+    from portal.search.params import DEFAULT
+
+    articles = load_articles(locale)
+    queries = load_queries(locale)
+    rows = []
+
+    def score(index, params):
+        per_query = run(lambda q: index.search(q, mode="hybrid", limit=K, params=params),
+                        queries)
+        s = summarise(per_query)
+        return {g: s[g]["nDCG@10"] for g in ("all", *KINDS)}
+
+    base_index = build_engine(articles, locale, DEFAULT)
+    for knob, values in SWEEP.items():
+        if not hasattr(DEFAULT, knob):
+            continue
+        for v in values:
+            params = DEFAULT.with_(**{knob: v})
+            rows.append({"knob": knob, "value": v, **score(base_index, params)})
+    for knob, values in SWEEP_BUILD.items():
+        if not hasattr(DEFAULT, knob):
+            continue
+        for v in values:
+            params = DEFAULT.with_(**{knob: v})
+            rows.append({"knob": knob, "value": v,
+                         **score(build_engine(articles, locale, params), params)})
+    return rows
+
+
+def sweep_table(rows: list[dict]) -> str:
+    lines = ["| knob | value | all | plain | paraphrase | typo |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['knob']} | {r['value']} | {r['all']:.3f} | {r['plain']:.3f} | "
+                     f"{r['paraphrase']:.3f} | {r['typo']:.3f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Search relevance vs a BM25 baseline")
+    parser.add_argument("--locales", nargs="+", default=["en-US", "de-DE"])
+    parser.add_argument("--write-doc", action="store_true",
+                        help="replace the 'Search quality' block of docs/PERFORMANCE.md")
+    parser.add_argument("--sweep", action="store_true",
+                        help="also sweep the engine's knobs (on the first locale)")
+    parser.add_argument("--tuned", nargs="*", default=[],
+                        help="knob overrides for an extra 'hybrid (tuned)' row, "
+                             "e.g. char_ngrams=true typo_cutoff=70")
+    parser.add_argument("--json", type=Path, default=report.RESULTS / "search-quality.json")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    out = {}
+    for locale in args.locales:
+        results = evaluate(locale, tuned=args.tuned)
+        table = compact_table(results)
+        gains = versus_baseline(results) if "hybrid" in results else None
+        tuned_gains = versus_baseline(results, TUNED) if TUNED in results else None
+        print(f"\n## {locale}\n{table}")
+        for rows, name in ((gains, "hybrid"), (tuned_gains, TUNED)):
+            if rows:
+                print("\n" + gain_table(rows, name))
+        out[locale] = {"results": results, "table": table, "gains": gains,
+                       "tuned_gains": tuned_gains, "tuned": args.tuned}
+    sweep_rows = None
+    if args.sweep and engine_available():
+        sweep_rows = sweep(args.locales[0])
+        print("\n" + sweep_table(sweep_rows))
+    print(f"\n({time.perf_counter() - started:.1f} s)")
+
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({loc: {k: v[k] for k in ("results", "gains", "tuned_gains",
+                                                               "tuned")}
+                                     for loc, v in out.items()} | {"sweep": sweep_rows},
+                                    indent=1))
+    if args.write_doc:
+        report.write_section("search-quality", report.quality_section(out, sweep_rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""The search benchmark on a tiny slice, so bench/search cannot rot: metric functions against
+hand-computed values, the relevance set's audit, the FTS5 baseline, one evaluation pass of
+every system, the doc writer, and one in-process speed measurement on 200 articles.
+No quality or timing thresholds here: those numbers live in docs/PERFORMANCE.md."""
+
+import json
+import math
+
+import pytest
+
+from bench.search import evaluate, make_data, report, speed
+from bench.search.metrics import mrr_at, ndcg_at, paired_p_value, recall_at
+
+
+def test_ndcg_matches_a_hand_computed_ranking():
+    labels = {1: 2, 2: 1}
+    # ranked [2, 1]: DCG = (2^1-1)/log2(2) + (2^2-1)/log2(3); ideal swaps them
+    expected = (1 + 3 / math.log2(3)) / (3 + 1 / math.log2(3))
+    assert ndcg_at([2, 1], labels) == pytest.approx(expected)
+    assert ndcg_at([2, 1], labels) == pytest.approx(0.79671, abs=1e-5)
+    assert ndcg_at([1, 2, 9], labels) == pytest.approx(1.0)
+    assert ndcg_at([7, 8], labels) == 0.0
+    assert ndcg_at([1], {}) == 0.0
+    # only the first k count
+    assert ndcg_at([9] * 10 + [1], labels, k=10) == 0.0
+
+
+def test_mrr_counts_only_an_answer_and_recall_only_answers():
+    labels = {1: 2, 3: 2, 2: 1}
+    assert mrr_at([5, 2, 1], labels) == pytest.approx(1 / 3)  # the related 2 does not end it
+    assert mrr_at([3], labels) == 1.0
+    assert mrr_at([2, 5], labels) == 0.0
+    assert recall_at([1, 2], labels) == 0.5
+    assert recall_at([3, 1], labels) == 1.0
+    assert recall_at([2], labels) == 0.0
+    assert recall_at([1], {2: 1}) == 0.0
+
+
+def test_paired_test_separates_a_real_difference_from_none():
+    better = [1.0] * 20
+    worse = [0.0] * 20
+    assert paired_p_value(better, worse, rounds=2000) < 0.01
+    assert paired_p_value(better, better) == 1.0
+
+
+def test_relevance_set_is_in_sync_and_meets_the_brief():
+    articles, queries, problems = make_data.build(check_only=True)
+    assert problems == []
+    on_disk = [json.loads(line) for line in open(evaluate.DATA / "queries.jsonl")]
+    assert on_disk == queries, "data/ is stale: run python -m bench.search.make_data"
+    assert len([a for a in articles if a["locale"] == "en-US"]) >= 120
+    assert len(queries) >= 60
+    assert {q["kind"] for q in queries} == {"plain", "paraphrase", "typo"}
+    disjoint = [q for q in queries if not q["shares_content_words"]]
+    assert len(disjoint) * 3 >= len(queries)
+    assert all(not q["shared_terms"] for q in queries if q["kind"] == "paraphrase")
+
+
+def test_overlap_audit_uses_stems_and_ignores_stop_words():
+    doc = {"title": "Reset a forgotten password", "body": "Choose a new one."}
+    assert make_data.shared_terms("my passwords are forgotten", [doc]) == [
+        "forgotten", "passwords"]
+    assert make_data.shared_terms("I can't recall the secret", [doc]) == []
+
+
+def test_bm25_baseline_ranks_and_survives_fts_syntax():
+    arts = [evaluate.Article(1, "en-US", "a", "Reset your password", "Use the link."),
+            evaluate.Article(2, "en-US", "b", "Invoices", "Download a PDF of the password.")]
+    base = evaluate.Bm25Baseline(arts)
+    assert [d for d, _s in base.search("password reset")] == [1, 2]
+    assert base.search('"unbalanced AND OR NOT -( *') == []
+    assert base.search("   ") == []
+
+
+def test_evaluation_runs_every_system_on_a_slice():
+    queries = evaluate.load_queries()
+    slice_ = [next(q for q in queries if q["kind"] == k) for k in evaluate.KINDS]
+    results = evaluate.evaluate(queries=slice_)
+    assert "bm25 (FTS5)" in results
+    if evaluate.engine_available():
+        assert set(evaluate.ENGINE_MODES) <= set(results)
+    for res in results.values():
+        summary = res["summary"]
+        assert summary["all"]["n"] == 3
+        assert all(summary[k]["n"] == 1 for k in evaluate.KINDS)
+        assert all(0.0 <= summary["all"][m] <= 1.0 for m in ("nDCG@10", "MRR@10", "Recall@10"))
+    # the plain query is answered by the baseline at rank 1 (a sanity anchor, not a target)
+    plain = results["bm25 (FTS5)"]["per_query"][0]
+    assert plain["MRR@10"] == 1.0
+    assert "| bm25 (FTS5) |" in evaluate.compact_table(results)
+
+
+def test_doc_writer_replaces_only_its_own_block(tmp_path):
+    doc = tmp_path / "PERFORMANCE.md"
+    doc.write_text("# Performance\n\n## Tickets under load\n\nTheirs.\n")
+    report.write_section("search-quality", "first", doc)
+    report.write_section("search-speed", "fast", doc)
+    report.write_section("search-quality", "second", doc)
+    text = doc.read_text()
+    assert "## Tickets under load\n\nTheirs." in text
+    assert "second" in text and "first" not in text and "fast" in text
+    assert text.count("## Search quality") == 1
+
+
+def test_speed_measurement_runs_in_process_on_a_small_collection():
+    pytest.importorskip("portal.search.engine")
+    docs = speed.synthetic(50)
+    assert len({t for _i, t, _b in docs}) > 40  # titles vary
+    result = speed.measure_once(200, 10, seed=3)
+    assert result["size"] == 200 and result["queries"] == 10
+    for label in ("keyword", "semantic", "hybrid", "hybrid+visibility", "bm25 (FTS5)"):
+        assert 0 <= result[label]["p50_ms"] <= result[label]["p95_ms"] <= result[label]["max_ms"]
+    assert result["index_mb"] > 0 and result["build_s"] > 0
