@@ -28,3 +28,10 @@ test: install-test
 
 lint:
 	$(BIN)/ruff check portal tests app.py config
+
+# Ticket list and ticket page under load (gunicorn + wrk on loopback, 10k tickets; SQLite and
+# PostgreSQL). Results: instance/bench/results-*.json; write-up: docs/PERFORMANCE.md.
+BENCH_DB ?= both
+.PHONY: bench-tickets
+bench-tickets: install
+	$(BIN)/python -m bench.tickets_load --db $(BENCH_DB)
