@@ -1,5 +1,7 @@
 """`flask --app app portal ...`: set-up, demo data, staff, worker, outbox, translations."""
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -115,6 +117,40 @@ def outbox_cmd(message_id, limit):
     if text is None:
         raise click.ClickException(f"no email with id {message_id}")
     click.echo(text)
+
+
+@portal_cli.command("import-articles")
+@click.option("--workspace", "workspace_slug", required=True, help="Workspace slug.")
+@click.option("--status", type=click.Choice(["draft", "published"]), default="draft",
+              show_default=True)
+@click.option("--visibility", type=click.Choice(["public", "verified", "admins"]),
+              default="public", show_default=True, help="Who may read the articles.")
+@click.option("--locale", default="en-US", show_default=True)
+@click.option("--directory", default=None, help="Put the articles in this directory.")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+def import_articles_cmd(workspace_slug, status, visibility, locale, directory, paths):
+    """Import .html, .htm, .md and .txt files (directories are walked) as native articles;
+    the same file name (without its extension) again updates its article."""
+    from tqdm import tqdm
+
+    from portal.i18n import SUPPORTED
+    from portal.kb import importer
+    from portal.services import workspaces
+    from portal.tenancy import use_workspace
+
+    ws = workspaces.by_slug(workspace_slug)
+    if ws is None:
+        raise click.ClickException(f"no workspace {workspace_slug}")
+    if locale not in SUPPORTED:
+        raise click.ClickException(f"unsupported locale {locale}")
+    with use_workspace(ws.id):
+        summary = importer.import_paths(
+            ws, paths, status=status, audience=visibility, locale=locale, directory=directory,
+            progress=lambda files: tqdm(files, desc="importing", unit="file"))
+    click.echo(summary.line())
+    for path, reason in summary.rejected:
+        click.echo(f"rejected {path}: {reason}")
 
 
 @portal_cli.command("reindex")

@@ -21,7 +21,7 @@ def service_error(exc: ServiceError):
 
 
 def register_api(app: Flask) -> None:
-    from portal.api import auth, openapi, tickets  # noqa: F401  (routes)
+    from portal.api import articles, auth, openapi, tickets  # noqa: F401  (routes)
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -8,6 +8,7 @@ Body errors are the ones portal.api.common documents: 400 malformed JSON, 413 to
 from flask import jsonify
 
 from portal.api import bp
+from portal.api.openapi_articles import merge_articles
 from portal.api.openapi_tickets import merge_into
 
 ERROR = {
@@ -75,7 +76,7 @@ BODY_ERRORS = (400, 404, 413, 415, 422, 429)
 
 
 def document() -> dict:
-    return merge_into({
+    return merge_articles(merge_into({
         "openapi": "3.1.0",
         "info": {"title": "Helpport customer API", "version": "1",
                  "description": "Customer sign-in with an emailed one-time code."},
@@ -160,7 +161,7 @@ def document() -> dict:
                 }
             },
         },
-    })
+    }))
 
 
 @bp.get("/openapi.json")

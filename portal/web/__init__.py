@@ -185,7 +185,7 @@ def _error_page(template: str, status: int, **context):
 
 
 def register_web(app: Flask) -> None:
-    from portal.web import pages, signin, tickets  # noqa: F401  (routes)
+    from portal.web import kb, pages, signin, tickets  # noqa: F401  (routes)
 
     app.register_blueprint(root)
     app.register_blueprint(bp)

@@ -1,4 +1,4 @@
-"""Portal pages: the workspace home (directories) and the demo outbox.
+"""Portal pages: the demo outbox (the workspace home is in portal/web/kb.py).
 
 The outbox pages let someone trying the embedded demo read their sign-in code in the
 browser. They exist only when no SMTP server is configured and the environment is
@@ -9,7 +9,7 @@ from flask import abort, render_template
 from flask_babel import gettext as _
 
 from portal.services import outbox_reader
-from portal.web import bp, demo_outbox_enabled, render_portal, root
+from portal.web import demo_outbox_enabled, root
 
 OUTBOX_PAGE_SIZE = 30
 
@@ -17,11 +17,6 @@ OUTBOX_PAGE_SIZE = 30
 def status_label(row) -> str:
     labels = {"sent": _("sent"), "failed": _("failed"), "pending": _("waiting")}
     return labels[outbox_reader.status(row)]
-
-
-@bp.get("/directories")
-def home():
-    return render_portal("home.html", title=_("How can we help?"))
 
 
 @root.get("/outbox")

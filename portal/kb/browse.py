@@ -1,0 +1,126 @@
+"""What the portal's knowledge-base pages list: directories with the number of articles the
+reader may open, a directory's articles, popular and related articles. Every article query
+starts from portal.services.kb (visible_articles / visible_condition), so a count, a list
+or a "related" box never includes an article the reader could not open."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models import Article, Contact, Directory, Workspace
+from portal.services import kb
+
+POPULAR_LIMIT = 6
+RELATED_LIMIT = 5
+
+
+@dataclass
+class Node:
+    directory: Directory
+    count: int = 0  # visible articles here and in every directory below
+    children: list["Node"] = field(default_factory=list)
+
+
+def tree(ws: Workspace, reader: Contact | None) -> dict[int, Node]:
+    """Every directory of `ws` by id, with its children and its visible-article count."""
+    rows = list(db.session.scalars(select(Directory).where(Directory.workspace_id == ws.id)))
+    nodes = {d.id: Node(d) for d in rows}
+    own = dict(db.session.execute(
+        select(Article.directory_id, func.count(Article.id))
+        .where(kb.visible_condition(ws, reader), Article.directory_id.is_not(None))
+        .group_by(Article.directory_id)).all())
+    for node in nodes.values():
+        parent = nodes.get(node.directory.parent_id)
+        if parent is not None:
+            parent.children.append(node)
+    for node_id, count in own.items():
+        seen = set()
+        current = nodes.get(node_id)
+        while current is not None and current.directory.id not in seen:  # cycles: stop
+            seen.add(current.directory.id)
+            current.count += count
+            current = nodes.get(current.directory.parent_id)
+    for node in nodes.values():
+        node.children.sort(key=lambda n: (n.directory.position, n.directory.slug))
+    return nodes
+
+
+def shown(nodes: list[Node]) -> list[Node]:
+    """Directories worth showing: those with something the reader may open."""
+    return [n for n in nodes if n.count > 0]
+
+
+def top_level(ws: Workspace, reader: Contact | None) -> list[Node]:
+    nodes = tree(ws, reader)
+    tops = [n for n in nodes.values() if nodes.get(n.directory.parent_id) is None]
+    return shown(sorted(tops, key=lambda n: (n.directory.position, n.directory.slug)))
+
+
+def directory_by_slug(ws: Workspace, slug: str) -> Directory | None:
+    return db.session.scalar(select(Directory).where(Directory.workspace_id == ws.id,
+                                                     Directory.slug == slug))
+
+
+def ancestors(ws: Workspace, directory: Directory | None) -> list[Directory]:
+    """`directory` and its parents, the top-level one first (for breadcrumbs)."""
+    chain: list[Directory] = []
+    seen = set()
+    while directory is not None and directory.id not in seen:
+        seen.add(directory.id)
+        chain.insert(0, directory)
+        directory = db.session.get(Directory, directory.parent_id) \
+            if directory.parent_id else None
+    return chain
+
+
+def _with_text(query):
+    return query.options(selectinload(Article.translations))
+
+
+def in_directory(ws: Workspace, reader: Contact | None, directory: Directory) -> list[Article]:
+    return list(db.session.scalars(_with_text(
+        kb.visible_articles(ws, reader).where(Article.directory_id == directory.id)
+        .order_by(Article.position, Article.slug))))
+
+
+def popular(ws: Workspace, reader: Contact | None, limit: int = POPULAR_LIMIT) -> list[Article]:
+    return list(db.session.scalars(_with_text(
+        kb.visible_articles(ws, reader)
+        .order_by(Article.views.desc(), Article.helpful_yes.desc(), Article.id.desc())
+        .limit(limit))))
+
+
+def related(ws: Workspace, reader: Contact | None, article: Article, title: str,
+            locale: str, limit: int = RELATED_LIMIT) -> list[Article]:
+    """Other readable articles of the same directory, then ones search finds similar."""
+    found: list[Article] = []
+    if article.directory_id is not None:
+        found = list(db.session.scalars(_with_text(
+            kb.visible_articles(ws, reader)
+            .where(Article.directory_id == article.directory_id, Article.id != article.id)
+            .order_by(Article.position, Article.slug).limit(limit))))
+    if len(found) < limit:
+        from portal.search import service
+
+        try:
+            hits = service.search(ws, reader, title, mode="semantic", locale=locale,
+                                  limit=limit + 1).results
+        except Exception:  # related articles are a nicety: never fail the page for them
+            db.session.rollback()
+            hits = []
+        known = {a.id for a in found} | {article.id}
+        for hit in hits:
+            if len(found) >= limit:
+                break
+            if hit.article.id not in known:
+                known.add(hit.article.id)
+                found.append(hit.article)
+    return found
+
+
+def count_view(article: Article) -> None:
+    db.session.execute(update(Article).where(Article.id == article.id)
+                       .values(views=Article.views + 1))
+    db.session.commit()

@@ -1,0 +1,204 @@
+"""Knowledge-base pages: the home (directories, popular articles, hero search), directory
+and article pages, the "Was this helpful?" vote, uploaded originals, the search results
+page and the search-as-you-type endpoint used by kb.js.
+
+Who may read what is decided only by portal.services.kb: with the knowledge base off these
+pages are 404; private, an anonymous visitor is sent to sign in; public, anyone may read
+the articles visible to all.
+"""
+
+from functools import wraps
+
+from flask import (
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from portal.auth.sessions import current_contact
+from portal.kb import browse
+from portal.models import Article
+from portal.services import articles, kb
+from portal.services.errors import Invalid
+from portal.web import bp, render_portal
+
+QUERY_MAX = 200
+SUGGEST_LIMIT = 5
+RESULTS_LIMIT = 20
+MODES = ("hybrid", "keyword", "semantic")
+VOTES_KEPT = 200
+# An uploaded HTML original is someone else's markup: no scripts, no requests, no forms.
+ORIGINAL_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+@bp.context_processor
+def kb_context():
+    ws = g.get("workspace")
+    return {"kb_enabled": ws is not None and kb.access(ws) != "off"}
+
+
+def kb_page(view):
+    """404 when the knowledge base is off; sign-in first when the reader may read nothing
+    (private access, anonymous). Sets g.reader for the view."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if kb.access(g.workspace) == "off":
+            abort(404)
+        g.reader = current_contact()
+        if not kb.can_browse(g.workspace, g.reader):
+            if request.endpoint == "portal.search_suggest":
+                return jsonify({"results": []}), 401
+            return redirect(url_for("portal.signin", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def text_of(article: Article):
+    return article.translation(g.locale, g.workspace.default_locale)
+
+
+def title_of(article: Article) -> str:
+    tr = text_of(article)
+    return tr.title if tr else article.slug
+
+
+def _article_or_404(key: str) -> Article:
+    article = kb.get_visible(g.workspace, g.reader, key)
+    if article is None:
+        abort(404)
+    return article
+
+
+@bp.get("/directories")
+def home():
+    ws, reader = g.workspace, current_contact()
+    can_read = kb.can_browse(ws, reader)
+    return render_portal(
+        "home.html", title=_("How can we help?"), kb_access=kb.access(ws),
+        can_read=can_read, title_of=title_of,
+        directories=browse.top_level(ws, reader) if can_read else [],
+        popular=browse.popular(ws, reader) if can_read else [])
+
+
+@bp.get("/directories/<dir_slug>")
+@kb_page
+def directory(dir_slug: str):
+    found = browse.directory_by_slug(g.workspace, dir_slug)
+    if found is None:
+        abort(404)
+    nodes = browse.tree(g.workspace, g.reader)
+    node = nodes[found.id]
+    items = browse.in_directory(g.workspace, g.reader, found)
+    if node.count == 0:  # nothing readable here: as if it did not exist
+        abort(404)
+    name = found.name(g.locale, g.workspace.default_locale)
+    description = (found.descriptions or {}).get(g.locale) or \
+        (found.descriptions or {}).get(g.workspace.default_locale, "")
+    return render_portal("kb/directory.html", title=name, directory=found, name=name,
+                         description=description, children=browse.shown(node.children),
+                         articles=items, title_of=title_of, text_of=text_of,
+                         trail=browse.ancestors(g.workspace, found)[:-1])
+
+
+@bp.get("/articles/<slug>")
+@kb_page
+def article(slug: str):
+    found = _article_or_404(slug)
+    if slug != found.slug:
+        return redirect(url_for(".article", slug=found.slug), 301)
+    query_id = request.args.get("sq", "")
+    if query_id.isdigit() and len(query_id) < 10:
+        from portal.search import service
+
+        service.record_open(g.workspace, int(query_id), found.id)
+        return redirect(url_for(".article", slug=found.slug))  # one URL per article
+    tr = text_of(found)
+    title = tr.title if tr else found.slug
+    browse.count_view(found)
+    return render_portal(
+        "kb/article.html", title=title, article=found, tr=tr,
+        description=(tr.description if tr else "") or "",
+        updated=format_date(found.updated_at, "long"),
+        trail=browse.ancestors(g.workspace, found.directory),
+        related=browse.related(g.workspace, g.reader, found, title, g.locale),
+        title_of=title_of, voted=found.id in session.get("kb_votes", []))
+
+
+@bp.post("/articles/<slug>/helpful")
+@kb_page
+def vote(slug: str):
+    found = _article_or_404(slug)
+    votes = list(session.get("kb_votes", []))
+    if found.id not in votes:
+        articles.vote(found, request.form.get("helpful") == "yes")
+        session["kb_votes"] = (votes + [found.id])[-VOTES_KEPT:]
+    flash(_("Thank you for your feedback."), "success")
+    return redirect(url_for(".article", slug=found.slug, _anchor="feedback"))
+
+
+@bp.get("/articles/<slug>/original")
+@kb_page
+def original(slug: str):
+    found = _article_or_404(slug)
+    if found.kind != "file" or not found.file_key:
+        abort(404)
+    path = articles.file_path(g.workspace.id, found.file_key)
+    if not path.is_file():
+        abort(404)
+    download = request.args.get("download") == "1"
+    response = send_file(path, mimetype=found.file_type or "application/octet-stream",
+                         as_attachment=download, download_name=found.file_name or "file",
+                         conditional=True, max_age=0)
+    response.headers["Content-Security-Policy"] = ORIGINAL_CSP
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _query_text() -> str:
+    return " ".join(request.args.get("q", "").split())[:QUERY_MAX]
+
+
+@bp.get("/search")
+@kb_page
+def search():
+    from portal.search import service
+
+    q = _query_text()
+    mode = request.args.get("mode", "hybrid")
+    if mode not in MODES:
+        mode = "hybrid"
+    result, error, query_id = None, None, None
+    if q:
+        try:
+            result = service.search(g.workspace, g.reader, q, mode=mode, locale=g.locale,
+                                    limit=RESULTS_LIMIT)
+        except Invalid as exc:
+            error = exc.message
+        else:
+            query_id = service.log_query(g.workspace, g.locale, q, result.total)
+    title = _("Search results for “%(q)s”", q=q) if q else _("Search")
+    return render_portal("kb/search.html", title=title, q=q, mode=mode, modes=MODES,
+                         result=result, error=error, query_id=query_id, title_of=title_of)
+
+
+@bp.get("/search/suggest")
+@kb_page
+def search_suggest():
+    """Search-as-you-type for the hero box and the + Ticket title: a few titles and links."""
+    from portal.search import service
+
+    hits = service.suggest(g.workspace, g.reader, request.args.get("q", "")[:QUERY_MAX],
+                           locale=g.locale, limit=SUGGEST_LIMIT)
+    return jsonify({"results": [
+        {"title": hit.title, "url": url_for(".article", slug=hit.article.slug),
+         "snippet": str(hit.snippet)} for hit in hits]})
