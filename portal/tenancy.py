@@ -8,8 +8,9 @@ a select made with no current workspace raises, unless the statement opts out wi
 from contextlib import contextmanager
 
 from flask import g, has_app_context
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey, Table, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy.sql.selectable import Join, Select
 
 
 class NoWorkspace(RuntimeError):
@@ -40,10 +41,11 @@ def use_workspace(workspace_id: int):
 
 
 def _mentions_scoped(state: ORMExecuteState) -> bool:
-    for mapper in state.all_mappers:
-        if issubclass(mapper.class_, WorkspaceScoped):
-            return True
-    return False
+    if any(issubclass(m.class_, WorkspaceScoped) for m in state.all_mappers):
+        return True
+    statement = state.statement
+    return isinstance(statement, Select) and any(
+        t in _scoped_tables() for t in _tables_in_froms(statement))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -59,7 +61,10 @@ def _guard(state: ORMExecuteState) -> None:
     workspace_id = current_workspace_id()
     if workspace_id is None:
         raise NoWorkspace("workspace-owned query without a current workspace")
-    state.statement = state.statement.options(
+    statement = state.statement
+    if state.is_select:
+        statement = _filter_bare_tables(statement, workspace_id)
+    state.statement = statement.options(
         with_loader_criteria(
             WorkspaceScoped,
             lambda cls: cls.workspace_id == workspace_id,
@@ -67,6 +72,38 @@ def _guard(state: ORMExecuteState) -> None:
             track_closure_variables=True,
         )
     )
+
+
+def _scoped_tables() -> set:
+    from flask_appbuilder.models.sqla import Model
+
+    return {m.local_table for m in Model.registry.mappers
+            if issubclass(m.class_, WorkspaceScoped)}
+
+
+def _filter_bare_tables(statement, workspace_id: int):
+    """Loader criteria reach ORM entities, not a scoped table that is only named in FROM
+    (`select(func.count()).select_from(Contact)`): such tables of the outer SELECT get the
+    workspace condition directly (repeating it where the criteria also apply is harmless).
+    Not covered: a scoped table inside a subquery of a legacy `Query.count()`; Flask-AppBuilder
+    counts that way, with its own workspace base filter."""
+    if not isinstance(statement, Select):
+        return statement
+    scoped = _scoped_tables()
+    for table in _tables_in_froms(statement):
+        if table in scoped:
+            statement = statement.where(table.c.workspace_id == workspace_id)
+    return statement
+
+
+def _tables_in_froms(select_stmt):
+    stack = list(select_stmt.get_final_froms())
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Table):
+            yield item
+        elif isinstance(item, Join):  # the optional side of an outer join stays unfiltered
+            stack.extend((item.left,) if item.isouter else (item.left, item.right))
 
 
 REQUEST_SCOPED = ("workspace", "workspace_id", "locale", "customer_session", "contact",

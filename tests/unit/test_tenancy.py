@@ -47,3 +47,23 @@ def test_count_of_scoped_model_is_guarded(acme):
 
     with pytest.raises(NoWorkspace):
         db.session.scalar(select(func.count(OutboxMessage.id)))
+
+
+def test_counts_over_bare_tables_are_scoped_too(acme, globex):
+    from sqlalchemy import func
+
+    make_contact(acme)
+    make_contact(acme)
+    make_contact(globex)
+    with use_workspace(globex.id):
+        assert db.session.scalar(select(func.count()).select_from(Contact)) == 1
+        assert db.session.scalar(select(func.count(Contact.id))) == 1
+        joined = select(func.count()).select_from(Contact).join(Contact.account, isouter=True)
+        assert db.session.scalar(joined) == 1
+
+
+def test_count_over_a_bare_table_without_workspace_raises(acme):
+    from sqlalchemy import func
+
+    with pytest.raises(NoWorkspace):
+        db.session.scalar(select(func.count()).select_from(Contact))
