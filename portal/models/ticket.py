@@ -48,6 +48,10 @@ class Ticket(WorkspaceScoped, Model):
         UniqueConstraint("workspace_id", "number"),
         Index("ix_ticket_ws_stage_id", "workspace_id", "stage", "id"),
         Index("ix_ticket_ws_account_id", "workspace_id", "account_id", "id"),
+        # keyset pages: ORDER BY created_at/updated_at, id within a workspace (or account)
+        Index("ix_ticket_ws_created_id", "workspace_id", "created_at", "id"),
+        Index("ix_ticket_ws_updated_id", "workspace_id", "updated_at", "id"),
+        Index("ix_ticket_ws_account_created_id", "workspace_id", "account_id", "created_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int]
@@ -87,7 +91,8 @@ class Comment(WorkspaceScoped, Model):
     """A message in a ticket's thread: public (the customer sees it) or an internal note."""
 
     __tablename__ = "ticket_comment"
-    __table_args__ = (Index("ix_comment_ticket_id", "ticket_id", "id"),)
+    __table_args__ = (Index("ix_comment_ticket_id", "ticket_id", "id"),
+                      Index("ix_comment_ws_ticket_id", "workspace_id", "ticket_id", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(Text)
@@ -119,7 +124,8 @@ class TicketEvent(WorkspaceScoped, Model):
     events are what customers see and what live updates carry."""
 
     __tablename__ = "ticket_event"
-    __table_args__ = (Index("ix_ticket_event_ticket_id", "ticket_id", "id"),)
+    __table_args__ = (Index("ix_ticket_event_ticket_id", "ticket_id", "id"),
+                      Index("ix_ticket_event_ws_ticket_id", "workspace_id", "ticket_id", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(30))
