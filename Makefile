@@ -35,3 +35,14 @@ BENCH_DB ?= both
 .PHONY: bench-tickets
 bench-tickets: install
 	$(BIN)/python -m bench.tickets_load --db $(BENCH_DB)
+
+# Search relevance (keyword / semantic / hybrid vs an SQLite FTS5 BM25 baseline on the labelled
+# set in bench/search/data) and speed (1k / 10k / 100k synthetic articles). Updates the
+# "Search quality" and "Search speed" sections of docs/PERFORMANCE.md.
+# SEARCH_TUNED: the best knob setting of the sweep, reported as an extra "hybrid (tuned)" row.
+SEARCH_TUNED ?= char_ngrams=true typo_cutoff=70 semantic_weight=1.5
+.PHONY: bench-search
+bench-search: install
+	$(BIN)/python -m bench.search.make_data
+	$(BIN)/python -m bench.search.evaluate --sweep --write-doc --tuned $(SEARCH_TUNED)
+	$(BIN)/python -m bench.search.speed --write-doc

@@ -40,7 +40,7 @@ def quality_section(per_locale: dict, sweep_rows) -> str:
 
     parts = [stamp()]
     for locale, res in per_locale.items():
-        parts.append(f"### {locale}\n{res['table']}")
+        parts.append(f"#### {locale}\n{res['table']}")
         if res["gains"]:
             parts.append(f"Hybrid (engine defaults) against the baseline, {locale} (nDCG@10; "
                          "p from a paired randomisation test over queries):\n\n"
@@ -49,6 +49,6 @@ def quality_section(per_locale: dict, sweep_rows) -> str:
             parts.append(f"Hybrid with `{' '.join(res['tuned'])}` against the baseline, "
                          f"{locale}:\n\n" + gain_table(res["tuned_gains"], "tuned"))
     if sweep_rows:
-        parts.append("### Tuning sweep (en-US)\nOne knob at a time around the engine's "
+        parts.append("#### Tuning sweep (en-US)\nOne knob at a time around the engine's "
                      "defaults, hybrid nDCG@10:\n\n" + sweep_table(sweep_rows))
     return "\n\n".join(parts)
