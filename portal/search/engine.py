@@ -38,8 +38,9 @@ class Ranking:
     corrected: dict[str, list[str]] = field(default_factory=dict)  # unknown word -> used
 
 
-def lsa_embedder(analyzer: Analyzer, params: Params) -> Embedder:
-    return LsaEmbedder(analyzer, dims=params.dims, char_ngrams=params.char_ngrams)
+def lsa_embedder(analyzer: Analyzer, params: Params, size: int | None = None) -> Embedder:
+    small = size is not None and size < params.char_ngrams_below
+    return LsaEmbedder(analyzer, dims=params.dims, char_ngrams=params.char_ngrams or small)
 
 
 class Index:
@@ -56,7 +57,8 @@ class Index:
         self.keyword = KeywordIndex(self.analyzer, self.titles, [d.body for d in docs], params)
         # the title twice: it says what the article is about more densely than the body
         texts = [f"{d.title}\n{d.title}\n{d.body}" for d in docs]
-        self.semantic = SemanticIndex(embedder_factory(self.analyzer, params), texts)
+        # a factory takes (analyzer, params, collection size) and returns an Embedder
+        self.semantic = SemanticIndex(embedder_factory(self.analyzer, params, len(docs)), texts)
 
     def __len__(self) -> int:
         return len(self.ids)

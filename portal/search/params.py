@@ -17,11 +17,16 @@ class Params:
     # LSA (build time)
     dims: int = 200
     char_ngrams: bool = False
+    # character n-grams help paraphrases and typos on small collections but cost ~5x build
+    # time and memory: used automatically below this many documents (bench/search results)
+    char_ngrams_below: int = 10_000
     # typo tolerance (query time)
     typo_min_length: int = 4       # shorter words are never corrected
-    typo_cutoff: float = 80.0      # rapidfuzz ratio a correction must reach
+    typo_cutoff: float = 70.0      # rapidfuzz ratio a correction must reach (swept: 70 best)
     typo_candidates: int = 1       # vocabulary words one unknown word may become
-    title_fuzzy_weight: float = 0.25  # bonus (x best BM25 score) for a fuzzy title match
+    # bonus (x best BM25 score) for a fuzzy title match; off: it scanned every title and
+    # changed no nDCG@10 on the relevance set (docs/PERFORMANCE.md)
+    title_fuzzy_weight: float = 0.0
     title_fuzzy_cutoff: float = 85.0  # only when a query word was unknown
     # ranking and fusion (query time)
     depth: int = 100               # candidates each side contributes to the fusion
