@@ -76,7 +76,7 @@ def test_newest_first_with_reply_box_below_the_latest_and_scrolled_to(
     page = new_page(**PHONE)
     sign_in_browser(page, live_server, contact)
     page.goto(f"{live_server}/en-US/acme/tickets/{number}")
-    page.wait_for_function("document.body.dataset.scrolledToLatest === 'true'")
+    page.wait_for_selector("body[data-scrolled-to-latest='true']", state="attached")
     order = page.evaluate("""() => {
         const latest = document.querySelector('#latest').getBoundingClientRect().top;
         const reply = document.querySelector('#reply').getBoundingClientRect().top;
@@ -102,7 +102,7 @@ def test_comment_appears_live_on_an_open_ticket(app, live_server, new_page, acme
     page = new_page(**DESKTOP)
     sign_in_browser(page, live_server, contact)
     page.goto(f"{live_server}/en-US/acme/tickets/{number}")
-    page.wait_for_function("document.body.dataset.liveReady === 'true'")
+    page.wait_for_selector("body[data-live-ready='true']", state="attached")
     with use_workspace(acme.id):
         fresh = db.session.get(Ticket, ticket.id)
         timeline.add_comment(fresh, actors.staff(agent), "Fixed it for you")
