@@ -7,7 +7,7 @@ refuse links to rows of another workspace (marshmallow loads related rows by pri
 """
 
 from flask import request
-from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.api import BaseApi, ModelRestApi
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import ValidationError
@@ -55,6 +55,24 @@ def _domains(value) -> None:
         forms.parse_domains(value)
     except forms.BadDomains as exc:
         raise ValidationError(str(exc)) from exc
+
+
+class WorkspaceBaseApi(BaseApi):
+    """A custom staff API acting in the `X-Workspace` workspace; service errors become JSON."""
+
+    allow_browser_login = False
+
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        blueprint.before_request(use_api_workspace)
+        return blueprint
+
+    def _error(self, exc: ServiceError):
+        db.session.rollback()
+        body = {"message": exc.message, "error": exc.code}
+        if "field" in exc.details:
+            body["field"] = exc.details["field"]
+        return self.response(exc.status, **body)
 
 
 class WorkspaceApi(ModelRestApi):

@@ -12,14 +12,14 @@ import json
 import re
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.admin.views import require_workspace
+from portal.admin.views import WorkspaceBaseView
 from portal.extensions import db
 from portal.forms.compile import describe, option_labels
 from portal.forms.definition import SELECTS, problems
@@ -293,14 +293,9 @@ def render_preview(doc: dict, locale: str, fallback: str) -> str:
 
 # -- the page ------------------------------------------------------------------------------
 
-class FormBuilderView(BaseView):
+class FormBuilderView(WorkspaceBaseView):
     route_base = "/ticketform"
     default_view = "builder"
-
-    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
-        blueprint = super().create_blueprint(appbuilder, endpoint, static_folder)
-        blueprint.before_request(require_workspace)
-        return blueprint
 
     def _page(self, draft_text: str, *, editing=None, editor=None, editor_error=None,
               refused=None, status=200):

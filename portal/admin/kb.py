@@ -8,7 +8,7 @@ by id *and* workspace: another workspace's id is a 404.
 """
 
 from flask import Response, abort, flash, g, redirect, request, send_file, url_for
-from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from portal.admin import kb_common as kc
 from portal.admin.tickets_queue import staff_name
-from portal.admin.views import require_workspace
+from portal.admin.views import WorkspaceBaseView
 from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.kb import content
@@ -40,14 +40,9 @@ def article_or_404(pk: int) -> Article:
         abort(404)
 
 
-class ArticlesView(BaseView):
+class ArticlesView(WorkspaceBaseView):
     route_base = "/kb/articles"
     default_view = "items"
-
-    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
-        blueprint = super().create_blueprint(appbuilder, endpoint, static_folder)
-        blueprint.before_request(require_workspace)
-        return blueprint
 
     # -- list ------------------------------------------------------------------------------
 

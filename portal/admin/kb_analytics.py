@@ -8,11 +8,11 @@ in one normalised form); this page adds the period's totals and shows the three 
 from datetime import timedelta
 
 from flask import g, request
-from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import case, func, select
 
-from portal.admin.views import require_workspace
+from portal.admin.views import WorkspaceBaseView
 from portal.extensions import db
 from portal.models import SearchQuery, Workspace
 from portal.models.base import utcnow
@@ -39,14 +39,9 @@ def period(raw) -> int:
     return days if days in PERIODS else 30
 
 
-class SearchAnalyticsView(BaseView):
+class SearchAnalyticsView(WorkspaceBaseView):
     route_base = "/kb/search-analytics"
     default_view = "show"
-
-    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
-        blueprint = super().create_blueprint(appbuilder, endpoint, static_folder)
-        blueprint.before_request(require_workspace)
-        return blueprint
 
     @expose("/", methods=["GET"])
     @has_access

@@ -8,13 +8,14 @@ directory CRUD. Another workspace's id is a 404.
 """
 
 from flask import g, request, send_file
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.admin import kb_common as kc
-from portal.admin.context import api_user, use_api_workspace
+from portal.admin.api import WorkspaceBaseApi
+from portal.admin.context import api_user
 from portal.admin.tickets_queue import staff_name
 from portal.extensions import db
 from portal.models import Article
@@ -85,21 +86,9 @@ def _json_object(allowed: set[str]) -> dict:
     return data
 
 
-class KbApi(BaseApi):
-    allow_browser_login = False
+class KbApi(WorkspaceBaseApi):
     openapi_spec_tag = "Knowledge base (staff)"
 
-    def create_blueprint(self, appbuilder, *args, **kwargs):
-        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
-        blueprint.before_request(use_api_workspace)
-        return blueprint
-
-    def _error(self, exc: ServiceError):
-        db.session.rollback()
-        body = {"message": exc.message, "error": exc.code}
-        if "field" in exc.details:
-            body["field"] = exc.details["field"]
-        return self.response(exc.status, **body)
 
 
 class ArticleApi(KbApi):

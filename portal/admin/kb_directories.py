@@ -5,13 +5,13 @@ portal.services.articles; this page lists the tree and posts the form.
 """
 
 from flask import abort, flash, g, redirect, request, url_for
-from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.admin import kb_common as kc
-from portal.admin.views import require_workspace
+from portal.admin.views import WorkspaceBaseView
 from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.models import Article
@@ -42,14 +42,9 @@ def directory_fields(values, locales: list[str]) -> dict:
     }
 
 
-class DirectoriesView(BaseView):
+class DirectoriesView(WorkspaceBaseView):
     route_base = "/kb/directories"
     default_view = "items"
-
-    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
-        blueprint = super().create_blueprint(appbuilder, endpoint, static_folder)
-        blueprint.before_request(require_workspace)
-        return blueprint
 
     @expose("/", methods=["GET"])
     @has_access

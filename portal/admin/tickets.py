@@ -8,13 +8,13 @@ ticket (its thread, history and attachment files) needs a service of its own fir
 """
 
 from flask import abort, flash, g, redirect, request, url_for
-from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.admin import tickets_queue as tq
-from portal.admin.views import require_workspace
+from portal.admin.views import WorkspaceBaseView
 from portal.extensions import db
 from portal.labels import priority_label
 from portal.models.ticket import PRIORITIES, STAGES
@@ -22,14 +22,9 @@ from portal.services import actors, tickets, timeline
 from portal.services.errors import Invalid, NotFound, ServiceError
 
 
-class TicketsView(BaseView):
+class TicketsView(WorkspaceBaseView):
     route_base = "/tickets"
     default_view = "queue"
-
-    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
-        blueprint = super().create_blueprint(appbuilder, endpoint, static_folder)
-        blueprint.before_request(require_workspace)
-        return blueprint
 
     # -- queue ---------------------------------------------------------------------------
 

@@ -8,13 +8,13 @@ by number in the `X-Workspace` workspace; another workspace's number is a 404.
 
 from apispec.exceptions import DuplicateComponentNameError
 from flask import g, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 
 from portal.admin import tickets_queue as tq
-from portal.admin.context import api_user, use_api_workspace
-from portal.extensions import db
+from portal.admin.api import WorkspaceBaseApi
+from portal.admin.context import api_user
 from portal.labels import priority_label
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.services import actors, tickets, timeline
@@ -78,22 +78,10 @@ def detail(ticket) -> dict:
     }
 
 
-class TicketApi(BaseApi):
+class TicketApi(WorkspaceBaseApi):
     resource_name = "ticket"
-    allow_browser_login = False
     openapi_spec_tag = "Tickets (staff)"
 
-    def create_blueprint(self, appbuilder, *args, **kwargs):
-        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
-        blueprint.before_request(use_api_workspace)
-        return blueprint
-
-    def _error(self, exc: ServiceError):
-        db.session.rollback()
-        body = {"message": exc.message, "error": exc.code}
-        if "field" in exc.details:
-            body["field"] = exc.details["field"]
-        return self.response(exc.status, **body)
 
     def _ticket(self, number: int):
         return tickets.get_for_staff(g.admin_workspace, number)

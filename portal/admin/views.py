@@ -68,6 +68,15 @@ def renames_system_group(item) -> bool:
     return item.system and g.get("group_name_before", item.name) != item.name
 
 
+class WorkspaceBaseView(BaseView):
+    """A custom admin page that acts in the staff member's current workspace."""
+
+    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
+        blueprint = super().create_blueprint(appbuilder, endpoint, static_folder)
+        blueprint.before_request(require_workspace)
+        return blueprint
+
+
 class WorkspaceModelView(ModelView):
     base_filters = IN_WORKSPACE
     add_form_query_rel_fields = edit_form_query_rel_fields = {
