@@ -55,6 +55,7 @@ def seed() -> list[str]:
                 admins.members.append(contact)
         db.session.commit()
         _demo_tickets(ws)
+        _demo_articles(ws)
     staff.create_staff(*DEMO_ADMIN, "admin", DEMO_SLUG, name="Demo Admin")
     staff.create_staff(*DEMO_AGENT, "agent", DEMO_SLUG, name="Demo Agent")
     base = current_app.config["BASE_URL"].rstrip("/")
@@ -93,3 +94,34 @@ def _demo_tickets(ws) -> None:
         data, form = tickets.parse_input(ws, {"title": title, "description": description,
                                               "priority": "normal", "custom_fields": custom})
         tickets.open_ticket(ws, contact, data, form)
+
+
+DEMO_ARTICLES = [
+    ("Getting started", "Reset your password",
+     "Forgot your password? Open the sign-in page, choose *Email me a code* and enter the "
+     "6-digit code we send you. No password is needed any more.", "public"),
+    ("Getting started", "Invite your colleagues",
+     "Customer admins can see every ticket of their organisation. Ask your account manager "
+     "to add a colleague to the *Customer Admins* group.", "verified"),
+    ("Billing", "Download an invoice",
+     "Invoices are emailed every month. Open a ticket with the category *Billing* and the "
+     "invoice number if you need a copy or a correction.", "public"),
+    ("Hardware", "Laptop does not start",
+     "1. Hold the power button for 15 seconds.\n2. Connect the charger.\n3. If the screen "
+     "stays black, open a ticket with the serial number.", "public"),
+]
+
+
+def _demo_articles(ws) -> None:
+    """A few published articles in directories, so the knowledge base has something in it."""
+    from portal.models import Article
+    from portal.services import articles
+
+    if db.session.scalar(select(Article.id).limit(1)) is not None:
+        return
+    for directory, title, body, audience in DEMO_ARTICLES:
+        folder = articles.directory_by_name(ws, directory, ws.default_locale)
+        articles.save(ws, locale=ws.default_locale, title=title, body=body,
+                      description=body.split(".")[0][:200], status="published",
+                      audience=audience, directory_id=folder.id, author="Demo")
+    db.session.commit()

@@ -92,6 +92,9 @@ def test_seed_demo_twice_changes_nothing_the_second_time(runner, app):
     from portal.models import Ticket
 
     assert count(Ticket) == 2  # demo tickets once, not again
+    from portal.models import Article
+
+    assert count(Article) == 4
     demo = workspaces.by_slug("demo")
     admins = db.session.scalars(select(CustomerGroup).where(
         CustomerGroup.workspace_id == demo.id).execution_options(all_workspaces=True)).one()
