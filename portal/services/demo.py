@@ -97,16 +97,16 @@ def _demo_tickets(ws) -> None:
 
 
 DEMO_ARTICLES = [
-    ("Getting started", "Reset your password",
+    ("Getting started", "Reset your password", "Sign in without a password.",
      "Forgot your password? Open the sign-in page, choose *Email me a code* and enter the "
      "6-digit code we send you. No password is needed any more.", "public"),
-    ("Getting started", "Invite your colleagues",
+    ("Getting started", "Invite your colleagues", "Let colleagues follow your tickets.",
      "Customer admins can see every ticket of their organisation. Ask your account manager "
      "to add a colleague to the *Customer Admins* group.", "verified"),
-    ("Billing", "Download an invoice",
+    ("Billing", "Download an invoice", "Copies and corrections of invoices.",
      "Invoices are emailed every month. Open a ticket with the category *Billing* and the "
      "invoice number if you need a copy or a correction.", "public"),
-    ("Hardware", "Laptop does not start",
+    ("Hardware", "Laptop does not start", "Three steps before you open a ticket.",
      "1. Hold the power button for 15 seconds.\n2. Connect the charger.\n3. If the screen "
      "stays black, open a ticket with the serial number.", "public"),
 ]
@@ -119,9 +119,9 @@ def _demo_articles(ws) -> None:
 
     if db.session.scalar(select(Article.id).limit(1)) is not None:
         return
-    for directory, title, body, audience in DEMO_ARTICLES:
+    for directory, title, description, body, audience in DEMO_ARTICLES:
         folder = articles.directory_by_name(ws, directory, ws.default_locale)
         articles.save(ws, locale=ws.default_locale, title=title, body=body,
-                      description=body.split(".")[0][:200], status="published",
+                      description=description, status="published",
                       audience=audience, directory_id=folder.id, author="Demo")
     db.session.commit()
