@@ -62,6 +62,9 @@ def app(tmp_path_factory):
     if REDIS_URL:
         Config.REDIS_URL = REDIS_URL
     app = create_app(Config)
+    from tests.isolated_client import IsolatedClient
+
+    app.test_client_class = IsolatedClient
     with app.app_context():
         database.upgrade()
         if REDIS_URL:

@@ -3,24 +3,11 @@
 import re
 
 import pytest
-from flask.testing import FlaskClient
 
 from tests.factories import make_staff
+from tests.isolated_client import IsolatedClient
 
 PASSWORD = "staff-password-1"
-
-
-class IsolatedClient(FlaskClient):
-    """Each request in its own app context, as in production.
-
-    The suite keeps one app context per test, and Flask reuses it for test requests, so
-    `g` (FAB's signed-in user cache, the current workspace) and the database session
-    would carry over from one request, or one client, to the next.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 def new_client(app) -> IsolatedClient:
