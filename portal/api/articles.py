@@ -5,13 +5,10 @@ portal.services.kb: an article the reader may not open is 404, and never counted
 
 from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from portal.api import bp
 from portal.api.common import bearer_token
 from portal.auth import sessions
-from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.kb import browse
 from portal.models import Article, Directory
@@ -123,21 +120,13 @@ def list_articles(slug: str):
     ws, reader = _reader(slug)
     page = _int_arg("page", 1, 1, PAGE_MAX)
     per_page = _int_arg("per_page", 20, 1, PER_PAGE_MAX)
-    query = kb.visible_articles(ws, reader)
+    directory = None
     directory_key = request.args.get("directory")
     if directory_key is not None:
-        directory = browse.directory_by_slug(ws, directory_key[:100])
-        if directory is None and directory_key.isdigit() and len(directory_key) < 10:
-            directory = db.session.scalar(select(Directory).where(
-                Directory.workspace_id == ws.id, Directory.id == int(directory_key)))
+        directory = browse.directory_by_key(ws, directory_key)
         if directory is None:
             raise NotFound(_("No such directory."))
-        query = query.where(Article.directory_id == directory.id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.options(selectinload(Article.translations),
-                                            selectinload(Article.directory))
-                              .order_by(Article.position, Article.id)
-                              .offset((page - 1) * per_page).limit(per_page))
+    total, rows = browse.visible_page(ws, reader, directory, page, per_page)
     return jsonify({"total": total, "page": page, "per_page": per_page,
                     "results": [summary(ws, a) for a in rows]})
 

@@ -215,28 +215,27 @@ def add_comment(slug, number):
     return response
 
 
+def _stage_action(number: int, change):
+    ticket = _ticket(number)
+    try:
+        change(ticket, actors.customer(g.contact))
+    except Invalid as exc:
+        raise _one_field(exc) from None
+    return jsonify(ticket_detail(ticket))
+
+
 @bp.post(f"{BASE}/tickets/<int:number>/close")
 @ticket_api
 def close_ticket(slug, number):
     """Close a resolved ticket."""
-    ticket = _ticket(number)
-    try:
-        timeline.customer_close(ticket, actors.customer(g.contact))
-    except Invalid as exc:
-        raise _one_field(exc) from None
-    return jsonify(ticket_detail(ticket))
+    return _stage_action(number, timeline.customer_close)
 
 
 @bp.post(f"{BASE}/tickets/<int:number>/reopen")
 @ticket_api
 def reopen_ticket(slug, number):
     """Reopen a resolved or closed ticket within the workspace's reopen window."""
-    ticket = _ticket(number)
-    try:
-        timeline.customer_reopen(ticket, actors.customer(g.contact))
-    except Invalid as exc:
-        raise _one_field(exc) from None
-    return jsonify(ticket_detail(ticket))
+    return _stage_action(number, timeline.customer_reopen)
 
 
 @bp.get(f"{BASE}/tickets/<int:number>/events")

@@ -124,3 +124,25 @@ def count_view(article: Article) -> None:
     db.session.execute(update(Article).where(Article.id == article.id)
                        .values(views=Article.views + 1))
     db.session.commit()
+
+
+def directory_by_key(ws: Workspace, key: str) -> Directory | None:
+    """A directory of `ws` by slug, or by id when `key` is a number."""
+    found = directory_by_slug(ws, key[:100])
+    if found is None and key.isdigit() and len(key) < 10:
+        found = db.session.scalar(select(Directory).where(
+            Directory.workspace_id == ws.id, Directory.id == int(key)))
+    return found
+
+
+def visible_page(ws: Workspace, reader: Contact | None, directory: Directory | None,
+                 page: int, per_page: int) -> tuple[int, list[Article]]:
+    """(total, articles of the page) that `reader` may open, optionally in one directory."""
+    query = kb.visible_articles(ws, reader)
+    if directory is not None:
+        query = query.where(Article.directory_id == directory.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(_with_text(query).options(selectinload(Article.directory))
+                              .order_by(Article.position, Article.id)
+                              .offset((page - 1) * per_page).limit(per_page))
+    return total, list(rows)

@@ -106,7 +106,10 @@ def parse_input(ws: Workspace, raw) -> tuple[TicketInput, object]:
     return data, form
 
 
-def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form) -> Ticket:
+def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form,
+                files: list | None = None) -> Ticket:
+    """Open a ticket; `files` are attachments already checked by attachments.check_all,
+    stored in the same transaction."""
     from portal.services import notifications, timeline
 
     if not tickets_enabled(ws):
@@ -124,6 +127,10 @@ def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form) -> Tic
     ticket.reporters.append(contact)
     db.session.add(ticket)
     db.session.flush()
+    if files:
+        from portal.services import attachments
+
+        attachments.store(ticket, files)
     ev = timeline.record(ticket, "created", actor=contact.name or contact.email)
     notifications.ticket_changed(ticket, ev, by_staff=False)
     db.session.commit()

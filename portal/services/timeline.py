@@ -35,7 +35,10 @@ def _touch(ticket: Ticket) -> None:
     ticket.updated_at = utcnow()
 
 
-def add_comment(ticket: Ticket, actor: Actor, body, *, public: bool = True) -> Comment:
+def add_comment(ticket: Ticket, actor: Actor, body, *, public: bool = True,
+                files: list | None = None) -> Comment:
+    """`files`: attachments already checked by attachments.check_all, stored with the
+    comment in its transaction."""
     from portal.services import notifications
 
     if not isinstance(body, str) or not body.strip() or "\x00" in body:
@@ -51,6 +54,10 @@ def add_comment(ticket: Ticket, actor: Actor, body, *, public: bool = True) -> C
         author_name=actor.name, created_at=utcnow())
     db.session.add(comment)
     db.session.flush()
+    if files:
+        from portal.services import attachments
+
+        attachments.store(ticket, files, comment)
     if actor.contact is not None and ticket.stage == "awaiting_customer":
         ticket.stage = "in_progress"
     _touch(ticket)

@@ -107,12 +107,7 @@ def create_ticket():
         return render_portal("tickets/new.html", title=_("New ticket"), form=described,
                              parent_labels=option_labels(described), values=request.form,
                              errors=errors, priorities=PRIORITIES), 422
-    ticket = tickets.open_ticket(ws, current_contact(), data, form)
-    if checked:
-        attachments.store(ticket, checked)
-        from portal.extensions import db
-
-        db.session.commit()
+    ticket = tickets.open_ticket(ws, current_contact(), data, form, files=checked)
     flash(_("Ticket %(number)s created.", number=ticket.display_number), "success")
     return redirect(url_for(".ticket", number=ticket.number))
 
@@ -162,16 +157,11 @@ def add_comment(number: int):
     body = request.form.get("body", "")
     try:
         checked = attachments.check_all(g.workspace, _files(g.workspace))
-        comment = timeline.add_comment(found, actors.customer(current_contact()), body)
+        timeline.add_comment(found, actors.customer(current_contact()), body, files=checked)
     except Invalid as exc:
         errors = {exc.details.get("field", "body"): exc.message}
         return render_portal("tickets/show.html", title=found.title, errors=errors, body=body,
                              **_thread_context(found)), 422
-    if checked:
-        from portal.extensions import db
-
-        attachments.store(found, checked, comment)
-        db.session.commit()
     return redirect(url_for(".ticket", number=number, _anchor="latest"))
 
 
