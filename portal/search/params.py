@@ -34,6 +34,14 @@ class Params:
     rrf_k: float = 60.0
     keyword_weight: float = 1.0
     semantic_weight: float = 1.0
+    # hybrid only: a document enters the keyword ranking when it holds at least this share
+    # of the query's weight (idf; a word no article uses counts as the rarest). Words that
+    # match by accident then stop pushing the meaning matches down (docs/PERFORMANCE.md)
+    keyword_coverage: float = 0.5
+    # a sentence model also reads the corrected query when a correction is at least this
+    # close (rapidfuzz ratio); looser "corrections" of words no article uses would change
+    # the meaning of a paraphrase
+    sentence_correction: float = 80.0
     # pseudo-relevance feedback (query time; 0 documents = off)
     prf_docs: int = 0              # top fused documents taken as relevant
     prf_weight: float = 0.5        # Rocchio weight of their mean vector (semantic side)
