@@ -24,8 +24,10 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 KINDS = ("plain", "paraphrase", "typo")
 ENGINE_MODES = ("keyword", "semantic", "hybrid")
+SENTENCE_MODES = ("semantic", "hybrid")
 K = 10
 TUNED = "hybrid (tuned)"
+SENTENCE = "hybrid (sentence)"
 
 
 @dataclass
@@ -95,13 +97,28 @@ def engine_available() -> bool:
     return True
 
 
-def build_engine(articles: list[Article], locale: str = "en-US", params=None):
-    from portal.search.engine import Doc, build_index
+def build_engine(articles: list[Article], locale: str = "en-US", params=None,
+                 sentence_model: bool = False):
+    from portal.search.engine import Doc, build_index, lsa_embedder
+    from portal.search.params import DEFAULT
 
     docs = [Doc(a.id, a.title, a.body) for a in articles]
-    if params is None:
-        return build_index(docs, locale)
-    return build_index(docs, locale, params)
+    factory = lsa_embedder
+    if sentence_model:
+        from portal.search.sentence import SentenceEmbedder
+
+        def factory(_analyzer, _params, _size):
+            return SentenceEmbedder()
+    return build_index(docs, locale, params or DEFAULT, factory)
+
+
+def sentence_available(locale: str) -> bool:
+    """The embeddings extra is installed and its model reads this locale (English)."""
+    if not locale.lower().startswith("en") or not engine_available():
+        return False
+    from portal.search import sentence
+
+    return sentence.available()
 
 
 def parse_params(pairs: list[str]):
@@ -159,6 +176,11 @@ def systems(articles: list[Article], locale: str = "en-US", params=None,
             p = parse_params(tuned)
             tuned_index = build_engine(articles, locale, params=p)
             out[TUNED] = lambda q: tuned_index.search(q, mode="hybrid", limit=K, params=p)
+        if sentence_available(locale):
+            st_index = build_engine(articles, locale, params=params, sentence_model=True)
+            for mode in SENTENCE_MODES:
+                out[f"{mode} (sentence)"] = (
+                    lambda m: lambda q: st_index.search(q, mode=m, limit=K))(mode)
     return out
 
 
@@ -238,6 +260,7 @@ SWEEP = {
     "semantic_min": [0.0, 0.1, 0.15, 0.25],
     "typo_cutoff": [70.0, 80.0, 90.0],
     "title_fuzzy_weight": [0.0, 0.25, 0.5],
+    "keyword_coverage": [0.0, 0.3, 0.5, 0.75],
 }
 SWEEP_BUILD = {
     # build-time knobs: one index per value
@@ -278,6 +301,50 @@ def sweep(locale: str = "en-US") -> list[dict]:
     return rows
 
 
+# -- held-out check of the sentence side's two knobs -------------------------------------------
+SENTENCE_GRID = {"sentence_keyword_coverage": [0.0, 0.3, 0.5, 0.75],
+                 "sentence_correction": [70.0, 80.0, 90.0, 101.0]}  # 101: never
+
+
+def crossval(locale: str = "en-US") -> list[dict]:
+    """Two folds (odd / even query number): pick the hybrid (sentence) knobs on one fold,
+    score them on the other, next to BM25 on the same held-out queries. Shows whether the
+    gain over the baseline comes from tuning on the queries it is scored on."""
+    import itertools
+
+    from portal.search.params import DEFAULT
+
+    articles = load_articles(locale)
+    queries = load_queries(locale)
+    index = build_engine(articles, locale, sentence_model=True)
+    base = Bm25Baseline(articles)
+    names = list(SENTENCE_GRID)
+    settings = [dict(zip(names, values, strict=True))
+                for values in itertools.product(*SENTENCE_GRID.values())]
+    folds = [[q for i, q in enumerate(queries) if i % 2 == parity] for parity in (0, 1)]
+
+    def score(setting, subset):
+        p = DEFAULT.with_(**setting)
+        return run(lambda q: index.search(q, mode="hybrid", limit=K, params=p), subset)
+
+    held_out, baseline, chosen = [], [], []
+    for train, test in ((folds[0], folds[1]), (folds[1], folds[0])):
+        best = max(settings, key=lambda st: summarise(score(st, train))["all"]["nDCG@10"])
+        held_out += score(best, test)
+        baseline += run(lambda q: base.search(q, K), test)
+        chosen.append(best)
+    name = "hybrid (sentence), held out"
+    both = {name: {"per_query": held_out}, "bm25 (FTS5)": {"per_query": baseline}}
+    return [{"chosen": chosen, "gains": versus_baseline(both, name)}]
+
+
+def crossval_text(result: list[dict]) -> str:
+    res = result[0]
+    chosen = "; ".join(", ".join(f"{k}={v}" for k, v in c.items()) for c in res["chosen"])
+    return (f"Knobs chosen on each half (odd / even queries): {chosen}.\n\n"
+            + gain_table(res["gains"], "hybrid (sentence), held out"))
+
+
 def sweep_table(rows: list[dict]) -> str:
     lines = ["| knob | value | all | plain | paraphrase | typo |", "|---|---|---|---|---|---|"]
     for r in rows:
@@ -306,25 +373,31 @@ def main(argv=None) -> int:
         table = compact_table(results)
         gains = versus_baseline(results) if "hybrid" in results else None
         tuned_gains = versus_baseline(results, TUNED) if TUNED in results else None
+        sentence_gains = versus_baseline(results, SENTENCE) if SENTENCE in results else None
         print(f"\n## {locale}\n{table}")
-        for rows, name in ((gains, "hybrid"), (tuned_gains, TUNED)):
+        for rows, name in ((gains, "hybrid"), (tuned_gains, TUNED),
+                           (sentence_gains, SENTENCE)):
             if rows:
                 print("\n" + gain_table(rows, name))
         out[locale] = {"results": results, "table": table, "gains": gains,
-                       "tuned_gains": tuned_gains, "tuned": args.tuned}
-    sweep_rows = None
+                       "tuned_gains": tuned_gains, "tuned": args.tuned,
+                       "sentence_gains": sentence_gains}
+    sweep_rows = held_out = None
     if args.sweep and engine_available():
         sweep_rows = sweep(args.locales[0])
         print("\n" + sweep_table(sweep_rows))
+    if args.sweep and sentence_available(args.locales[0]):
+        held_out = crossval(args.locales[0])
+        print("\n" + crossval_text(held_out))
     print(f"\n({time.perf_counter() - started:.1f} s)")
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({loc: {k: v[k] for k in ("results", "gains", "tuned_gains",
-                                                               "tuned")}
-                                     for loc, v in out.items()} | {"sweep": sweep_rows},
-                                    indent=1))
+    keys = ("results", "gains", "tuned_gains", "sentence_gains", "tuned")
+    args.json.write_text(json.dumps({loc: {k: v[k] for k in keys} for loc, v in out.items()}
+                                    | {"sweep": sweep_rows, "held_out": held_out}, indent=1))
     if args.write_doc:
-        report.write_section("search-quality", report.quality_section(out, sweep_rows))
+        report.write_section("search-quality",
+                             report.quality_section(out, sweep_rows, held_out))
     return 0
 
 

@@ -34,9 +34,9 @@ def stamp() -> str:
             f"Python {platform.python_version()}, {platform.machine()}._")
 
 
-def quality_section(per_locale: dict, sweep_rows) -> str:
+def quality_section(per_locale: dict, sweep_rows, held_out=None) -> str:
     """per_locale: {locale: {"table": markdown, "gains": rows or None, "results": ...}}."""
-    from bench.search.evaluate import gain_table, sweep_table
+    from bench.search.evaluate import crossval_text, gain_table, sweep_table
 
     parts = [stamp()]
     for locale, res in per_locale.items():
@@ -48,6 +48,15 @@ def quality_section(per_locale: dict, sweep_rows) -> str:
         if res.get("tuned_gains"):
             parts.append(f"Hybrid with `{' '.join(res['tuned'])}` against the baseline, "
                          f"{locale}:\n\n" + gain_table(res["tuned_gains"], "tuned"))
+        if res.get("sentence_gains"):
+            parts.append(f"Hybrid with the sentence-embedding model (embeddings extra) "
+                         f"against the baseline, {locale}:\n\n"
+                         + gain_table(res["sentence_gains"], "hybrid (sentence)"))
+    if held_out:
+        parts.append("#### Held out (en-US)\nThe sentence side's two knobs "
+                     "(`sentence_keyword_coverage`, `sentence_correction`) picked on one "
+                     "half of the queries and scored on the other:\n\n"
+                     + crossval_text(held_out))
     if sweep_rows:
         parts.append("#### Tuning sweep (en-US)\nOne knob at a time around the engine's "
                      "defaults, hybrid nDCG@10:\n\n" + sweep_table(sweep_rows))

@@ -14,8 +14,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.kb import content
 from portal.models import Article, Workspace
-from portal.search import store
-from portal.search import sentence
+from portal.search import sentence, store
 from portal.search.engine import Doc, build_index, lsa_embedder
 from portal.search.params import DEFAULT, Params
 from portal.tenancy import use_workspace

@@ -65,6 +65,10 @@ class Index:
         # a factory takes (analyzer, params, collection size) and returns an Embedder
         self.semantic = SemanticIndex(embedder_factory(self.analyzer, params, len(docs)), texts)
 
+    @property
+    def reads_sentences(self) -> bool:
+        return getattr(self.semantic.embedder, "reads_sentences", False)
+
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -99,8 +103,10 @@ class Index:
         kw_scores = sem_scores = covered = None
         if mode in ("keyword", "hybrid"):
             kw_scores = self._keyword_scores(weights, query, p, unknown or bool(corrected))
-        if mode == "hybrid" and not prefix and p.keyword_coverage > 0:
-            covered = self.keyword.coverage(weights, unknown) >= p.keyword_coverage
+        coverage = (p.sentence_keyword_coverage if self.reads_sentences
+                    else p.keyword_coverage)
+        if mode == "hybrid" and not prefix and coverage > 0:
+            covered = self.keyword.coverage(weights, unknown) >= coverage
         if mode in ("semantic", "hybrid"):
             qv = self._query_vector(query, words, corrected, p)
             sem_scores = self.semantic.scores(qv)
@@ -131,7 +137,7 @@ class Index:
         uses may change its meaning) and, when a word was a near miss of an article word,
         also the corrected text: the mean of both directions."""
         try:
-            if not getattr(self.semantic.embedder, "reads_sentences", False):
+            if not self.reads_sentences:
                 return self.semantic.query_vector(" ".join(words))
             texts = [query]
             near = {w: fix for w, fix in corrected.items()

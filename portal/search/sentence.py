@@ -11,6 +11,7 @@ carries the document vectors and the model's reference, and loads the model agai
 it is first asked to embed a query."""
 
 import importlib.util
+import os
 import threading
 from pathlib import Path
 
@@ -55,6 +56,9 @@ def load_model(reference: str):
     with _lock:
         model = _models.get(reference)
         if model is None:
+            # models are local files: never ask a hub, and no tokenizer threads across forks
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             try:
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:

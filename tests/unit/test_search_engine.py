@@ -8,6 +8,7 @@ import pytest
 from portal.search.analysis import Analyzer
 from portal.search.engine import MODES, Doc, build_index
 from portal.search.fusion import rrf, top_rows
+from portal.search.params import DEFAULT
 from portal.search.snippets import snippet
 
 HELP = [
@@ -192,3 +193,29 @@ def test_snippet_picks_the_passage_with_the_matches():
     assert html.startswith("… ") and html.endswith(" …")
     assert len(html) < 140
     assert str(snippet("", {"x"}, analyzer)) == ""
+
+
+def test_coverage_is_the_share_of_the_query_weight_a_document_holds(helpdesk):
+    kw = helpdesk.keyword
+    weights = kw.term_weights(["password", "invoice"])
+    cover = kw.coverage(weights)
+    # doc 1 holds "password", doc 2 "invoice", nobody both; the idfs are close to equal
+    assert 0.3 < cover[0] < 0.7 and 0.3 < cover[1] < 0.7
+    assert cover[2:].max() == 0
+    assert kw.coverage(kw.term_weights(["password"]))[0] == pytest.approx(1.0)
+    # a word no article uses weighs like the rarest term: one known word of three is little
+    assert kw.coverage(kw.term_weights(["password"]), unknown=2)[0] < 0.4
+
+
+def test_hybrid_keeps_a_keyword_match_only_when_it_covers_the_query(helpdesk):
+    # "password" is in doc 1, the other two words in no article: an incidental match
+    # the keyword side alone, through fusion
+    no_meaning = DEFAULT.with_(semantic_weight=0.0, keyword_coverage=0.5)
+    query = "password zebra quokka"
+    assert ids(helpdesk.search(query, "hybrid", params=no_meaning)) == []
+    everything = no_meaning.with_(keyword_coverage=0.0)
+    assert ids(helpdesk.search(query, "hybrid", params=everything)) == [1]
+    # the keyword mode itself is plain BM25F and still finds it
+    assert ids(helpdesk.search(query, "keyword")) == [1]
+    # a query the document covers is kept
+    assert ids(helpdesk.search("reset password", "hybrid", params=no_meaning))[0] == 1
