@@ -37,12 +37,14 @@ bench-tickets: install
 	$(BIN)/python -m bench.tickets_load --db $(BENCH_DB)
 
 # Search relevance (keyword / semantic / hybrid vs an SQLite FTS5 BM25 baseline on the labelled
-# set in bench/search/data) and speed (1k / 10k / 100k synthetic articles). Updates the
-# "Search quality" and "Search speed" sections of docs/PERFORMANCE.md.
+# set in bench/search/data) and speed (1k / 10k / 100k synthetic articles; the sentence model of
+# the embeddings extra at 1k / 10k). Updates the "Search quality" and "Search speed" sections
+# of docs/PERFORMANCE.md.
 # SEARCH_TUNED: the best knob setting of the sweep, reported as an extra "hybrid (tuned)" row.
 SEARCH_TUNED ?= char_ngrams=true typo_cutoff=70 semantic_weight=1.5
 .PHONY: bench-search
-bench-search: install
+bench-search: install-test
 	$(BIN)/python -m bench.search.make_data
 	$(BIN)/python -m bench.search.evaluate --sweep --write-doc --tuned $(SEARCH_TUNED)
 	$(BIN)/python -m bench.search.speed --write-doc
+	$(BIN)/python -m bench.search.speed --embedder sentence --sizes 1000 10000 --repeats 3 1 --write-doc

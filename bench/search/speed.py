@@ -3,6 +3,7 @@
     python -m bench.search.speed                      # 1k, 10k, 100k; repeats 3, 3, 1
     python -m bench.search.speed --sizes 1000 --repeats 1 --queries 50
     python -m bench.search.speed --write-doc          # update docs/PERFORMANCE.md
+    python -m bench.search.speed --embedder sentence --sizes 1000 10000 --write-doc
 
 Synthetic articles come from the relevance set's own words: a word-bigram chain trained on
 the hand-written articles produces titles and bodies with the collection's term
@@ -128,20 +129,28 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def measure_once(size: int, n_queries: int, seed: int, params: list[str] | None = None) -> dict:
+def measure_once(size: int, n_queries: int, seed: int, params: list[str] | None = None,
+                 embedder: str = "lsa") -> dict:
     """Runs inside a fresh process: build, then time every mode over the workload."""
     import pickle
     import sqlite3
 
     from bench.search.evaluate import parse_params
-    from portal.search.engine import Doc, build_index
+    from portal.search.engine import Doc, build_index, lsa_embedder
+    from portal.search.sentence import SentenceEmbedder, load_model
 
     raw = synthetic(size, seed)
     docs = [Doc(i, t, b) for i, t, b in raw]
     queries = workload(n_queries, seed)
+    factory = lsa_embedder
+    if embedder == "sentence":
+        load_model(SentenceEmbedder().reference)  # the model's own memory is not the index's
+
+        def factory(_analyzer, _params, _size):
+            return SentenceEmbedder()
     rss_before = _rss_mb()
     t0 = time.perf_counter()
-    index = build_index(docs, "en-US", parse_params(params or []))
+    index = build_index(docs, "en-US", parse_params(params or []), factory)
     build_s = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     t0 = time.perf_counter()
@@ -191,10 +200,10 @@ def measure_once(size: int, n_queries: int, seed: int, params: list[str] | None 
 
 
 def run_child(size: int, n_queries: int, seed: int, timeout: float,
-              params: list[str] | None = None) -> dict:
+              params: list[str] | None = None, embedder: str = "lsa") -> dict:
     env = {**os.environ, **THREAD_ENV, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "bench.search.speed", "--child", str(size),
-           "--queries", str(n_queries), "--seed", str(seed)]
+           "--queries", str(n_queries), "--seed", str(seed), "--embedder", embedder]
     if params:
         cmd += ["--params", *params]
     try:
@@ -254,13 +263,16 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--params", nargs="*", default=[],
                         help="engine knobs to override, e.g. title_fuzzy_weight=0")
+    parser.add_argument("--embedder", choices=("lsa", "sentence"), default="lsa",
+                        help="the semantic side: LSA, or the embeddings extra's model")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--write-doc", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
 
     if args.child:
-        print(json.dumps(measure_once(args.child, args.queries, args.seed, args.params)))
+        print(json.dumps(measure_once(args.child, args.queries, args.seed, args.params,
+                                      args.embedder)))
         return 0
 
     from bench.search import report
@@ -272,7 +284,8 @@ def main(argv=None) -> int:
         for rep in range(repeats):
             started = time.perf_counter()
             # budget: build within BUILD_BUDGET_S plus the query runs; bounded either way
-            r = run_child(size, args.queries, args.seed + rep, BUILD_BUDGET_S * 3, args.params)
+            r = run_child(size, args.queries, args.seed + rep, BUILD_BUDGET_S * 3, args.params,
+                          args.embedder)
             runs.append(r)
             took = time.perf_counter() - started
             summary = r.get("error") or (f"build {r['build_s']:.2f} s, hybrid p95 "
@@ -283,15 +296,16 @@ def main(argv=None) -> int:
         rows.append(median_of(runs))
     tables = speed_tables(rows)
     print("\n" + tables)
-    out = args.json or report.RESULTS / "search-speed.json"
+    section = "search-speed" if args.embedder == "lsa" else "search-speed-sentence"
+    out = args.json or report.RESULTS / f"{section}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rows, indent=1))
     if args.write_doc:
         cpus = len(os.sched_getaffinity(0))
         note = (f"{report.stamp()} {cpus} CPUs available, BLAS threads capped at 2; "
                 f"{args.queries} queries per mode per run; engine parameters: "
-                f"{' '.join(args.params) or 'defaults'}.")
-        report.write_section("search-speed", note + "\n\n" + tables)
+                f"{' '.join(args.params) or 'defaults'}; semantic side: {args.embedder}.")
+        report.write_section(section, note + "\n\n" + tables)
     return 0
 
 
