@@ -27,7 +27,7 @@ from portal.i18n import SUPPORTED, babel_locale
 from portal.labels import priority_label
 from portal.models.ticket import PRIORITIES
 from portal.services import ticket_forms
-from portal.services.errors import Invalid
+from portal.services.errors import Conflict, Invalid
 
 TYPES = ("text", "long_text", "number", "single_select", "multi_select", "checkbox", "date",
          "email", "url")
@@ -298,10 +298,14 @@ class FormBuilderView(WorkspaceBaseView):
     default_view = "builder"
 
     def _page(self, draft_text: str, *, editing=None, editor=None, editor_error=None,
-              refused=None, status=200):
+              refused=None, status=200, base_version=None):
         ws = g.admin_workspace
         current = ticket_forms.current(ws)
         db.session.commit()  # a workspace's first look stores version 1 of the default form
+        # the version the draft was made from travels with it, so a save can tell whether
+        # a colleague saved another version meanwhile
+        if base_version is None:
+            base_version = _int(request.form.get("base_version", "")) or current.version
         locale = request.values.get("preview_locale") or ws.default_locale
         if locale not in SUPPORTED:
             locale = ws.default_locale
@@ -331,7 +335,7 @@ class FormBuilderView(WorkspaceBaseView):
             preview_locales=[code for code in field_locales(ws) if code in SUPPORTED],
             locale_names=SUPPORTED, types=TYPES, type_labels=TYPE_LABELS, editing=editing,
             editor=editor, editor_error=editor_error, earlier=earlier,
-            text_of=_text_in(ws.default_locale)), status
+            base_version=base_version, text_of=_text_in(ws.default_locale)), status
 
     @expose("/", methods=["GET"])
     @has_access
@@ -409,9 +413,18 @@ class FormBuilderView(WorkspaceBaseView):
     def _save(self, draft_text: str):
         try:
             doc = parse_draft(draft_text)
-            form = ticket_forms.save(g.admin_workspace, doc, current_user.id)
+            form = ticket_forms.save(g.admin_workspace, doc, current_user.id,
+                                     base_version=_int(request.form.get("base_version", "")))
         except ValueError as exc:
             return self._page(draft_text, refused=[str(exc)], status=422)
+        except Conflict as exc:
+            newest = exc.details["newest"]
+            message = _("Somebody saved version %(version)d while you edited this draft. "
+                        "Nothing was saved and your draft is kept: save again to make it "
+                        "the current form anyway, or export it and compare first.",
+                        version=newest)
+            return self._page(draft_text, refused=[message], status=409,
+                              base_version=newest)
         except Invalid as exc:
             return self._page(draft_text, refused=[exc.message, *exc.details["problems"]],
                               status=422)

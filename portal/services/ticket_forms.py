@@ -8,7 +8,7 @@ from portal.forms.compile import compile_schema, describe
 from portal.forms.definition import default_definition, problems
 from portal.forms.submission import parse
 from portal.models import TicketForm, Workspace
-from portal.services.errors import Invalid
+from portal.services.errors import Conflict, Invalid
 
 
 def current(ws: Workspace) -> TicketForm:
@@ -32,17 +32,27 @@ def _newest(ws: Workspace) -> TicketForm | None:
         .order_by(TicketForm.version.desc()).limit(1))
 
 
-def save(ws: Workspace, definition, staff_user_id: int | None = None) -> TicketForm:
-    """Validate and store `definition` as the next version."""
+def save(ws: Workspace, definition, staff_user_id: int | None = None,
+         base_version: int | None = None) -> TicketForm:
+    """Validate and store `definition` as the next version. `base_version`: the version
+    the draft was made from; when somebody saved another one since, nothing is stored and
+    Conflict names the newest version (the editor decides whether to replace it)."""
     found = problems(definition)
     if found:
         raise Invalid("The form definition is not valid.", problems=found)
     last = db.session.scalar(
         select(func.max(TicketForm.version)).where(TicketForm.workspace_id == ws.id)) or 0
+    if base_version is not None and base_version != last:
+        raise Conflict("The ticket form was saved by somebody else meanwhile.", newest=last)
     form = TicketForm(workspace_id=ws.id, version=last + 1, definition=definition,
                       created_by_id=staff_user_id)
     db.session.add(form)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # a colleague's save took this version number at the same time
+        db.session.rollback()
+        raise Conflict("The ticket form was saved by somebody else meanwhile.",
+                       newest=last + 1) from None
     return form
 
 

@@ -11,6 +11,7 @@ import pytest
 from config import ROOT
 from portal.models import Ticket
 from portal.services import ticket_forms
+from portal.services.errors import Conflict
 from portal.tenancy import use_workspace
 from tests.admin.conftest import fab_csrf, new_client
 from tests.factories import login_as, make_contact
@@ -45,8 +46,13 @@ class Builder:
     def keys(self) -> list[str]:
         return [f["key"] for f in self.draft["fields"]]
 
+    @property
+    def base_version(self) -> str:
+        return re.search(r'name="base_version" value="([^"]*)"', self.page.text).group(1)
+
     def post(self, op, draft=None, status=200, **data):
         form = {"csrf_token": self.token, "op": op, "editing": self.editing,
+                "base_version": self.base_version,
                 "draft": self.draft_text if draft is None else draft, **data}
         self.page = self.client.post(URL, data=form, content_type="multipart/form-data")
         assert self.page.status_code == status, (op, self.page.status_code,
@@ -364,3 +370,32 @@ def test_workspace_isolation(staff, acme, globex):
     assert re.search(r"Current version: <strong>1</strong>", page.text)
     assert acme_admin.client.get(URL + "export?version=2").status_code == 404
 
+
+
+def test_a_colleagues_save_meanwhile_is_not_overwritten_silently(staff, acme):
+    first = Builder(staff("admin", acme))
+    second = Builder(staff("admin", acme))  # both open version 1
+    second.post("json", draft=json.dumps(EXAMPLE))
+    second.post("save", status=303)
+    assert _versions(acme) == [2, 1]
+    mine = {"fields": [{"key": "serial", "type": "text", "label": {"en-US": "Serial"}}]}
+    first.post("json", draft=json.dumps(mine))
+    first.post("save", status=409)
+    assert "Somebody saved version 2 while you edited this draft" in first.page.text
+    assert _versions(acme) == [2, 1]  # nothing stored
+    assert first.draft == mine  # nothing typed lost
+    assert first.base_version == "2"
+    first.post("save", status=303)  # saving again is a deliberate choice: it goes in
+    assert _versions(acme) == [3, 2, 1]
+    with use_workspace(acme.id):
+        assert ticket_forms.current(acme).definition == mine
+
+
+def test_save_refuses_a_stale_base_version_in_the_service(acme):
+    with use_workspace(acme.id):
+        base = ticket_forms.current(acme).version
+        ticket_forms.save(acme, EXAMPLE, base_version=base)
+        with pytest.raises(Conflict) as caught:
+            ticket_forms.save(acme, EXAMPLE, base_version=base)
+        assert caught.value.details == {"newest": base + 1}
+        assert ticket_forms.save(acme, EXAMPLE).version == base + 2  # no base: no check
