@@ -25,12 +25,13 @@ _OWN_ACCOUNT = [
 ]
 
 # Both staff roles work tickets (read, reply, note, stage, priority, assignee, reporters);
-# neither may delete one.
+# only admins delete them (_TICKET_DELETE).
 _TICKET_WORK = [
     (r"TicketsView", r"can_(list|show|work)"),
     (r"TicketApi", r"can_(get|post|put)"),
     (r"(Tickets|Queue|Unassigned)", r"menu_access"),
 ]
+_TICKET_DELETE = [(r"TicketsView", r"can_delete"), (r"TicketApi", r"can_delete")]
 
 # Knowledge base: admins write articles and directories; agents read them (to answer
 # tickets with links) and see the search analytics, but change nothing.
@@ -49,7 +50,7 @@ _KB_WRITE = [
 ]
 
 ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
-    ADMIN: _OWN_ACCOUNT + _TICKET_WORK + _KB_WRITE + [
+    ADMIN: _OWN_ACCOUNT + _TICKET_WORK + _TICKET_DELETE + _KB_WRITE + [
         (r"(AccountAdmin|ContactAdmin|GroupAdmin)", r".*"),
         (r"FormBuilderView", r"can_(show|edit)"),
         (r"(AccountApi|ContactApi|CustomerGroupApi)", r".*"),

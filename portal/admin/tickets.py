@@ -3,8 +3,8 @@
 Every change goes through portal.services.timeline with the signed-in staff member as
 actor, so the pages, the staff REST API and the customer portal share one set of rules
 (events, notifications, live updates). Tickets are addressed by their number in the
-current workspace; a number of another workspace is a 404. There is no delete: removing a
-ticket (its thread, history and attachment files) needs a service of its own first.
+current workspace; a number of another workspace is a 404. Deleting one (workspace admins
+only: the "delete" permission) goes through portal.services.ticket_removal.
 """
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -18,7 +18,7 @@ from portal.admin.views import WorkspaceBaseView
 from portal.extensions import db
 from portal.labels import priority_label
 from portal.models.ticket import PRIORITIES, STAGES
-from portal.services import actors, tickets, timeline
+from portal.services import actors, ticket_removal, tickets, timeline
 from portal.services.errors import Invalid, NotFound, ServiceError
 
 
@@ -96,6 +96,7 @@ class TicketsView(WorkspaceBaseView):
             staff_name=tq.staff_name, assignee_label=lambda v: names.get(v) or _("Unassigned"),
             stages=STAGES, priorities=PRIORITIES,
             stage_label=tq.staff_stage_label, priority_label=priority_label,
+            may_delete=self.appbuilder.sm.has_access("can_delete", self.class_permission_name),
             errors=errors or {}, typed=typed or {}), status
 
     @expose("/<int:number>", methods=["GET"])
@@ -117,6 +118,18 @@ class TicketsView(WorkspaceBaseView):
                               typed=request.form.to_dict(), status=exc.status)
         flash(done_message, "success")
         return redirect(url_for(".show", number=number), 303)
+
+    @expose("/<int:number>/delete", methods=["POST"])
+    @has_access
+    @permission_name("delete")
+    def delete(self, number):
+        ticket = self._ticket(number)
+        if request.form.get("confirm") != "yes":
+            return self._page(ticket, errors={"delete": _("Tick the box to confirm.")},
+                              status=422)
+        ticket_removal.delete_ticket(ticket, actors.staff(current_user))
+        flash(_("Ticket #%(number)s deleted.", number=number), "success")
+        return redirect(url_for(".queue"), 303)
 
     @expose("/<int:number>/reply", methods=["POST"])
     @has_access

@@ -2,8 +2,9 @@
 
 The same actions as the ticket pages, through the same services: list with filters, one
 ticket with its full thread (internal notes included: this is staff-only), reply or
-internal note, stage/priority/assignee changes, adding a reporter. Tickets are addressed
-by number in the `X-Workspace` workspace; another workspace's number is a 404.
+internal note, stage/priority/assignee changes, adding a reporter, deleting (admins only).
+Tickets are addressed by number in the `X-Workspace` workspace; another workspace's number
+is a 404.
 """
 
 from apispec.exceptions import DuplicateComponentNameError
@@ -17,7 +18,7 @@ from portal.admin.api import WorkspaceBaseApi
 from portal.admin.context import api_user
 from portal.labels import priority_label
 from portal.models.ticket import PRIORITIES, STAGES
-from portal.services import actors, tickets, timeline
+from portal.services import actors, ticket_removal, tickets, timeline
 from portal.services.errors import Invalid, ServiceError
 
 CHANGEABLE = ("stage", "priority", "assignee_id")
@@ -154,6 +155,37 @@ class TicketApi(WorkspaceBaseApi):
             return self.response(200, result=detail(self._ticket(number)))
         except ServiceError as exc:
             return self._error(exc)
+
+    @expose("/<int:number>", methods=["DELETE"])
+    @protect()
+    @safe
+    @permission_name("delete")
+    def delete(self, number):
+        """Delete a ticket for good, with its thread, history and attachments (admins).
+        ---
+        delete:
+          summary: Delete a ticket by number
+          parameters:
+          - {in: path, name: number, required: true, schema: {type: integer}}
+          - {in: header, name: X-Workspace, required: true, schema: {type: string}}
+          responses:
+            200:
+              description: Deleted
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      message: {type: string}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+        """
+        try:
+            ticket_removal.delete_ticket(self._ticket(number), actors.staff(api_user()))
+        except ServiceError as exc:
+            return self._error(exc)
+        return self.response(200, message=f"ticket {number} deleted")
 
     @expose("/<int:number>/comments", methods=["POST"])
     @protect()

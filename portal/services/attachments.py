@@ -51,7 +51,7 @@ def upload_root() -> Path:
     return Path(current_app.config["UPLOAD_DIR"])
 
 
-def _path(att: Attachment) -> Path:
+def stored_path(att: Attachment) -> Path:
     return upload_root() / str(att.workspace_id) / att.storage_key
 
 
@@ -100,7 +100,7 @@ def store(ticket: Ticket, checked: list[tuple[str, bytes, str]],
                          comment_id=comment.id if comment else None,
                          filename=_clean_name(name), content_type=content_type, size=len(data),
                          storage_key=uuid.uuid4().hex, created_at=utcnow())
-        path = _path(att)
+        path = stored_path(att)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         db.session.add(att)
@@ -122,7 +122,7 @@ def for_ticket(ticket: Ticket, *, include_internal: bool) -> list[Attachment]:
 def get(ticket: Ticket, attachment_id: int, *, include_internal: bool) -> tuple[Attachment, Path]:
     for att in for_ticket(ticket, include_internal=include_internal):
         if att.id == attachment_id:
-            path = _path(att)
+            path = stored_path(att)
             if path.exists():
                 return att, path
     raise NotFound(_("No such file."))
