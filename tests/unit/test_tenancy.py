@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from portal.extensions import db
 from portal.models import Contact, OutboxMessage, Workspace
 from portal.tenancy import NoWorkspace, use_workspace
-from tests.factories import make_contact
+from tests.factories import make_account, make_contact
 
 
 def test_scoped_query_without_workspace_raises(acme):
@@ -67,3 +67,28 @@ def test_count_over_a_bare_table_without_workspace_raises(acme):
 
     with pytest.raises(NoWorkspace):
         db.session.scalar(select(func.count()).select_from(Contact))
+
+
+def test_core_joins_are_scoped_and_outer_joins_keep_their_optional_side(acme, globex):
+    from sqlalchemy import func, join
+
+    from portal.models import Account
+
+    mine = make_account(acme, "Acme Corp")
+    make_contact(acme, "with@a.example", account=mine)
+    make_contact(acme, "without@a.example")
+    theirs = make_account(globex, "Globex Corp")
+    make_contact(globex, "g@g.example", account=theirs)
+    contact, account = Contact.__table__, Account.__table__
+    with use_workspace(acme.id):
+        inner = select(func.count()).select_from(join(contact, account))
+        assert db.session.scalar(inner) == 1
+        outer = select(func.count()).select_from(join(contact, account, isouter=True))
+        assert db.session.scalar(outer) == 2  # the contact without an account stays
+        columns_only = select(contact.c.email)  # a bare table implied by the columns
+        assert sorted(db.session.scalars(columns_only)) == ["with@a.example",
+                                                             "without@a.example"]
+        both = select(contact.c.email, account.c.name).join_from(contact, account,
+                                                                  isouter=True)
+        assert sorted(db.session.execute(both).all()) == [("with@a.example", "Acme Corp"),
+                                                          ("without@a.example", None)]
