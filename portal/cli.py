@@ -167,8 +167,7 @@ def reindex_cmd(workspace_slug):
     ws = db.session.scalar(select(Workspace).where(Workspace.slug == workspace_slug))
     if ws is None:
         raise click.ClickException(f"no workspace with slug {workspace_slug!r}")
-    steps = build.published_count(ws.id) * len(build.locales(ws))
-    with tqdm(total=steps, unit="doc", desc=f"indexing {ws.slug}") as bar:
+    with tqdm(total=build.steps(ws), unit="doc", desc=f"indexing {ws.slug}") as bar:
         built = build.rebuild_workspace(ws.id, progress=bar.update)
     click.echo(f"built {built} index(es) for {ws.slug}: "
                f"{build.published_count(ws.id)} published article(s)")

@@ -47,16 +47,33 @@ def params() -> Params:
     return DEFAULT.with_(**overrides) if overrides else DEFAULT
 
 
-def embedder_factory(locale: str):
-    """LSA, or the sentence model (SEARCH_EMBEDDER, see config) for the locales it reads."""
+def _sentence_model(locale: str) -> str | None:
+    """The sentence model to use for `locale` (SEARCH_EMBEDDER, see config), or None."""
     cfg = current_app.config
     choice = cfg.get("SEARCH_EMBEDDER", "auto")
     model = cfg.get("SEARCH_EMBEDDING_MODEL") or sentence.DEFAULT_MODEL
     reads = any(locale.lower().startswith(prefix.lower())
                 for prefix in cfg.get("SEARCH_EMBEDDING_LOCALES") or ())
     if reads and (choice == "sentence" or (choice == "auto" and sentence.available(model))):
-        return lambda _analyzer, _params, _size: sentence.SentenceEmbedder(model)
-    return lsa_embedder
+        return model
+    return None
+
+
+def embedder_factory(locale: str, progress: Callable[[int], None] | None = None):
+    """LSA, or the sentence model for the locales it reads; `progress` hears of every
+    article the model reads (it is most of a build's time)."""
+    model = _sentence_model(locale)
+    if model is None:
+        return lsa_embedder
+    return lambda _analyzer, _params, _size: sentence.SentenceEmbedder(model,
+                                                                       progress=progress)
+
+
+def steps(ws: Workspace) -> int:
+    """Progress units of `rebuild_workspace`: each article once per locale, and once more
+    where a sentence model reads it."""
+    count = published_count(ws.id)
+    return sum(count * (2 if _sentence_model(loc) else 1) for loc in locales(ws))
 
 
 def rebuild_workspace(workspace_id: int,
@@ -79,7 +96,7 @@ def rebuild_workspace(workspace_id: int,
                 docs.append(Doc(article.id, title, text))
                 if progress:
                     progress(1)
-            index = build_index(docs, locale, params(), embedder_factory(locale))
+            index = build_index(docs, locale, params(), embedder_factory(locale, progress))
             store.save(ws.id, locale, index)
             built += 1
         db.session.commit()

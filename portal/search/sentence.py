@@ -13,6 +13,7 @@ it is first asked to embed a query."""
 import importlib.util
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -79,9 +80,14 @@ class SentenceEmbedder:
 
     reads_sentences = True  # queries are embedded as typed, not as analysed terms
 
-    def __init__(self, reference: str = DEFAULT_MODEL, batch_size: int = 32):
+    def __init__(self, reference: str = DEFAULT_MODEL, batch_size: int = 32,
+                 progress: Callable[[int], None] | None = None):
         self.reference = reference
         self.batch_size = batch_size
+        self.progress = progress  # called with a count as texts are read (progress bars)
+
+    def __getstate__(self):
+        return {**self.__dict__, "progress": None}  # a stored index carries no callback
 
     def fit(self, texts: list[str]) -> None:
         load_model(self.reference)  # fail at build time, not at the first query
@@ -89,7 +95,14 @@ class SentenceEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
-        vectors = load_model(self.reference).encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        model = load_model(self.reference)
+        step = self.batch_size * 4
+        parts = []
+        for start in range(0, len(texts), step):
+            chunk = texts[start:start + step]
+            parts.append(model.encode(chunk, batch_size=self.batch_size,
+                                      normalize_embeddings=True, convert_to_numpy=True,
+                                      show_progress_bar=False))
+            if self.progress is not None:
+                self.progress(len(chunk))
+        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)

@@ -127,3 +127,22 @@ def test_next_to_a_sentence_model_hybrid_drops_incidental_keyword_matches(index)
     assert ids(index.search(query, "hybrid", params=keyword_only)) == []
     lsa = build_index(HELP, "en-US")  # next to LSA every keyword match is kept
     assert ids(lsa.search(query, "hybrid", params=keyword_only)) == [2]
+
+
+def test_reindex_counts_what_the_model_reads_in_its_progress_bar(app, acme, runner,
+                                                                  model_ready):
+    with use_workspace(acme.id):
+        for doc in HELP[:3]:
+            articles.save(acme, locale="en-US", title=doc.title, body=doc.body,
+                          status="published")
+        db.session.commit()
+    saved = app.config["SEARCH_EMBEDDER"]
+    app.config["SEARCH_EMBEDDER"] = "sentence"
+    try:
+        result = runner.invoke(args=["portal", "reindex", "--workspace", "acme"])
+    finally:
+        app.config["SEARCH_EMBEDDER"] = saved
+    assert result.exit_code == 0, result.output
+    # 3 articles prepared for en-US and de-DE, and read by the model for en-US only
+    assert "9/9" in result.output
+    assert "built 2 index(es) for acme: 3 published article(s)" in result.output
