@@ -41,6 +41,36 @@ def _drop_schema(base: str, schema: str) -> None:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+LOCK_DB = 15  # holds which test databases are in use; never flushed by the tests
+SPARE_DBS = (13, 12, 11, 10, 9, 8)
+
+
+def redis_db_url(url: str, number: int) -> str:
+    """The URL with another database (a URL's path wins over redis-py's `db=` argument)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(url)._replace(path=f"/{number}"))
+
+
+def _claim_redis_db(url: str) -> str:
+    """Test runs flush their Redis database between tests, so two runs on one machine (a
+    developer's and CI's) must not share one. Claim the URL's database, or the first free
+    spare, with an expiring key in LOCK_DB; the claim ends with the session (or its expiry)."""
+    import atexit
+
+    from redis import Redis
+
+    first = Redis.from_url(url).connection_pool.connection_kwargs.get("db", 0)
+    locks = Redis.from_url(redis_db_url(url, LOCK_DB))
+    for number in dict.fromkeys((first, *SPARE_DBS)):
+        key = f"helpport:tests:redis-db:{number}"
+        if locks.set(key, os.getpid(), nx=True, ex=3600):
+            atexit.register(locks.delete, key)
+            return redis_db_url(url, number)
+    pytest.exit(f"every Redis test database is in use ({first}, {SPARE_DBS}): another "
+                "test run is going on", returncode=1)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     from portal import create_app, database
@@ -60,7 +90,7 @@ def app(tmp_path_factory):
     if PG_URL:
         Config.DATABASE_URL, schema = _postgres_url(PG_URL)
     if REDIS_URL:
-        Config.REDIS_URL = REDIS_URL
+        Config.REDIS_URL = _claim_redis_db(REDIS_URL)
     app = create_app(Config)
     from tests.isolated_client import IsolatedClient
 
