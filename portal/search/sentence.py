@@ -65,8 +65,11 @@ def load_model(reference: str):
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:
                 raise EmbeddingsUnavailable("sentence-transformers is not installed") from exc
-            model = SentenceTransformer(str(model_path(reference)), device="cpu",
-                                        local_files_only=True)
+            path = model_path(reference)
+            try:
+                model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            except Exception as exc:  # a broken or foreign model directory: no model
+                raise EmbeddingsUnavailable(f"cannot load the model at {path}: {exc}") from exc
             # PyTorch's threads and BLAS's spinning threads fought over the cores: a query
             # took 50 ms instead of 15 at 10k articles. The model gets the cores; numpy's
             # matrix-vector products are fast on one (docs/PERFORMANCE.md)

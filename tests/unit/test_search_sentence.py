@@ -146,3 +146,12 @@ def test_reindex_counts_what_the_model_reads_in_its_progress_bar(app, acme, runn
     # 3 articles prepared for en-US and de-DE, and read by the model for en-US only
     assert "9/9" in result.output
     assert "built 2 index(es) for acme: 3 published article(s)" in result.output
+
+
+def test_a_directory_that_holds_no_model_is_reported_as_unavailable(tmp_path, index):
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(EmbeddingsUnavailable):
+        sentence.load_model(str(tmp_path))
+    broken = pickle.loads(pickle.dumps(index))
+    broken.semantic.embedder.reference = str(tmp_path)
+    assert ids(broken.search("reset password", "hybrid"))[0] == 2  # keyword side only
