@@ -40,3 +40,16 @@ def test_production_cookies_are_secure(monkeypatch, make_app):
     app = make_app(ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_search_embedder_settings_come_from_the_environment(monkeypatch, make_app):
+    from config import BaseConfig
+
+    assert BaseConfig.SEARCH_EMBEDDER == "auto" and TestingConfig.SEARCH_EMBEDDER == "lsa"
+    monkeypatch.setenv("PORTAL_SEARCH_EMBEDDER", "sentence")
+    monkeypatch.setenv("PORTAL_SEARCH_EMBEDDING_LOCALES", '["en", "de"]')
+    monkeypatch.setenv("PORTAL_SEARCH_EMBEDDING_MODEL", "models/multilingual-minilm")
+    app = make_app(TestingConfig)
+    assert app.config["SEARCH_EMBEDDER"] == "sentence"
+    assert app.config["SEARCH_EMBEDDING_LOCALES"] == ["en", "de"]
+    assert app.config["SEARCH_EMBEDDING_MODEL"] == "models/multilingual-minilm"
