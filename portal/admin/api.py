@@ -6,7 +6,7 @@ every query (lists, by-id loads, related lookups) to that workspace, and the hoo
 refuse links to rows of another workspace (marshmallow loads related rows by primary key).
 """
 
-from flask import request
+from flask import jsonify, request
 from flask_appbuilder.api import BaseApi, ModelRestApi
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -20,6 +20,7 @@ from portal.admin.views import remember_group_name, renames_system_group
 from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.models import Account, Contact, CustomerGroup
+from portal.models.base import ID_MAX
 from portal.services.errors import Conflict, Invalid, ServiceError
 from portal.tenancy import current_workspace_id
 
@@ -50,6 +51,47 @@ _contact_email_free = _unique(Contact, "email",
                               "A contact with this email exists in this workspace.")
 
 
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ID_MAX
+
+
+def reject_out_of_range_ids():
+    """An id in the path beyond the database's integer is a row that cannot exist: 404
+    here, instead of an overflow inside the query."""
+    for key in ("pk", "number", "revision_id"):
+        raw = (request.view_args or {}).get(key)
+        try:
+            value = int(raw) if raw is not None else None
+        except (TypeError, ValueError):
+            continue  # not a number: the view answers that itself
+        if value is not None and not _is_id(value):
+            return jsonify(message="Not found"), 404
+    return None
+
+
+RELATIONS = {"account": False, "members": True}  # JSON field -> a list of ids?
+
+
+def relation_problems(columns) -> dict:
+    """Related rows are given by id (a list of ids for `members`); anything else is a 422,
+    before marshmallow tries to build a row out of it."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return {}
+    problems = {}
+    for name, many in RELATIONS.items():
+        if name not in columns or name not in data:
+            continue
+        value = data[name]
+        if many:
+            fine = isinstance(value, list) and all(_is_id(v) for v in value)
+        else:
+            fine = value is None or _is_id(value)
+        if not fine:
+            problems[name] = ["Give a list of row ids." if many else "Give a row id."]
+    return problems
+
+
 def _domains(value) -> None:
     try:
         forms.parse_domains(value)
@@ -65,6 +107,7 @@ class WorkspaceBaseApi(BaseApi):
     def create_blueprint(self, appbuilder, *args, **kwargs):
         blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
         blueprint.before_request(use_api_workspace)
+        blueprint.before_request(reject_out_of_range_ids)
         return blueprint
 
     def _error(self, exc: ServiceError):
@@ -86,6 +129,7 @@ class WorkspaceApi(ModelRestApi):
     def create_blueprint(self, appbuilder, *args, **kwargs):
         blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
         blueprint.before_request(use_api_workspace)
+        blueprint.before_request(reject_out_of_range_ids)
         return blueprint
 
     def _check(self, item) -> None:
@@ -113,9 +157,15 @@ class WorkspaceApi(ModelRestApi):
             return self.response(409, message="The change conflicts with existing data.")
 
     def post_headless(self):
+        problems = relation_problems(self.add_columns)
+        if problems:
+            return self.response_422(message=problems)
         return self._guarded(super().post_headless)
 
     def put_headless(self, pk):
+        problems = relation_problems(self.edit_columns)
+        if problems:
+            return self.response_422(message=problems)
         return self._guarded(lambda: super(WorkspaceApi, self).put_headless(pk))
 
     def delete_headless(self, pk):

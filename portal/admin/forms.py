@@ -29,6 +29,8 @@ def parse_domains(value) -> list[str]:
     """`"a.com, b.org"` or `["a.com"]` -> a sorted, de-duplicated list of valid domains."""
     if value is None:
         return []
+    if not isinstance(value, str | list | tuple):
+        raise BadDomains(_l("Email domains must be text."))
     parts = value.split(",") if isinstance(value, str) else list(value)
     domains = []
     for part in parts:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.i18n import SUPPORTED
 from portal.models import Article, Workspace
+from portal.models.base import ID_MAX
 from portal.services.errors import Invalid
 
 KIND_LABELS = {"native": _l("Article"), "file": _l("Uploaded file"), "link": _l("Link")}
@@ -38,9 +39,12 @@ def int_or_none(raw, field: str) -> int | None:
     if isinstance(raw, bool):
         raise Invalid(_("Choose one from the list."), field=field)
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
         raise Invalid(_("Choose one from the list."), field=field) from None
+    if not -ID_MAX <= value <= ID_MAX:  # would overflow the database's integer
+        raise Invalid(_("The number is out of range."), field=field)
+    return value
 
 
 def article_fields(values, article: Article | None, ws: Workspace, locale: str) -> dict:

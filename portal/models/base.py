@@ -3,6 +3,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+ID_MAX = 2**31 - 1  # integer ids and numbers: PostgreSQL's integer (SQLite's is wider)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

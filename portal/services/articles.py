@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.kb import content
 from portal.models import Article, ArticleRevision, ArticleTranslation, Directory, Workspace
-from portal.models.base import utcnow
+from portal.models.base import ID_MAX, utcnow
 from portal.models.kb import AUDIENCES, KINDS, STATUSES
 from portal.services.errors import Conflict, Invalid, NotFound
 
@@ -192,6 +192,8 @@ def get(ws: Workspace, article_id) -> Article:
         key = int(article_id)
     except (TypeError, ValueError):
         raise NotFound(_("No such article.")) from None
+    if not 0 < key <= ID_MAX:
+        raise NotFound(_("No such article."))
     found = db.session.scalar(select(Article).where(
         Article.workspace_id == ws.id, Article.id == key))
     if found is None:
@@ -297,7 +299,10 @@ def _unique_directory_slug(ws: Workspace, base: str, directory_id: int | None) -
 
 def get_directory(ws: Workspace, directory_id) -> Directory:
     try:
-        return directory(ws, int(directory_id))
+        key = int(directory_id)
+        if not 0 < key <= ID_MAX:
+            raise ValueError("out of range")
+        return directory(ws, key)
     except (TypeError, ValueError, Invalid):
         raise NotFound(_("No such directory.")) from None
 

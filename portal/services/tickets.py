@@ -16,7 +16,7 @@ from sqlalchemy.sql import ColumnElement
 
 from portal.extensions import db
 from portal.models import Contact, Ticket, TicketCounter, Workspace, ticket_reporters
-from portal.models.base import utcnow
+from portal.models.base import ID_MAX, utcnow
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.services import contacts, ticket_forms
 from portal.services.errors import Forbidden, Invalid, NotFound, ServiceError
@@ -164,6 +164,8 @@ def get_for_customer(ws: Workspace, contact: Contact, number: int) -> Ticket:
 
 
 def get_for_staff(ws: Workspace, number: int) -> Ticket:
+    if not isinstance(number, int) or not 0 < number <= ID_MAX:
+        raise NotFound(_("No such ticket."))
     ticket = db.session.scalar(
         select(Ticket).where(Ticket.workspace_id == ws.id, Ticket.number == number))
     if ticket is None:
