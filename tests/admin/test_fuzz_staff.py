@@ -1,12 +1,15 @@
 """Schemathesis fuzzes the staff REST API (tickets, articles, directories, accounts,
 contacts, groups) on a real loopback server against FAB's OpenAPI document, with an admin's
 JWT and `X-Workspace`. The check is "no server error": FAB's generated document does not
-list every 4xx its views give, but no input may make one fail with a 5xx."""
+list every 4xx its views give, but no input may make one fail with a 5xx. It runs in the
+PostgreSQL pass only (about a minute): there ids overflow at 2**31, not 2**63 as on SQLite."""
 
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.admin.test_tickets import make_desk
 from tests.api.test_fuzz import live_server  # noqa: F401  (the fixture)
@@ -18,6 +21,7 @@ expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422"]
 PATHS = "^/api/v1/(ticket|article|directory|account|contact|group)/"
 
 
+@pytest.mark.postgres
 def test_staff_api_gives_no_server_error(live_server, api, acme, globex, tmp_path):  # noqa: F811
     make_desk(acme, globex)
     _client, headers = api("admin", acme)
@@ -27,7 +31,7 @@ def test_staff_api_gives_no_server_error(live_server, api, acme, globex, tmp_pat
     result = subprocess.run(
         [cli, "--config-file", str(config), "--no-color", "run",
          f"{live_server}/api/v1/_openapi", "--checks", "not_a_server_error",
-         "--max-examples", "25", "--seed", "1", "--workers", "1", "--request-timeout", "10",
+         "--max-examples", "10", "--seed", "1", "--workers", "1", "--request-timeout", "10",
          "--header", f"Authorization: {headers['Authorization']}",
          "--header", f"X-Workspace: {headers['X-Workspace']}",
          "--include-path-regex", PATHS],
