@@ -20,7 +20,7 @@ from portal.admin.views import remember_group_name, renames_system_group
 from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.models import Account, Contact, CustomerGroup
-from portal.models.base import ID_MAX
+from portal.models.base import as_id
 from portal.services.errors import Conflict, Invalid, ServiceError
 from portal.tenancy import current_workspace_id
 
@@ -52,19 +52,17 @@ _contact_email_free = _unique(Contact, "email",
 
 
 def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ID_MAX
+    """A JSON row id: a whole number (not text, not true/false) that a row can have."""
+    return isinstance(value, int) and as_id(value) is not None
 
 
 def reject_out_of_range_ids():
     """An id in the path beyond the database's integer is a row that cannot exist: 404
     here, instead of an overflow inside the query."""
     for key in ("pk", "number", "revision_id"):
-        raw = (request.view_args or {}).get(key)
-        try:
-            value = int(raw) if raw is not None else None
-        except (TypeError, ValueError):
-            continue  # not a number: the view answers that itself
-        if value is not None and not _is_id(value):
+        raw = str((request.view_args or {}).get(key, ""))
+        # not a number at all: the view answers that itself
+        if raw.lstrip("-").isdigit() and as_id(raw) is None:
             return jsonify(message="Not found"), 404
     return None
 

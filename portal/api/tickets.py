@@ -10,6 +10,7 @@ from portal.api.common import bearer_token, contact_required, json_body
 from portal.auth import sessions
 from portal.forms.compile import answer_rows, describe
 from portal.labels import priority_label, stage_label
+from portal.models.base import ID_MAX
 from portal.models.ticket import PRIORITIES
 from portal.services import (
     actors,
@@ -23,7 +24,7 @@ from portal.services import (
 from portal.services.errors import Invalid, NotFound
 
 BASE = "/workspaces/<slug>"
-NUMBER_MAX = 2**31 - 1
+NUMBER_MAX = ID_MAX
 LIMIT_MAX = 100
 
 

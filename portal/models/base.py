@@ -6,6 +6,18 @@ from sqlalchemy.types import TypeDecorator
 ID_MAX = 2**31 - 1  # integer ids and numbers: PostgreSQL's integer (SQLite's is wider)
 
 
+def as_id(raw) -> int | None:
+    """`raw` as a row id or number (1..ID_MAX), or None: a value no row can have, which
+    would overflow the database's integer if it reached a query."""
+    if isinstance(raw, bool | float):
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= ID_MAX else None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.kb import content
 from portal.models import Article, ArticleRevision, ArticleTranslation, Directory, Workspace
-from portal.models.base import ID_MAX, utcnow
+from portal.models.base import as_id, utcnow
 from portal.models.kb import AUDIENCES, KINDS, STATUSES
 from portal.services.errors import Conflict, Invalid, NotFound
 
@@ -44,16 +44,20 @@ def _check(title, description, body, status, audience, locale) -> None:
         raise Invalid(_("Unsupported language."), field="locale")
 
 
-def unique_slug(ws: Workspace, wanted: str, article_id: int | None = None) -> str:
-    base = content.slugify(wanted)
+def _free_slug(model, ws: Workspace, base: str, own_id: int | None) -> str:
+    """`base`, or `base-2`, `base-3`, ...: the first slug no other row of `model` uses."""
     slug, n = base, 1
     while True:
-        taken = db.session.scalar(select(Article.id).where(
-            Article.workspace_id == ws.id, Article.slug == slug))
-        if taken is None or taken == article_id:
+        taken = db.session.scalar(select(model.id).where(
+            model.workspace_id == ws.id, model.slug == slug))
+        if taken is None or taken == own_id:
             return slug
         n += 1
         slug = f"{base}-{n}"
+
+
+def unique_slug(ws: Workspace, wanted: str, article_id: int | None = None) -> str:
+    return _free_slug(Article, ws, content.slugify(wanted), article_id)
 
 
 def directory(ws: Workspace, directory_id: int | None) -> Directory | None:
@@ -188,11 +192,8 @@ def restore(ws: Workspace, article: Article, revision_id: int, author: str) -> A
 
 def get(ws: Workspace, article_id) -> Article:
     """An article of `ws` by id, for staff (drafts included); NotFound otherwise."""
-    try:
-        key = int(article_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("No such article.")) from None
-    if not 0 < key <= ID_MAX:
+    key = as_id(article_id)
+    if key is None:
         raise NotFound(_("No such article."))
     found = db.session.scalar(select(Article).where(
         Article.workspace_id == ws.id, Article.id == key))
@@ -287,23 +288,16 @@ def save_directory(ws: Workspace, *, directory_obj: Directory | None = None, nam
 
 
 def _unique_directory_slug(ws: Workspace, base: str, directory_id: int | None) -> str:
-    slug, n = base, 1
-    while True:
-        taken = db.session.scalar(select(Directory.id).where(
-            Directory.workspace_id == ws.id, Directory.slug == slug))
-        if taken is None or taken == directory_id:
-            return slug
-        n += 1
-        slug = f"{base}-{n}"
+    return _free_slug(Directory, ws, base, directory_id)
 
 
 def get_directory(ws: Workspace, directory_id) -> Directory:
+    key = as_id(directory_id)
     try:
-        key = int(directory_id)
-        if not 0 < key <= ID_MAX:
-            raise ValueError("out of range")
+        if key is None:
+            raise Invalid(_("No such directory."))
         return directory(ws, key)
-    except (TypeError, ValueError, Invalid):
+    except Invalid:
         raise NotFound(_("No such directory.")) from None
 
 

@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.i18n import babel_locale
 from portal.labels import priority_label, stage_label
 from portal.models import Comment, Contact, Ticket, TicketEvent
+from portal.models.base import ID_MAX
 from portal.services import live, tickets, timeline
 from portal.services.actors import Actor
 from portal.tenancy import use_workspace
@@ -29,7 +30,7 @@ HEARTBEAT_SECONDS = 15
 LIFETIME_SECONDS = 300
 POLL_SECONDS = 15  # a database catch-up even when Redis stays silent
 RETRY_MS = 2000
-EVENT_ID_MAX = 2**31 - 1  # an id column: larger values overflow PostgreSQL's integer
+EVENT_ID_MAX = ID_MAX  # an id column: larger values overflow PostgreSQL's integer
 
 
 def comment_json(comment: Comment, files: list | None = None) -> dict:

@@ -16,7 +16,7 @@ from sqlalchemy.sql import ColumnElement
 
 from portal.extensions import db
 from portal.models import Contact, Ticket, TicketCounter, Workspace, ticket_reporters
-from portal.models.base import ID_MAX, utcnow
+from portal.models.base import as_id, utcnow
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.services import contacts, ticket_forms
 from portal.services.errors import Forbidden, Invalid, NotFound, ServiceError
@@ -164,7 +164,7 @@ def get_for_customer(ws: Workspace, contact: Contact, number: int) -> Ticket:
 
 
 def get_for_staff(ws: Workspace, number: int) -> Ticket:
-    if not isinstance(number, int) or not 0 < number <= ID_MAX:
+    if as_id(number) is None:
         raise NotFound(_("No such ticket."))
     ticket = db.session.scalar(
         select(Ticket).where(Ticket.workspace_id == ws.id, Ticket.number == number))
@@ -210,7 +210,7 @@ def _decode_cursor(cursor: str):
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, ticket_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(ticket_id, int) or not 0 < ticket_id < 2**31:
+        if not isinstance(ticket_id, int) or as_id(ticket_id) is None:
             raise ValueError("ticket id out of range")
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:

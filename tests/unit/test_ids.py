@@ -1,0 +1,14 @@
+"""`as_id`: what a row id or number may be before it reaches a query."""
+
+import pytest
+
+from portal.models.base import ID_MAX, as_id
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (1, 1), ("42", 42), (ID_MAX, ID_MAX), (str(ID_MAX), ID_MAX),
+    (0, None), (-3, None), (ID_MAX + 1, None), ("1" * 30, None),
+    (True, None), (None, None), ("", None), ("4x", None), (2.5, None), (2.0, None),
+])
+def test_as_id(raw, expected):
+    assert as_id(raw) == expected
