@@ -76,7 +76,7 @@ def operation(op_id: str, summary: str, **options):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if op.path is not None:
-                message = str(op.not_found) if op.not_found else _("No such page.")
+                message = str(op.not_found) if op.not_found else _("Page not found")
                 kwargs.update(parse(op.path, kwargs, not_found=message))
             if op.query is not None:
                 kwargs["args"] = load_args(op.query)
