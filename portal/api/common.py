@@ -10,49 +10,15 @@ How a request body is refused (the same in the OpenAPI document):
 Every error body is `{"error": <code>, "message": <text>, "details"?: {...}}`.
 """
 
-import json
 from functools import wraps
 
 from flask import g, request
 from flask_babel import gettext as _
 
 from portal.auth import sessions
+from portal.schemas import MalformedJSON, UnsupportedMediaType, json_body  # noqa: F401
 from portal.services import workspaces
-from portal.services.errors import Invalid, NotFound, ServiceError, Unauthorized
-
-
-class UnsupportedMediaType(ServiceError):
-    status = 415
-    code = "unsupported_media_type"
-
-
-class MalformedJSON(ServiceError):
-    status = 400
-    code = "malformed_json"
-
-
-def json_body() -> dict:
-    """The request's JSON object, or one of the errors above."""
-    if not request.is_json:
-        raise UnsupportedMediaType(_("Send the body as JSON (Content-Type: application/json)."))
-    raw = request.get_data(cache=True)  # 413 when over MAX_CONTENT_LENGTH
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise MalformedJSON(_("The body is not valid JSON.")) from None
-    if not isinstance(data, dict):
-        raise Invalid(_("The body must be a JSON object."))
-    return data
-
-
-def optional_string(data: dict, name: str, max_length: int = 100) -> str | None:
-    """`data[name]` when it is a short text; absent is None; anything else (null too) is 422."""
-    if name not in data:
-        return None
-    value = data[name]
-    if not isinstance(value, str) or len(value) > max_length:
-        raise Invalid(_("%(field)s must be a short text.", field=name), field=name)
-    return value
+from portal.services.errors import NotFound, Unauthorized
 
 
 def use_workspace_slug(slug: str):

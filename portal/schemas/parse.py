@@ -1,0 +1,149 @@
+"""Loading request input through declared schemas. A refusal is always the service error
+`Invalid` (422, code `invalid`, `details.field` names the first wrong field and
+`details.fields` maps every wrong field to its message), so under /api every refusal has the
+JSON shape `{"error", "message", "details"}`; pages turn the same error into a form message.
+
+How a JSON body is refused before its fields are read:
+- 413 `request_entity_too_large`: larger than MAX_CONTENT_LENGTH;
+- 415 `unsupported_media_type`: the Content-Type is not JSON (`application/json` or
+  `application/*+json`);
+- 400 `malformed_json`: the body is not valid UTF-8 JSON;
+- 422 `invalid`: valid JSON, but not an object.
+"""
+
+import json
+
+from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
+
+from portal.schemas.fields import message_text
+from portal.services.errors import Invalid, NotFound, ServiceError
+
+
+class Input(Schema):
+    """Base of every request schema: unknown keys are ignored (set `Meta.unknown = RAISE`
+    to refuse them), the schema-level messages are translated."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    error_messages = {
+        "type": _l("The body must be a JSON object."),
+        "unknown": _l("%(field)s is not a known field."),
+    }
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class MalformedJSON(ServiceError):
+    status = 400
+    code = "malformed_json"
+
+
+def json_body() -> dict:
+    """The request's JSON object, or one of the errors in this module's docstring."""
+    if not request.is_json:
+        raise UnsupportedMediaType(_("Send the body as JSON (Content-Type: application/json)."))
+    raw = request.get_data(cache=True)  # 413 when over MAX_CONTENT_LENGTH
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise MalformedJSON(_("The body is not valid JSON.")) from None
+    if not isinstance(data, dict):
+        raise Invalid(_("The body must be a JSON object."))
+    return data
+
+
+def _schema(schema) -> Schema:
+    return schema() if isinstance(schema, type) else schema
+
+
+def _flatten(messages, prefix: str | None, out: dict) -> None:
+    """{field: message} from marshmallow's nested messages; list indexes are dropped,
+    object keys are joined with dots (`custom_fields.color`)."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if isinstance(key, int):
+                name = prefix
+            elif key == "_schema":
+                name = prefix or ""
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            _flatten(value, name, out)
+        return
+    if isinstance(messages, list | tuple):
+        for item in messages:
+            _flatten(item, prefix, out)
+        return
+    name = prefix or ""
+    out.setdefault(name, message_text(messages, name))
+
+
+def messages(exc: ValidationError) -> dict:
+    """{field: message} of marshmallow's `exc`, in the schema's field order."""
+    found: dict = {}
+    _flatten(exc.messages, None, found)
+    return found
+
+
+def problems(schema, data) -> dict:
+    """{field: message} for what `schema` refuses in `data` (empty when nothing is wrong),
+    for a view that merges them with a service's own checks of the same input."""
+    try:
+        _schema(schema).load(data)
+    except ValidationError as exc:
+        return messages(exc)
+    return {}
+
+
+def refusal(exc: ValidationError) -> Invalid:
+    """The `Invalid` service error for marshmallow's `exc`."""
+    return invalid(messages(exc))
+
+
+def invalid(found: dict) -> Invalid:
+    """The `Invalid` service error for {field: message}: the first one is the message."""
+    if not found:
+        return Invalid(_("The body must be a JSON object."))
+    field, message = next(iter(found.items()))
+    if not field:
+        return Invalid(message)
+    return Invalid(message, field=field, fields={k: v for k, v in found.items() if k})
+
+
+def parse(schema, data, *, not_found: str | None = None) -> dict:
+    """`data` loaded through `schema` (a class or an instance), or `Invalid`. With
+    `not_found` (path parameters that name a row), a refusal is `NotFound(not_found)`:
+    a value no row can have means there is no such row."""
+    try:
+        return _schema(schema).load(data)
+    except ValidationError as exc:
+        if not_found is not None:
+            raise NotFound(not_found) from None
+        raise refusal(exc) from None
+
+
+def query_values(schema, args) -> dict:
+    """The declared parameters of `schema` from the MultiDict `args`: a list for a List
+    field (a repeated parameter), the first value otherwise; undeclared ones are left out."""
+    out = {}
+    for name, field in _schema(schema).fields.items():
+        key = field.data_key or name
+        if key in args:
+            out[key] = args.getlist(key) if isinstance(field, fields.List) else args.get(key)
+    return out
+
+
+def load_args(schema, args=None) -> dict:
+    """The query string (or the MultiDict `args`, e.g. `request.form`) through `schema`."""
+    return parse(schema, query_values(schema, request.args if args is None else args))
+
+
+def load_body(schema) -> dict:
+    """The JSON body through `schema`."""
+    return parse(schema, json_body())
