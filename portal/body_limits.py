@@ -9,6 +9,8 @@ the limit:
   custom fields, comment body) and no files; `cut_short()` tells it to show the form again
   with a message and status 413;
 - any other view is not run: 413, in JSON under /api like every error there.
+Any other request whose Content-Length is over MAX_CONTENT_LENGTH is refused (413) before
+its view runs, whether or not the view would read the body.
 """
 
 from collections.abc import Callable
@@ -45,24 +47,30 @@ def cut_short() -> bool:
 
 def register_body_limits(app: Flask) -> None:
     """Put the limit ahead of every other before_request function (CSRF reads the form)."""
-    app.before_request_funcs.setdefault(None, []).insert(0, _apply_upload_limit)
+    app.before_request_funcs.setdefault(None, []).insert(0, _apply_body_limit)
 
 
-def _apply_upload_limit() -> None:
+def _too_large() -> RequestEntityTooLarge:
+    return RequestEntityTooLarge(_("The request is larger than %(size)s MB.",
+                                   size=size_text(request.max_content_length)))
+
+
+def _apply_body_limit() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     limit = getattr(view, "upload_limit", None)
-    if limit is None or request.mimetype != "multipart/form-data":
-        return  # JSON and plain forms keep MAX_CONTENT_LENGTH
-    request.max_content_length = limit()
-    try:
-        request.files  # noqa: B018  (parse now: over the limit fails here, not in the view)
-    except RequestEntityTooLarge:
-        if not getattr(view, "upload_keeps_text", False):
-            raise RequestEntityTooLarge(_("The upload is larger than %(size)s MB.",
-                                          size=size_text(request.max_content_length))) from None
-        request.upload_cut_short = True
-        request.form = ImmutableMultiDict(_leading_fields())
-        request.files = ImmutableMultiDict()
+    if limit is not None and request.mimetype == "multipart/form-data":
+        request.max_content_length = limit()  # JSON and plain forms keep MAX_CONTENT_LENGTH
+        try:
+            request.files  # noqa: B018  (parse now: over the limit fails here, not in the view)
+        except RequestEntityTooLarge:
+            if not getattr(view, "upload_keeps_text", False):
+                raise _too_large() from None
+            request.upload_cut_short = True
+            request.form = ImmutableMultiDict(_leading_fields())
+            request.files = ImmutableMultiDict()
+    elif (request.content_length or 0) > (request.max_content_length or float("inf")):
+        # refused before any view: none can turn it into something else (FAB's API, a 500)
+        raise _too_large()
 
 
 def _leading_fields() -> list[tuple[str, str]]:
