@@ -56,6 +56,8 @@ def _too_large() -> RequestEntityTooLarge:
 
 
 def _apply_body_limit() -> None:
+    if request.routing_exception is not None:
+        return  # 404 or 405 whatever the body
     view = current_app.view_functions.get(request.endpoint or "")
     limit = getattr(view, "upload_limit", None)
     if limit is not None and request.mimetype == "multipart/form-data":

@@ -52,7 +52,8 @@ def current_vote(ws: Workspace, article: Article, reader: Contact | None,
 
 def _count(article: Article, helpful: bool, step: int) -> None:
     column = Article.helpful_yes if helpful else Article.helpful_no
-    db.session.execute(update(Article).where(Article.id == article.id)
+    db.session.execute(update(Article).where(Article.workspace_id == article.workspace_id,
+                                             Article.id == article.id)
                        .values({column.key: column + step}))
 
 
@@ -99,7 +100,8 @@ def count_view(ws: Workspace, article: Article, reader: Contact | None, address:
         return False
     if not first:
         return False
-    db.session.execute(update(Article).where(Article.id == article.id)
+    db.session.execute(update(Article).where(Article.workspace_id == ws.id,
+                                             Article.id == article.id)
                        .values(views=Article.views + 1))
     db.session.commit()
     return True
