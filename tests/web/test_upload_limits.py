@@ -160,6 +160,7 @@ def test_other_requests_keep_the_one_mib_limit(signed_in, acme):
     signin = client.post("/en-US/acme/signin", content_type="multipart/form-data",
                          data={"email": "a@b.example", "files": [log_file(2 * MiB)]})
     assert signin.status_code == 413
+    assert client.post("/en-US/acme/no-such-page", data={"x": "y" * (2 * MiB)}).status_code == 404
     assert ticket_count(acme) == 1
 
 
