@@ -27,6 +27,8 @@ class BaseConfig:
     OTP_SEND_LIMIT = "5 per 15 minutes"
     OTP_SEND_LIMIT_PER_ADDRESS = "30 per hour"
     OTP_VERIFY_LIMIT = "30 per 15 minutes"
+    # "Was this helpful?" votes of anonymous visitors, per client address (all articles)
+    KB_VOTE_LIMIT_PER_ADDRESS = "30 per hour"
     SESSION_IDLE_SECONDS = 2 * 3600
     SESSION_ABSOLUTE_SECONDS = 7 * 24 * 3600
     API_TOKEN_SECONDS = 24 * 3600

@@ -41,6 +41,7 @@ def create_app(config=None) -> Flask:
         init_i18n(app, appbuilder)
 
     from portal.api import register_api
+    from portal.body_limits import register_body_limits
     from portal.cli import portal_cli
     from portal.jobs import init_jobs
     from portal.security import register_security
@@ -49,6 +50,7 @@ def create_app(config=None) -> Flask:
     register_security(app)
     register_web(app)
     register_api(app)
+    register_body_limits(app)  # after every extension: it must run before the CSRF check
     init_jobs(app)
     app.cli.add_command(portal_cli)
     return app

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from portal.admin import kb_common as kc
 from portal.admin.tickets_queue import staff_name
 from portal.admin.views import WorkspaceBaseView
+from portal.body_limits import takes_uploads
 from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.kb import content
@@ -132,6 +133,7 @@ class ArticlesView(WorkspaceBaseView):
         return self._form(None, kind, locale, {"status": "draft", "audience": "public"})
 
     @expose("/new", methods=["POST"])
+    @takes_uploads(kc.upload_limit)
     @has_access
     @permission_name("add")
     def create(self):
@@ -158,6 +160,7 @@ class ArticlesView(WorkspaceBaseView):
         return self._form(article, article.kind, locale, values)
 
     @expose("/<int:pk>/edit", methods=["POST"])
+    @takes_uploads(kc.upload_limit)
     @has_access
     @permission_name("edit")
     def update(self, pk):

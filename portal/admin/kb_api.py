@@ -17,6 +17,7 @@ from portal.admin import kb_common as kc
 from portal.admin.api import WorkspaceBaseApi
 from portal.admin.context import api_user
 from portal.admin.tickets_queue import staff_name
+from portal.body_limits import takes_uploads
 from portal.extensions import db
 from portal.models import Article
 from portal.models.kb import KINDS, STATUSES
@@ -242,6 +243,7 @@ class ArticleApi(KbApi):
         return saved
 
     @expose("/", methods=["POST"])
+    @takes_uploads(kc.upload_limit)
     @protect()
     @safe
     @permission_name("post")
@@ -287,6 +289,7 @@ class ArticleApi(KbApi):
         return self.response(201, result=article_detail(saved))
 
     @expose("/<int:pk>", methods=["PUT", "PATCH"])
+    @takes_uploads(kc.upload_limit)
     @protect()
     @safe
     @permission_name("put")

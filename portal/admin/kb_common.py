@@ -16,6 +16,13 @@ AUDIENCE_LABELS = {"public": _l("All customers"), "verified": _l("Verified custo
 MAX_FILE = 20 * 1024 * 1024
 
 
+def upload_limit() -> int:
+    """The largest body of an article upload: the file and the form's text."""
+    from portal.services.attachments import FORM_BYTES
+
+    return MAX_FILE + FORM_BYTES
+
+
 def workspace_locales(ws: Workspace, article: Article | None = None) -> list[str]:
     """The languages an article can have: the workspace's enabled ones (its default first)
     and any other an existing translation already uses."""

@@ -5,7 +5,7 @@ or a "related" box never includes an article the reader could not open."""
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -119,12 +119,6 @@ def related(ws: Workspace, reader: Contact | None, article: Article, title: str,
                 known.add(hit.article.id)
                 found.append(hit.article)
     return found
-
-
-def count_view(article: Article) -> None:
-    db.session.execute(update(Article).where(Article.id == article.id)
-                       .values(views=Article.views + 1))
-    db.session.commit()
 
 
 def directory_by_key(ws: Workspace, key: str) -> Directory | None:

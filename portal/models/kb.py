@@ -95,6 +95,25 @@ class ArticleTranslation(WorkspaceScoped, Model):
     article: Mapped[Article] = relationship(back_populates="translations")
 
 
+class ArticleVote(WorkspaceScoped, Model):
+    """One reader's answer to "Was this helpful?": a contact's (voting again changes it), or
+    an anonymous visitor's, known only by a keyed hash of their address and the day."""
+
+    __tablename__ = "kb_article_vote"
+    __table_args__ = (
+        UniqueConstraint("article_id", "contact_id"),
+        UniqueConstraint("article_id", "visitor"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_article.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    visitor: Mapped[str | None] = mapped_column(String(64))
+    helpful: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ArticleRevision(WorkspaceScoped, Model):
     """A saved state of one translation, with who saved it and when; restorable."""
 

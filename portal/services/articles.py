@@ -1,5 +1,5 @@
 """Knowledge-base articles for staff and tools: create and edit (native, uploaded file,
-link), translations per locale, revisions (restorable), status and audience, votes.
+link), translations per locale, revisions (restorable), status and audience.
 
 Every save keeps a revision and, after its commit, asks for the workspace's search index to
 be rebuilt (`portal.search.request_reindex`)."""
@@ -18,6 +18,7 @@ from portal.kb import content
 from portal.models import Article, ArticleRevision, ArticleTranslation, Directory, Workspace
 from portal.models.base import as_id, utcnow
 from portal.models.kb import AUDIENCES, KINDS, STATUSES
+from portal.services import filenames
 from portal.services.errors import Conflict, Invalid, NotFound
 
 TITLE_MAX = 300
@@ -137,7 +138,7 @@ def save_file(ws: Workspace, filename: str, data: bytes, *, article: Article | N
                       field="file") from None
     if not text.strip():
         raise Invalid(_("The file has no text to show or search."), field="file")
-    name = Path(filename.replace("\\", "/")).name or "file"
+    name = filenames.clean(filename)
     title = title.strip() or found_title or Path(name).stem
     article = save(ws, article=article, kind="file", locale=locale, title=title,
                    description=description, body=text, **fields)
@@ -335,13 +336,6 @@ def directories(ws: Workspace) -> list[tuple[Directory, int]]:
 
     walk(None, 0)
     return out
-
-
-def vote(article: Article, helpful: bool) -> None:
-    column = Article.helpful_yes if helpful else Article.helpful_no
-    db.session.execute(update(Article).where(Article.id == article.id)
-                       .values({column.key: column + 1}))
-    db.session.commit()
 
 
 def _reindex_after_commit(workspace_id: int) -> None:

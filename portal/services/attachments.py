@@ -1,6 +1,11 @@
 """Ticket and comment attachments: size limit and type allow-list from workspace settings,
-files stored under UPLOAD_DIR by a random key, served only to who may see the ticket."""
+files stored under UPLOAD_DIR by a random key, served only to who may see the ticket.
 
+Size limits: each file at most `attachment_max_bytes` (10 MiB unless the workspace sets
+less or more); a request at most MAX_FILES such files plus FORM_BYTES for the form's text
+(`request_limit`, applied to the request before anything reads its body)."""
+
+import re
 import uuid
 from pathlib import Path
 
@@ -11,7 +16,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Attachment, Comment, Ticket, Workspace
 from portal.models.base import utcnow
-from portal.services.errors import Invalid, NotFound
+from portal.services import filenames
+from portal.services.errors import Invalid, NotFound, TooLarge
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_TYPES = {
@@ -27,15 +33,18 @@ DEFAULT_TYPES = {
     ".zip": "application/zip",
 }
 INLINE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+# how each binary type starts (matched at the first byte)
 MAGIC = {
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "image/webp": (b"RIFF",),
-    "application/pdf": (b"%PDF-",),
-    "application/zip": (b"PK\x03\x04", b"PK\x05\x06"),
+    "image/png": re.compile(re.escape(b"\x89PNG\r\n\x1a\n")),
+    "image/jpeg": re.compile(rb"\xff\xd8\xff"),
+    "image/gif": re.compile(rb"GIF8[79]a"),
+    # RIFF, the chunk size (4 bytes), WEBP, then a VP8 (lossy), VP8L or VP8X chunk
+    "image/webp": re.compile(rb"RIFF.{4}WEBPVP8[ LX]", re.DOTALL),
+    "application/pdf": re.compile(rb"%PDF-"),
+    "application/zip": re.compile(rb"PK(?:\x03\x04|\x05\x06)"),
 }
 MAX_FILES = 5
+FORM_BYTES = 1024 * 1024  # the text fields next to the files
 
 
 def limits(ws: Workspace) -> tuple[int, dict[str, str]]:
@@ -47,6 +56,17 @@ def limits(ws: Workspace) -> tuple[int, dict[str, str]]:
     return max_bytes, types
 
 
+def request_limit(ws: Workspace) -> int:
+    """The largest request body a ticket or comment form of `ws` may send."""
+    max_bytes, _types = limits(ws)
+    return MAX_FILES * max_bytes + FORM_BYTES
+
+
+def size_text(limit: int) -> str:
+    """A limit in MB as the messages show it (10485760 -> "10")."""
+    return f"{limit / 1024 / 1024:.1f}".removesuffix(".0")
+
+
 def upload_root() -> Path:
     return Path(current_app.config["UPLOAD_DIR"])
 
@@ -55,26 +75,21 @@ def stored_path(att: Attachment) -> Path:
     return upload_root() / str(att.workspace_id) / att.storage_key
 
 
-def _clean_name(name: str) -> str:
-    base = Path(name.replace("\\", "/")).name.strip().replace("\x00", "")
-    return base[:200] or "file"
-
-
 def check(ws: Workspace, filename: str, data: bytes) -> str:
     """The content type of an acceptable file, or Invalid saying why not."""
     max_bytes, types = limits(ws)
-    name = _clean_name(filename or "")
+    name = filenames.clean(filename or "")
     ext = Path(name).suffix.lower()
     if ext not in types:
         raise Invalid(_("%(name)s: this file type is not allowed.", name=name), field="files")
     if not data:
         raise Invalid(_("%(name)s is empty.", name=name), field="files")
     if len(data) > max_bytes:
-        raise Invalid(_("%(name)s is larger than %(size)s MB.", name=name,
-                        size=round(max_bytes / 1024 / 1024, 1)), field="files")
+        raise TooLarge(_("%(name)s is larger than %(size)s MB.", name=name,
+                         size=size_text(max_bytes)), field="files")
     content_type = types[ext]
-    signatures = MAGIC.get(content_type)
-    if signatures and not data.startswith(signatures):
+    signature = MAGIC.get(content_type)
+    if signature is not None and not signature.match(data):
         raise Invalid(_("%(name)s does not look like a %(ext)s file.", name=name, ext=ext),
                       field="files")
     if content_type.startswith("text/"):
@@ -83,6 +98,14 @@ def check(ws: Workspace, filename: str, data: bytes) -> str:
         except UnicodeDecodeError:
             raise Invalid(_("%(name)s is not a text file.", name=name), field="files") from None
     return content_type
+
+
+def too_large(ws: Workspace) -> TooLarge:
+    """The error for a request whose files were over `request_limit` as a whole."""
+    max_bytes, _types = limits(ws)
+    return TooLarge(_("The attachments are too large: at most %(count)s files of up to "
+                      "%(size)s MB each. Your text is kept; please choose the files again.",
+                      count=MAX_FILES, size=size_text(max_bytes)), field="files")
 
 
 def check_all(ws: Workspace, files: list[tuple[str, bytes]]) -> list[tuple[str, bytes, str]]:
@@ -98,7 +121,7 @@ def store(ticket: Ticket, checked: list[tuple[str, bytes, str]],
     for name, data, content_type in checked:
         att = Attachment(workspace_id=ticket.workspace_id, ticket_id=ticket.id,
                          comment_id=comment.id if comment else None,
-                         filename=_clean_name(name), content_type=content_type, size=len(data),
+                         filename=filenames.clean(name), content_type=content_type, size=len(data),
                          storage_key=uuid.uuid4().hex, created_at=utcnow())
         path = stored_path(att)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -34,3 +34,10 @@ class Forbidden(ServiceError):
 class Unauthorized(ServiceError):
     status = 401
     code = "unauthorized"
+
+
+class TooLarge(Invalid):
+    """A file or a request over the size limit (the form says so; the API answers 413)."""
+
+    status = 413
+    code = "request_entity_too_large"

@@ -11,22 +11,24 @@ from functools import wraps
 
 from flask import (
     abort,
+    current_app,
     flash,
     g,
     jsonify,
     redirect,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 
 from portal.auth.sessions import current_contact
+from portal.extensions import limiter
 from portal.kb import browse
 from portal.models import Article
-from portal.services import articles, kb
+from portal.services import articles, kb, kb_feedback
 from portal.services.errors import Invalid
 from portal.web import bp, render_portal
 
@@ -34,7 +36,6 @@ QUERY_MAX = 200
 SUGGEST_LIMIT = 5
 RESULTS_LIMIT = 20
 MODES = ("hybrid", "keyword", "semantic")
-VOTES_KEPT = 200
 # An uploaded HTML original is someone else's markup: no scripts, no requests, no forms.
 ORIGINAL_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -124,24 +125,36 @@ def article(slug: str):
         return redirect(url_for(".article", slug=found.slug))  # one URL per article
     tr = text_of(found)
     title = tr.title if tr else found.slug
-    browse.count_view(found)
+    address = get_remote_address()
+    kb_feedback.count_view(g.workspace, found, g.reader, address)
     return render_portal(
         "kb/article.html", title=title, article=found, tr=tr,
         description=(tr.description if tr else "") or "",
         updated=format_date(found.updated_at, "long"),
         trail=browse.ancestors(g.workspace, found.directory),
         related=browse.related(g.workspace, g.reader, found, title, g.locale),
-        title_of=title_of, voted=found.id in session.get("kb_votes", []))
+        title_of=title_of,
+        voted=kb_feedback.current_vote(g.workspace, found, g.reader, address) is not None)
+
+
+def _vote_limit() -> str:
+    return current_app.config["KB_VOTE_LIMIT_PER_ADDRESS"]
+
+
+def _signed_in() -> bool:
+    return current_contact() is not None
 
 
 @bp.post("/articles/<slug>/helpful")
+@limiter.limit(_vote_limit, key_func=lambda: f"kb-vote:{get_remote_address()}",
+               exempt_when=_signed_in)
 @kb_page
 def vote(slug: str):
+    """One vote per contact (a new one replaces it), or per address and day for anonymous
+    visitors, who are also limited per address (portal.services.kb_feedback)."""
     found = _article_or_404(slug)
-    votes = list(session.get("kb_votes", []))
-    if found.id not in votes:
-        articles.vote(found, request.form.get("helpful") == "yes")
-        session["kb_votes"] = (votes + [found.id])[-VOTES_KEPT:]
+    kb_feedback.vote(g.workspace, found, g.reader, get_remote_address(),
+                     request.form.get("helpful") == "yes")
     flash(_("Thank you for your feedback."), "success")
     return redirect(url_for(".article", slug=found.slug, _anchor="feedback"))
 

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from portal.auth.sessions import current_contact, customer_required
+from portal.body_limits import cut_short, takes_uploads
 from portal.forms.compile import answer_rows, describe, option_labels
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.services import (
@@ -29,8 +30,6 @@ from portal.services import (
 )
 from portal.services.errors import Invalid, NotFound, ServiceError
 from portal.web import bp, render_portal
-
-UPLOAD_LIMIT = 60 * 1024 * 1024  # a whole multipart request; each file is checked on its own
 
 
 def _ticket_or_404(number: int):
@@ -46,6 +45,17 @@ def _files(ws) -> list[tuple[str, bytes]]:
 
 def _form_description(form):
     return describe(form.definition, g.locale, g.workspace.default_locale)
+
+
+def _upload_limit() -> int:
+    return attachments.request_limit(g.workspace)
+
+
+def _checked_files(ws):
+    """The request's files, checked; TooLarge when the body was over the limit."""
+    if cut_short():
+        raise attachments.too_large(ws)
+    return attachments.check_all(ws, _files(ws))
 
 
 def _enabled_or_404():
@@ -90,23 +100,25 @@ def new_ticket():
 
 
 @bp.post("/tickets")
+@takes_uploads(_upload_limit, keep_text=True)
 @customer_required
 def create_ticket():
     _enabled_or_404()
-    request.max_content_length = UPLOAD_LIMIT
     ws = g.workspace
     data, form = tickets.parse_input(ws, request.form)
     errors = dict(data.errors)
+    status = 422
     checked = []
     try:
-        checked = attachments.check_all(ws, _files(ws))
+        checked = _checked_files(ws)
     except Invalid as exc:
         errors["files"] = exc.message
+        status = exc.status  # 413 when too large
     if errors:
         described = _form_description(form)
         return render_portal("tickets/new.html", title=_("New ticket"), form=described,
                              parent_labels=option_labels(described), values=request.form,
-                             errors=errors, priorities=PRIORITIES), 422
+                             errors=errors, priorities=PRIORITIES), status
     ticket = tickets.open_ticket(ws, current_contact(), data, form, files=checked)
     flash(_("Ticket %(number)s created.", number=ticket.display_number), "success")
     return redirect(url_for(".ticket", number=ticket.number))
@@ -149,19 +161,19 @@ def ticket_thread(number: int):
 
 
 @bp.post("/tickets/<int:number>/comments")
+@takes_uploads(_upload_limit, keep_text=True)
 @customer_required
 def add_comment(number: int):
     _enabled_or_404()
-    request.max_content_length = UPLOAD_LIMIT
     found = _ticket_or_404(number)
     body = request.form.get("body", "")
     try:
-        checked = attachments.check_all(g.workspace, _files(g.workspace))
+        checked = _checked_files(g.workspace)
         timeline.add_comment(found, actors.customer(current_contact()), body, files=checked)
     except Invalid as exc:
         errors = {exc.details.get("field", "body"): exc.message}
         return render_portal("tickets/show.html", title=found.title, errors=errors, body=body,
-                             **_thread_context(found)), 422
+                             **_thread_context(found)), exc.status
     return redirect(url_for(".ticket", number=number, _anchor="latest"))
 
 

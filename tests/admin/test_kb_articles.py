@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Article, ArticleRevision
-from portal.services import articles
+from portal.services import articles, kb_feedback
 from portal.tenancy import use_workspace
 from tests.admin.kb_helpers import ARTICLES, article_id, load, make_pdf, post_article, token
+from tests.factories import make_contact
 
 NATIVE = {"kind": "native", "locale": "en-US", "title": "Reset your password",
           "description": "How to get back in", "body": "# Reset\n\nClick **Forgot**.",
@@ -226,9 +227,9 @@ def test_votes_are_shown_to_admins(staff, acme):
     pk = article_id(post_article(client, {**NATIVE, "status": "published"}))
     with use_workspace(acme.id):
         article = db.session.get(Article, pk)
-        articles.vote(article, True)
-        articles.vote(article, True)
-        articles.vote(article, False)
+        for n, helpful in enumerate((True, True, False)):
+            reader = make_contact(acme, f"reader{n}@customer.example")
+            kb_feedback.vote(acme, article, reader, "192.0.2.1", helpful)
     listing = client.get(ARTICLES + "/").text
     row = re.search(rf'<tr id="article-{pk}">(.*?)</tr>', listing, re.S).group(1)
     assert '<td class="votes-yes">2</td>' in row and '<td class="votes-no">1</td>' in row

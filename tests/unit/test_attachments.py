@@ -66,3 +66,52 @@ def test_files_on_internal_notes_are_staff_only(acme):
         with pytest.raises(NotFound):
             attachments.get(ticket, hidden.id, include_internal=False)
         assert attachments.get(ticket, hidden.id, include_internal=True)[0].id == hidden.id
+
+
+WEBP = b"RIFF" + (26).to_bytes(4, "little") + b"WEBPVP8 " + b"\x00" * 18
+
+
+@pytest.mark.parametrize("data", [
+    b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 24,  # a WAV file: RIFF, but not WebP
+    b"RIFF" + b"\x00" * 40,
+    b"<html><script>alert(1)</script>",
+    WEBP[:12],  # the container without an image chunk
+])
+def test_webp_must_really_be_webp(acme, data):
+    with pytest.raises(Invalid) as exc:
+        attachments.check(acme, "photo.webp", data)
+    assert "does not look like a .webp file" in exc.value.message
+
+
+@pytest.mark.parametrize("chunk", [b"VP8 ", b"VP8L", b"VP8X"])
+def test_real_webp_files_pass(acme, chunk):
+    data = WEBP[:12] + chunk + WEBP[16:]
+    assert attachments.check(acme, "photo.webp", data) == "image/webp"
+
+
+@pytest.mark.parametrize("control", [
+    "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+    "\u2069", "\u200e", "\u200f", "\u061c", "\u200b", "\x07", "\x1b", "\u2028", "\x00"])
+def test_names_lose_bidi_and_other_control_characters(acme, control):
+    ticket = open_ticket(acme, make_contact(acme))
+    name = f"invoice{control}fdp.txt"
+    with use_workspace(acme.id):
+        (row,) = attachments.store(ticket, attachments.check_all(acme, [(name, b"text\n")]))
+        db.session.commit()
+        assert row.filename == "invoicefdp.txt"
+
+
+def test_a_reversed_exe_is_refused_under_its_clean_name(acme):
+    with pytest.raises(Invalid) as exc:
+        attachments.check(acme, "invoice\u202efdp.exe", b"MZ")
+    assert exc.value.message == "invoicefdp.exe: this file type is not allowed."
+
+
+def test_names_keep_letters_of_every_language(acme):
+    ticket = open_ticket(acme, make_contact(acme))
+    with use_workspace(acme.id):
+        rows = attachments.store(ticket, attachments.check_all(acme, [
+            ("Rechnung März.txt", b"a"), ("فاتورة.txt", b"b"), ("請求書.txt", b"c"),
+            ("a/b\\c.txt", b"d")]))
+        assert [r.filename for r in rows] == ["Rechnung März.txt", "فاتورة.txt", "請求書.txt",
+                                              "c.txt"]

@@ -1,0 +1,127 @@
+""""Was this helpful?" votes and view counts are recorded on the server, once per reader:
+fresh sessions (cleared cookies) from one address add nothing; a contact's second vote
+replaces the first; anonymous votes are limited per address."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Article, ArticleVote
+from portal.services import articles, kb_feedback
+from portal.tenancy import use_workspace
+from tests.conftest import csrf_from
+from tests.factories import login_as, make_contact
+
+ADDRESS = "203.0.113.9"
+
+
+@pytest.fixture
+def site(acme, globex):
+    acme.settings = {**(acme.settings or {}), "kb_access": "public"}
+    db.session.commit()
+    with use_workspace(acme.id):
+        made = [articles.save(acme, locale="en-US", title=title, body="Text.",
+                              status="published", audience="public")
+                for title in ("Printer setup", "Office wifi", "VPN access")]
+        db.session.commit()
+        return [a.slug for a in made]
+
+
+def fresh(app, address=ADDRESS, contact=None):
+    """A new browser: no cookies, one client address."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    if contact is not None:
+        login_as(client, contact)
+    return client
+
+
+def vote(client, slug, helpful="yes"):
+    page = client.get(f"/en-US/acme/articles/{slug}").get_data(as_text=True)
+    if "csrf_token" not in page:  # voted already: no form; the sign-in page has a token
+        page = client.get("/en-US/acme/signin", follow_redirects=True).get_data(as_text=True)
+    return client.post(f"/en-US/acme/articles/{slug}/helpful",
+                       data={"helpful": helpful, "csrf_token": csrf_from(page)})
+
+
+def counts(acme, slug):
+    with use_workspace(acme.id):
+        article = db.session.scalar(select(Article).where(Article.slug == slug))
+        db.session.refresh(article)
+        return article.helpful_yes, article.helpful_no, article.views
+
+
+def test_fresh_anonymous_sessions_from_one_address_vote_once(app, acme, site):
+    for _ in range(15):
+        assert vote(fresh(app), site[0]).status_code == 302
+    assert counts(acme, site[0])[:2] == (1, 0)
+    vote(fresh(app), site[0], "no")  # the same address later that day: changes the vote
+    assert counts(acme, site[0])[:2] == (0, 1)
+    vote(fresh(app, "198.51.100.20"), site[0])  # another visitor
+    assert counts(acme, site[0])[:2] == (1, 1)
+    page = fresh(app).get(f"/en-US/acme/articles/{site[0]}").get_data(as_text=True)
+    assert "Thank you for your feedback." in page and 'value="yes"' not in page
+    with use_workspace(acme.id):
+        keys = db.session.scalars(select(ArticleVote.visitor)).all()
+    assert len(keys) == 2 and all(len(k) == 64 and ADDRESS not in k for k in keys)
+
+
+def test_a_contact_votes_once_and_can_change_the_vote(app, acme, site):
+    pat = make_contact(acme, "pat@customer.example")
+    for _ in range(3):
+        vote(fresh(app, contact=pat), site[1])
+    assert counts(acme, site[1])[:2] == (1, 0)
+    vote(fresh(app, contact=pat), site[1], "no")
+    assert counts(acme, site[1])[:2] == (0, 1)
+    page = fresh(app, contact=pat).get(f"/en-US/acme/articles/{site[1]}").get_data(as_text=True)
+    assert "Thank you for your feedback." in page
+    colleague = make_contact(acme, "kim@customer.example")  # same office, same address
+    vote(fresh(app, contact=colleague), site[1])
+    assert counts(acme, site[1])[:2] == (1, 1)
+
+
+def test_anonymous_votes_are_limited_per_address(app, acme, site, monkeypatch):
+    monkeypatch.setitem(app.config, "KB_VOTE_LIMIT_PER_ADDRESS", "2 per hour")
+    client = fresh(app)
+    assert [vote(client, slug).status_code for slug in site] == [302, 302, 429]
+    assert counts(acme, site[2])[:2] == (0, 0)
+    assert vote(fresh(app, "198.51.100.20"), site[2]).status_code == 302
+    pat = make_contact(acme, "pat@customer.example")
+    assert vote(fresh(app, contact=pat), site[0]).status_code == 302  # contacts: no limit
+    assert counts(acme, site[0])[:2] == (2, 0)
+
+
+def test_an_anonymous_vote_counts_again_the_next_day(app, acme, site, monkeypatch):
+    vote(fresh(app), site[0])
+    later = kb_feedback.utcnow() + timedelta(days=3)
+    monkeypatch.setattr(kb_feedback, "utcnow", lambda: later)
+    vote(fresh(app), site[0])
+    assert counts(acme, site[0])[:2] == (2, 0)
+    with use_workspace(acme.id):  # yesterday's anonymous rows are gone, the counts stay
+        assert db.session.query(ArticleVote).count() == 1
+
+
+def test_views_count_once_per_reader_and_day(app, acme, site):
+    for _ in range(15):
+        assert fresh(app).get(f"/en-US/acme/articles/{site[0]}").status_code == 200
+    assert counts(acme, site[0])[2] == 1
+    pat = make_contact(acme, "pat@customer.example")
+    for _ in range(3):
+        fresh(app, contact=pat).get(f"/en-US/acme/articles/{site[0]}")
+    fresh(app, "198.51.100.20").get(f"/en-US/acme/articles/{site[0]}")
+    assert counts(acme, site[0])[2] == 3
+    assert counts(acme, site[1])[2] == 0
+
+
+def test_votes_and_views_stay_in_their_workspace(app, acme, globex, site):
+    with use_workspace(globex.id):
+        theirs = articles.save(globex, locale="en-US", title="Printer setup", body="Theirs.",
+                               status="published", audience="public")
+        db.session.commit()
+        theirs_id = theirs.id
+    vote(fresh(app), site[0])
+    with use_workspace(globex.id):
+        article = db.session.get(Article, theirs_id)
+        assert (article.helpful_yes, article.views) == (0, 0)
