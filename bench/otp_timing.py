@@ -99,13 +99,21 @@ def measure(client, path: str, requests: int) -> dict[str, list[float]]:
 
 
 def report(times: dict[str, list[float]]) -> dict[str, float]:
+    """The medians and their difference, and the noise floor: the same difference between
+    two halves of the known requests (rounds 0-1 vs 2-3 modulo 4, so each half has both
+    orders). A difference below the noise floor is no difference."""
     known = statistics.median(times["known"])
     unknown = statistics.median(times["unknown"])
-    result = {"known_ms": known, "unknown_ms": unknown, "difference_ms": known - unknown}
+    halves = ([t for n, t in enumerate(times["known"]) if n % 4 < 2],
+              [t for n, t in enumerate(times["known"]) if n % 4 >= 2])
+    noise = statistics.median(halves[0]) - statistics.median(halves[1])
+    result = {"known_ms": known, "unknown_ms": unknown, "difference_ms": known - unknown,
+              "noise_ms": noise}
     print(f"requests each: {len(times['known'])}")
     print(f"median known:   {known:.3f} ms")
     print(f"median unknown: {unknown:.3f} ms")
     print(f"difference:     {known - unknown:+.3f} ms (known - unknown)")
+    print(f"noise floor:    {noise:+.3f} ms (known - known, two halves)")
     return result
 
 
