@@ -166,7 +166,7 @@ def _ticket_rows(rng, ws, form_id, people, numbers, total):
             "stage": stage, "custom_fields": {"category": rng.choice(CATEGORIES)},
             "form_id": form_id, "account_id": reporters[0].account_id,
             "created_by_contact_id": reporters[0].id, "assignee_id": None,
-            "created_at": created, "updated_at": created,
+            "created_at": created, "updated_at": created, "public_updated_at": created,
             "resolved_at": done if stage in ("resolved", "closed") else None,
             "closed_at": done if stage == "closed" else None,
         })
@@ -254,6 +254,12 @@ def seed(tickets: int = 10_000, *, slug: str = SLUG, seed: int = 1,
             comment_ids = _insert_returning_ids(conn, Comment.__table__, comments)
             events += _comment_events(ws, comments, comment_ids)
             conn.execute(insert(TicketEvent.__table__), events)
+            public_at: dict = {}  # what customers see as the last change
+            for ev in (e for e in events if e["public"]):
+                public_at[ev["ticket_id"]] = max(ev["created_at"],
+                                                 public_at.get(ev["ticket_id"], ev["created_at"]))
+            for row in touched:
+                row["b_public"] = public_at[row["b_id"]]
             _set_updated_at(conn, touched)
             bar.update(len(chunk))
         bar.close()
@@ -268,7 +274,8 @@ def seed(tickets: int = 10_000, *, slug: str = SLUG, seed: int = 1,
 def _set_updated_at(conn, touched) -> None:
     table = Ticket.__table__
     stmt = (update(table).where(table.c.id == bindparam("b_id"))
-            .values(updated_at=bindparam("b_updated", type_=table.c.updated_at.type)))
+            .values(updated_at=bindparam("b_updated", type_=table.c.updated_at.type),
+                    public_updated_at=bindparam("b_public", type_=table.c.updated_at.type)))
     conn.execute(stmt, touched)
 
 

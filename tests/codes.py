@@ -1,7 +1,11 @@
-"""Sign-in helpers for tests: read the code from the outbox, sign in through the real views."""
+"""Sign-in helpers for tests: read the code from the outbox, sign in through the real views.
+
+Asking for a code only queues a job (portal.auth.otp.send_code); the readers below first
+work the queued jobs, as the worker would."""
 
 import re
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -10,8 +14,19 @@ from portal.tenancy import use_workspace
 from tests.conftest import csrf_from
 
 
+def work_sign_in_jobs() -> int:
+    """Work the queued sign-in jobs (and the email deliveries they queue); how many ran."""
+    from portal.auth.otp import SEND_QUEUE
+    from portal.jobs.worker import ThreadWorker, make_worker
+
+    worker = make_worker(current_app._get_current_object(), ThreadWorker, queues=[SEND_QUEUE])
+    worker.work(burst=True, logging_level="WARNING")
+    return worker.succeeded
+
+
 def sent_codes(ws, email: str) -> list[str]:
     """Every code emailed to `email` in `ws`, oldest first (read from the outbox rows)."""
+    work_sign_in_jobs()
     with use_workspace(ws.id):
         bodies = db.session.scalars(
             select(OutboxMessage.text_body)
@@ -28,6 +43,7 @@ def last_code(ws, email: str) -> str:
 
 
 def code_rows(ws, email: str | None = None) -> list[OneTimeCode]:
+    work_sign_in_jobs()
     with use_workspace(ws.id):
         stmt = select(OneTimeCode).order_by(OneTimeCode.id)
         if email:
@@ -36,6 +52,7 @@ def code_rows(ws, email: str | None = None) -> list[OneTimeCode]:
 
 
 def outbox_count(ws) -> int:
+    work_sign_in_jobs()
     with use_workspace(ws.id):
         return len(db.session.scalars(select(OutboxMessage.id)).all())
 

@@ -78,7 +78,7 @@ def ticket_summary(ticket) -> dict:
         "priority_label": priority_label(ticket.priority),
         "category": ticket.category,
         "created_at": _iso(ticket.created_at),
-        "updated_at": _iso(ticket.updated_at),
+        "updated_at": _iso(ticket.public_updated_at),  # customers: only what they see
     }
 
 

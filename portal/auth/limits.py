@@ -1,6 +1,8 @@
 """Rate limits for sign-in (Flask-Limiter; Redis storage when PORTAL_REDIS_URL is set).
 
-Sends are limited per email address and per client address; verify tries likewise. The
+Sends are limited per email address (normalised as the sign-in normalises it, so every
+spelling of one mailbox shares one allowance) and per client address; verify tries
+likewise (each code also allows only OTP_MAX_ATTEMPTS wrong tries). The
 limits are read from the config at request time (OTP_SEND_LIMIT, OTP_SEND_LIMIT_PER_ADDRESS,
 OTP_VERIFY_LIMIT), so a deployment or a test can change them without a restart.
 A breach raises 429: JSON under /api/, a themed page on the portal.
@@ -11,15 +13,23 @@ import hashlib
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 
+from portal.auth import otp
 from portal.extensions import limiter
+from portal.services.errors import Invalid
 
 
 def _email_from_request() -> str:
-    """The email the request is about, as typed (lower-cased), or "" when there is none.
+    """The address the request is about, normalised exactly as the sign-in itself does
+    (otp.normalise_email), or "" when there is none or it is not an email address.
 
-    Runs before the view, so it must never fail: oversized or malformed bodies are the
-    view's to refuse.
+    Every spelling of one mailbox (case, full-width letters and dots, spaces) must draw on
+    one allowance, so the key is the address that the code is stored and sent under.
+    Runs before the view, so it must never fail: oversized or malformed bodies, and
+    addresses that are no addresses, are the view's to refuse (nothing is sent for them).
     """
+    if "otp_limit_email" in g:
+        return g.otp_limit_email
+    g.otp_limit_email = ""
     max_length = current_app.config.get("MAX_CONTENT_LENGTH")
     if max_length and (request.content_length or 0) > max_length:
         return ""
@@ -28,7 +38,11 @@ def _email_from_request() -> str:
     except Exception:  # noqa: BLE001  (a body the view will refuse)
         return ""
     email = data.get("email") if hasattr(data, "get") else None
-    return email.strip().lower()[:320] if isinstance(email, str) else ""
+    try:
+        g.otp_limit_email = otp.normalise_email(email)
+    except Invalid:
+        pass
+    return g.otp_limit_email
 
 
 def _workspace_key() -> str:
@@ -38,13 +52,14 @@ def _workspace_key() -> str:
 
 
 def per_email_key() -> str:
-    """Hashed, so that any text (even lone surrogates) makes a valid storage key."""
+    """Hashed: a fixed-size storage key that does not show the address."""
     raw = f"{_workspace_key()}:{_email_from_request()}".encode("utf-8", "surrogatepass")
     return "otp-email:" + hashlib.sha256(raw).hexdigest()
 
 
 def _no_email() -> bool:
-    """Bodies without an email are refused by the view; only the per-address limit counts them."""
+    """Bodies without a valid email are refused by the view; only the per-address limit
+    counts them."""
     return not _email_from_request()
 
 

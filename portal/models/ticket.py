@@ -51,6 +51,7 @@ class Ticket(WorkspaceScoped, Model):
         # keyset pages: ORDER BY created_at/updated_at, id within a workspace (or account)
         Index("ix_ticket_ws_created_id", "workspace_id", "created_at", "id"),
         Index("ix_ticket_ws_updated_id", "workspace_id", "updated_at", "id"),
+        Index("ix_ticket_ws_public_updated_id", "workspace_id", "public_updated_at", "id"),
         Index("ix_ticket_ws_account_created_id", "workspace_id", "account_id", "created_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +71,9 @@ class Ticket(WorkspaceScoped, Model):
         ForeignKey("ab_user.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the last change customers can see (a public event): what their pages, API and
+    # "updated" sort show, so that an internal note or assignment does not move it
+    public_updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

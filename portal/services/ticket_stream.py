@@ -15,7 +15,7 @@ from contextlib import nullcontext
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.i18n import babel_locale
@@ -121,11 +121,11 @@ def _comments(ticket: Ticket, staff: bool, ids: list) -> dict[int, Comment]:
     return {c.id: c for c in db.session.scalars(stmt)}
 
 
-def _latest_id(workspace_id: int, ticket_id: int) -> int:
+def _latest_id(workspace_id: int, ticket_id: int, staff: bool) -> int:
+    """Where a stream without Last-Event-ID starts: the newest event the viewer may see."""
     try:
         with use_workspace(workspace_id):
-            return db.session.scalar(select(func.max(TicketEvent.id))
-                                     .where(TicketEvent.ticket_id == ticket_id)) or 0
+            return timeline.latest_event_id(ticket_id, include_internal=staff)
     finally:
         db.session.rollback()
 
@@ -183,7 +183,7 @@ def _frames(workspace_id, ticket_id, staff, contact_id, last_event_id, locale, t
         poll = min(poll, 1.0)
     try:
         after = last_event_id if last_event_id is not None else _latest_id(workspace_id,
-                                                                           ticket_id)
+                                                                           ticket_id, staff)
         now = time.monotonic()
         deadline, next_beat, next_poll = now + lifetime, now + heartbeat, now + poll
         yield f"retry: {RETRY_MS}\n\n"

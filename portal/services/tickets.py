@@ -123,7 +123,8 @@ def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form,
         description=data.description, priority=data.priority,
         category=category if isinstance(category, str) else None,
         custom_fields=data.custom_fields, form_id=form.id, account_id=contact.account_id,
-        created_by_contact_id=contact.id, created_at=now, updated_at=now)
+        created_by_contact_id=contact.id, created_at=now, updated_at=now,
+        public_updated_at=now)
     ticket.reporters.append(contact)
     db.session.add(ticket)
     db.session.flush()
@@ -173,11 +174,13 @@ def get_for_staff(ws: Workspace, number: int) -> Ticket:
     return ticket
 
 
-SORTS = {
+SORTS = {  # staff: "updated" counts every change, internal ones included
     "newest": (Ticket.created_at, True),
     "oldest": (Ticket.created_at, False),
     "updated": (Ticket.updated_at, True),
 }
+# customers: "updated" counts only changes they can see (see timeline.record)
+CUSTOMER_SORTS = {**SORTS, "updated": (Ticket.public_updated_at, True)}
 
 
 @dataclass
@@ -197,8 +200,7 @@ class Page:
     next_cursor: str | None
 
 
-def _cursor(ticket: Ticket, sort: str) -> str:
-    column, _desc = SORTS[sort]
+def _cursor(ticket: Ticket, column) -> str:
     value = getattr(ticket, column.key)
     raw = json.dumps([value.isoformat(), ticket.id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -232,11 +234,12 @@ def list_for_customer(ws: Workspace, contact: Contact, query: ListQuery) -> Page
     else:
         condition = exists().where(ticket_reporters.c.ticket_id == Ticket.id,
                                    ticket_reporters.c.contact_id == contact.id)
-    return _page(select(Ticket).where(Ticket.workspace_id == ws.id, condition), query)
+    return _page(select(Ticket).where(Ticket.workspace_id == ws.id, condition), query,
+                 CUSTOMER_SORTS)
 
 
-def _page(stmt, query: ListQuery) -> Page:
-    if query.sort not in SORTS:
+def _page(stmt, query: ListQuery, sorts: dict = SORTS) -> Page:
+    if query.sort not in sorts:
         raise Invalid(_("Unknown sort order."), field="sort")
     bad_stage = [s for s in query.stages if s not in STAGES]
     if bad_stage:
@@ -254,7 +257,7 @@ def _page(stmt, query: ListQuery) -> Page:
         title_match = Ticket.title.ilike(like, escape="\\")
         stmt = stmt.where(or_(title_match, Ticket.number == number)
                           if number is not None else title_match)
-    column, desc = SORTS[query.sort]
+    column, desc = sorts[query.sort]
     if query.after:
         value, ticket_id = _decode_cursor(query.after)
         if desc:
@@ -266,4 +269,4 @@ def _page(stmt, query: ListQuery) -> Page:
     rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, _cursor(rows[-1], query.sort) if more and rows else None)
+    return Page(rows, _cursor(rows[-1], column) if more and rows else None)

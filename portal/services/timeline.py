@@ -7,7 +7,7 @@ and their events are staff-only everywhere: pages, API, live events, emails and 
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Comment, Contact, Ticket, TicketEvent
@@ -23,8 +23,13 @@ REOPEN_WINDOW_DAYS = 7
 
 def record(ticket: Ticket, kind: str, *, actor: str, data: dict | None = None,
            public: bool = True) -> TicketEvent:
+    """Add an event to the ticket's history. A public event is also the ticket's last
+    change as customers see it (`public_updated_at`); an internal one leaves that alone."""
+    now = utcnow()
     ev = TicketEvent(workspace_id=ticket.workspace_id, ticket_id=ticket.id, kind=kind,
-                     data=data or {}, public=public, actor=actor, created_at=utcnow())
+                     data=data or {}, public=public, actor=actor, created_at=now)
+    if public:
+        ticket.public_updated_at = now
     db.session.add(ev)
     db.session.flush()
     live.announce(db.session, ticket.workspace_id, ticket.id)
@@ -172,8 +177,18 @@ def comments(ticket: Ticket, *, include_internal: bool, newest_first: bool = Tru
     return list(db.session.scalars(stmt.order_by(order)))
 
 
+def _visible_events(stmt, include_internal: bool):
+    return stmt if include_internal else stmt.where(TicketEvent.public.is_(True))
+
+
 def events(ticket: Ticket, *, include_internal: bool, after_id: int = 0) -> list[TicketEvent]:
     stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.id > after_id)
-    if not include_internal:
-        stmt = stmt.where(TicketEvent.public.is_(True))
+    stmt = _visible_events(stmt, include_internal)
     return list(db.session.scalars(stmt.order_by(TicketEvent.id)))
+
+
+def latest_event_id(ticket_id: int, *, include_internal: bool) -> int:
+    """The id of the newest event the viewer may see (0 when none): where a live stream
+    starts. For a customer an internal note must not move it."""
+    stmt = select(func.max(TicketEvent.id)).where(TicketEvent.ticket_id == ticket_id)
+    return db.session.scalar(_visible_events(stmt, include_internal)) or 0

@@ -272,3 +272,66 @@ def test_web_cookie_token_is_not_a_bearer_token(client, acme):
 
     token = login_as(client, make_contact(acme, EMAIL))
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+
+
+# Other spellings of one mailbox: the normalised address (otp.normalise_email) keys every
+# limit, so case, full-width letters and dots, and spaces draw on the same allowance.
+SPELLINGS = ("PAT@Customer.Example", " pat@customer.example ", "pat@ＣＵＳＴＯＭＥＲ.example",
+             "pat@customer．example", "pat@customer。example")
+
+
+def test_send_limit_counts_every_spelling_of_the_address(client, acme):
+    make_contact(acme, EMAIL)
+    allowed = int(client.application.config["OTP_SEND_LIMIT"].split()[0])
+    for _ in range(allowed):
+        assert client.post(OTP, json={"email": EMAIL}).status_code == 202
+    for spelling in SPELLINGS:
+        limited = client.post(OTP, json={"email": spelling})
+        assert limited.status_code == 429, spelling
+        assert limited.get_json()["error"] == "too_many_requests"
+    assert outbox_count(acme) == allowed
+    assert client.post(OTP, json={"email": "other@customer.example"}).status_code == 202
+
+
+def test_verify_limit_counts_every_spelling_of_the_address(client, acme, app, monkeypatch):
+    monkeypatch.setitem(app.config, "OTP_VERIFY_LIMIT", "3 per 15 minutes")
+    make_contact(acme, EMAIL)
+    client.post(OTP, json={"email": EMAIL})
+    code = last_code(acme, EMAIL)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    addresses = (f"10.0.0.{n}" for n in range(1, 100))  # the per-address limit never trips
+    for spelling in SPELLINGS[2:]:
+        assert client.post(VERIFY, json={"email": spelling, "code": wrong},
+                           environ_base={"REMOTE_ADDR": next(addresses)}).status_code == 422
+    for spelling in (EMAIL, *SPELLINGS):
+        limited = client.post(VERIFY, json={"email": spelling, "code": code},
+                              environ_base={"REMOTE_ADDR": next(addresses)})
+        assert limited.status_code == 429, spelling
+    assert sessions_in(acme) == []
+    [row] = code_rows(acme, EMAIL)
+    assert row.attempts == 3  # every spelling spent a try of the one code
+
+
+def test_send_does_the_same_work_for_known_and_unknown_addresses(client, acme):
+    """Sign-up closed: the request only queues the sign-in job, the same for a customer and
+    a stranger; the job decides. (bench/otp_timing.py measures the answer times.)"""
+    from portal.auth.otp import SEND_QUEUE
+    from portal.jobs import queue
+    from portal.models import OneTimeCode, OutboxMessage
+    from tests.codes import work_sign_in_jobs
+
+    make_contact(acme, EMAIL)
+    known = client.post(OTP, json={"email": EMAIL})
+    unknown = client.post(OTP, json={"email": "Stranger@Customer.example"})
+    assert known.status_code == unknown.status_code == 202
+    assert known.get_data() == unknown.get_data()
+    with use_workspace(acme.id):
+        assert db.session.scalars(select(OneTimeCode.id)).all() == []
+        assert db.session.scalars(select(OutboxMessage.id)).all() == []
+    assert [(job.func_name, job.args) for job in queue(SEND_QUEUE).jobs] == [
+        ("portal.auth.otp.send_code", (acme.id, EMAIL, None)),
+        ("portal.auth.otp.send_code", (acme.id, "stranger@customer.example", None))]
+    assert work_sign_in_jobs() == 3  # two sign-in jobs, one email delivery
+    assert len(code_rows(acme, EMAIL)) == 1 and code_rows(acme, "stranger@customer.example") == []
+    assert outbox_count(acme) == 1 and last_code(acme, EMAIL)
+

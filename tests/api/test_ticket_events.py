@@ -14,6 +14,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from config import TestingConfig
@@ -312,3 +313,93 @@ def test_live_updates_without_redis_use_the_in_process_stand_in(app, make_app, m
     finally:
         stop()
         close_app(embedded)
+
+
+# -- internal activity leaves no trace in a customer's stream -----------------------------
+
+def staff_api_note(app, ws, number, body="SECRET internal note"):
+    """An agent adds an internal note through the staff API (FAB JWT login)."""
+    from tests.admin.conftest import PASSWORD, jwt_token, new_client
+
+    make_staff("agent@example.com", PASSWORD, "agent", ws)
+    staff_client = new_client(app)
+    headers = {"Authorization": f"Bearer {jwt_token(staff_client, 'agent@example.com')}",
+               "X-Workspace": ws.slug}
+    response = staff_client.post(f"/api/v1/ticket/{number}/comments",
+                                 json={"body": body, "internal": True}, headers=headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()["result"]["id"]
+
+
+def ready_frame(base_url, path, token, last_event_id=None) -> dict:
+    client = SSEClient(base_url, path, token, last_event_id=last_event_id)
+    try:
+        return client.until("ready", LIVE_WITHIN)[-1]
+    finally:
+        client.close()
+
+
+def event_ids(ws, ticket_id) -> dict[str, int]:
+    from portal.models import TicketEvent
+
+    with use_workspace(ws.id):
+        rows = db.session.execute(select(TicketEvent.kind, TicketEvent.id)
+                                  .where(TicketEvent.ticket_id == ticket_id)).all()
+    db.session.rollback()
+    return dict(rows)
+
+
+def test_ready_frame_does_not_move_for_an_internal_note(app, live_server, acme):
+    pat = make_contact(acme, "pat@customer.example")
+    ticket = open_ticket(acme, pat)
+    token, path = api_token(pat), events_path(acme, ticket.number)
+    before = ready_frame(live_server, path, token)
+    staff_api_note(app, acme, ticket.number)
+    after = ready_frame(live_server, path, token)
+    ids = event_ids(acme, ticket.id)
+    assert ids["note"] > ids["created"]
+    assert before["id"] == after["id"] == str(ids["created"])
+    assert json.loads(after["data"]) == {"last_event_id": ids["created"]}
+
+
+def test_resuming_after_an_internal_note_shows_only_public_ids(app, live_server, acme):
+    """Resuming from the last id the customer saw: the note neither arrives nor moves the
+    position; the next public reply is the first frame, with its own id."""
+    pat = make_contact(acme, "pat@customer.example")
+    ticket = open_ticket(acme, pat)
+    token, path = api_token(pat), events_path(acme, ticket.number)
+    seen = ready_frame(live_server, path, token)["id"]
+    staff_api_note(app, acme, ticket.number)
+    stream = SSEClient(live_server, path, token, last_event_id=seen)
+    try:
+        ready = stream.until("ready", LIVE_WITHIN)[-1]
+        assert ready["id"] == seen
+        assert stream.drain(0.7) == []
+        with use_workspace(acme.id):
+            reply = timeline.add_comment(db.session.get(Ticket, ticket.id),
+                                         actors.customer(pat), "Any news?")
+        got = stream.until("comment", LIVE_WITHIN)
+    finally:
+        stream.close()
+    ids = event_ids(acme, ticket.id)
+    assert [(e["event"], e["id"]) for e in got] == [("comment", str(ids["comment"]))]
+    assert json.loads(got[0]["data"])["comment"]["id"] == reply.id
+
+
+def test_staff_stream_starts_after_the_newest_event_notes_included(app, acme):
+    """The service keeps the full view for staff: their stream starts after the note."""
+    from portal.services import ticket_stream
+
+    pat = make_contact(acme, "pat@customer.example")
+    ticket = open_ticket(acme, pat)
+    agent = make_staff("agent@example.com", role="agent", workspace=acme)
+    with use_workspace(acme.id):
+        timeline.add_comment(db.session.get(Ticket, ticket.id), actors.staff(agent), "note",
+                             public=False)
+    ids = event_ids(acme, ticket.id)
+    for viewer, expected in ((actors.staff(agent), ids["note"]),
+                             (actors.customer(pat), ids["created"])):
+        frames = ticket_stream.stream(acme.id, ticket.id, viewer)
+        assert next(frames).startswith("retry:")
+        assert next(frames).startswith(f"id: {expected}\nevent: ready\n")
+        frames.close()

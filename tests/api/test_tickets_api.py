@@ -279,3 +279,49 @@ def test_openapi_lists_the_ticket_endpoints(client):
     events = doc["paths"]["/workspaces/{slug}/tickets/{number}/events"]["get"]
     assert "text/event-stream" in events["responses"]["200"]["content"]
     assert "422" in doc["paths"]["/workspaces/{slug}/tickets"]["post"]["responses"]
+
+
+def staff_api(app, ws):
+    """(client, headers) of an agent of `ws` on the staff API (FAB JWT login)."""
+    from tests.admin.conftest import PASSWORD, jwt_token, new_client
+
+    make_staff("agent@example.com", PASSWORD, "agent", ws)
+    client = new_client(app)
+    return client, {"Authorization": f"Bearer {jwt_token(client, 'agent@example.com')}",
+                    "X-Workspace": ws.slug}
+
+
+def test_internal_activity_moves_neither_updated_at_nor_the_updated_sort(app, client, acme,
+                                                                         pat):
+    """Staff see every change; the customer's `updated_at` and "updated" order only move
+    for what the customer can see (here a public reply, at the end)."""
+    older, newer = open_ticket(acme, pat, title="Older"), open_ticket(acme, pat, title="Newer")
+    headers = bearer(pat)
+
+    def customer_view():
+        listed = client.get(f"{BASE}/tickets?sort=updated", headers=headers).get_json()
+        one = client.get(f"{BASE}/tickets/{older.number}", headers=headers).get_json()
+        paged = client.get(f"{BASE}/tickets?sort=updated&limit=1", headers=headers).get_json()
+        return ([(t["number"], t["updated_at"]) for t in listed["tickets"]], one["updated_at"],
+                paged["tickets"][0]["number"])
+
+    seen = customer_view()
+    assert seen[0] == [(newer.number, seen[0][0][1]), (older.number, seen[1])]
+    staff, staff_headers = staff_api(app, acme)
+    staff_base = f"/api/v1/ticket/{older.number}"
+    staff_before = staff.get(staff_base, headers=staff_headers).get_json()["result"]
+    note = staff.post(f"{staff_base}/comments", json={"body": "VIP", "internal": True},
+                      headers=staff_headers)
+    assert note.status_code == 201
+    staff_after = staff.get(staff_base, headers=staff_headers).get_json()["result"]
+    assert staff_after["updated_at"] > staff_before["updated_at"]  # staff see the note
+    staff_list = staff.get("/api/v1/ticket/?sort=updated", headers=staff_headers).get_json()
+    assert [t["number"] for t in staff_list["result"]][:1] == [older.number]
+    assert customer_view() == seen
+
+    reply = staff.post(f"{staff_base}/comments", json={"body": "We are on it."},
+                       headers=staff_headers)
+    assert reply.status_code == 201
+    listed, one, first = customer_view()
+    assert [n for n, _ in listed] == [older.number, newer.number] and first == older.number
+    assert one > seen[1] and listed[0][1] == one

@@ -36,6 +36,15 @@ def test_seed_creates_people_tickets_threads_and_is_idempotent(db):
     assert _count(db, select(func.count()).select_from(TicketEvent)
                   .where(TicketEvent.workspace_id == ws_id)) >= 50 + n_comments
 
+    newest_public = (select(func.max(TicketEvent.created_at))
+                     .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.public.is_(True))
+                     .scalar_subquery())
+    stamps = db.session.execute(
+        select(Ticket.public_updated_at, newest_public, Ticket.updated_at)
+        .where(Ticket.workspace_id == ws_id).execution_options(all_workspaces=True)).all()
+    assert all(public == newest and public <= updated for public, newest, updated in stamps)
+    assert any(public < updated for public, _newest, updated in stamps)  # a note came last
+
     with use_workspace(ws_id):
         ws = workspaces.by_id(ws_id)
         regular = contacts.by_email(ws, seed_tickets.CONTACT_EMAIL)

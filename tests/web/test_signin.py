@@ -177,3 +177,46 @@ def test_too_many_code_tries_show_a_themed_page(client, acme, app, monkeypatch):
 def test_sign_in_pages_are_localised(client, acme):
     page = client.get("/de-DE/acme/signin")
     assert page.status_code == 200 and 'lang="de-DE"' in page.text
+
+
+# The normalised address (otp.normalise_email) keys the limits: case, spaces and full-width
+# letters or dots of the domain spell the same mailbox and draw on the same allowance.
+SPELLINGS = ("PAT@Customer.Example", " pat@customer.example ", "pat@ＣＵＳＴＯＭＥＲ.example",
+             "pat@customer．example", "pat@customer。example")
+
+
+def test_send_limit_counts_every_spelling_of_the_address(client, acme, app):
+    make_contact(acme, EMAIL)
+    allowed = int(app.config["OTP_SEND_LIMIT"].split()[0])
+    token = csrf_from(client.get(SIGNIN).text)
+    for _ in range(allowed):
+        assert client.post(SIGNIN, data={"email": EMAIL, "csrf_token": token}).status_code == 302
+    for spelling in SPELLINGS:
+        response = client.post(SIGNIN, data={"email": spelling, "csrf_token": token})
+        assert response.status_code == 429 and "Too many attempts" in response.text, spelling
+    assert outbox_count(acme) == allowed
+    other = client.post(SIGNIN, data={"email": "sam@customer.example", "csrf_token": token})
+    assert other.status_code == 302
+
+
+def test_code_tries_count_every_spelling_of_the_address(client, acme, app, monkeypatch):
+    monkeypatch.setitem(app.config, "OTP_VERIFY_LIMIT", "2 per 15 minutes")
+    make_contact(acme, EMAIL)
+    token = csrf_from(client.get(SIGNIN).text)
+    client.post(SIGNIN, data={"email": EMAIL, "csrf_token": token})
+    code = last_code(acme, EMAIL)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    addresses = (f"10.0.0.{n}" for n in range(1, 100))  # the per-address limit never trips
+    for spelling in SPELLINGS[2:4]:
+        response = client.post("/en-US/acme/signin/code",
+                               data={"email": spelling, "code": wrong, "csrf_token": token},
+                               environ_base={"REMOTE_ADDR": next(addresses)})
+        assert response.status_code == 422
+    for spelling in (EMAIL, *SPELLINGS):
+        response = client.post("/en-US/acme/signin/code",
+                               data={"email": spelling, "code": code, "csrf_token": token},
+                               environ_base={"REMOTE_ADDR": next(addresses)})
+        assert response.status_code == 429 and "Too many attempts" in response.text, spelling
+    assert code_rows(acme, EMAIL)[0].attempts == 2
+    with use_workspace(acme.id):
+        assert db.session.scalars(select(CustomerSession)).all() == []

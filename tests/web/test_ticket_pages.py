@@ -150,3 +150,39 @@ def test_customer_closes_a_resolved_ticket_and_reopens_it(signed_in, acme):
     assert "The ticket is closed." in closed.get_data(as_text=True)
     reopened = client.post(f"{url}/reopen", data={"csrf_token": token}, follow_redirects=True)
     assert "The ticket is open again." in reopened.get_data(as_text=True)
+
+
+def test_internal_note_moves_neither_the_updated_time_nor_the_updated_sort(app, signed_in,
+                                                                          acme):
+    """An agent's note through the admin ticket page: the customer's list keeps its
+    "updated" order and times; a public reply then moves both."""
+    import re
+
+    from tests.admin.conftest import PASSWORD, fab_csrf, new_client, staff_login
+
+    client, contact = signed_in
+    older, newer = open_ticket(acme, contact, "Older"), open_ticket(acme, contact, "Newer")
+
+    def listed():
+        html = client.get("/en-US/acme/tickets?sort=updated").get_data(as_text=True)
+        return re.findall(r'/en-US/acme/tickets/(\d+)">[^<]*</a></td>.*?'
+                          r'<time datetime="([^"]+)"', html, re.S)
+
+    before = listed()
+    assert [int(n) for n, _ in before] == [newer.number, older.number]
+    make_staff("agent@example.com", PASSWORD, "agent", acme)
+    staff = staff_login(new_client(app), "agent@example.com")
+    url = f"/admin/tickets/{older.number}"
+    token = fab_csrf(staff.get(url).get_data(as_text=True))
+    noted = staff.post(f"{url}/note", data={"note": "Customer is VIP.", "csrf_token": token})
+    assert noted.status_code == 303
+    queue = staff.get("/admin/tickets/?sort=updated").get_data(as_text=True)
+    assert queue.index(f"/admin/tickets/{older.number}") < \
+        queue.index(f"/admin/tickets/{newer.number}")  # staff see the note as activity
+    assert listed() == before
+
+    replied = staff.post(f"{url}/reply", data={"body": "We are on it.", "csrf_token": token})
+    assert replied.status_code == 303
+    after = listed()
+    assert [int(n) for n, _ in after] == [older.number, newer.number]
+    assert after[0][1] > before[1][1]
