@@ -14,7 +14,7 @@ import portal.models.base
 
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
