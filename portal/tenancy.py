@@ -44,7 +44,7 @@ from sqlalchemy.sql.selectable import (
     TableClause,
     TextualSelect,
 )
-from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.sql.visitors import InternalTraversal, Traversible, cloned_traverse
 
 
 class TenancyError(RuntimeError):
@@ -113,14 +113,14 @@ _SCHEMA: dict = {}
 
 
 def schema() -> Schema:
-    """The current `Schema`, computed again only when models or tables are added."""
+    """The current `Schema`, computed again when tables are added (every model adds its
+    table; `registry.mappers` would build a set on every call)."""
     from flask_appbuilder.models.sqla import Model
 
-    mappers, tables = Model.registry.mappers, Model.metadata.tables
-    key = (len(mappers), len(tables))
-    if _SCHEMA.get("key") != key:
-        _SCHEMA["schema"] = Schema(mappers, tables.values())
-        _SCHEMA["key"] = key
+    tables = Model.metadata.tables
+    if _SCHEMA.get("tables") != len(tables):
+        _SCHEMA["schema"] = Schema(Model.registry.mappers, tables.values())
+        _SCHEMA["tables"] = len(tables)
     return _SCHEMA["schema"]
 
 
@@ -161,11 +161,12 @@ def _guard_select(state: ORMExecuteState, statement) -> None:
             raise NoWorkspace("workspace-owned query without a current workspace")
         return
     if found.bare_nested:
-        raise UnscopedStatement("a subquery reads a workspace-owned table without its model; "
-                                "use the model (its rows get the workspace condition)")
-    if found.bare_top:
+        statement = _scope_every_select(statement, workspace_id)
+    elif found.bare_top:
         statement = _filter_bare_tables(statement, workspace_id)
-    state.statement = statement.options(_criteria(workspace_id))
+    if found.scoped or statement._with_options:  # loader options may reach scoped models
+        statement = statement.options(_criteria(workspace_id))
+    state.statement = statement
 
 
 def _guard_dml(state: ORMExecuteState, statement) -> None:
@@ -181,7 +182,7 @@ def _guard_dml(state: ORMExecuteState, statement) -> None:
             raise NoWorkspace("workspace-owned write without a current workspace")
         return
     if found.bare_nested:
-        raise UnscopedStatement("a subquery reads a workspace-owned table without its model")
+        statement = _scope_every_select(statement, workspace_id)
     if isinstance(statement, Update | Delete):
         for other in {table, *_where_froms(statement)}:
             if other in known.scoped:
@@ -195,7 +196,12 @@ def _guard_dml(state: ORMExecuteState, statement) -> None:
 
 def _guard_relationship_load(state: ORMExecuteState) -> None:
     """A relationship load stays in the workspace of the row it starts from (lazy loads), or
-    the current one (select-in loads of a guarded query)."""
+    the current one (select-in loads). A row loaded by a guarded query passes that query's
+    criteria on to its relationship loads already (the same workspace as the row's); rows
+    loaded otherwise (created, opted out, refreshed) get them here."""
+    if any(getattr(option, "root_entity", None) is WorkspaceScoped
+           for option in state.statement._with_options):
+        return
     workspace_id = _workspace_of_state(state.lazy_loaded_from) or current_workspace_id()
     if workspace_id is None:
         if any(issubclass(m.class_, WorkspaceScoped) for m in state.all_mappers):
@@ -283,6 +289,27 @@ def _select_children(select_stmt) -> list:
     return children
 
 
+# what `_scan` does with an element, by class (decided once per class)
+SKIP, COLUMN, TABLE, ALIAS, RAW_SQL, SELECT, OTHER_SELECT, OTHER, NOT_ELEMENT = range(9)
+_KINDS: dict = {}
+
+
+def _kind(cls) -> int:
+    kind = _KINDS.get(cls)
+    if kind is None:
+        kind = (SKIP if issubclass(cls, BindParameter) else
+                COLUMN if issubclass(cls, ColumnClause) else
+                TABLE if issubclass(cls, TableClause) else
+                ALIAS if issubclass(cls, AliasedReturnsRows) else
+                RAW_SQL if issubclass(cls, TextClause | TextualSelect) else
+                SELECT if issubclass(cls, Select) else
+                OTHER_SELECT if issubclass(cls, SelectBase) else
+                OTHER if issubclass(cls, ClauseElement) else
+                NOT_ELEMENT)
+        _KINDS[cls] = kind
+    return kind
+
+
 def _scan(statement, known: Schema) -> _Found:
     """Walk the statement once (no compiling): which workspace-owned tables it reads and how,
     refusing raw SQL and what cannot be scoped."""
@@ -291,45 +318,48 @@ def _scan(statement, known: Schema) -> _Found:
     seen: set = set()
     while stack:
         element, nested = stack.pop()
-        if not isinstance(element, ClauseElement):
-            element = _entity_selectable(element)
-        if isinstance(element, BindParameter):
+        kind = _KINDS.get(type(element)) or _kind(type(element))
+        if kind == SKIP:
             continue
-        if isinstance(element, ColumnClause):
+        if kind == COLUMN:
             if element.is_literal:
                 if not _LITERAL_OK.match(element.name):
                     raise UnscopedStatement("the tenancy guard cannot check literal SQL")
                 continue
             table = element.table
             if table is not None:
-                if "parententity" in element._annotations:
-                    found.scoped = found.scoped or table in known.scoped
+                mapper = element._annotations.get("parentmapper")
+                if mapper is not None:  # an ORM entity's column: the criteria cover it
+                    found.scoped = found.scoped or issubclass(mapper.class_, WorkspaceScoped)
                 elif (id(table), nested) not in seen:
                     seen.add((id(table), nested))
                     stack.append((table, nested))
-            continue
-        if isinstance(element, TableClause):
+        elif kind == TABLE:
             _note_table(element, nested, known, found)
-            continue
-        if isinstance(element, AliasedReturnsRows):
+        elif kind == SELECT:
+            inner = nested or element is not statement
+            stack += [(child, inner) for child in _select_children(element)]
+        elif kind == OTHER:
+            stack += [(child, nested) for child in element.get_children()]
+        elif kind == ALIAS:
             inner = element.element
             if isinstance(inner, TableClause):
                 if _plain_table(inner) in known.scoped or inner.name in known.scoped_names:
-                    if "parententity" not in element._annotations:
+                    if "parentmapper" not in element._annotations:
                         raise UnscopedStatement("an alias of a workspace-owned table without "
                                                 "its model (use sqlalchemy.orm.aliased)")
                     found.scoped = True
-                continue
-            stack.append((inner, nested))
-            continue
-        if isinstance(element, TextClause | TextualSelect):
+            else:
+                stack.append((inner, nested))
+        elif kind == OTHER_SELECT:  # a UNION and the like: its SELECTs are subqueries
+            inner = nested or element is not statement
+            stack += [(child, inner) for child in element.get_children()]
+        elif kind == RAW_SQL:
             raise UnscopedStatement("the tenancy guard cannot check raw SQL (text())")
-        if isinstance(element, Select):
-            inner_nested = nested or element is not statement
-            stack.extend((child, inner_nested) for child in _select_children(element))
-            continue
-        inner_nested = nested or (isinstance(element, SelectBase) and element is not statement)
-        stack.extend((child, inner_nested) for child in element.get_children())
+        elif isinstance(element, Traversible):  # what a with_only_columns() replaced
+            stack += [(child, nested) for child in element.get_children()]
+        else:
+            stack.append((_entity_selectable(element), nested))
     return found
 
 
@@ -346,7 +376,7 @@ def _note_table(table, nested: bool, known: Schema, found: _Found) -> None:
     if isinstance(table, Table):
         if table in known.scoped:
             found.scoped = True
-            if "parententity" not in table._annotations:
+            if "parentmapper" not in table._annotations:
                 if nested:
                     found.bare_nested = True
                 else:
@@ -374,6 +404,23 @@ def _filter_bare_tables(statement, workspace_id: int):
         if table in scoped:
             statement = statement.where(table.c.workspace_id == workspace_id)
     return statement
+
+
+def _scope_every_select(statement, workspace_id: int):
+    """A copy of the statement where every SELECT in it, subqueries included, has the
+    workspace condition on the bare tables of its FROM (Flask-AppBuilder pages its
+    many-to-many lists with such a subquery). Copying the whole statement costs more than
+    `_filter_bare_tables`, so only statements with a bare table in a subquery pay for it."""
+    scoped = schema().scoped
+
+    def visit_select(select_stmt):  # a fresh copy: cloned_traverse lets visitors change it
+        conditions = tuple(table.c.workspace_id == workspace_id
+                           for table in set(_tables_in_froms(select_stmt)) if table in scoped)
+        if conditions:
+            select_stmt._where_criteria += conditions
+            select_stmt._reset_memoizations()
+
+    return cloned_traverse(statement, {}, {"select": visit_select})
 
 
 def _tables_in_froms(select_stmt):

@@ -174,7 +174,8 @@ def test_subqueries_in_unscoped_selects_are_scoped(acme, globex):
             db.session.execute(statement)
 
 
-def test_a_bare_table_in_a_subquery_is_refused(acme, globex):
+def test_a_bare_table_in_a_subquery_is_scoped_and_a_bare_alias_refused(acme, globex):
+    from sqlalchemy import exists, func
     from sqlalchemy.orm import aliased
 
     from portal.tenancy import UnscopedStatement
@@ -183,10 +184,14 @@ def test_a_bare_table_in_a_subquery_is_refused(acme, globex):
     make_contact(globex, "g@g.example")
     contact = Contact.__table__
     bare = select(Workspace.slug).where(Workspace.id.in_(select(contact.c.workspace_id)))
+    counted = select(func.count()).select_from(select(contact.c.id).subquery())
+    correlated = select(Workspace.slug).where(
+        exists().where(contact.c.workspace_id == Workspace.id))
     alias = contact.alias()
     with use_workspace(acme.id):
-        with pytest.raises(UnscopedStatement):
-            db.session.execute(bare)
+        assert db.session.scalars(bare).all() == ["acme"]
+        assert db.session.scalar(counted) == 1
+        assert db.session.scalars(correlated).all() == ["acme"]
         with pytest.raises(UnscopedStatement):
             db.session.execute(select(alias.c.email))
         other = aliased(Contact)  # an ORM alias gets the condition
