@@ -55,6 +55,7 @@ def test_pointing_a_row_at_a_row_of_another_workspace_fails_on_flush(acme, globe
     theirs = make_account(globex, "Globex Corp")
     mine = make_account(acme, "Acme Corp")
     their_ticket_id, mine_id, acme_id = _ticket_of(globex).id, mine.id, acme.id
+    ticket_id = ticket.id
     with use_workspace(acme_id):
         ticket.account_id = mine.id  # same workspace: fine
         db.session.commit()
@@ -72,7 +73,7 @@ def test_pointing_a_row_at_a_row_of_another_workspace_fails_on_flush(acme, globe
         with pytest.raises(CrossWorkspaceReference):
             db.session.flush()
         db.session.rollback()
-    assert db.session.scalar(select(Ticket.account_id).where(Ticket.number == 1)
+    assert db.session.scalar(select(Ticket.account_id).where(Ticket.id == ticket_id)
                              .execution_options(all_workspaces=True)) == mine_id
 
 
