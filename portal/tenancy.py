@@ -1,23 +1,24 @@
 """Tenancy: the current workspace, the scoped-model mixin and the fail-closed guard.
 
-Every statement the session executes goes through `_guard`:
-- selects of workspace-owned models get `workspace_id == <current workspace>` on every
-  ORM entity, in subqueries too (`with_loader_criteria`), and on the bare tables of the
-  outer FROM; UPDATE and DELETE get it on their target (and, for an association table,
-  on the rows it links);
+Every statement the session executes goes through `_guard`, which walks it once (no
+compiling; see docs/PERFORMANCE.md):
+- ORM entities of workspace-owned models get `workspace_id == <current workspace>`
+  wherever they appear, subqueries included (`with_loader_criteria`); bare tables get it in
+  the WHERE clause of their own SELECT (the outer one, or any subquery); UPDATE and DELETE
+  get it on their target, and on an association table through the rows it links;
 - with no current workspace, a statement that touches a workspace-owned table raises
   `NoWorkspace`;
-- what the guard cannot scope is refused (`UnscopedStatement`): raw SQL (`text()`,
-  literal columns), a bare table or an alias of one inside a subquery, an INSERT statement
-  into a workspace-owned or association table, an UPDATE that assigns a reference it cannot
-  check;
+- what the guard cannot scope is refused (`UnscopedStatement`): raw SQL (`text()`, literal
+  columns, hints), a bare alias of a workspace-owned table, INSERT statements into
+  workspace-owned or association tables; an UPDATE may not move rows to another workspace
+  nor point a reference at another workspace's row (`CrossWorkspaceReference`);
 - relationship loads stay in the workspace of the row they start from, and a primary-key
-  lookup (`session.get`, many-to-one loads) never returns a row of another workspace from the
-  identity map (`WorkspaceSession`).
+  lookup (`session.get`, many-to-one loads) never returns a row of another workspace from
+  the identity map (`WorkspaceSession`).
 Platform work (CLI, sweeps, the workspace picker) opts out explicitly with
-`.execution_options(all_workspaces=True)`. Statements run on `db.engine` or a connection
-directly never reach the guard. Cross-row references are checked at flush time
-(`portal.tenancy_references`).
+`.execution_options(all_workspaces=True)`. Statements run on `db.engine` or on a connection
+directly never reach the guard (nothing in portal/ does). References between rows are
+checked at flush time (`portal.tenancy_references`).
 """
 
 import re
@@ -189,9 +190,11 @@ def _guard_dml(state: ORMExecuteState, statement) -> None:
                 statement = statement.where(other.c.workspace_id == workspace_id)
             elif other in known.links:
                 statement = statement.where(_linked_in_workspace(known, other, workspace_id))
-        if isinstance(statement, Update):
+        if isinstance(statement, Update) and (table in known.scoped or table in known.links):
             _check_assignments(state, statement, known.refs.get(table, {}), workspace_id)
-    state.statement = statement.options(_criteria(workspace_id))
+    if found.scoped:
+        statement = statement.options(_criteria(workspace_id))
+    state.statement = statement
 
 
 def _guard_relationship_load(state: ORMExecuteState) -> None:

@@ -116,6 +116,23 @@ def test_core_update_and_delete_of_a_scoped_table_stay_in_the_workspace(acme, gl
         db.session.execute(delete(contact))
 
 
+def test_core_delete_of_an_association_table_touches_only_the_workspaces_links(acme, globex):
+    from sqlalchemy import delete, func
+
+    from portal.models import ticket_reporters
+    from tests.tickets_helpers import open_ticket
+
+    open_ticket(acme, make_contact(acme))
+    open_ticket(globex, make_contact(globex))
+    with use_workspace(acme.id):
+        db.session.execute(delete(ticket_reporters))
+        db.session.commit()
+    every = select(func.count()).select_from(ticket_reporters)
+    assert db.session.scalar(every.execution_options(all_workspaces=True)) == 1
+    with pytest.raises(NoWorkspace):
+        db.session.execute(delete(ticket_reporters))
+
+
 def test_raw_sql_is_refused_unless_the_caller_opts_out(acme, globex):
     from sqlalchemy import literal_column, text
 
