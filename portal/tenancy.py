@@ -28,6 +28,7 @@ from functools import lru_cache
 from flask import g, has_app_context
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import ForeignKey, Table, and_, event, inspect, select
+from sqlalchemy.exc import NoReferencedTableError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 from sqlalchemy.sql.elements import (
@@ -101,13 +102,22 @@ class Schema:
         # table -> {column key: (referenced workspace-owned table, referenced column)}
         self.refs: dict = {}
         for table in tables:
-            refs = {col.key: (fk.column.table, fk.column) for col in table.columns
-                    for fk in col.foreign_keys
-                    if fk.column.table in self.scoped and col.key != "workspace_id"}
+            refs = {col.key: (target.table, target) for col in table.columns
+                    if col.key != "workspace_id"
+                    for fk in col.foreign_keys if (target := _resolved(fk)) is not None
+                    and target.table in self.scoped}
             if refs:
                 self.refs[table] = refs
         self.links = frozenset(t for t in self.refs
                                if t not in self.scoped and "workspace_id" not in t.c)
+
+
+def _resolved(fk):
+    """The column a foreign key refers to, or None while its table is not defined yet."""
+    try:
+        return fk.column
+    except NoReferencedTableError:
+        return None
 
 
 _SCHEMA: dict = {}
@@ -293,22 +303,23 @@ def _select_children(select_stmt) -> list:
 
 
 # what `_scan` does with an element, by class (decided once per class)
-SKIP, COLUMN, TABLE, ALIAS, RAW_SQL, SELECT, OTHER_SELECT, OTHER, NOT_ELEMENT = range(9)
+_SKIP, _COLUMN, _TABLE, _ALIAS, _RAW_SQL, _SELECT, _OTHER_SELECT, _OTHER, _NOT_ELEMENT = (
+    range(1, 10))  # never 0: a cached kind is looked up with `or`
 _KINDS: dict = {}
 
 
 def _kind(cls) -> int:
     kind = _KINDS.get(cls)
     if kind is None:
-        kind = (SKIP if issubclass(cls, BindParameter) else
-                COLUMN if issubclass(cls, ColumnClause) else
-                TABLE if issubclass(cls, TableClause) else
-                ALIAS if issubclass(cls, AliasedReturnsRows) else
-                RAW_SQL if issubclass(cls, TextClause | TextualSelect) else
-                SELECT if issubclass(cls, Select) else
-                OTHER_SELECT if issubclass(cls, SelectBase) else
-                OTHER if issubclass(cls, ClauseElement) else
-                NOT_ELEMENT)
+        kind = (_SKIP if issubclass(cls, BindParameter) else
+                _COLUMN if issubclass(cls, ColumnClause) else
+                _TABLE if issubclass(cls, TableClause) else
+                _ALIAS if issubclass(cls, AliasedReturnsRows) else
+                _RAW_SQL if issubclass(cls, TextClause | TextualSelect) else
+                _SELECT if issubclass(cls, Select) else
+                _OTHER_SELECT if issubclass(cls, SelectBase) else
+                _OTHER if issubclass(cls, ClauseElement) else
+                _NOT_ELEMENT)
         _KINDS[cls] = kind
     return kind
 
@@ -322,9 +333,9 @@ def _scan(statement, known: Schema) -> _Found:
     while stack:
         element, nested = stack.pop()
         kind = _KINDS.get(type(element)) or _kind(type(element))
-        if kind == SKIP:
+        if kind == _SKIP:
             continue
-        if kind == COLUMN:
+        if kind == _COLUMN:
             if element.is_literal:
                 if not _LITERAL_OK.match(element.name):
                     raise UnscopedStatement("the tenancy guard cannot check literal SQL")
@@ -337,14 +348,14 @@ def _scan(statement, known: Schema) -> _Found:
                 elif (id(table), nested) not in seen:
                     seen.add((id(table), nested))
                     stack.append((table, nested))
-        elif kind == TABLE:
+        elif kind == _TABLE:
             _note_table(element, nested, known, found)
-        elif kind == SELECT:
+        elif kind == _SELECT:
             inner = nested or element is not statement
             stack += [(child, inner) for child in _select_children(element)]
-        elif kind == OTHER:
+        elif kind == _OTHER:
             stack += [(child, nested) for child in element.get_children()]
-        elif kind == ALIAS:
+        elif kind == _ALIAS:
             inner = element.element
             if isinstance(inner, TableClause):
                 if _plain_table(inner) in known.scoped or inner.name in known.scoped_names:
@@ -354,10 +365,10 @@ def _scan(statement, known: Schema) -> _Found:
                     found.scoped = True
             else:
                 stack.append((inner, nested))
-        elif kind == OTHER_SELECT:  # a UNION and the like: its SELECTs are subqueries
+        elif kind == _OTHER_SELECT:  # a UNION and the like: its SELECTs are subqueries
             inner = nested or element is not statement
             stack += [(child, inner) for child in element.get_children()]
-        elif kind == RAW_SQL:
+        elif kind == _RAW_SQL:
             raise UnscopedStatement("the tenancy guard cannot check raw SQL (text())")
         elif isinstance(element, Traversible):  # what a with_only_columns() replaced
             stack += [(child, nested) for child in element.get_children()]
