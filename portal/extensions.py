@@ -8,7 +8,9 @@ from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-db = SQLAlchemy(model_class=Model)
+from portal.tenancy import WorkspaceSession
+
+db = SQLAlchemy(model_class=Model, session_options={"class_": WorkspaceSession})
 cache = Cache()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -10,8 +10,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
+from portal.aftercommit import after_commit
 from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.kb import content
@@ -24,7 +24,6 @@ from portal.services.errors import Conflict, Invalid, NotFound
 TITLE_MAX = 300
 DESCRIPTION_MAX = 500
 BODY_MAX = 500_000
-REINDEX = "helpport_kb_reindex"
 
 
 def _check(title, description, body, status, audience, locale) -> None:
@@ -339,28 +338,10 @@ def directories(ws: Workspace) -> list[tuple[Directory, int]]:
 
 
 def _reindex_after_commit(workspace_id: int) -> None:
-    db.session.info.setdefault(REINDEX, set()).add(workspace_id)
+    after_commit(db.session, _request_reindex, workspace_id)
 
 
-def _request(session: Session) -> None:
-    ids = session.info.pop(REINDEX, None)
-    if ids:
-        from portal.search import request_reindex
+def _request_reindex(workspace_id: int) -> None:
+    from portal.search import request_reindex
 
-        for workspace_id in ids:
-            request_reindex(workspace_id)
-
-
-def _forget(session: Session) -> None:
-    session.info.pop(REINDEX, None)
-
-
-def register_listeners() -> None:
-    from sqlalchemy import event
-
-    if not event.contains(Session, "after_commit", _request):
-        event.listen(Session, "after_commit", _request)
-        event.listen(Session, "after_rollback", _forget)
-
-
-register_listeners()
+    request_reindex(workspace_id)

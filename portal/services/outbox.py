@@ -5,9 +5,10 @@ would send an email about something that never happened, and a job enqueued afte
 commit is lost if Redis is down at that moment. So the row is the truth; the queue only
 says "look at row N now".
 
-- `add()` writes the row in the caller's transaction and remembers its id on the session.
-  Only when that transaction commits is a `deliver_email` job enqueued (job id
-  `email-<row id>`); a rollback forgets it. If enqueueing fails, the row simply waits.
+- `add()` writes the row in the caller's transaction and queues its delivery with
+  `portal.aftercommit`: only when that transaction commits is a `deliver_email` job enqueued
+  (job id `email-<row id>`); a rollback (of the savepoint the row was written in, or of the
+  whole transaction) forgets it. If enqueueing fails, the row simply waits.
 - `claim()` is how a worker takes a row: one conditional UPDATE that bumps `attempts` and
   moves `next_attempt_at` a lease ahead, only if the row is unsent, not given up and due.
   The database decides who wins (PostgreSQL re-checks the WHERE under the row lock; SQLite
@@ -31,14 +32,13 @@ sends again after the lease. The Message-ID is stable per row so receivers can t
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import select, update
 
+from portal.aftercommit import after_commit
 from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.models.base import utcnow
 
-PENDING = "helpport_outbox_pending"
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = (10, 30, 60, 300, 900, 1800, 3600)
 CLAIM_SECONDS = 300  # longer than a delivery job may run (JOB_TIMEOUT in portal.jobs.tasks)
@@ -59,25 +59,14 @@ def add(workspace_id: int, to: str, subject: str, text: str, html: str, *, kind:
     )
     db.session.add(row)
     db.session.flush()
-    db.session.info.setdefault(PENDING, []).append(row.id)
+    after_commit(db.session, _enqueue, row.id)
     return row
 
 
-@event.listens_for(Session, "after_commit")
-def _enqueue_committed(session: Session) -> None:
-    ids = session.info.pop(PENDING, None)
-    if ids:
-        from portal.jobs.tasks import enqueue_delivery
+def _enqueue(outbox_id: int) -> None:
+    from portal.jobs.tasks import enqueue_delivery
 
-        for outbox_id in ids:
-            enqueue_delivery(outbox_id)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_uncommitted(session: Session, transaction: SessionTransaction) -> None:
-    """A rolled-back or closed outer transaction: its rows do not exist, send nothing."""
-    if transaction.parent is None:
-        session.info.pop(PENDING, None)
+    enqueue_delivery(outbox_id)
 
 
 def due_ids(limit: int = 500) -> list[int]:
