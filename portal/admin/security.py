@@ -11,6 +11,7 @@ explicit AUTH_ROLE_ADMIN role on the user and keeps FAB's usual roles.
 
 from flask import abort, has_request_context, redirect, request, url_for
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -29,6 +30,14 @@ def membership_role(user_id: int, workspace_id: int | None) -> str | None:
         StaffMembership.user_id == user_id, StaffMembership.workspace_id == workspace_id))
 
 
+def _per_request(name: str) -> dict:
+    """A cache that lives as long as the request (a throwaway one outside requests), so
+    a role changed by one request counts from the next one on."""
+    if not has_request_context():
+        return {}
+    return request.environ.setdefault(f"helpport.{name}", {})
+
+
 class PortalSecurityManager(SecurityManager):
     def get_user_roles(self, user) -> list:
         if not user.is_authenticated:
@@ -38,15 +47,38 @@ class PortalSecurityManager(SecurityManager):
         return self._workspace_roles(user.id, current_workspace_id())
 
     def _workspace_roles(self, user_id: int, workspace_id: int | None) -> list:
-        # One lookup per request and workspace: a page asks for many permissions.
-        cache = (request.environ.setdefault("helpport.staff_roles", {})
-                 if has_request_context() else {})
+        cache = _per_request("staff_roles")
         key = (user_id, workspace_id)
         if key not in cache:
             role = membership_role(user_id, workspace_id)
             found = self.find_role(MEMBERSHIP_ROLES[role]) if role else None
             cache[key] = [found] if found is not None else []
         return cache[key]
+
+    def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
+        """As FAB's, but with the roles' permissions read once per request: a page asks
+        for one per menu entry and button (FAB runs one query for each)."""
+        roles = self.get_user_roles(user)
+        if any(role.name in self.builtin_roles for role in roles):
+            return super()._has_view_access(user, permission_name, view_name)
+        cache = _per_request("held_permissions")
+        key = tuple(sorted(role.id for role in roles))
+        if key not in cache:
+            cache[key] = self._permission_names(key)
+        return (permission_name, view_name) in cache[key]
+
+    def _permission_names(self, role_ids) -> set[tuple[str, str]]:
+        """(permission, view) name pairs the roles hold, in one query of plain rows."""
+        if not role_ids:
+            return set()
+        pv, link = self.permissionview_model, assoc_permissionview_role
+        stmt = (select(self.permission_model.name, self.viewmenu_model.name)
+                .select_from(pv)
+                .join(link, link.c.permission_view_id == pv.id)
+                .join(self.permission_model, self.permission_model.id == pv.permission_id)
+                .join(self.viewmenu_model, self.viewmenu_model.id == pv.view_menu_id)
+                .where(link.c.role_id.in_(role_ids)))
+        return set(map(tuple, self.session.execute(stmt).all()))
 
 
 def action_guard(view):
