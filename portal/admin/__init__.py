@@ -1,17 +1,32 @@
 """Flask-AppBuilder admin at /admin (pages) and its REST API under /api/v1 (staff JWT)."""
 
 from flask import Flask, current_app
-from flask_appbuilder import AppBuilder
+from flask_appbuilder import AppBuilder, ModelView
 from flask_appbuilder.api import BaseApi
 
+from portal.admin.context import register_admin_context, use_named_workspace
+from portal.admin.security import PortalSecurityManager, action_guard
 from portal.extensions import db
 
 
 class PortalAppBuilder(AppBuilder):
-    """Mounts every generated page under /admin; the REST API stays at /api/v1."""
+    """Mounts every generated page under /admin; the REST API stays at /api/v1.
+
+    Every API acts in a workspace when one is named (the workspace APIs require one), and
+    FAB's action endpoints check their permission before the view runs. No page has file
+    columns, so FAB's file download route (which serves a global upload folder) is left out.
+    """
 
     def register_blueprint(self, baseview, endpoint=None, static_folder=None) -> None:
+        if isinstance(baseview, ModelView):
+            baseview.exclude_route_methods = {*baseview.exclude_route_methods, "download"}
+            baseview.base_permissions = [p for p in baseview.base_permissions
+                                         if p != "can_download"]
         blueprint = baseview.create_blueprint(self, endpoint=endpoint, static_folder=static_folder)
+        if isinstance(baseview, BaseApi):
+            blueprint.before_request(use_named_workspace)
+        if getattr(baseview, "actions", None) is not None:
+            blueprint.before_request(action_guard(baseview))
         prefix = "" if isinstance(baseview, BaseApi) else "/admin"
         current_app.register_blueprint(
             blueprint, url_prefix=prefix + (blueprint.url_prefix or "")
@@ -19,10 +34,9 @@ class PortalAppBuilder(AppBuilder):
 
 
 def init_admin(app: Flask) -> AppBuilder:
-    from portal.admin.context import register_admin_context
     from portal.admin.views import register_admin
 
-    appbuilder = PortalAppBuilder(app, db.session)
+    appbuilder = PortalAppBuilder(app, db.session, security_manager_class=PortalSecurityManager)
     register_admin(appbuilder)
     register_admin_context(app)
     return appbuilder

@@ -2,7 +2,8 @@
 
 Pages: the workspace chosen in the admin navigation (kept in the Flask session), if the
 staff member belongs to it. REST API: the `X-Workspace` header (a slug). Platform admins
-may act in any workspace.
+may act in any workspace. The staff member's role in that workspace is what every
+permission check uses (portal.admin.security).
 """
 
 from flask import Flask, g, has_request_context, jsonify, request, session
@@ -85,18 +86,37 @@ def use_api_workspace():
     return None
 
 
+def use_session_workspace() -> None:
+    """Act in the workspace chosen in the session, or the first one the user may act in."""
+    ws = choose_workspace(current_user, session.get(SESSION_KEY))
+    if ws is not None:
+        g.workspace_id = ws.id
+        g.admin_workspace = ws
+        if session.get(SESSION_KEY) != ws.id:
+            session[SESSION_KEY] = ws.id
+
+
+def use_named_workspace():
+    """For FAB's own APIs (menu, OpenAPI, security): act in the `X-Workspace` workspace when
+    a token request names one, in the session's workspace when signed in by cookie, else in
+    none (then only a platform admin's role counts)."""
+    if g.get("admin_workspace") is not None:
+        return None  # a workspace API's own hook has chosen already
+    if api_user() is not None:
+        if request.headers.get("X-Workspace", "").strip():
+            return use_api_workspace()
+        return None
+    if current_user.is_authenticated:
+        use_session_workspace()
+    return None
+
+
 def register_admin_context(app: Flask) -> None:
     @app.before_request
     def admin_workspace():
         """Admin pages act in the chosen workspace, or the first one the user may act in."""
-        if not request.path.startswith("/admin") or not current_user.is_authenticated:
-            return None
-        ws = choose_workspace(current_user, session.get(SESSION_KEY))
-        if ws is not None:
-            g.workspace_id = ws.id
-            g.admin_workspace = ws
-            if session.get(SESSION_KEY) != ws.id:
-                session[SESSION_KEY] = ws.id
+        if request.path.startswith("/admin") and current_user.is_authenticated:
+            use_session_workspace()
         return None
 
     @app.context_processor

@@ -1,16 +1,21 @@
 """What the workspace staff roles may do, as (view name, permission name) patterns.
 
-"Platform Admin" is FAB's AUTH_ROLE_ADMIN and holds every permission. "Admin" and "Agent"
-are ordinary database roles whose permissions `portal.database.sync_permissions` rewrites
-from these patterns on every `init-db`, so the rules live in code and can be reviewed here,
-while the Roles page still shows exactly what each role holds. Neither role gets FAB's
-security views (users, roles, permissions) nor the Workspaces view.
+"Platform Admin" is FAB's AUTH_ROLE_ADMIN, held on the user, and holds every permission.
+"Admin" and "Agent" are ordinary database roles whose permissions
+`portal.database.sync_permissions` rewrites from these patterns on every `init-db`, so the
+rules live in code and can be reviewed here, while the Roles page still shows exactly what
+each role holds. Nobody holds them globally: a staff member's role is the `role` of their
+workspace membership, and only the membership of the workspace a request acts in counts
+(portal.admin.security). Neither role gets FAB's security views (users, roles,
+permissions) nor the Workspaces view.
 """
 
 import re
 
 ADMIN = "Admin"
 AGENT = "Agent"
+# StaffMembership.role -> the FAB role holding that role's permissions
+MEMBERSHIP_ROLES = {"admin": ADMIN, "agent": AGENT}
 
 # Every signed-in staff member: their own profile and password, the menu and API
 # documents, and the workspace switcher.

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_appbuilder.models.sqla import Model
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import UTCDateTime, utcnow
@@ -30,12 +30,23 @@ class Workspace(Model):
 
 
 class StaffMembership(Model):
-    """Which workspaces a staff user (FAB `ab_user`) may act in."""
+    """A staff user's (FAB `ab_user`) role in one workspace: "admin" or "agent".
+
+    The role is held here, per workspace, not on the user: permission checks use the role of
+    the membership in the workspace a request acts in (portal.admin.security). A platform
+    admin is the separate FAB role AUTH_ROLE_ADMIN, held on the user.
+    """
+
+    ROLES = ("admin", "agent")
 
     __tablename__ = "staff_membership"
-    __table_args__ = (UniqueConstraint("user_id", "workspace_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "workspace_id"),
+        CheckConstraint("role IN ('admin', 'agent')", name="ck_staff_membership_role"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), index=True)
     workspace_id: Mapped[int] = mapped_column(
         ForeignKey("workspace.id", ondelete="CASCADE"), index=True
     )
+    role: Mapped[str] = mapped_column(String(10), server_default="agent")

@@ -1,4 +1,10 @@
-"""Staff users (Flask-AppBuilder users) and their workspace memberships."""
+"""Staff users (Flask-AppBuilder users) and their role in each workspace.
+
+The one place staff roles change. A role is held per workspace membership
+(`StaffMembership.role`, "admin" or "agent"); giving someone a role in a workspace replaces
+the role they had there. A platform admin is the separate FAB role AUTH_ROLE_ADMIN on the
+user (an admin without a workspace).
+"""
 
 from flask import current_app
 from sqlalchemy import select
@@ -8,19 +14,16 @@ from portal.models import StaffMembership
 from portal.services import workspaces
 from portal.services.errors import Invalid, NotFound
 
-ROLE_NAMES = {"admin": "Admin", "agent": "Agent"}
-
-
-def role_name(role: str, workspace_slug: str | None) -> str:
-    if role == "admin" and workspace_slug is None:
-        return current_app.config["AUTH_ROLE_ADMIN"]
-    return ROLE_NAMES[role]
+RANK = {"agent": 1, "admin": 2}  # a change to a lower rank reduces access
 
 
 def create_staff(email: str, password: str, role: str, workspace_slug: str | None,
                  name: str | None = None):
-    """Create or update a staff user; returns (user, created)."""
-    if role not in ROLE_NAMES:
+    """Create or update a staff user and set their role; returns (user, created).
+
+    With a workspace, `role` becomes the user's role there (a demotion included); without
+    one, `role` must be "admin" and makes a platform admin."""
+    if role not in StaffMembership.ROLES:
         raise Invalid("role must be admin or agent")
     if role == "agent" and workspace_slug is None:
         raise Invalid("an agent needs --workspace")
@@ -34,24 +37,49 @@ def create_staff(email: str, password: str, role: str, workspace_slug: str | Non
         if ws is None:
             raise NotFound(f"no workspace {workspace_slug!r}")
     sm = current_app.appbuilder.sm
-    role_obj = sm.find_role(role_name(role, workspace_slug)) or sm.add_role(
-        role_name(role, workspace_slug))
     user = sm.find_user(email=email.lower())
     created = user is None
     first, _sep, last = (name or email.split("@")[0]).partition(" ")
     if created:
         user = sm.add_user(username=email.lower(), first_name=first or email, last_name=last or "-",
-                           email=email.lower(), role=role_obj, password=password)
+                           email=email.lower(), role=None, password=password)
         if not user:
             raise Invalid("could not create the staff user")
     else:
         sm.reset_password(user.id, password)
-        if role_obj not in user.roles:
-            user.roles.append(role_obj)
-    if ws is not None:
-        exists = db.session.scalar(select(StaffMembership).where(
-            StaffMembership.user_id == user.id, StaffMembership.workspace_id == ws.id))
-        if exists is None:
-            db.session.add(StaffMembership(user_id=user.id, workspace_id=ws.id))
+    reduced = False
+    if ws is None:
+        _make_platform_admin(sm, user)
+    else:
+        reduced = _set_workspace_role(user, ws, role)
     db.session.commit()
+    if reduced:
+        _access_reduced(user)
     return user, created
+
+
+def _make_platform_admin(sm, user) -> None:
+    name = current_app.config["AUTH_ROLE_ADMIN"]
+    platform = sm.find_role(name) or sm.add_role(name)
+    if platform not in user.roles:
+        user.roles.append(platform)
+
+
+def _set_workspace_role(user, ws, role: str) -> bool:
+    """Give `user` the role `role` in `ws`, replacing any other; True if that lowers it."""
+    membership = db.session.scalar(select(StaffMembership).where(
+        StaffMembership.user_id == user.id, StaffMembership.workspace_id == ws.id))
+    if membership is None:
+        db.session.add(StaffMembership(user_id=user.id, workspace_id=ws.id, role=role))
+        return False
+    reduced = RANK[role] < RANK[membership.role]
+    membership.role = role
+    return reduced
+
+
+def _access_reduced(user) -> None:
+    """Hook: `user` just lost access (a role lowered or removed), after the commit.
+
+    Intentionally a no-op on this branch: the sign-in work of issue 8 (§2) wires it to end
+    the person's other sessions and revoke their API tokens. Every role reduction in this
+    module calls it."""

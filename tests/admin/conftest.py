@@ -41,17 +41,17 @@ def jwt_token(client, email, password=PASSWORD) -> str:
 
 @pytest.fixture
 def staff(app):
-    """`staff("admin", acme)` -> a test client signed in as a new staff member."""
+    """`staff("admin", acme)` -> a test client signed in as a new staff member with that role
+    in each workspace given; `also={globex: "admin"}` adds other roles elsewhere."""
     made = []
 
-    def sign_in(role="admin", *workspaces, platform=False):
+    def sign_in(role="admin", *workspaces, platform=False, also=None):
         email = f"{role}{len(made)}@staff.example"
         if platform:
             user = make_staff(email, PASSWORD, "admin", None)
         else:
-            user = make_staff(email, PASSWORD, role, workspaces[0])
-            for ws in workspaces[1:]:
-                make_staff(email, PASSWORD, role, ws)
+            for ws, ws_role in [(ws, role) for ws in workspaces] + list((also or {}).items()):
+                user = make_staff(email, PASSWORD, ws_role, ws)
         made.append(user)
         return staff_login(new_client(app), email)
 
@@ -60,13 +60,16 @@ def staff(app):
 
 @pytest.fixture
 def api(app):
-    """`api("admin", acme)` -> (client, headers) with a staff JWT for `X-Workspace: acme`."""
+    """`api("admin", acme)` -> (client, headers) with a staff JWT for `X-Workspace: acme`;
+    the staff member has `role` in every workspace given and the roles of `also` elsewhere."""
 
-    def sign_in(role, ws, *more, platform=False):
+    def sign_in(role, ws, *more, platform=False, also=None):
         email = f"api-{role}-{ws.slug}@staff.example"
         make_staff(email, PASSWORD, role, None if platform else ws)
         for other in more:
             make_staff(email, PASSWORD, role, other)
+        for other, other_role in (also or {}).items():
+            make_staff(email, PASSWORD, other_role, other)
         client = new_client(app)
         token = jwt_token(client, email)
         return client, {"Authorization": f"Bearer {token}", "X-Workspace": ws.slug}

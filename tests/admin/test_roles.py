@@ -150,3 +150,92 @@ def test_staff_in_no_workspace_gets_403_not_a_crash(app, acme):
     client = staff_login(new_client(app), "lonely@staff.example")
     assert client.get("/admin/accountadmin/list/").status_code == 403
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.fixture
+def acme_work(acme, db):
+    """A draft article and a ticket of acme."""
+    from portal.services import articles
+    from portal.tenancy import use_workspace
+    from tests.tickets_helpers import open_ticket
+
+    ticket = open_ticket(acme, make_contact(acme, "pat@acme.example"), "Printer on fire")
+    with use_workspace(acme.id):
+        article = articles.save(acme, locale="en-US", title="Draft", body="Text.")
+        db.session.commit()
+        return {"article": article.id, "ticket": ticket.number}
+
+
+def _acme_state(db, acme, work):
+    from sqlalchemy import select
+
+    from portal.models import Article, Contact, Ticket
+    from portal.tenancy import use_workspace
+
+    db.session.expire_all()
+    with use_workspace(acme.id):
+        return (db.session.scalar(select(Article.status).where(Article.id == work["article"])),
+                sorted(db.session.scalars(select(Contact.email))),
+                db.session.scalar(select(Ticket.id).where(Ticket.number == work["ticket"]))
+                is not None)
+
+
+def test_an_agent_here_who_is_an_admin_elsewhere_is_an_agent_here(api, acme, globex,
+                                                                  acme_work, db):
+    client, headers = api("agent", acme, also={globex: "admin"})
+    before = _acme_state(db, acme, acme_work)
+    assert before == ("draft", ["pat@acme.example"], True)
+    for method, url, body in (
+            ("get", "/api/v1/group/", None),
+            ("post", f"/api/v1/article/{acme_work['article']}/publish", None),
+            ("post", "/api/v1/contact/", {"email": "new@acme.example"}),
+            ("delete", f"/api/v1/ticket/{acme_work['ticket']}", None)):
+        resp = getattr(client, method)(url, headers=headers, json=body)
+        assert resp.status_code == 403, (method, url, resp.status_code)
+    assert _acme_state(db, acme, acme_work) == before
+    # the same token acts as an admin where the person is one
+    assert client.get("/api/v1/group/", headers={**headers, "X-Workspace": "globex"}
+                      ).status_code == 200
+
+
+def test_pages_and_menu_follow_the_role_in_the_current_workspace(staff, acme, globex):
+    from tests.admin.conftest import fab_csrf
+
+    client = staff("agent", acme, also={globex: "admin"})
+    token = fab_csrf(client.get("/admin/resetmypassword/form").text)
+
+    def switch(ws):
+        resp = client.post("/admin/workspace/switch",
+                           data={"workspace_id": ws.id, "csrf_token": token})
+        assert resp.status_code == 303
+
+    switch(acme)
+    assert client.get("/admin/groupadmin/list/").status_code == 403
+    assert client.get("/admin/accountadmin/add").status_code == 403
+    assert "/admin/groupadmin/list/" not in client.get("/admin/").text
+    switch(globex)
+    assert client.get("/admin/groupadmin/list/").status_code == 200
+    assert client.get("/admin/accountadmin/add").status_code == 200
+    assert "/admin/groupadmin/list/" in client.get("/admin/").text
+
+
+def test_create_staff_demotes_an_admin_of_the_workspace(app, runner, acme):
+    from tests.admin.conftest import PASSWORD, jwt_token, new_client, staff_login
+    from tests.factories import make_staff
+
+    make_staff("ann@staff.example", PASSWORD, "admin", acme)
+    pages = staff_login(new_client(app), "ann@staff.example")
+    api = new_client(app)
+    headers = {"Authorization": f"Bearer {jwt_token(api, 'ann@staff.example')}",
+               "X-Workspace": "acme"}
+    assert pages.get("/admin/groupadmin/list/").status_code == 200
+    assert api.get("/api/v1/group/", headers=headers).status_code == 200
+    result = runner.invoke(args=["portal", "create-staff", "--email", "ann@staff.example",
+                                 "--password", PASSWORD, "--role", "agent",
+                                 "--workspace", "acme"])
+    assert result.exit_code == 0, result.output
+    # the session and the token issued before now carry an agent's rights
+    assert pages.get("/admin/groupadmin/list/").status_code == 403
+    assert pages.get("/admin/accountadmin/list/").status_code == 200
+    assert api.get("/api/v1/group/", headers=headers).status_code == 403
+    assert api.get("/api/v1/contact/", headers=headers).status_code == 200

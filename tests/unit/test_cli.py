@@ -39,26 +39,59 @@ def test_create_workspace_rejects_unknown_kb_access(runner):
     assert workspaces.by_slug("x1") is None
 
 
+def memberships(user) -> dict:
+    rows = db.session.execute(select(Workspace.slug, StaffMembership.role)
+                              .join(Workspace, Workspace.id == StaffMembership.workspace_id)
+                              .where(StaffMembership.user_id == user.id))
+    return dict(rows.all())
+
+
+def create_staff(runner, email, role, *workspace):
+    args = ["portal", "create-staff", "--email", email, "--password", "long-password",
+            "--role", role]
+    result = runner.invoke(args=args + (["--workspace", *workspace] if workspace else []))
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def test_create_staff_admin_agent_and_platform_admin(runner, app, acme):
-    ok = runner.invoke(args=["portal", "create-staff", "--email", "ann@acme.example",
-                             "--password", "long-password", "--role", "admin",
-                             "--workspace", "acme"])
-    assert ok.exit_code == 0, ok.output
+    create_staff(runner, "ann@acme.example", "admin", "acme")
     sm = app.appbuilder.sm
     ann = sm.find_user(email="ann@acme.example")
-    assert [r.name for r in ann.roles] == ["Admin"]
-    assert db.session.scalar(select(StaffMembership.workspace_id)
-                             .where(StaffMembership.user_id == ann.id)) == acme.id
-    agent = runner.invoke(args=["portal", "create-staff", "--email", "al@acme.example",
-                                "--password", "long-password", "--role", "agent",
-                                "--workspace", "acme"])
-    assert agent.exit_code == 0, agent.output
-    assert [r.name for r in sm.find_user(email="al@acme.example").roles] == ["Agent"]
-    root = runner.invoke(args=["portal", "create-staff", "--email", "root@helpport.example",
-                               "--password", "long-password", "--role", "admin"])
-    assert root.exit_code == 0, root.output
-    assert [r.name for r in sm.find_user(email="root@helpport.example").roles] == [
-        app.config["AUTH_ROLE_ADMIN"]]
+    assert ann.roles == []  # the role is the membership's, not global
+    assert memberships(ann) == {"acme": "admin"}
+    create_staff(runner, "al@acme.example", "agent", "acme")
+    al = sm.find_user(email="al@acme.example")
+    assert al.roles == [] and memberships(al) == {"acme": "agent"}
+    create_staff(runner, "root@helpport.example", "admin")
+    root = sm.find_user(email="root@helpport.example")
+    assert [r.name for r in root.roles] == [app.config["AUTH_ROLE_ADMIN"]]
+    assert memberships(root) == {}
+
+
+def test_create_staff_replaces_the_role_in_that_workspace_only(runner, app, acme, globex):
+    create_staff(runner, "ann@acme.example", "admin", "acme")
+    create_staff(runner, "ann@acme.example", "admin", "globex")
+    result = create_staff(runner, "ann@acme.example", "agent", "acme")
+    assert "updated staff ann@acme.example (agent)" in result.output
+    ann = app.appbuilder.sm.find_user(email="ann@acme.example")
+    db.session.refresh(ann)
+    assert memberships(ann) == {"acme": "agent", "globex": "admin"}
+    assert ann.roles == []
+    create_staff(runner, "ann@acme.example", "admin", "acme")  # and back up again
+    assert memberships(ann) == {"acme": "admin", "globex": "admin"}
+
+
+def test_a_demotion_calls_the_access_reduced_hook(runner, app, acme, monkeypatch):
+    from portal.services import staff
+
+    reduced = []
+    monkeypatch.setattr(staff, "_access_reduced", reduced.append)
+    create_staff(runner, "ann@acme.example", "agent", "acme")
+    create_staff(runner, "ann@acme.example", "admin", "acme")
+    assert reduced == []  # new memberships and promotions reduce nothing
+    create_staff(runner, "ann@acme.example", "agent", "acme")
+    assert [u.email for u in reduced] == ["ann@acme.example"]
 
 
 def test_create_staff_refuses_bad_input(runner, acme):

@@ -72,4 +72,81 @@ def test_0008_gives_existing_tickets_their_last_public_change(make_app, tmp_path
             db.session.remove()
             db.engine.dispose()
         if schema:
+
+def _staff_role_revision(cfg):
+    """The migration that moved staff roles onto memberships, wherever it sits in the chain."""
+    from alembic.script import ScriptDirectory
+
+    return next(r for r in ScriptDirectory.from_config(cfg).walk_revisions()
+                if r.path.endswith("_staff_membership_role.py"))
+
+
+def test_staff_roles_move_from_global_roles_onto_memberships_and_back(make_app, tmp_path):
+    """Global "Admin" makes every membership an admin one, else an agent one; the global
+    Admin/Agent links then go, except a platform admin's; a downgrade puts them back."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from config import TestingConfig
+    from portal.database import alembic_config
+    from tests.conftest import PG_URL, _drop_schema, _postgres_url
+
+    schema = None
+
+    class Config(TestingConfig):
+        DATABASE_URL = f"sqlite:///{tmp_path / 'old.db'}"
+
+    if PG_URL:
+        Config.DATABASE_URL, schema = _postgres_url(PG_URL)
+    old = make_app(Config)
+    cfg = alembic_config()
+    revision = _staff_role_revision(cfg)
+    try:
+        with old.app_context():
+            command.upgrade(cfg, revision.down_revision)
+            with db.engine.begin() as conn:
+                for sql in (
+                    "INSERT INTO ab_role (id, name) VALUES (1, 'Admin'), (2, 'Agent'), "
+                    "(3, 'Platform Admin')",
+                    "INSERT INTO workspace (id, slug, name, default_locale, enabled_locales, "
+                    "jit_provisioning, settings, created_at) VALUES "
+                    "(1, 'acme', 'Acme', 'en-US', '[]', false, '{}', CURRENT_TIMESTAMP), "
+                    "(2, 'globex', 'Globex', 'en-US', '[]', false, '{}', CURRENT_TIMESTAMP)",
+                    "INSERT INTO ab_user (id, first_name, last_name, username, email, active) "
+                    "VALUES (1, 'Ann', '-', 'ann', 'ann@x.example', true), "
+                    "(2, 'Al', '-', 'al', 'al@x.example', true), "
+                    "(3, 'Root', '-', 'root', 'root@x.example', true)",
+                    # ann: Admin and Agent (acme, globex); al: Agent; root: platform + Admin
+                    "INSERT INTO ab_user_role (user_id, role_id) VALUES (1, 1), (1, 2), (2, 2), "
+                    "(3, 3), (3, 1)",
+                    "INSERT INTO staff_membership (user_id, workspace_id) VALUES (1, 1), (1, 2), "
+                    "(2, 1), (3, 1)",
+                ):
+                    conn.execute(text(sql))
+
+            def state():
+                with db.engine.connect() as conn:
+                    links = conn.execute(text(
+                        "SELECT u.username, r.name FROM ab_user_role ur JOIN ab_user u "
+                        "ON u.id = ur.user_id JOIN ab_role r ON r.id = ur.role_id")).all()
+                    members = conn.execute(text(
+                        "SELECT * FROM staff_membership")).mappings().all()
+                return sorted(map(tuple, links)), sorted(
+                    (m["user_id"], m["workspace_id"], m.get("role")) for m in members)
+
+            command.upgrade(cfg, revision.revision)
+            links, members = state()
+            assert members == [(1, 1, "admin"), (1, 2, "admin"), (2, 1, "agent"),
+                               (3, 1, "admin")]
+            assert links == [("root", "Admin"), ("root", "Platform Admin")]
+            command.downgrade(cfg, revision.down_revision)
+            links, members = state()
+            assert members == [(1, 1, None), (1, 2, None), (2, 1, None), (3, 1, None)]
+            assert links == [("al", "Agent"), ("ann", "Admin"), ("root", "Admin"),
+                             ("root", "Platform Admin")]
+    finally:
+        if schema:
+            with old.app_context():
+                db.session.remove()
+                db.engine.dispose()
             _drop_schema(PG_URL, schema)
