@@ -5,11 +5,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """A setting the process must not start with."""
 
 
 class BaseConfig:
     ENV_NAME = "development"
-    SECRET_KEY = "dev-only-not-secret"
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
     DATABASE_URL = f"sqlite:///{INSTANCE / 'helpport.db'}"
     REDIS_URL = ""  # empty: in-process fakeredis with a worker thread
     SMTP_URL = ""  # empty: .eml files in OUTBOX_DIR
@@ -77,7 +82,15 @@ class ProductionConfig(BaseConfig):
 
 
 CONFIGS = {"development": BaseConfig, "testing": TestingConfig, "production": ProductionConfig}
+# keys written in this repository: anyone can read them, so production refuses them
+BUILT_IN_SECRET_KEYS = frozenset({BaseConfig.SECRET_KEY, TestingConfig.SECRET_KEY})
 
 
 def config_from_env():
-    return CONFIGS.get(os.environ.get("PORTAL_ENV", "development"), BaseConfig)
+    """The config class PORTAL_ENV names; any other value is an error, never a fallback
+    (a typo such as `prod` would otherwise run with the development secret key)."""
+    name = os.environ.get("PORTAL_ENV", "development")
+    if name not in CONFIGS:
+        allowed = ", ".join(CONFIGS)
+        raise ConfigError(f"PORTAL_ENV={name!r} is not one of: {allowed}")
+    return CONFIGS[name]
