@@ -37,6 +37,18 @@ class BaseConfig:
     API_TOKEN_SECONDS = 24 * 3600
     COOKIE_SECURE = False
 
+    # staff sign-in: the admin's login form and /api/v1/security/login share one count of
+    # failures per account and per client address (portal.auth.staff_login)
+    STAFF_LOGIN_FREE_FAILURES = 3  # per account, before attempts must wait
+    STAFF_LOGIN_MAX_FAILURES = 10  # per account: locked
+    STAFF_LOGIN_ADDRESS_FREE_FAILURES = 10  # per client address (offices share one)
+    STAFF_LOGIN_ADDRESS_MAX_FAILURES = 50
+    STAFF_LOGIN_DELAY_SECONDS = 1  # the first wait, doubling with every further failure
+    STAFF_LOGIN_MAX_DELAY_SECONDS = 60
+    STAFF_LOGIN_LOCKOUT_SECONDS = 15 * 60
+    STAFF_LOGIN_FORGET_SECONDS = 24 * 3600  # failures count this long after the first
+    STAFF_SESSION_SECONDS = 12 * 3600  # a browser sign-in ends this long after it began
+
     # knowledge-base search: "auto" uses the sentence-embedding model of the embeddings
     # extra for the locales it reads when it is installed, LSA otherwise; "lsa" never does;
     # "sentence" always does (a build fails when the model is missing)

@@ -20,9 +20,10 @@ class PortalAppBuilder(AppBuilder):
 
 def init_admin(app: Flask) -> AppBuilder:
     from portal.admin.context import register_admin_context
+    from portal.admin.security import StaffSecurityManager
     from portal.admin.views import register_admin
 
-    appbuilder = PortalAppBuilder(app, db.session)
+    appbuilder = PortalAppBuilder(app, db.session, security_manager_class=StaffSecurityManager)
     register_admin(appbuilder)
     register_admin_context(app)
     return appbuilder
