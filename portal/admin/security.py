@@ -17,6 +17,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 
 from portal.auth import staff_login, staff_sessions
 
+
 class AuthDBView(fab_views.AuthDBView):
     @property
     def invalid_login_message(self):

@@ -90,7 +90,8 @@ def test_the_lockout_message_is_translated(app, acme, no_delays):
 def test_other_spellings_of_the_name_count_against_the_same_account(app, acme, no_delays):
     make_staff(EMAIL, PASSWORD, "admin", acme)
     client = new_client(app)
-    spellings = [EMAIL, EMAIL.upper(), f"  {EMAIL} ", "ｐａｔ＠ｓｔａｆｆ．ｅｘａｍｐｌｅ", "Pat@Staff.Example"]
+    full_width = "ｐａｔ＠ｓｔａｆｆ．ｅｘａｍｐｌｅ"
+    spellings = [EMAIL, EMAIL.upper(), f"  {EMAIL} ", full_width, "Pat@Staff.Example"]
     for n in range(app.config["STAFF_LOGIN_MAX_FAILURES"]):
         assert api_attempt(client, spellings[n % len(spellings)], "wrong").status_code == 401
     assert api_attempt(client, EMAIL, PASSWORD).status_code == 429
@@ -179,7 +180,8 @@ def test_a_saved_session_cookie_is_refused_after_logout(app, staff, acme):
     saved = client.get_cookie("session").value
     page = client.get("/admin/tickets/")
     assert page.status_code == 200
-    assert client.post("/admin/logout/", data={"csrf_token": fab_csrf(page.text)}).status_code == 302
+    logout = client.post("/admin/logout/", data={"csrf_token": fab_csrf(page.text)})
+    assert logout.status_code == 302
     assert client.get("/admin/tickets/").status_code == 302
 
     replay = new_client(app)
