@@ -71,7 +71,9 @@ class StaffSecurityManager(SecurityManager):
             g.staff_login_refusal = refused
             return None
         user = super().auth_user_db(username, password)
-        if user is not None:
+        if user is None:
+            staff_login.failed(account)
+        else:
             staff_login.succeeded(account)
         return user
 

@@ -63,19 +63,24 @@ def normalized(username) -> str:
 
 def begin(account: str) -> Refusal | None:
     """Before the password is looked at: refuse the attempt, or count it as a failure
-    until `succeeded` says otherwise. Counting first means attempts made in parallel see
-    each other: only the first few get through before the next one must wait."""
+    (and arm the wait that failure means) until `succeeded` says otherwise. Counting
+    first means attempts made in parallel see each other: only the first few get their
+    password checked before the others must wait."""
     refused = refusal(account)
     if refused is not None:
         return refused
     cfg = current_app.config
     for counter in _counters(account):
         failures = _call("incr", _fail_key(counter), cfg["STAFF_LOGIN_FORGET_SECONDS"])
-        wait = delay(failures, counter.free, counter.most)
-        if wait:
-            _call("clear", _wait_key(counter))
-            _call("incr", _wait_key(counter), wait)
+        _arm_wait(counter, failures)
     return None
+
+
+def failed(account: str) -> None:
+    """The attempt `begin` counted did fail: its wait runs from now, not from when the
+    password check began."""
+    for counter in _counters(account):
+        _arm_wait(counter, _call("get", _fail_key(counter)))
 
 
 def succeeded(account: str) -> None:
@@ -127,6 +132,13 @@ def _counters(account: str) -> list[_Counter]:
         _Counter(f"address:{get_remote_address()}", cfg["STAFF_LOGIN_ADDRESS_FREE_FAILURES"],
                  cfg["STAFF_LOGIN_ADDRESS_MAX_FAILURES"]),
     ]
+
+
+def _arm_wait(counter: _Counter, failures: int) -> None:
+    wait = delay(failures, counter.free, counter.most)
+    if wait:
+        _call("clear", _wait_key(counter))
+        _call("incr", _wait_key(counter), wait)
 
 
 def _fail_key(counter: _Counter) -> str:
