@@ -65,16 +65,15 @@ class StaffSecurityManager(SecurityManager):
     def auth_user_db(self, username, password):
         if not username:
             return super().auth_user_db(username, password)
-        account = staff_login.account_key(username)
-        refused = staff_login.begin(account)
-        if refused is not None:
-            g.staff_login_refusal = refused
+        attempt = staff_login.begin(username)
+        if attempt.refused is not None:
+            g.staff_login_refusal = attempt.refused
             return None
         user = super().auth_user_db(username, password)
         if user is None:
-            staff_login.failed(account)
+            attempt.failed()
         else:
-            staff_login.succeeded(account)
+            attempt.succeeded()
         return user
 
     def load_user(self, pk):

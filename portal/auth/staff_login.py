@@ -3,16 +3,19 @@ form and `/api/v1/security/login`), kept per account (the typed name, normalized
 client address, in Flask-Limiter's storage: Redis when PORTAL_REDIS_URL is set,
 in-process otherwise (and while Redis is unreachable).
 
-Every attempt counts as a failure from before its password is checked until it succeeds,
-so that attempts made in parallel see each other. The first STAFF_LOGIN_FREE_FAILURES
-failures cost nothing; each further one makes the next attempt wait, from
-STAFF_LOGIN_DELAY_SECONDS doubling up to STAFF_LOGIN_MAX_DELAY_SECONDS; at
-STAFF_LOGIN_MAX_FAILURES the account is locked for STAFF_LOGIN_LOCKOUT_SECONDS, and
-every further failure locks it again (the address likewise, with its own thresholds).
-An attempt that must wait is refused without looking at the password, so a locked
-account refuses even the right one. Failures are forgotten STAFF_LOGIN_FORGET_SECONDS
-after the first. A success clears the account's count, and takes back its own count at
-the address (a guesser who knows one password cannot clear the address's failures).
+The first STAFF_LOGIN_FREE_FAILURES failures cost nothing. Each further failure makes
+the next attempt wait, from STAFF_LOGIN_DELAY_SECONDS doubling up to
+STAFF_LOGIN_MAX_DELAY_SECONDS; at STAFF_LOGIN_MAX_FAILURES the account is locked for
+STAFF_LOGIN_LOCKOUT_SECONDS, and every further failure locks it again (the address
+likewise, with its own thresholds). Failures are forgotten STAFF_LOGIN_FORGET_SECONDS
+after the first. An attempt that must wait is refused without looking at the password,
+so a locked account refuses even the right one. A success clears the account's count
+and takes its own attempt back from the address's.
+
+Attempts made in parallel must not all slip through: each attempt is counted (atomic
+increments) before its password is checked, and once waits apply, an attempt must also
+take the counter's gate, a key that exists while a wait runs or an attempt is being
+checked; only the attempt whose increment creates it may go on.
 """
 
 import hashlib
@@ -20,7 +23,7 @@ import logging
 import math
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
@@ -38,7 +41,7 @@ _fallback = MemoryStorage()
 @dataclass(frozen=True)
 class Refusal:
     retry_after: int  # seconds until the next attempt may be made
-    locked: bool  # the lockout, rather than one of the increasing delays
+    locked: bool  # the lockout, rather than one of the growing waits
 
     def message(self) -> str:
         wait = format_timedelta(timedelta(seconds=self.retry_after), threshold=1.1,
@@ -50,61 +53,65 @@ class Refusal:
 
 @dataclass(frozen=True)
 class _Counter:
-    key: str
+    name: str  # "account:<digest>" or "address:<ip>"
     free: int  # failures that cost nothing
     most: int  # failures that lock
 
+    @property
+    def failures_key(self) -> str:
+        return f"staff-login:failures:{self.name}"
 
-def normalized(username) -> str:
-    """The spelling every variant of a name counts under (case, width, spaces)."""
-    text = username if isinstance(username, str) else ""
-    return unicodedata.normalize("NFKC", text).strip().casefold()[:320]
-
-
-def begin(account: str) -> Refusal | None:
-    """Before the password is looked at: refuse the attempt, or count it as a failure
-    (and arm the wait that failure means) until `succeeded` says otherwise. Counting
-    first means attempts made in parallel see each other: only the first few get their
-    password checked before the others must wait."""
-    refused = refusal(account)
-    if refused is not None:
-        return refused
-    cfg = current_app.config
-    for counter in _counters(account):
-        failures = _call("incr", _fail_key(counter), cfg["STAFF_LOGIN_FORGET_SECONDS"])
-        _arm_wait(counter, failures)
-    return None
+    @property
+    def gate_key(self) -> str:
+        return f"staff-login:wait:{self.name}"
 
 
-def failed(account: str) -> None:
-    """The attempt `begin` counted did fail: its wait runs from now, not from when the
-    password check began."""
-    for counter in _counters(account):
-        _arm_wait(counter, _call("get", _fail_key(counter)))
+@dataclass
+class Attempt:
+    """One sign-in attempt: `refused` says why it must not be made; otherwise the caller
+    checks the password and reports `failed()` or `succeeded()`."""
+
+    counters: list[_Counter]
+    gates: list[_Counter] = field(default_factory=list)  # gates this attempt holds
+    refused: Refusal | None = None
+
+    def failed(self) -> None:
+        """The wait this failure means runs from now, not from when the check began."""
+        for counter in self.counters:
+            failures = _call("get", counter.failures_key)
+            wait = delay(failures, counter.free, counter.most)
+            if wait:
+                _call("clear", counter.gate_key)
+                _call("incr", counter.gate_key, wait)
+            elif counter in self.gates:
+                _call("clear", counter.gate_key)
+
+    def succeeded(self) -> None:
+        account, address = self.counters
+        _call("clear", account.failures_key)
+        _call("clear", account.gate_key)
+        self._take_back(address)
+
+    def _take_back(self, counter: _Counter) -> None:
+        _call("incr", counter.failures_key, _forget(), -1)
+        if counter in self.gates:
+            _call("clear", counter.gate_key)
 
 
-def succeeded(account: str) -> None:
-    """The account's count and wait start over; the address's count takes back this
-    attempt (a wait it already imposed stays)."""
-    mine, address = _counters(account)
-    _call("clear", _fail_key(mine))
-    _call("clear", _wait_key(mine))
-    _call("incr", _fail_key(address), current_app.config["STAFF_LOGIN_FORGET_SECONDS"], -1)
-
-
-def refusal(account: str) -> Refusal | None:
-    """Why an attempt on `account` (see `account_key`) must not be made now, if it must not."""
-    worst = None
-    for counter in _counters(account):
-        if not _call("get", _wait_key(counter)):
-            continue
-        until = _call("get_expiry", _wait_key(counter))
-        left = math.ceil(until - time.time())  # never tell a client to come back too early
-        if left > 0:
-            locked = _call("get", _fail_key(counter)) >= counter.most
-            if worst is None or left > worst.retry_after:
-                worst = Refusal(left, locked)
-    return worst
+def begin(username) -> Attempt:
+    """Count an attempt to sign in as `username` from this request's address, or refuse it."""
+    attempt = Attempt(_counters(account_key(username)))
+    for n, counter in enumerate(attempt.counters):
+        failures = _call("incr", counter.failures_key, _forget())
+        wait = delay(failures, counter.free, counter.most)  # what failing will cost
+        if wait and _call("incr", counter.gate_key, wait) != 1:
+            attempt.refused = _refusal(counter)
+            for taken in attempt.counters[: n + 1]:
+                attempt._take_back(taken)
+            break
+        if wait:
+            attempt.gates.append(counter)
+    return attempt
 
 
 def delay(failures: int, free: int, most: int) -> int:
@@ -118,10 +125,24 @@ def delay(failures: int, free: int, most: int) -> int:
                cfg["STAFF_LOGIN_MAX_DELAY_SECONDS"])
 
 
+def normalized(username) -> str:
+    """The spelling every variant of a name counts under (case, width, spaces)."""
+    text = username if isinstance(username, str) else ""
+    return unicodedata.normalize("NFKC", text).strip().casefold()[:320]
+
+
 def account_key(username) -> str:
     """The account an attempt counts against: the typed name as FAB would match it, and
     then some (case, width and surrounding spaces folded), whether or not it exists."""
     return hashlib.sha256(normalized(username).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _refusal(counter: _Counter) -> Refusal:
+    until = _call("get_expiry", counter.gate_key)
+    left = max(1, math.ceil(until - time.time()))  # never tell a client to come back early
+    # the failure count still includes the refused attempt here (taken back afterwards)
+    locked = _call("get", counter.failures_key) - 1 >= counter.most
+    return Refusal(left, locked)
 
 
 def _counters(account: str) -> list[_Counter]:
@@ -134,19 +155,8 @@ def _counters(account: str) -> list[_Counter]:
     ]
 
 
-def _arm_wait(counter: _Counter, failures: int) -> None:
-    wait = delay(failures, counter.free, counter.most)
-    if wait:
-        _call("clear", _wait_key(counter))
-        _call("incr", _wait_key(counter), wait)
-
-
-def _fail_key(counter: _Counter) -> str:
-    return f"staff-login:failures:{counter.key}"
-
-
-def _wait_key(counter: _Counter) -> str:
-    return f"staff-login:wait:{counter.key}"
+def _forget() -> int:
+    return current_app.config["STAFF_LOGIN_FORGET_SECONDS"]
 
 
 def _call(operation: str, *args):

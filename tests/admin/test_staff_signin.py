@@ -2,6 +2,7 @@
 per address), logout is a POST that ends the session on the server, and a password change
 ends a person's other sessions and API tokens."""
 
+import threading
 import time
 
 import pytest
@@ -111,6 +112,27 @@ def test_waits_grow_after_the_free_failures(app, acme):
         time.sleep(waits[-1] + 0.6)  # Redis rounds what is left to whole seconds
         assert api_attempt(client, EMAIL, "wrong").status_code == 401
     assert waits == [1, 2]
+
+
+def test_parallel_guesses_do_not_slip_through(app, acme):
+    """Sixteen guesses at once (each from its own address): only the free ones and one more
+    get their password checked; the others are refused as if they had come one by one."""
+    make_staff(EMAIL, PASSWORD, "admin", acme)
+    results = []
+
+    def guess(n):
+        resp = new_client(app).post(LOGIN_API, json={
+            "username": EMAIL, "password": "wrong", "provider": "db"},
+            environ_base={"REMOTE_ADDR": f"203.0.113.{n + 1}"})
+        results.append(resp.status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    checked = app.config["STAFF_LOGIN_FREE_FAILURES"] + 1
+    assert sorted(results) == [401] * checked + [429] * (16 - checked)
 
 
 def test_the_wait_schedule(app):
