@@ -50,7 +50,10 @@ class SecurityApi(fab_api.SecurityApi):
         body.headers["Retry-After"] = str(refused.retry_after)
         return body, status
 
-    login.__doc__ = fab_api.SecurityApi.login.__doc__
+    login.__doc__ = fab_api.SecurityApi.login.__doc__.replace(
+        "            500:",
+        "            429:\n              description: Too many failed sign-ins; see Retry-After\n"
+        "            500:")
 
 
 class StaffSecurityManager(SecurityManager):
