@@ -135,6 +135,26 @@ def test_parallel_guesses_do_not_slip_through(app, acme):
     assert sorted(results) == [401] * checked + [429] * (16 - checked)
 
 
+def test_while_the_shared_store_is_down_this_process_still_counts(app, acme, no_delays,
+                                                                   monkeypatch):
+    from portal.auth import staff_login
+    from portal.extensions import limiter
+
+    storage = limiter.storage
+
+    def down(*_args):
+        raise storage.base_exceptions("store unreachable")
+
+    for operation in ("incr", "get", "get_expiry", "clear"):
+        monkeypatch.setattr(storage, operation, down)
+    monkeypatch.setattr(staff_login, "_fallback", type(staff_login._fallback)())
+    make_staff(EMAIL, PASSWORD, "admin", acme)
+    client = new_client(app)
+    most = app.config["STAFF_LOGIN_MAX_FAILURES"]
+    assert [api_attempt(client, EMAIL, "wrong").status_code for _ in range(most)] == [401] * most
+    assert api_attempt(client, EMAIL, PASSWORD).status_code == 429
+
+
 def test_the_wait_schedule(app):
     from portal.auth.staff_login import delay
 
