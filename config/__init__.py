@@ -5,11 +5,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """A setting the process must not start with."""
 
 
 class BaseConfig:
     ENV_NAME = "development"
-    SECRET_KEY = "dev-only-not-secret"
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
     DATABASE_URL = f"sqlite:///{INSTANCE / 'helpport.db'}"
     REDIS_URL = ""  # empty: in-process fakeredis with a worker thread
     SMTP_URL = ""  # empty: .eml files in OUTBOX_DIR
@@ -33,6 +38,18 @@ class BaseConfig:
     SESSION_ABSOLUTE_SECONDS = 7 * 24 * 3600
     API_TOKEN_SECONDS = 24 * 3600
     COOKIE_SECURE = False
+
+    # staff sign-in: the admin's login form and /api/v1/security/login share one count of
+    # failures per account and per client address (portal.auth.staff_login)
+    STAFF_LOGIN_FREE_FAILURES = 3  # per account, before attempts must wait
+    STAFF_LOGIN_MAX_FAILURES = 10  # per account: locked
+    STAFF_LOGIN_ADDRESS_FREE_FAILURES = 10  # per client address (offices share one)
+    STAFF_LOGIN_ADDRESS_MAX_FAILURES = 50
+    STAFF_LOGIN_DELAY_SECONDS = 1  # the first wait, doubling with every further failure
+    STAFF_LOGIN_MAX_DELAY_SECONDS = 60
+    STAFF_LOGIN_LOCKOUT_SECONDS = 15 * 60
+    STAFF_LOGIN_FORGET_SECONDS = 24 * 3600  # failures count this long after the first
+    STAFF_SESSION_SECONDS = 12 * 3600  # a browser sign-in ends this long after it began
 
     # knowledge-base search: "auto" uses the sentence-embedding model of the embeddings
     # extra for the locales it reads when it is installed, LSA otherwise; "lsa" never does;
@@ -79,7 +96,15 @@ class ProductionConfig(BaseConfig):
 
 
 CONFIGS = {"development": BaseConfig, "testing": TestingConfig, "production": ProductionConfig}
+# keys written in this repository: anyone can read them, so production refuses them
+BUILT_IN_SECRET_KEYS = frozenset({BaseConfig.SECRET_KEY, TestingConfig.SECRET_KEY})
 
 
 def config_from_env():
-    return CONFIGS.get(os.environ.get("PORTAL_ENV", "development"), BaseConfig)
+    """The config class PORTAL_ENV names; any other value is an error, never a fallback
+    (a typo such as `prod` would otherwise run with the development secret key)."""
+    name = os.environ.get("PORTAL_ENV", "development")
+    if name not in CONFIGS:
+        allowed = ", ".join(CONFIGS)
+        raise ConfigError(f"PORTAL_ENV={name!r} is not one of: {allowed}")
+    return CONFIGS[name]

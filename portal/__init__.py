@@ -6,14 +6,10 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from config import ROOT, config_from_env
+from config import BUILT_IN_SECRET_KEYS, ROOT, ConfigError, config_from_env
 from portal.extensions import cache, csrf, db, limiter
 from portal.labels import register_labels
 from portal.tenancy import register_request_scope
-
-
-class ConfigError(RuntimeError):
-    pass
 
 
 def create_app(config=None) -> Flask:
@@ -62,8 +58,13 @@ def _quiet_libraries() -> None:
 
 
 def _check_config(app: Flask) -> None:
-    if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
+    if app.config["ENV_NAME"] != "production":
+        return
+    if not app.config.get("SECRET_KEY"):
         raise ConfigError("PORTAL_SECRET_KEY must be set when PORTAL_ENV=production")
+    if app.config["SECRET_KEY"] in BUILT_IN_SECRET_KEYS:
+        raise ConfigError("PORTAL_SECRET_KEY must be your own secret, not a key written in "
+                          "the source code, when PORTAL_ENV=production")
 
 
 def _derive_settings(app: Flask) -> None:

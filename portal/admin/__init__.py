@@ -5,7 +5,7 @@ from flask_appbuilder import AppBuilder, ModelView
 from flask_appbuilder.api import BaseApi
 
 from portal.admin.context import register_admin_context, use_named_workspace
-from portal.admin.security import PortalSecurityManager, action_guard
+from portal.admin.security import action_guard
 from portal.extensions import db
 
 
@@ -34,9 +34,10 @@ class PortalAppBuilder(AppBuilder):
 
 
 def init_admin(app: Flask) -> AppBuilder:
+    from portal.admin.staff_signin import StaffSecurityManager
     from portal.admin.views import register_admin
 
-    appbuilder = PortalAppBuilder(app, db.session, security_manager_class=PortalSecurityManager)
+    appbuilder = PortalAppBuilder(app, db.session, security_manager_class=StaffSecurityManager)
     register_admin(appbuilder)
     register_admin_context(app)
     return appbuilder

@@ -1,6 +1,6 @@
 """Models, one module per aggregate; importing this package registers them all."""
 
-from portal.models.auth import CustomerSession, OneTimeCode
+from portal.models.auth import CustomerSession, OneTimeCode, StaffSession
 from portal.models.customer import Account, Contact, CustomerGroup, group_members
 from portal.models.kb import (
     Article,
@@ -47,6 +47,7 @@ __all__ = [
     "OneTimeCode",
     "OutboxMessage",
     "StaffMembership",
+    "StaffSession",
     "Workspace",
     "group_members",
 ]

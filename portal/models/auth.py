@@ -35,3 +35,17 @@ class CustomerSession(WorkspaceScoped, Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contact: Mapped[Contact] = relationship()
+
+
+class StaffSession(Model):
+    """A staff member's sign-in: a browser session (kind "web", its token in the signed
+    Flask session) or an API login (kind "api", its token in the JWT's `sid` claim). Only
+    the token's keyed digest is stored; deleting the row ends the sign-in on every server."""
+
+    __tablename__ = "staff_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # web | api
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -78,8 +78,9 @@ def _set_workspace_role(user, ws, role: str) -> bool:
 
 
 def _access_reduced(user) -> None:
-    """Hook: `user` just lost access (a role lowered or removed), after the commit.
+    """`user` just lost access (a role lowered or removed), after the commit: end their
+    sessions and revoke their API tokens, so the lost rights stop at once everywhere."""
+    from portal.auth import staff_sessions
 
-    Intentionally a no-op on this branch: the sign-in work of issue 8 (§2) wires it to end
-    the person's other sessions and revoke their API tokens. Every role reduction in this
-    module calls it."""
+    staff_sessions.revoke_all(user.id)
+    db.session.commit()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from config import ProductionConfig, TestingConfig
+from config import BaseConfig, ProductionConfig, TestingConfig
 from portal import ConfigError
 
 
@@ -43,8 +43,6 @@ def test_production_cookies_are_secure(monkeypatch, make_app):
 
 
 def test_search_embedder_settings_come_from_the_environment(monkeypatch, make_app):
-    from config import BaseConfig
-
     assert BaseConfig.SEARCH_EMBEDDER == "auto" and TestingConfig.SEARCH_EMBEDDER == "lsa"
     monkeypatch.setenv("PORTAL_SEARCH_EMBEDDER", "sentence")
     monkeypatch.setenv("PORTAL_SEARCH_EMBEDDING_LOCALES", '["en", "de"]')
@@ -53,3 +51,30 @@ def test_search_embedder_settings_come_from_the_environment(monkeypatch, make_ap
     assert app.config["SEARCH_EMBEDDER"] == "sentence"
     assert app.config["SEARCH_EMBEDDING_LOCALES"] == ["en", "de"]
     assert app.config["SEARCH_EMBEDDING_MODEL"] == "models/multilingual-minilm"
+
+
+@pytest.mark.parametrize("value", ["prod", "Production", "staging", ""])
+def test_an_unknown_portal_env_is_an_error_at_start(monkeypatch, make_app, value):
+    """Today `prod` silently ran with the development key, with which anyone can sign a
+    staff JWT as the platform admin."""
+    monkeypatch.setenv("PORTAL_ENV", value)
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "a-long-random-production-secret-0123456789")
+    with pytest.raises(ConfigError, match="development, testing, production"):
+        make_app()
+
+
+@pytest.mark.parametrize("key", [BaseConfig.SECRET_KEY, TestingConfig.SECRET_KEY])
+def test_production_refuses_a_secret_key_written_in_the_source(monkeypatch, make_app, key):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", key)
+    with pytest.raises(ConfigError, match="PORTAL_SECRET_KEY"):
+        make_app()
+
+
+def test_production_starts_with_its_own_secret_key(monkeypatch, tmp_path, make_app):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "a-long-random-production-secret-0123456789")
+    monkeypatch.setenv("PORTAL_DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+    app = make_app()
+    assert app.config["ENV_NAME"] == "production"
+    assert app.config["JWT_SECRET_KEY"] == "a-long-random-production-secret-0123456789"

@@ -1,7 +1,7 @@
 """article votes, one per reader; stored file names without control characters
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-02 10:00:00.000000
 """
 import unicodedata
@@ -12,7 +12,7 @@ import portal.models.base
 
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """public activity: ticket.public_updated_at, the last change customers can see
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-02 18:00:00
 
 Customers' pages, API and "updated" sort used `ticket.updated_at`, which an internal note
