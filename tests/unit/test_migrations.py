@@ -72,6 +72,8 @@ def test_0008_gives_existing_tickets_their_last_public_change(make_app, tmp_path
             db.session.remove()
             db.engine.dispose()
         if schema:
+            _drop_schema(PG_URL, schema)
+
 
 def _staff_role_revision(cfg):
     """The migration that moved staff roles onto memberships, wherever it sits in the chain."""
