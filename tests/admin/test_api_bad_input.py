@@ -35,10 +35,10 @@ def test_malformed_fields_are_a_422_naming_the_field(api, acme, path, body, fiel
     client, headers = api("admin", acme)
     resp = client.post(path, json=body, headers=headers)
     assert resp.status_code == 422, resp.text
-    assert field in resp.get_json()["message"]
+    assert resp.get_json()["details"]["field"] == field
 
 
 def test_a_list_offset_beyond_the_database_integer_is_refused(api, acme):
     client, headers = api("admin", acme)
     resp = client.get(f"/api/v1/article/?offset={HUGE}", headers=headers)
-    assert resp.status_code == 422 and resp.get_json()["field"] == "offset"
+    assert resp.status_code == 422 and resp.get_json()["details"]["field"] == "offset"
