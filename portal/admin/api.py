@@ -113,7 +113,10 @@ class WorkspaceApi(StaffApiMixin, ModelRestApi):
             raise Invalid(_("Only rows of the current workspace can be linked."))
 
     def _unique(self, item, column: str, message: str) -> None:
-        if forms.taken_in_workspace(type(item), column, getattr(item, column), item.id):
+        with db.session.no_autoflush:  # `item` is not in the session yet, or half-changed
+            taken = forms.taken_in_workspace(type(item), column, getattr(item, column),
+                                             item.id)
+        if taken:
             raise Invalid(message, field=column)
 
     def pre_add(self, item):

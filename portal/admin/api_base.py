@@ -20,6 +20,8 @@ import urllib.parse
 import prison
 from flask import g, request
 from flask_babel import gettext as _
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt.exceptions import PyJWTError
 from marshmallow import ValidationError
 
 from portal.api import json_error
@@ -162,9 +164,21 @@ def rison_query(raw: str | None):
         raise MalformedQuery(_("q is not valid rison or JSON.")) from None
 
 
+def token_refusal(exc):
+    """A missing, malformed, expired or revoked JWT: 401 in our shape (flask-jwt-extended
+    answers `{"msg": ...}`, some of them with 422)."""
+    return refuse(Unauthorized(_("Sign in first: send a valid staff bearer token.")))
+
+
 class StaffApiMixin:
     """Put before FAB's BaseApi/ModelRestApi: the JSON error shape for FAB's own refusals,
     and OpenAPI operations from `@operation` declarations."""
+
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        blueprint.register_error_handler(JWTExtendedException, token_refusal)
+        blueprint.register_error_handler(PyJWTError, token_refusal)
+        return blueprint
 
     def refuse(self, exc: ServiceError):
         return refuse(exc)
@@ -173,7 +187,7 @@ class StaffApiMixin:
         return refuse(BadRequest(str(message or _("The request is not valid."))))
 
     def response_401(self):
-        return refuse(Unauthorized(_("Sign in first: send a staff bearer token.")))
+        return token_refusal(None)
 
     def response_403(self):
         return refuse(Forbidden(_("You may not do this in this workspace.")))
