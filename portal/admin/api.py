@@ -57,9 +57,11 @@ class WorkspaceApi(StaffApiMixin, ModelRestApi):
 
     def __init__(self):
         self.add_model_schema = self.write_schema()
-        # a subclass: the OpenAPI document names each schema class once
+        # PUT: FAB fills in the fields left out, so none is required (and a subclass: the
+        # OpenAPI document names each schema class once)
         edit = type(f"{self.write_schema.__name__}Edit", (self.write_schema,), {})
         self.edit_model_schema = edit()
+        self.edit_model_schema.partial = True
         super().__init__()
 
     def create_blueprint(self, appbuilder, *args, **kwargs):
@@ -99,7 +101,10 @@ class WorkspaceApi(StaffApiMixin, ModelRestApi):
             info["description"] = ""
         related = field.inner if isinstance(field, Rows) else field
         if isinstance(related, Row):
-            rows = db.session.scalars(select(related.model).order_by(related.model.id)
+            model = related.model
+            rows = db.session.scalars(select(model)
+                                      .where(model.workspace_id == current_workspace_id())
+                                      .order_by(model.id)
                                       .limit(page_size or self.page_size)
                                       .offset((page or 0) * (page_size or self.page_size)))
             info["values"] = [{"id": row.id, "value": str(row)} for row in rows]

@@ -29,6 +29,7 @@ from portal.extensions import db
 from portal.schemas import load_args, load_body, parse, refusal
 from portal.schemas.staff_api import WORKSPACE_HEADER, StaffPath, refusals
 from portal.services.errors import (
+    Conflict,
     Forbidden,
     Invalid,
     NotFound,
@@ -77,7 +78,7 @@ class Operation:
         self.find = find
         self.response, self.status, self.media = response, status, media
         self.description = (view.__doc__ or "").strip()
-        base = {401, 403} | ({404} if find else set())
+        base = {400, 401, 403} | ({404} if find else set())  # 400: no X-Workspace
         if query is not None or body is not None or form is not None:
             base.add(422)
         if body is not None:
@@ -126,7 +127,7 @@ def operation(summary: str, **declared):
     """Declare a staff API view: `query` (a schema for the query string, the view gets
     `args`), `body` (the JSON body's schema) and `form` (a multipart form's schema: the view
     gets `data` from whichever was sent), `response` (the success body's schema, `status`,
-    `media`), `codes` (refusals beyond 401/403, 422 for input, 400/415 for a body) and
+    `media`), `codes` (refusals beyond 400/401/403, 422 for input, 415 for a body) and
     `find` (the view gets `row`, the API's `find(**path ids)`, loaded before the input). A
     `ServiceError` the view raises is refused as JSON. The same declaration is the view's
     OpenAPI operation."""
@@ -198,6 +199,8 @@ class StaffApiMixin:
     def response_422(self, message=None):
         if isinstance(message, dict):  # marshmallow's messages, from FAB's model schemas
             return refuse(refusal(ValidationError(message)))
+        if str(message or "").startswith("Database exception"):  # FAB quotes the SQL error
+            return refuse(Conflict(_("The change conflicts with existing data.")))
         return refuse(Invalid(str(message or _("The request is not valid."))))
 
     def response_500(self, message=None):
@@ -232,8 +235,10 @@ class StaffApiMixin:
                 "application/json": {"schema": query}}})
         op["parameters"] = parameters
         responses = op.get("responses", {})
-        codes = {int(code) for code in responses if str(code)[0] == "4"} | {401, 403}
+        codes = {int(code) for code in responses if str(code)[0] == "4"} | {400, 401, 403}
         if "requestBody" in op:
-            codes |= {400, 409, 415, 422}
+            codes |= {409, 415, 422}
+        if name == "delete":
+            codes.add(409)  # a row others depend on (the system group)
         op["responses"] = {**{str(code): answer for code, answer in responses.items()
                               if str(code)[0] == "2"}, **refusals(codes)}

@@ -5,6 +5,7 @@ import prison
 import pytest
 
 from tests.admin.test_tickets import make_desk
+from tests.factories import make_account
 
 HUGE = 10**25  # beyond any database integer
 
@@ -129,8 +130,12 @@ def test_fab_refusals_have_the_customer_api_error_shape(api, acme):
         assert isinstance(resp.get_json()["message"], str)
 
 
-def test_info_describes_no_column_with_the_catalog_header(api, acme):
+def test_info_describes_columns_without_the_catalog_header(api, acme, globex):
+    mine = make_account(acme, "Acme Corp")
+    make_account(globex, "Globex Corp")
     client, headers = api("admin", acme)
     info = client.get("/api/v1/contact/_info", headers=headers).get_json()
     assert all("Project-Id-Version" not in column["description"]
                for column in info["add_columns"]), info["add_columns"]
+    account = next(c for c in info["add_columns"] if c["name"] == "account")
+    assert account["values"] == [{"id": mine.id, "value": str(mine)}]
