@@ -3,71 +3,61 @@ one article. Anonymous readers get what the portal shows to anyone when the know
 is public; a bearer token reads as its contact. Visibility comes only from
 portal.services.kb: an article the reader may not open is 404, and never counted."""
 
-from flask import g, jsonify, request, url_for
+from functools import wraps
+
+from flask import g, jsonify, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.api import bp
 from portal.api.common import bearer_token
 from portal.auth import sessions
-from portal.i18n import SUPPORTED
 from portal.kb import browse
 from portal.models import Article, Directory
+from portal.schemas import customer_articles as s
+from portal.schemas.openapi import Answer, errors, operation
 from portal.services import kb, workspaces
-from portal.services.errors import Invalid, NotFound, Unauthorized
+from portal.services.errors import NotFound, Unauthorized
 from portal.web import site_base
 
 BASE = "/workspaces/<slug>/articles"
-MODES = ("hybrid", "keyword", "semantic")
-LIMIT_MAX = 50
-PER_PAGE_MAX = 100
-QUERY_MAX = 200
-PAGE_MAX = 10_000
+DOC = {"security": s.OPTIONAL_BEARER, "tags": ("articles",),
+       "errors": errors(s.ERRORS, 401, 404, 422)}
 
 
-def _reader(slug: str):
-    """(workspace, reader) for this request, or the error: 404 for an unknown workspace or
-    a knowledge base that is off; 401 for a bad token, or none when access is private."""
-    ws = workspaces.by_slug(slug) if len(slug) <= 63 else None
-    if ws is None:
-        raise NotFound(_("No such workspace."))
-    g.workspace, g.workspace_id = ws, ws.id
-    if kb.access(ws) == "off":
-        raise NotFound(_("This workspace has no knowledge base."))
-    reader = None
-    token = bearer_token()
-    if token is not None:
-        live = sessions.resolve(token, "api") \
-            if sessions.workspace_of_token(token, "api") == ws.id else None
-        if live is None:
-            raise Unauthorized(_("The token is invalid or expired."))
-        reader = live.contact
-    if not kb.can_browse(ws, reader):
-        raise Unauthorized(_("Sign in first: send a bearer token."))
-    g.locale = _locale(ws, reader)
-    return ws, reader
+def kb_reader(view):
+    """g.workspace and g.reader for this request, before any parameter is read, or the error:
+    404 for an unknown workspace or a knowledge base that is off; 401 for a bad token, or
+    none when access is private."""
+
+    @wraps(view)
+    def wrapper(slug, **kwargs):
+        ws = workspaces.by_slug(slug) if len(slug) <= 63 else None
+        if ws is None:
+            raise NotFound(_("No such workspace."))
+        g.workspace, g.workspace_id = ws, ws.id
+        if kb.access(ws) == "off":
+            raise NotFound(_("This workspace has no knowledge base."))
+        reader = None
+        token = bearer_token()
+        if token is not None:
+            live = sessions.resolve(token, "api") \
+                if sessions.workspace_of_token(token, "api") == ws.id else None
+            if live is None:
+                raise Unauthorized(_("The token is invalid or expired."))
+            reader = live.contact
+        if not kb.can_browse(ws, reader):
+            raise Unauthorized(_("Sign in first: send a bearer token."))
+        g.reader = reader
+        return view(slug=slug, **kwargs)
+
+    return wrapper
 
 
-def _locale(ws, reader) -> str:
-    wanted = request.args.get("locale")
-    if wanted is not None:
-        if wanted not in SUPPORTED:
-            raise Invalid(_("Unsupported language."), field="locale")
-        return workspaces.locale_for(ws, wanted) or ws.default_locale
-    if reader is not None and reader.locale:
-        return workspaces.locale_for(ws, reader.locale) or ws.default_locale
-    return ws.default_locale
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise Invalid(_("%(field)s must be a whole number from %(low)s to %(high)s.",
-                        field=name, low=low, high=high), field=name)
-    return int(raw)
-
-
+def _use_locale(args) -> None:
+    """g.locale: the `locale` parameter, else the reader's language, else the workspace's."""
+    ws, wanted = g.workspace, args.get("locale") or (g.reader.locale if g.reader else None)
+    g.locale = (workspaces.locale_for(ws, wanted) if wanted else None) or ws.default_locale
 def article_url(ws, article: Article) -> str:
     path = url_for("portal.article", workspace=ws.slug, locale=g.locale, slug=article.slug)
     return site_base(ws) + path
@@ -96,19 +86,19 @@ def summary(ws, article: Article) -> dict:
 
 
 @bp.get(f"{BASE}/search")
-def search_articles(slug: str):
-    ws, reader = _reader(slug)
-    q = request.args.get("q")
-    if q is None or not q.strip() or len(q) > QUERY_MAX:
-        raise Invalid(_("Enter a search text of at most %(n)s characters.", n=QUERY_MAX),
-                      field="q")
-    mode = request.args.get("mode", "hybrid")
-    if mode not in MODES:
-        raise Invalid(_("Unknown search mode."), field="mode")
-    limit = _int_arg("limit", 10, 1, LIMIT_MAX)
+@kb_reader
+@operation("searchArticles", "Search the knowledge base, best match first",
+           description="Anonymous when the knowledge base is public; with a bearer token, "
+                       "the articles its contact may read.",
+           path=s.WorkspacePath, query=s.SearchArgs,
+           answers={200: Answer("The results", s.SearchResult)}, **DOC)
+def search_articles(slug: str, args):
+    ws, reader = g.workspace, g.reader
+    _use_locale(args)
     from portal.search import service
 
-    result = service.search(ws, reader, q, mode=mode, locale=g.locale, limit=limit)
+    result = service.search(ws, reader, args["q"], mode=args["mode"], locale=g.locale,
+                            limit=args["limit"])
     return jsonify({"mode": result.mode, "total": result.total, "results": [
         {"id": hit.article.id, "slug": hit.article.slug, "title": hit.title,
          "external_ref": hit.article.external_ref, "url": article_url(ws, hit.article),
@@ -116,25 +106,33 @@ def search_articles(slug: str):
 
 
 @bp.get(BASE)
-def list_articles(slug: str):
-    ws, reader = _reader(slug)
-    page = _int_arg("page", 1, 1, PAGE_MAX)
-    per_page = _int_arg("per_page", 20, 1, PER_PAGE_MAX)
+@kb_reader
+@operation("listArticles", "The articles the reader may open, in pages",
+           path=s.WorkspacePath, query=s.ListArgs,
+           answers={200: Answer("One page of articles", s.ArticlePage)}, **DOC)
+def list_articles(slug: str, args):
+    ws, reader = g.workspace, g.reader
+    _use_locale(args)
     directory = None
-    directory_key = request.args.get("directory")
-    if directory_key is not None:
-        directory = browse.directory_by_key(ws, directory_key)
+    if "directory" in args:
+        directory = browse.directory_by_key(ws, args["directory"])
         if directory is None:
             raise NotFound(_("No such directory."))
+    page, per_page = args["page"], args["per_page"]
     total, rows = browse.visible_page(ws, reader, directory, page, per_page)
     return jsonify({"total": total, "page": page, "per_page": per_page,
                     "results": [summary(ws, a) for a in rows]})
 
 
 @bp.get(f"{BASE}/<key>")
-def get_article(slug: str, key: str):
-    ws, reader = _reader(slug)
-    article = kb.get_visible(ws, reader, key[:200])
+@kb_reader
+@operation("getArticle", "One article with its text", path=s.ArticlePath, query=s.Localized,
+           not_found=_l("No such article."), answers={200: Answer("The article", s.Article)},
+           **DOC)
+def get_article(slug: str, key: str, args):
+    ws, reader = g.workspace, g.reader
+    _use_locale(args)
+    article = kb.get_visible(ws, reader, key)
     if article is None:
         raise NotFound(_("No such article."))
     tr = article.translation(g.locale, ws.default_locale)

@@ -1,37 +1,53 @@
 """Customer sign-in over the API: one-time code by email, bearer tokens, `GET /me`."""
 
+from functools import wraps
+
 from flask import current_app, g, jsonify
 
 from portal.api import bp
-from portal.api.common import (
-    bearer_token,
-    contact_required,
-    json_body,
-    optional_string,
-    use_workspace_slug,
-)
+from portal.api.common import bearer_token, contact_required, use_workspace_slug
 from portal.auth import otp, sessions
 from portal.auth.limits import otp_send_limits, otp_verify_limits
+from portal.schemas import customer_auth as s
+from portal.schemas.openapi import Answer, errors, operation
 from portal.services import contacts
+
+
+def in_workspace(view):
+    """The workspace named in the path, before the body is read (unknown: 404)."""
+
+    @wraps(view)
+    def wrapper(slug, **kwargs):
+        use_workspace_slug(slug)
+        return view(slug=slug, **kwargs)
+
+    return wrapper
 
 
 @bp.post("/workspaces/<slug>/auth/otp")
 @otp_send_limits
-def request_otp(slug):
+@in_workspace
+@operation("requestSignInCode", "Email a one-time sign-in code",
+           description="Answers 202 with the same body whether or not the email may sign "
+                       "in; the code is valid 10 minutes.",
+           path=s.WorkspacePath, body=s.CodeRequest,
+           answers={202: Answer("Sent if the email may sign in", s.CodeSent)},
+           errors=errors(s.ERRORS, *s.BODY_ERRORS))
+def request_otp(slug, body):
     """202 with the same body whether or not the email may sign in."""
-    ws = use_workspace_slug(slug)
-    data = json_body()
-    locale = optional_string(data, "locale", max_length=20)
-    otp.request_code(ws, data.get("email"), locale)
+    otp.request_code(g.workspace, body["email"], body.get("locale"))
     return jsonify(status="sent_if_allowed"), 202
 
 
 @bp.post("/workspaces/<slug>/auth/otp/verify")
 @otp_verify_limits
-def verify_otp(slug):
-    ws = use_workspace_slug(slug)
-    data = json_body()
-    contact = otp.verify_code(ws, data.get("email"), data.get("code"))
+@in_workspace
+@operation("verifySignInCode", "Exchange the code for a bearer token",
+           path=s.WorkspacePath, body=s.CodeCheck,
+           answers={200: Answer("Signed in", s.SignedIn)},
+           errors=errors(s.ERRORS, *s.BODY_ERRORS))
+def verify_otp(slug, body):
+    contact = otp.verify_code(g.workspace, body["email"], body["code"])
     token, _row = sessions.start(contact, kind="api")
     return jsonify(
         access_token=token,
@@ -43,6 +59,8 @@ def verify_otp(slug):
 
 @bp.get("/me")
 @contact_required
+@operation("me", "The signed-in contact and its workspace", security=s.BEARER,
+           answers={200: Answer("The contact", s.Me)}, errors=errors(s.ERRORS, 401))
 def me():
     return jsonify(contact=contacts.to_json(g.contact),
                    workspace={"slug": g.workspace.slug, "name": g.workspace.name})
@@ -50,6 +68,8 @@ def me():
 
 @bp.post("/auth/sign-out")
 @contact_required
+@operation("signOut", "Revoke the bearer token", security=s.BEARER,
+           answers={204: Answer("Signed out")}, errors=errors(s.ERRORS, 401))
 def sign_out():
     row = sessions.resolve(bearer_token(), "api")
     if row is not None:

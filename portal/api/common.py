@@ -18,17 +18,7 @@ from flask_babel import gettext as _
 from portal.auth import sessions
 from portal.schemas import MalformedJSON, UnsupportedMediaType, json_body  # noqa: F401
 from portal.services import workspaces
-from portal.services.errors import Invalid, NotFound, Unauthorized
-
-
-def optional_string(data: dict, name: str, max_length: int = 100) -> str | None:
-    """`data[name]` when it is a short text; absent is None; anything else (null too) is 422."""
-    if name not in data:
-        return None
-    value = data[name]
-    if not isinstance(value, str) or len(value) > max_length:
-        raise Invalid(_("%(field)s must be a short text.", field=name), field=name)
-    return value
+from portal.services.errors import NotFound, Unauthorized
 
 
 def use_workspace_slug(slug: str):

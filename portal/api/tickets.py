@@ -2,16 +2,20 @@
 close/reopen and the live event stream. Same services and rules as the portal pages; a
 ticket the contact may not see is 404, never 403, so its existence does not leak."""
 
+from functools import wraps
+
 from flask import Response, g, jsonify, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.api import bp
-from portal.api.common import bearer_token, contact_required, json_body
+from portal.api.common import bearer_token, contact_required
 from portal.auth import sessions
 from portal.forms.compile import answer_rows, describe
 from portal.labels import priority_label, stage_label
-from portal.models.base import ID_MAX
-from portal.models.ticket import PRIORITIES
+from portal.schemas import customer_tickets as s
+from portal.schemas import invalid, json_body, problems, storable
+from portal.schemas.openapi import Answer, errors, operation
 from portal.services import (
     actors,
     attachments,
@@ -24,8 +28,8 @@ from portal.services import (
 from portal.services.errors import Invalid, NotFound
 
 BASE = "/workspaces/<slug>"
-NUMBER_MAX = ID_MAX
-LIMIT_MAX = 100
+SECURED = {"security": [{"bearer": []}], "tags": ("tickets",)}
+NO_TICKET = _l("No such ticket.")
 
 
 def ticket_api(view):
@@ -34,6 +38,7 @@ def ticket_api(view):
     would say 401); tickets switched off in the workspace are 404 too."""
     guarded = contact_required(view)
 
+    @wraps(guarded)
     def wrapper(slug, **kwargs):
         workspace_id = sessions.workspace_of_token(bearer_token(), "api")
         ws = workspaces.by_id(workspace_id) if workspace_id is not None else None
@@ -43,29 +48,7 @@ def ticket_api(view):
             raise tickets.FeatureDisabled(_("Tickets are not available here."))
         return guarded(slug=slug, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return wrapper
-
-
-def _clean_text(value, field: str) -> None:
-    """Refuse text the database cannot store (NUL, lone surrogates), anywhere in a value."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise Invalid(_("The text contains a NUL character."), field=field,
-                          fields={field: _("The text contains a NUL character.")})
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise Invalid(_("The text is not valid Unicode."), field=field,
-                          fields={field: _("The text is not valid Unicode.")}) from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _clean_text(key, field)
-            _clean_text(item, f"{field}.{key}" if field else str(key))
-    elif isinstance(value, list):
-        for item in value:
-            _clean_text(item, field)
 
 
 def _one_field(exc: Invalid) -> Invalid:
@@ -77,8 +60,7 @@ def _one_field(exc: Invalid) -> Invalid:
 
 
 def _ticket(number: int):
-    if number > NUMBER_MAX:
-        raise NotFound(_("No such ticket."))
+    """`number` is in range: the operation's TicketPath loaded it."""
     return tickets.get_for_customer(g.workspace, g.contact, number)
 
 
@@ -124,58 +106,45 @@ def ticket_detail(ticket) -> dict:
 
 @bp.get(f"{BASE}/ticket-form")
 @ticket_api
+@operation("getTicketForm", "The current ticket form: rendering description and JSON Schema",
+           path=s.WorkspacePath, answers={200: Answer("The form", s.TicketForm)},
+           errors=errors(s.ERRORS, 401, 404), **SECURED)
 def ticket_form(slug):
     form = ticket_forms.current(g.workspace)
     return jsonify(ticket_forms.compiled(form, g.locale, g.workspace.default_locale))
 
 
-def _query_text(name: str, default: str = "", max_length: int = 200) -> str:
-    value = request.args.get(name, default)
-    _clean_text(value, name)
-    if len(value) > max_length:
-        raise Invalid(_("%(field)s is too long.", field=name), field=name)
-    return value
-
-
 @bp.get(f"{BASE}/tickets")
 @ticket_api
-def list_tickets(slug):
+@operation("listTickets", "The contact's tickets (keyset pages)", path=s.WorkspacePath,
+           query=s.ListArgs, answers={200: Answer("A page of tickets", s.TicketPage)},
+           errors=errors(s.ERRORS, 401, 403, 404, 422), **SECURED)
+def list_tickets(slug, args):
     """Same lists as the portal: scope=mine|organization, stage (repeatable), priority, q,
     sort, the keyset cursor `after` and limit (1-100)."""
-    limit = request.args.get("limit", str(tickets.PAGE_SIZE))
-    if not limit.isdigit() or not 1 <= int(limit) <= LIMIT_MAX:
-        raise Invalid(_("limit must be a whole number from 1 to 100."), field="limit")
-    stages = request.args.getlist("stage")
-    for stage in stages:
-        _clean_text(stage, "stage")
-    priority = _query_text("priority")
-    if "priority" in request.args and priority not in PRIORITIES:
-        raise Invalid(_("Unknown priority."), field="priority")
     query = tickets.ListQuery(
-        scope=_query_text("scope", "mine"),
-        stages=tuple(stages),  # an empty stage is refused, not ignored
-        priority=priority or None,
-        q=_query_text("q"),
-        sort=_query_text("sort", "newest"),
-        after=_query_text("after", max_length=500) or None,
-        limit=int(limit),
-    )
+        scope=args["scope"], stages=tuple(args["stage"]), priority=args.get("priority"),
+        q=args["q"], sort=args["sort"], after=args.get("after") or None, limit=args["limit"])
     page = tickets.list_for_customer(g.workspace, g.contact, query)
     return jsonify(tickets=[ticket_summary(t) for t in page.items], next_cursor=page.next_cursor)
 
 
 @bp.post(f"{BASE}/tickets")
 @ticket_api
+@operation("createTicket", "Open a ticket; custom fields are checked against the form",
+           path=s.WorkspacePath, body=s.NewTicket, load_body=False,
+           example=s.NEW_TICKET_EXAMPLE,
+           answers={201: Answer("Created", s.Ticket, headers={"Location": "The ticket"})},
+           errors=errors(s.ERRORS, *s.BODY_ERRORS, 401, 404, 422), **SECURED)
 def create_ticket(slug):
+    """The body's types are checked with the form's answers, so that one 422 names every
+    wrong field."""
     data = json_body()
-    _clean_text(data, "")
+    refused = problems(s.NewTicket, data)
+    if refused and not storable(data):  # text no database stores never reaches the service
+        raise invalid(refused)
     found, form = tickets.parse_input(g.workspace, data)
-    if isinstance(data.get("title"), str) and len(data["title"]) > tickets.TITLE_MAX:
-        found.errors["title"] = _("The title is too long.")  # before trimming, as documented
-    if "priority" in data and not isinstance(data["priority"], str):
-        found.errors["priority"] = _("Choose one of the options.")
-    if "custom_fields" in data and not isinstance(data["custom_fields"], dict):
-        found.errors["custom_fields"] = _("Send the custom fields as a JSON object.")
+    found.errors.update(refused)
     ticket = tickets.open_ticket(g.workspace, g.contact, found, form)
     response = jsonify(ticket_detail(ticket))
     response.status_code = 201
@@ -183,14 +152,24 @@ def create_ticket(slug):
     return response
 
 
+def _one(op_id: str, summary: str, answer: Answer, *codes: int, **options):
+    """The operation of one ticket's path."""
+    return operation(op_id, summary, path=s.TicketPath, not_found=NO_TICKET,
+                     answers={int(options.pop("status", 200)): answer},
+                     errors=errors(s.ERRORS, *codes), **options, **SECURED)
+
+
 @bp.get(f"{BASE}/tickets/<int:number>")
 @ticket_api
+@_one("getTicket", "One ticket", Answer("The ticket", s.Ticket), 401, 404)
 def get_ticket(slug, number):
     return jsonify(ticket_detail(_ticket(number)))
 
 
 @bp.get(f"{BASE}/tickets/<int:number>/comments")
 @ticket_api
+@_one("listComments", "Public comments, oldest first", Answer("The comments", s.CommentList),
+      401, 404)
 def list_comments(slug, number):
     """Public comments only, oldest first, with their attachments' names and sizes."""
     ticket = _ticket(number)
@@ -203,12 +182,12 @@ def list_comments(slug, number):
 
 @bp.post(f"{BASE}/tickets/<int:number>/comments")
 @ticket_api
-def add_comment(slug, number):
+@_one("addComment", "Reply on the ticket", Answer("Added", s.Comment), *s.BODY_ERRORS, 401,
+      404, 422, status=201, body=s.NewComment)
+def add_comment(slug, number, body):
     ticket = _ticket(number)
-    data = json_body()
-    _clean_text(data, "")
     try:
-        comment = timeline.add_comment(ticket, actors.customer(g.contact), data.get("body"))
+        comment = timeline.add_comment(ticket, actors.customer(g.contact), body["body"])
     except Invalid as exc:
         raise _one_field(exc) from None
     response = jsonify(ticket_stream.comment_json(comment, []))
@@ -227,6 +206,7 @@ def _stage_action(number: int, change):
 
 @bp.post(f"{BASE}/tickets/<int:number>/close")
 @ticket_api
+@_one("closeTicket", "Close a resolved ticket", Answer("Closed", s.Ticket), 401, 404, 422)
 def close_ticket(slug, number):
     """Close a resolved ticket."""
     return _stage_action(number, timeline.customer_close)
@@ -234,22 +214,34 @@ def close_ticket(slug, number):
 
 @bp.post(f"{BASE}/tickets/<int:number>/reopen")
 @ticket_api
+@_one("reopenTicket", "Reopen a resolved or closed ticket within the reopen window",
+      Answer("Open again", s.Ticket), 401, 404, 422)
 def reopen_ticket(slug, number):
     """Reopen a resolved or closed ticket within the workspace's reopen window."""
     return _stage_action(number, timeline.customer_reopen)
 
 
+EVENTS = (
+    "`text/event-stream`. Each event has `id:` (the event id), `event:` (`created`, "
+    "`comment`, `stage`, `priority`; `ready` when subscribed, `end` before the server "
+    "closes) and `data:` (JSON). Resume with the `Last-Event-ID` header or `after`; without "
+    "either, only new events. Comment lines (`:`) are heartbeats. The server ends the stream "
+    "after a few minutes: reconnect, as EventSource does.")
+
+
 @bp.get(f"{BASE}/tickets/<int:number>/events")
 @ticket_api
-def ticket_events(slug, number):
+@_one("ticketEvents", "Live events of the ticket (Server-Sent Events)",
+      Answer("The event stream", s.TicketEvent, media="text/event-stream"), 401, 404, 422,
+      query=s.EventArgs, description=EVENTS)
+def ticket_events(slug, number, args):
     """Server-Sent Events of the ticket: every public event after `Last-Event-ID` (or the
     `after` query parameter; neither: from now on). The stream ends by itself after a
     while; EventSource clients reconnect and resume."""
     ticket = _ticket(number)
-    after = request.args.get("after")
-    if after is not None and ticket_stream.parse_last_event_id(after) is None:
-        raise Invalid(_("after must be an event id."), field="after")
-    last = ticket_stream.parse_last_event_id(after, request.headers.get("Last-Event-ID"))
+    after = args.get("after")
+    last = after if after is not None else \
+        ticket_stream.parse_last_event_id(request.headers.get("Last-Event-ID"))
     frames = ticket_stream.stream(g.workspace_id, ticket.id, actors.customer(g.contact), last,
                                   locale=g.locale)
     return Response(stream_with_context(frames), mimetype="text/event-stream",

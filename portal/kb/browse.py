@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Article, Contact, Directory, Workspace
+from portal.models.base import as_id
 from portal.services import kb
 
 POPULAR_LIMIT = 6
@@ -129,9 +130,10 @@ def count_view(article: Article) -> None:
 def directory_by_key(ws: Workspace, key: str) -> Directory | None:
     """A directory of `ws` by slug, or by id when `key` is a number."""
     found = directory_by_slug(ws, key[:100])
-    if found is None and key.isdigit() and len(key) < 10:
+    directory_id = as_id(key)
+    if found is None and directory_id is not None:
         found = db.session.scalar(select(Directory).where(
-            Directory.workspace_id == ws.id, Directory.id == int(key)))
+            Directory.workspace_id == ws.id, Directory.id == directory_id))
     return found
 
 

@@ -8,8 +8,11 @@ ID_MAX = 2**31 - 1  # integer ids and numbers: PostgreSQL's integer (SQLite's is
 
 def as_id(raw) -> int | None:
     """`raw` as a row id or number (1..ID_MAX), or None: a value no row can have, which
-    would overflow the database's integer if it reached a query."""
+    would overflow the database's integer if it reached a query. A text must be ASCII
+    digits only (int() would also read " 7", "+7", "7_0" and other scripts' digits)."""
     if isinstance(raw, bool | float):
+        return None
+    if isinstance(raw, str) and not (raw.isascii() and raw.isdigit() and len(raw) <= 20):
         return None
     try:
         value = int(raw)

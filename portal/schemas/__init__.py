@@ -9,19 +9,32 @@ both OpenAPI documents are generated from the same schemas (apispec's Marshmallo
 `Id` is the only id parser (row ids and ticket numbers, 1..ID_MAX)."""
 
 from portal.schemas.common import Error
-from portal.schemas.fields import Choice, Field, Flag, Id, Object, Text, Whole, clean_text
+from portal.schemas.fields import (
+    Choice,
+    Field,
+    Flag,
+    Id,
+    Object,
+    Text,
+    Whole,
+    clean_text,
+    storable,
+)
 from portal.schemas.parse import (
     Input,
     MalformedJSON,
     UnsupportedMediaType,
+    invalid,
     json_body,
     load_args,
     load_body,
     parse,
+    problems,
     query_values,
     refusal,
 )
 
 __all__ = ["Choice", "Error", "Field", "Flag", "Id", "Input", "MalformedJSON", "Object",
-           "Text", "UnsupportedMediaType", "Whole", "clean_text", "json_body", "load_args",
-           "load_body", "parse", "query_values", "refusal"]
+           "Text", "UnsupportedMediaType", "Whole", "clean_text", "invalid", "json_body",
+           "load_args", "load_body", "parse", "problems", "query_values", "refusal",
+           "storable"]

@@ -4,6 +4,7 @@ translated message that names the field; `portal.schemas.parse` turns the refusa
 
 import re
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
@@ -25,6 +26,25 @@ class Field(fields.Field):
 
     def label(self, attr: str | None) -> str:
         return self.data_key or self.name or attr or ""
+
+    def refuse(self, key: str, default: str, attr: str | None) -> ValidationError:
+        """The refusal `key`: the message given in `error_messages={key: ...}`, else `default`
+        (already translated). A given message is a lazy text (may use `%(field)s`) or a
+        function that returns the translated text."""
+        custom = self.error_messages.get(key)
+        if custom is None:
+            return ValidationError(default)
+        return ValidationError(message_text(custom, self.label(attr)))
+
+
+def message_text(message, field: str) -> str:
+    """A declared message as text: a lazy text is translated now, with `%(field)s` filled
+    in; a function is called; anything else is already a text."""
+    if isinstance(message, LazyString):
+        return str(message) % {"field": field}
+    if callable(message):
+        return message()
+    return str(message)
 
 
 def _whole(value, strict: bool):
@@ -53,8 +73,9 @@ class Id(Field):
     def _deserialize(self, value, attr, data, **kwargs) -> int:
         number = _whole(value, self.strict)
         if number is None or as_id(number) is None:
-            raise ValidationError(_("%(field)s must be a whole number from %(low)s to %(high)s.",
-                                    field=self.label(attr), low=1, high=ID_MAX))
+            raise self.refuse("invalid", _(
+                "%(field)s must be a whole number from %(low)s to %(high)s.",
+                field=self.label(attr), low=1, high=ID_MAX), attr)
         return number
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -73,8 +94,9 @@ class Whole(Field):
     def _deserialize(self, value, attr, data, **kwargs) -> int:
         number = _whole(value, self.strict)
         if number is None or not self.low <= number <= self.high:
-            raise ValidationError(_("%(field)s must be a whole number from %(low)s to %(high)s.",
-                                    field=self.label(attr), low=self.low, high=self.high))
+            raise self.refuse("invalid", _(
+                "%(field)s must be a whole number from %(low)s to %(high)s.",
+                field=self.label(attr), low=self.low, high=self.high), attr)
         return number
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -92,13 +114,16 @@ def clean_text(value: str) -> str:
     return value
 
 
-class Text(fields.String, Field):
+class Text(Field):
     """A JSON string (or a query value) a database can store: no NUL, valid Unicode, at most
-    `max_length` characters (and at least `min_length`)."""
+    `max_length` characters (and at least `min_length`; `blank=False`: not only spaces).
+    Refusals `invalid` (not a text), `too_long` and `too_short` can be reworded with
+    `error_messages`."""
 
-    def __init__(self, max_length: int | None = None, *, min_length: int = 0, **kwargs):
+    def __init__(self, max_length: int | None = None, *, min_length: int = 0,
+                 blank: bool = True, **kwargs):
         super().__init__(**kwargs)
-        self.max_length, self.min_length = max_length, min_length
+        self.max_length, self.min_length, self.blank = max_length, min_length, blank
         if max_length is not None:
             self.metadata.setdefault("maxLength", max_length)
         if min_length:
@@ -107,28 +132,26 @@ class Text(fields.String, Field):
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         name = self.label(attr)
         if not isinstance(value, str):
-            raise ValidationError(_("%(field)s must be a short text.", field=name))
+            raise self.refuse("invalid", _("%(field)s must be a short text.", field=name), attr)
         clean_text(value)
         if self.max_length is not None and len(value) > self.max_length:
-            raise ValidationError(_("%(field)s is too long.", field=name))
-        if len(value) < self.min_length:
-            raise ValidationError(_("%(field)s is required.", field=name))
+            raise self.refuse("too_long", _("%(field)s is too long.", field=name), attr)
+        if len(value) < self.min_length or (not self.blank and not value.strip()):
+            raise self.refuse("too_short", _("%(field)s is required.", field=name), attr)
         return value
 
 
 class Choice(Field):
-    """One of `choices` (texts); `message` overrides the refusal's text."""
+    """One of `choices` (texts); the refusal `invalid` can be reworded with `error_messages`."""
 
-    def __init__(self, choices, *, message: str | None = None, **kwargs):
+    def __init__(self, choices, **kwargs):
         super().__init__(**kwargs)
         self.choices = tuple(choices)
-        self.message = message
         self.metadata.setdefault("enum", list(self.choices))
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or value not in self.choices:
-            raise ValidationError(str(self.message) if self.message
-                                  else _("Choose one of the options."))
+            raise self.refuse("invalid", _("Choose one of the options."), attr)
         return value
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -150,20 +173,31 @@ class Flag(Field):
             return value
         if not self.strict and isinstance(value, str) and value.lower() in self.TEXT:
             return self.TEXT[value.lower()]
-        raise ValidationError(_("%(field)s must be true or false.", field=self.label(attr)))
+        raise self.refuse("invalid", _("%(field)s must be true or false.",
+                                       field=self.label(attr)), attr)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value
 
 
-class Object(fields.Dict, Field):
+class Object(Field):
     """A JSON object (its values are checked by the service that reads them)."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> dict:
         if not isinstance(value, dict):
-            raise ValidationError(_("%(field)s must be a JSON object.", field=self.label(attr)))
+            raise self.refuse("invalid", _("%(field)s must be a JSON object.",
+                                           field=self.label(attr)), attr)
         _clean_values(value, "")
         return value
+
+
+def storable(value) -> bool:
+    """True unless a text anywhere in `value` (a JSON value) holds NUL or lone surrogates."""
+    try:
+        _clean_values(value, "")
+    except ValidationError:
+        return False
+    return True
 
 
 def _clean_values(value, path: str) -> None:

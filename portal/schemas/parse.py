@@ -14,11 +14,11 @@ How a JSON body is refused before its fields are read:
 import json
 
 from flask import request
-from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
+from portal.schemas.fields import message_text
 from portal.services.errors import Invalid, NotFound, ServiceError
 
 
@@ -81,15 +81,33 @@ def _flatten(messages, prefix: str | None, out: dict) -> None:
             _flatten(item, prefix, out)
         return
     name = prefix or ""
-    text = str(messages) % {"field": name} if isinstance(messages, LazyString) \
-        else str(messages)
-    out.setdefault(name, text)
+    out.setdefault(name, message_text(messages, name))
+
+
+def messages(exc: ValidationError) -> dict:
+    """{field: message} of marshmallow's `exc`, in the schema's field order."""
+    found: dict = {}
+    _flatten(exc.messages, None, found)
+    return found
+
+
+def problems(schema, data) -> dict:
+    """{field: message} for what `schema` refuses in `data` (empty when nothing is wrong),
+    for a view that merges them with a service's own checks of the same input."""
+    try:
+        _schema(schema).load(data)
+    except ValidationError as exc:
+        return messages(exc)
+    return {}
 
 
 def refusal(exc: ValidationError) -> Invalid:
     """The `Invalid` service error for marshmallow's `exc`."""
-    found: dict = {}
-    _flatten(exc.messages, None, found)
+    return invalid(messages(exc))
+
+
+def invalid(found: dict) -> Invalid:
+    """The `Invalid` service error for {field: message}: the first one is the message."""
     if not found:
         return Invalid(_("The body must be a JSON object."))
     field, message = next(iter(found.items()))

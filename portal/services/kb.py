@@ -13,6 +13,7 @@ from sqlalchemy.sql import ColumnElement
 
 from portal.extensions import db
 from portal.models import Article, Contact, Workspace
+from portal.models.base import as_id
 from portal.services import contacts
 
 ACCESS = ("off", "private", "public")
@@ -58,8 +59,9 @@ def visible_articles(ws: Workspace, reader: Contact | None):
 def get_visible(ws: Workspace, reader: Contact | None, id_or_slug) -> Article | None:
     key = str(id_or_slug)
     match = Article.slug == key
-    if key.isdigit() and len(key) < 10:
-        match = or_(match, Article.id == int(key))
+    article_id = as_id(key)
+    if article_id is not None:
+        match = or_(match, Article.id == article_id)
     return db.session.scalar(visible_articles(ws, reader).where(match))
 
 

@@ -72,9 +72,9 @@ def frame(event: str, data: dict, event_id: int | None = None) -> str:
 def parse_last_event_id(*candidates) -> int | None:
     """The first candidate that is a non-negative event id; anything else counts as absent."""
     for value in candidates:
-        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12 \
-                and int(value.strip()) <= EVENT_ID_MAX:
-            return int(value.strip())
+        text = value.strip() if isinstance(value, str) else ""
+        if text.isascii() and text.isdigit() and len(text) < 12 and int(text) <= EVENT_ID_MAX:
+            return int(text)
     return None
 
 

@@ -249,11 +249,11 @@ def _page(stmt, query: ListQuery) -> Page:
         stmt = stmt.where(Ticket.priority == query.priority)
     text = (query.q or "").strip()[:200]
     if text:
-        number = text.lstrip("#")
+        number = as_id(text.lstrip("#"))
         like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         title_match = Ticket.title.ilike(like, escape="\\")
-        stmt = stmt.where(or_(title_match, Ticket.number == int(number))
-                          if number.isdigit() and len(number) < 10 else title_match)
+        stmt = stmt.where(or_(title_match, Ticket.number == number)
+                          if number is not None else title_match)
     column, desc = SORTS[query.sort]
     if query.after:
         value, ticket_id = _decode_cursor(query.after)

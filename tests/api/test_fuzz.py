@@ -7,11 +7,14 @@ every path, and a real bearer token lets `/me` answer 200. Sign-in limits are ra
 the run: 429 is documented, but limits would stop the fuzzer from reaching the views.
 """
 
+import json
+import re
 import shutil
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -47,31 +50,54 @@ def live_server(app, monkeypatch):
     thread.join(timeout=10)
 
 
-def run_schemathesis(base_url: str, token: str, cwd: Path, *selection: str) -> str:
+def run_schemathesis(base_url: str, token: str, cwd: Path, *selection: str,
+                     examples: int = 30) -> str:
     config = cwd / "schemathesis.toml"
     config.write_text(CONFIG)
     cli = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
     result = subprocess.run(
         [cli, "--config-file", str(config), "--no-color", "run",
-         f"{base_url}/api/v1/openapi.json", "--checks", "all", "--max-examples", "30",
-         "--seed", "1", "--workers", "1", "--phases", "examples,coverage,fuzzing",
-         "--request-timeout", "10",
+         f"{base_url}/api/v1/openapi.json", "--checks", "all",
+         "--max-examples", str(examples), "--seed", "1", "--workers", "1",
+         "--phases", "examples,coverage,fuzzing", "--request-timeout", "30",
+         "--report", "har", "--report-har-path", str(cwd / "sent.har"),
          "--header", f"Authorization: Bearer {token}", *selection],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
+        cwd=cwd, capture_output=True, text=True, timeout=900,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     return output
 
 
-def test_customer_api_survives_schemathesis(live_server, acme, tmp_path):
-    """Sign-out revokes the token it is given, so it runs last with a token of its own."""
+def sent(har: Path) -> tuple[set, list]:
+    """(ticket numbers sent in paths, JSON bodies sent) of a run's HAR report."""
+    numbers, bodies = set(), []
+    for entry in json.loads(har.read_text())["log"]["entries"]:
+        path = urlsplit(entry["request"]["url"]).path
+        match = re.search(r"/tickets/([^/]+)", path)
+        if match:
+            numbers.add(unquote(match.group(1)))
+        if entry["request"].get("postData", {}).get("text"):
+            bodies.append(entry["request"]["postData"]["text"])
+    return numbers, bodies
+
+
+def test_customer_api_survives_schemathesis(live_server, acme, globex, tmp_path):
+    """Sign-out revokes the token it is given, so it runs last with a token of its own. The
+    PostgreSQL pass (ids overflow at 2**31 there) runs more examples; both passes must have
+    sent huge, negative and non-numeric ticket numbers and bodies that are not objects."""
     acme.jit_provisioning = True
     db.session.commit()
     contact = make_contact(acme, "fuzz@customer.example")
+    examples = 60 if db.engine.dialect.name == "postgresql" else 30
     output = run_schemathesis(live_server, api_token(contact), tmp_path,
-                              "--exclude-path", "/auth/sign-out")
+                              "--exclude-path", "/auth/sign-out", examples=examples)
     assert "15 selected / 16 total" in output and "Authentication failed" not in output, output
+    numbers, bodies = sent(tmp_path / "sent.har")
+    assert str(2**31) in numbers, sorted(numbers)  # one more than PostgreSQL's integer
+    assert any(n.startswith("-") for n in numbers), sorted(numbers)
+    assert any(not n.lstrip("-").isdigit() for n in numbers), sorted(numbers)
+    assert {"null", "[]"} & set(bodies) and any(b.startswith('"') for b in bodies), bodies[:20]
     output = run_schemathesis(live_server, api_token(contact), tmp_path,
                               "--include-path", "/auth/sign-out")
     assert "1 selected / 16 total" in output, output
