@@ -18,6 +18,7 @@ import re
 import urllib.parse
 
 import prison
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import g, request
 from flask_babel import gettext as _
 from flask_jwt_extended.exceptions import JWTExtendedException
@@ -27,6 +28,7 @@ from marshmallow import ValidationError
 from portal.api import json_error
 from portal.extensions import db
 from portal.schemas import load_args, load_body, parse, refusal
+from portal.schemas.openapi import FIELD_TYPES
 from portal.schemas.staff_api import WORKSPACE_HEADER, StaffPath, refusals
 from portal.services.errors import (
     Conflict,
@@ -174,6 +176,15 @@ def token_refusal(exc):
 class StaffApiMixin:
     """Put before FAB's BaseApi/ModelRestApi: the JSON error shape for FAB's own refusals,
     and OpenAPI operations from `@operation` declarations."""
+
+    def add_apispec_components(self, api_spec) -> None:
+        """FAB's document knows the types of portal.schemas' fields (on this document's
+        converter only: apispec's mapping is shared by every document in the process)."""
+        for plugin in api_spec.plugins:
+            if isinstance(plugin, MarshmallowPlugin) and plugin.converter is not None:
+                plugin.converter.field_mapping = {**plugin.converter.field_mapping,
+                                                  **FIELD_TYPES}
+        super().add_apispec_components(api_spec)
 
     def create_blueprint(self, appbuilder, *args, **kwargs):
         blueprint = super().create_blueprint(appbuilder, *args, **kwargs)

@@ -12,27 +12,16 @@ from marshmallow import RAISE, ValidationError, fields
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.schemas import Field, Id, Input, Text, Whole
+from portal.schemas import Field, Id, Input, Text
 from portal.tenancy import current_workspace_id
-
-INTEGER = {"type": "integer"}  # apispec gives our own fields no type: say it
-
-
-def an_id(**kwargs) -> Id:
-    """`Id` documented as an integer (in JSON bodies pass strict=True: no digit texts)."""
-    return Id(metadata={**INTEGER, **kwargs.pop("metadata", {})}, **kwargs)
-
-
-def whole(low: int, high: int, **kwargs) -> Whole:
-    return Whole(low, high, metadata={**INTEGER, **kwargs.pop("metadata", {})}, **kwargs)
 
 
 class StaffPath(Input):
     """The ids in staff API paths; a value no row can have is a 404, never a query."""
 
-    pk = an_id(metadata={"description": "The row's id"})
-    number = an_id(metadata={"description": "The ticket's number in the workspace"})
-    revision_id = an_id(metadata={"description": "The revision's id"})
+    pk = Id(metadata={"description": "The row's id"})
+    number = Id(metadata={"description": "The ticket's number in the workspace"})
+    revision_id = Id(metadata={"description": "The revision's id"})
 
 
 class Strict(Input):
@@ -53,10 +42,8 @@ class PerLocale(fields.Dict, Field):
     supports)."""
 
     def __init__(self, max_length: int, **kwargs):
-        super().__init__(keys=fields.String(), values=fields.String(), **kwargs)
+        super().__init__(keys=fields.String(), values=Text(max_length), **kwargs)
         self.text = Text(max_length)
-        self.metadata.setdefault("additionalProperties",
-                                 {"type": "string", "maxLength": max_length})
 
     def _deserialize(self, value, attr, data, **kwargs) -> dict:
         name = self.label(attr)
@@ -75,8 +62,7 @@ class Row(Id):
     such row (another workspace's too) is refused like a wrong value."""
 
     def __init__(self, model, **kwargs):
-        super().__init__(strict=True, metadata={**INTEGER, **kwargs.pop("metadata", {})},
-                         **kwargs)
+        super().__init__(strict=True, **kwargs)
         self.model = model
 
     def _deserialize(self, value, attr, data, **kwargs):

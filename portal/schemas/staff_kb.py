@@ -6,19 +6,19 @@ from marshmallow import Schema, fields, pre_load
 
 from portal.models.base import ID_MAX
 from portal.models.kb import AUDIENCES, KINDS, STATUSES
-from portal.schemas import Choice, Input, Text
-from portal.schemas.staff_api import PerLocale, Strict, an_id, whole
+from portal.schemas import Choice, Id, Input, Text, Whole
+from portal.schemas.staff_api import PerLocale, Strict
 from portal.services.articles import DESCRIPTION_MAX, NAME_MAX, TITLE_MAX
 
 MAX_LIST = 200
 
 
 class ArticleListArgs(Input):
-    directory = an_id(metadata={"description": "A directory's id"})
+    directory = Id(metadata={"description": "A directory's id"})
     status = Choice(STATUSES)
     kind = Choice(KINDS)
-    limit = whole(1, MAX_LIST, load_default=50)
-    offset = whole(0, ID_MAX, load_default=0)
+    limit = Whole(1, MAX_LIST, load_default=50)
+    offset = Whole(0, ID_MAX, load_default=0)
 
 
 class ArticleWrite(Strict):
@@ -32,7 +32,7 @@ class ArticleWrite(Strict):
     body = Text(metadata={"description": "Markdown (native articles)"})
     status = Choice(STATUSES)
     audience = Choice(AUDIENCES)
-    directory_id = an_id(strict=True, allow_none=True)
+    directory_id = Id(strict=True, allow_none=True)
     slug = Text(200)
     link_url = Text(2000, metadata={"format": "uri"})
 
@@ -41,7 +41,7 @@ class ArticleUpload(ArticleWrite):
     """The same fields as a multipart form, with the uploaded `file` (required to create a
     file article); an empty `directory_id` means none."""
 
-    directory_id = an_id(allow_none=True)
+    directory_id = Id(allow_none=True)
     file = fields.Raw(metadata={"type": "string", "format": "binary"})
 
     @pre_load
@@ -56,8 +56,8 @@ class DirectoryWrite(Strict):
 
     names = PerLocale(NAME_MAX)
     descriptions = PerLocale(DESCRIPTION_MAX)
-    parent_id = an_id(strict=True, allow_none=True)
-    position = whole(-1_000_000, 1_000_000, strict=True)
+    parent_id = Id(strict=True, allow_none=True)
+    position = Whole(-1_000_000, 1_000_000, strict=True)
     slug = Text(100)
 
 

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load
 
-from portal.schemas import Choice, Flag, Input, Text
-from portal.schemas.staff_api import Row, Several, whole
+from portal.schemas import Choice, Flag, Input, Text, Whole
+from portal.schemas.staff_api import Row, Several
 
 PAGE_MAX = 100_000  # pages of a list: far more than any workspace has rows
 LIST_KEYS = ("list_columns", "order_columns", "label_columns", "description_columns",
@@ -48,8 +48,8 @@ class Page(Query):
         "unknown": _l("%(field)s is not a known field."),
     }
 
-    page = whole(0, PAGE_MAX, strict=True)
-    page_size = whole(1, 100, strict=True)
+    page = Whole(0, PAGE_MAX, strict=True)
+    page_size = Whole(1, 100, strict=True)
 
 
 def _filter_schema(view) -> type[Schema]:
@@ -94,8 +94,8 @@ def rest_queries(view) -> dict[str, type[Schema]]:
             "filters": Several(fields.Nested(_filter_schema(view))),
             "order_column": Choice(list(view.order_columns)),
             "order_direction": Choice(["asc", "desc"]),
-            "page": whole(0, PAGE_MAX, strict=True),
-            "page_size": whole(1, 100, strict=True),
+            "page": Whole(0, PAGE_MAX, strict=True),
+            "page_size": Whole(1, 100, strict=True),
             "keys": Several(Choice(LIST_KEYS)),
             "columns": Several(Choice(listed)),
             "select_columns": Several(Choice(listed)),

@@ -5,27 +5,27 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from portal.models.ticket import PRIORITIES, STAGES
-from portal.schemas import Choice, Flag, Input, Text
-from portal.schemas.staff_api import Several, Strict, an_id, whole
+from portal.schemas import Choice, Flag, Id, Input, Text, Whole
+from portal.schemas.staff_api import Several, Strict
 from portal.services.tickets import PAGE_SIZE, SORTS
 
 
 class TicketQueueArgs(Input):
     stage = Several(Choice(STAGES))
     priority = Choice(PRIORITIES)
-    assignee = an_id(metadata={"description": "A staff user's id"})
-    account = an_id(metadata={"description": "An account's id"})
+    assignee = Id(metadata={"description": "A staff user's id"})
+    account = Id(metadata={"description": "An account's id"})
     unassigned = Flag()
     q = Text(200, metadata={"description": "Words of the title, or the number"})
     sort = Choice(list(SORTS), load_default="updated")
     after = Text(200, metadata={"description": "The cursor `next` of the previous page"})
-    limit = whole(1, 100, load_default=PAGE_SIZE)
+    limit = Whole(1, 100, load_default=PAGE_SIZE)
 
 
 class TicketChange(Strict):
     stage = Choice(STAGES)
     priority = Choice(PRIORITIES)
-    assignee_id = an_id(strict=True, allow_none=True,
+    assignee_id = Id(strict=True, allow_none=True,
                         metadata={"description": "A staff user's id; null unassigns"})
 
     @validates_schema
@@ -42,7 +42,7 @@ class CommentWrite(Input):
 
 
 class ReporterWrite(Input):
-    contact_id = an_id(strict=True, metadata={"description": "A contact's id"})
+    contact_id = Id(strict=True, metadata={"description": "A contact's id"})
     email = Text(320, metadata={"description": "Or the contact's email"})
 
     @validates_schema
