@@ -9,10 +9,10 @@ text otherwise, a list for `in`/`not_in`).
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load
+from marshmallow import Schema, ValidationError, fields, post_load
 
-from portal.schemas import Choice, Flag, Input, Text, Whole
-from portal.schemas.staff_api import Row, Several
+from portal.schemas import Choice, Flag, Text, Whole
+from portal.schemas.staff_api import Row, Several, Strict
 
 PAGE_MAX = 100_000  # pages of a list: far more than any workspace has rows
 LIST_KEYS = ("list_columns", "order_columns", "label_columns", "description_columns",
@@ -25,28 +25,18 @@ FILTER_VALUE = {"anyOf": [{"type": "integer"}, {"type": "boolean"}, {"type": "st
                           {"type": "array", "items": {"type": "string"}}]}
 
 
-class Query(Input):
-    class Meta:
-        unknown = RAISE
-
-    error_messages = {
-        "type": _l("q must be a rison or JSON object."),
-        "unknown": _l("%(field)s is not a known field."),
-    }
+class Query(Strict):
+    error_messages = {**Strict.error_messages, "type": _l("q must be a rison or JSON object.")}
 
 
 class FilterQuery(Query):
-    error_messages = {
-        "type": _l("Each filter is an object with col, opr and value."),
-        "unknown": _l("%(field)s is not a known field."),
-    }
+    error_messages = {**Strict.error_messages,
+                      "type": _l("Each filter is an object with col, opr and value.")}
 
 
 class Page(Query):
-    error_messages = {
-        "type": _l("Give page and page_size in an object."),
-        "unknown": _l("%(field)s is not a known field."),
-    }
+    error_messages = {**Strict.error_messages,
+                      "type": _l("Give page and page_size in an object.")}
 
     page = Whole(0, PAGE_MAX, strict=True)
     page_size = Whole(1, 100, strict=True)
