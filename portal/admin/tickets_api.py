@@ -7,21 +7,27 @@ Tickets are addressed by number in the `X-Workspace` workspace; another workspac
 is a 404.
 """
 
-from apispec.exceptions import DuplicateComponentNameError
-from flask import g, request
+from flask import g
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
-from flask_babel import gettext as _
 
 from portal.admin import tickets_queue as tq
 from portal.admin.api import WorkspaceBaseApi
+from portal.admin.api_base import operation
 from portal.admin.context import api_user
 from portal.labels import priority_label
-from portal.models.ticket import PRIORITIES, STAGES
+from portal.schemas.staff_api import MESSAGE, result
+from portal.schemas.staff_tickets import (
+    CommentWrite,
+    ReporterWrite,
+    StaffComment,
+    TicketChange,
+    TicketDetail,
+    TicketQueueArgs,
+    TicketSummary,
+)
 from portal.services import actors, ticket_removal, tickets, timeline
-from portal.services.errors import Invalid, ServiceError
-
-CHANGEABLE = ("stage", "priority", "assignee_id")
+from portal.services.errors import Invalid
 
 
 def _when(value) -> str | None:
@@ -83,50 +89,24 @@ class TicketApi(WorkspaceBaseApi):
     resource_name = "ticket"
     openapi_spec_tag = "Tickets (staff)"
 
-
-    def _ticket(self, number: int):
+    def find(self, number: int):
         return tickets.get_for_staff(g.admin_workspace, number)
 
     @expose("/", methods=["GET"])
     @protect()
     @safe
     @permission_name("get")
-    def get_list(self):
-        """The workspace's tickets, newest activity first, keyset-paginated.
-        ---
-        get:
-          summary: List tickets of the X-Workspace workspace
-          parameters:
-          - {in: header, name: X-Workspace, required: true, schema: {type: string}}
-          - {in: query, name: stage, schema: {type: array, items: {type: string,
-             enum: [open, in_progress, awaiting_customer, resolved, closed]}},
-             style: form, explode: true}
-          - {in: query, name: priority, schema: {type: string,
-             enum: [low, normal, high, urgent]}}
-          - {in: query, name: assignee, description: staff user id, schema: {type: integer}}
-          - {in: query, name: account, description: account id, schema: {type: integer}}
-          - {in: query, name: unassigned, schema: {type: boolean}}
-          - {in: query, name: q, description: title or number, schema: {type: string}}
-          - {in: query, name: sort, schema: {type: string, enum: [updated, newest, oldest]}}
-          - {in: query, name: after, description: cursor from `next`, schema: {type: string}}
-          - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 100}}
-          responses:
-            200:
-              description: One page of tickets
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    properties:
-                      result: {type: array, items: {type: object}}
-                      next: {type: string, nullable: true}
-            401: {$ref: '#/components/responses/401'}
-            422: {$ref: '#/components/responses/422'}
-        """
-        try:
-            page = tq.queue(g.admin_workspace, tq.parse_filters(request.args))
-        except ServiceError as exc:
-            return self._error(exc)
+    @operation("List tickets of the X-Workspace workspace", query=TicketQueueArgs,
+               response=result(TicketSummary, many=True,
+                               next={"type": "string", "nullable": True}))
+    def get_list(self, args):
+        """The workspace's tickets, newest activity first, keyset-paginated: pass `next`
+        as `after` for the following page."""
+        page = tq.queue(g.admin_workspace, tq.QueueFilters(
+            stages=tuple(args.get("stage", ())), priority=args.get("priority"),
+            assignee_id=args.get("assignee"), account_id=args.get("account"),
+            unassigned=args.get("unassigned", False), q=args.get("q", ""),
+            sort=args["sort"], after=args.get("after") or None, limit=args["limit"]))
         return self.response(200, result=[summary(t) for t in page.items],
                              next=page.next_cursor)
 
@@ -134,232 +114,77 @@ class TicketApi(WorkspaceBaseApi):
     @protect()
     @safe
     @permission_name("get")
+    @operation("Get a ticket by number", response=result(TicketDetail), codes=[404])
     def get(self, number):
-        """One ticket with its custom fields, full thread (internal notes too) and history.
-        ---
-        get:
-          summary: Get a ticket by number
-          parameters:
-          - {in: path, name: number, required: true, schema: {type: integer}}
-          - {in: header, name: X-Workspace, required: true, schema: {type: string}}
-          responses:
-            200:
-              description: The ticket
-              content:
-                application/json:
-                  schema: {type: object}
-            401: {$ref: '#/components/responses/401'}
-            404: {$ref: '#/components/responses/404'}
-        """
-        try:
-            return self.response(200, result=detail(self._ticket(number)))
-        except ServiceError as exc:
-            return self._error(exc)
+        """One ticket with its custom fields, full thread (internal notes too) and history."""
+        return self.response(200, result=detail(self.find(number)))
 
     @expose("/<int:number>", methods=["DELETE"])
     @protect()
     @safe
     @permission_name("delete")
+    @operation("Delete a ticket by number", response=MESSAGE, codes=[404])
     def delete(self, number):
-        """Delete a ticket for good, with its thread, history and attachments (admins).
-        ---
-        delete:
-          summary: Delete a ticket by number
-          parameters:
-          - {in: path, name: number, required: true, schema: {type: integer}}
-          - {in: header, name: X-Workspace, required: true, schema: {type: string}}
-          responses:
-            200:
-              description: Deleted
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    properties:
-                      message: {type: string}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/403'}
-            404: {$ref: '#/components/responses/404'}
-        """
-        try:
-            ticket_removal.delete_ticket(self._ticket(number), actors.staff(api_user()))
-        except ServiceError as exc:
-            return self._error(exc)
+        """Delete a ticket for good, with its thread, history and attachments (admins)."""
+        ticket_removal.delete_ticket(self.find(number), actors.staff(api_user()))
         return self.response(200, message=f"ticket {number} deleted")
 
     @expose("/<int:number>/comments", methods=["POST"])
     @protect()
     @safe
     @permission_name("post")
-    def post_comment(self, number):
-        """A public reply, or an internal note with `"internal": true`.
-        ---
-        post:
-          summary: Reply to a ticket or add an internal note
-          parameters:
-          - {in: path, name: number, required: true, schema: {type: integer}}
-          - {in: header, name: X-Workspace, required: true, schema: {type: string}}
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [body]
-                  properties:
-                    body: {type: string, minLength: 1, maxLength: 20000}
-                    internal: {type: boolean, default: false}
-          responses:
-            201:
-              description: The new comment
-              content:
-                application/json:
-                  schema: {type: object}
-            401: {$ref: '#/components/responses/401'}
-            404: {$ref: '#/components/responses/404'}
-            422: {$ref: '#/components/responses/422'}
-        """
-        data = request.get_json(silent=True)
-        try:
-            if not isinstance(data, dict):
-                raise Invalid(_("Send a JSON object."))
-            internal = data.get("internal", False)
-            if not isinstance(internal, bool):
-                raise Invalid(_("internal must be true or false."), field="internal")
-            ticket = self._ticket(number)
-            comment = timeline.add_comment(ticket, actors.staff(api_user()), data.get("body"),
-                                           public=not internal)
-        except ServiceError as exc:
-            return self._error(exc)
+    @operation("Reply to a ticket or add an internal note", body=CommentWrite,
+               response=result(StaffComment), status=201, find=True)
+    def post_comment(self, number, row, data):
+        """A public reply, or an internal note with `"internal": true`."""
+        ticket = row
+        comment = timeline.add_comment(ticket, actors.staff(api_user()), data["body"],
+                                       public=not data["internal"])
         return self.response(201, result=comment_json(comment))
 
     @expose("/<int:number>", methods=["PATCH", "PUT"])
     @protect()
     @safe
     @permission_name("put")
-    def put(self, number):
-        """Change stage, priority and/or assignee (`assignee_id: null` unassigns).
-        ---
-        patch: &change
-          summary: Change a ticket's stage, priority or assignee
-          parameters:
-          - {in: path, name: number, required: true, schema: {type: integer}}
-          - {in: header, name: X-Workspace, required: true, schema: {type: string}}
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/TicketChange'}
-          responses:
-            200:
-              description: The ticket after the change
-              content:
-                application/json:
-                  schema: {type: object}
-            401: {$ref: '#/components/responses/401'}
-            404: {$ref: '#/components/responses/404'}
-            422: {$ref: '#/components/responses/422'}
-        put: *change
-        """
-        data = request.get_json(silent=True)
-        try:
-            ticket = self._ticket(number)
-            changes = self._changes(data)
-            actor = actors.staff(api_user())
-            # Everything is checked above, so a change is never applied halfway.
-            if "stage" in changes:
-                timeline.set_stage(ticket, actor, changes["stage"])
-            if "priority" in changes:
-                timeline.set_priority(ticket, actor, changes["priority"])
-            if "assignee_id" in changes:
-                timeline.assign(ticket, actor, changes["assignee"])
-        except ServiceError as exc:
-            return self._error(exc)
-        return self.response(200, result=detail(ticket))
-
-    @staticmethod
-    def _changes(data) -> dict:
-        if not isinstance(data, dict) or not data:
-            raise Invalid(_("Send a JSON object with stage, priority or assignee_id."))
-        unknown = sorted(set(data) - set(CHANGEABLE))
-        if unknown:
-            name = unknown[0][:50]
-            raise Invalid(_("Unknown field: %(name)s.", name=name), field=name)
-        if "stage" in data and data["stage"] not in STAGES:
-            raise Invalid(_("Unknown stage."), field="stage")
-        if "priority" in data and data["priority"] not in PRIORITIES:
-            raise Invalid(_("Unknown priority."), field="priority")
-        changes = dict(data)
+    @operation("Change a ticket's stage, priority or assignee", body=TicketChange,
+               response=result(TicketDetail), find=True)
+    def put(self, number, row, data):
+        """Change stage, priority and/or assignee (`assignee_id: null` unassigns)."""
+        ticket = row
+        actor = actors.staff(api_user())
+        assignee = None
         if "assignee_id" in data:
-            user_id = data["assignee_id"]
-            if user_id is not None and (not isinstance(user_id, int)
-                                        or isinstance(user_id, bool)):
-                raise Invalid(_("assignee_id must be a staff user id or null."),
-                              field="assignee_id")
-            changes["assignee"] = tq.assignable(g.admin_workspace, user_id)
-        return changes
+            try:
+                assignee = tq.assignable(g.admin_workspace, data["assignee_id"])
+            except Invalid as exc:
+                raise Invalid(exc.message, field="assignee_id") from None
+        # Everything is checked above, so a change is never applied halfway.
+        if "stage" in data:
+            timeline.set_stage(ticket, actor, data["stage"])
+        if "priority" in data:
+            timeline.set_priority(ticket, actor, data["priority"])
+        if "assignee_id" in data:
+            timeline.assign(ticket, actor, assignee)
+        return self.response(200, result=detail(ticket))
 
     @expose("/<int:number>/reporters", methods=["POST"])
     @protect()
     @safe
     @permission_name("post")
-    def post_reporter(self, number):
-        """Add a contact of the workspace to *Reported by* (by `contact_id` or `email`).
-        ---
-        post:
-          summary: Add a contact to a ticket's Reported by
-          parameters:
-          - {in: path, name: number, required: true, schema: {type: integer}}
-          - {in: header, name: X-Workspace, required: true, schema: {type: string}}
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    contact_id: {type: integer}
-                    email: {type: string, maxLength: 320}
-          responses:
-            200:
-              description: The ticket after the change
-              content:
-                application/json:
-                  schema: {type: object}
-            401: {$ref: '#/components/responses/401'}
-            404: {$ref: '#/components/responses/404'}
-            422: {$ref: '#/components/responses/422'}
-        """
-        data = request.get_json(silent=True)
+    @operation("Add a contact to a ticket's Reported by", body=ReporterWrite,
+               response=result(TicketDetail), find=True)
+    def post_reporter(self, number, row, data):
+        """Add a contact of the workspace to *Reported by* (by `contact_id` or `email`)."""
+        ticket = row
+        field = "contact_id" if "contact_id" in data else "email"
         try:
-            if not isinstance(data, dict):
-                raise Invalid(_("Send a JSON object with contact_id or email."))
-            contact_id = data.get("contact_id")
-            if contact_id is not None and (not isinstance(contact_id, int)
-                                           or isinstance(contact_id, bool)):
-                raise Invalid(_("contact_id must be a number."), field="contact_id")
-            ticket = self._ticket(number)
-            contact = tq.workspace_contact(g.admin_workspace, contact_id=contact_id,
+            contact = tq.workspace_contact(g.admin_workspace,
+                                           contact_id=data.get("contact_id"),
                                            email=data.get("email"))
-            timeline.add_reporter(ticket, actors.staff(api_user()), contact)
-        except ServiceError as exc:
-            return self._error(exc)
+        except Invalid as exc:
+            raise Invalid(exc.message, field=field) from None
+        timeline.add_reporter(ticket, actors.staff(api_user()), contact)
         return self.response(200, result=detail(ticket))
-
-    def add_apispec_components(self, api_spec) -> None:
-        super().add_apispec_components(api_spec)
-        try:
-            api_spec.components.schema("TicketChange", {
-                "type": "object",
-                "properties": {
-                    "stage": {"type": "string", "enum": list(STAGES)},
-                    "priority": {"type": "string", "enum": list(PRIORITIES)},
-                    "assignee_id": {"type": "integer", "nullable": True},
-                },
-                "additionalProperties": False,
-            })
-        except DuplicateComponentNameError:
-            pass
 
 
 def register_ticket_api(appbuilder) -> None:

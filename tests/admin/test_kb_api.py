@@ -77,7 +77,7 @@ def test_link_and_file_articles_through_the_api(api, acme):
     assert resp.get_json()["result"]["link_url"] == "https://status.example.com"
     resp = client.post(A, json={"kind": "link", "title": "Bad",
                                 "link_url": "javascript:alert(1)"}, headers=headers)
-    assert resp.status_code == 422 and resp.get_json()["field"] == "link_url"
+    assert resp.status_code == 422 and resp.get_json()["details"]["field"] == "link_url"
 
     pdf = make_pdf("Printer manual text")
     resp = client.post(A, data={"kind": "file", "status": "published",
@@ -99,9 +99,9 @@ def test_link_and_file_articles_through_the_api(api, acme):
     for name, data in (("empty.txt", b""), ("blob.txt", b"\x00\x01\x02")):
         resp = client.post(A, data={"kind": "file", "file": (io.BytesIO(data), name)},
                            headers=headers, content_type="multipart/form-data")
-        assert resp.status_code == 422 and resp.get_json()["field"] == "file", name
+        assert resp.status_code == 422 and resp.get_json()["details"]["field"] == "file", name
     resp = client.post(A, json={"kind": "file", "title": "No file"}, headers=headers)
-    assert resp.status_code == 422 and resp.get_json()["field"] == "file"
+    assert resp.status_code == 422 and resp.get_json()["details"]["field"] == "file"
 
 
 def test_bad_requests_are_json_errors(api, acme):
@@ -113,19 +113,19 @@ def test_bad_requests_are_json_errors(api, acme):
         (A, {"title": "x", "audience": "everyone"}, "audience"),
         (A, {"title": "x", "locale": "fr-FR"}, "locale"),
         (A, {"title": "x", "kind": "video"}, "kind"),
-        (A, {"title": "x", "directory_id": "nope"}, "directory"),
+        (A, {"title": "x", "directory_id": "nope"}, "directory_id"),
         (A, {"title": 5}, "title"),
         (D, {"names": {}}, "names"),
         (D, {"names": "Billing"}, "names"),
-        (D, {"names": {"en-US": "X"}, "parent_id": "1"}, "parent"),
+        (D, {"names": {"en-US": "X"}, "parent_id": "1"}, "parent_id"),
         (D, {"names": {"en-US": "X"}, "position": "top"}, "position"),
     ]
     for url, body, field in cases:
         resp = client.post(url, json=body, headers=headers)
         assert resp.status_code == 422 and resp.is_json, (body, resp.status_code, resp.text)
-        assert resp.get_json().get("field") == field, (body, resp.get_json())
-    assert client.post(A, data="not json", headers=headers,
-                       content_type="application/json").status_code == 422
+        assert resp.get_json()["details"]["field"] == field, (body, resp.get_json())
+    resp = client.post(A, data="not json", headers=headers, content_type="application/json")
+    assert resp.status_code == 400 and resp.get_json()["error"] == "malformed_json"
     assert client.get(A + "?status=gone", headers=headers).status_code == 422
     assert client.get(A + "?limit=0", headers=headers).status_code == 422
     with use_workspace(acme.id):
@@ -138,7 +138,7 @@ def test_directory_crud_and_cycles_through_the_api(api, acme):
     sub = client.post(D, json={"names": {"en-US": "Sub"}, "parent_id": top["id"]},
                       headers=headers).get_json()["result"]
     resp = client.patch(f"{D}{top['id']}", json={"parent_id": sub["id"]}, headers=headers)
-    assert resp.status_code == 422 and resp.get_json()["field"] == "parent"
+    assert resp.status_code == 422 and resp.get_json()["details"]["field"] == "parent_id"
     resp = client.patch(f"{D}{top['id']}", json={"parent_id": top["id"]}, headers=headers)
     assert resp.status_code == 422
     resp = client.patch(f"{D}{sub['id']}", json={"position": 5, "names": {"en-US": "Sub 2"}},
