@@ -8,10 +8,14 @@ from portal.extensions import db
 
 
 class PortalAppBuilder(AppBuilder):
-    """Mounts every generated page under /admin; the REST API stays at /api/v1."""
+    """Mounts every generated page under /admin (its URL input checked first, see
+    portal.admin.page_input); the REST API stays at /api/v1."""
 
     def register_blueprint(self, baseview, endpoint=None, static_folder=None) -> None:
+        from portal.admin import page_input
+
         blueprint = baseview.create_blueprint(self, endpoint=endpoint, static_folder=static_folder)
+        page_input.install(blueprint, baseview)
         prefix = "" if isinstance(baseview, BaseApi) else "/admin"
         current_app.register_blueprint(
             blueprint, url_prefix=prefix + (blueprint.url_prefix or "")
