@@ -47,8 +47,9 @@ def check_model_page(view) -> None:
         _check_list_args(view)
         if request.endpoint.endswith(".action_post"):
             _check_rows(view)
-    except Invalid as exc:
-        abort(400, description=exc.message)
+    except Invalid as exc:  # the message names the argument: no form here to show it by
+        field = exc.details.get("field")
+        abort(400, description=f"{field}: {exc.message}" if field else exc.message)
 
 
 def _check_path(view) -> None:
@@ -151,6 +152,8 @@ def _filter_value(view, index: int, column: str):
         return Id()  # the related row's id
     if datamodel.is_integer(column):
         return Whole(0, ID_MAX)
+    if datamodel.is_boolean(column):
+        return Choice(("y",))  # FAB's "true"; anything else reaches the query as text
     return Text(FILTER_TEXT_MAX)
 
 

@@ -1,17 +1,19 @@
 """Every route of the URL map, probed with values no row can have (issue 8, section 5).
 
-For each rule but static files, each of its path parameters and each query parameter its
-view reads get huge (2**31, beyond PostgreSQL's integer; 2**63 and 10**30, beyond any
-database integer), negative, non-numeric and empty values, with every other parameter
-valid, as an anonymous visitor, a signed-in customer, a workspace's staff admin and (on
-admin pages and the staff API) a platform admin. Every answer is 2xx, 3xx or 4xx, never
-5xx; a 4xx is JSON under /api and an HTML page elsewhere.
+Each path parameter of every rule but static files, and each query parameter a view reads,
+gets a huge value (2**63, beyond any database integer; on PostgreSQL 2**31 too), a
+negative one, one that is no number though `str.isdigit()` says it is ("²") and an empty
+one, every other parameter valid, as a signed-in customer, a workspace's staff admin, a
+platform admin (on what turned the staff admin away) and an anonymous visitor. Every
+answer is 2xx, 3xx or 4xx, never 5xx; a 4xx is JSON under /api and an HTML page elsewhere.
 
-The query parameters are found, not listed: every GET route is first requested once with
-valid values while `request.args` notes the names the code looks up. To those the probe
-adds what cannot be noted that way: Flask-AppBuilder's list arguments on model views
-(`_flt_<i>_<column>`, `page_<View>`, `psize_<View>`, `_oc_<View>`), its rison `q` on the
-REST list endpoints, and a few generic names sent together to every GET route.
+The query parameters are found, not listed: each GET rule is requested with valid values
+(and a few generic names, `page`, `account`, `assignee`, ..., empty as a form leaves them)
+while `request.args` notes every name the code looks up; each name noted is then probed
+once per rule. Added, because no lookup names them: Flask-AppBuilder's list arguments on
+model pages (`page_<View>`, `psize_<View>`, `_oc_<View>`, `_flt_<i>_<column>`) and its
+rison `q` on REST lists. Once an identity is turned away (sign in first, not allowed) a
+parameter's remaining values are not sent: they would not reach the view either.
 
 Huge ids reach the database only on PostgreSQL (SQLite's integers hold 2**63 - 1): run the
 file there too (the PostgreSQL pass of CI does).
@@ -39,7 +41,8 @@ from tests.factories import api_token, make_account
 from tests.tickets_helpers import open_ticket
 
 # the sharpest first: a refusal (sign in first, not allowed) ends a parameter's probe
-VALUES = (str(2**63), "\u00b2", "-1", "", str(2**31))  # "²": no number, yet isdigit()
+VALUES = (str(2**63), "\u00b2", "-1", "")  # "²": no number, though str.isdigit() says so
+PG_INT_OVERFLOW = str(2**31)  # a valid id on SQLite, which stores it: sent on PostgreSQL
 GENERIC = ("page", "account", "assignee", "directory", "sort", "q", "limit", "after",
            "offset", "parent", "status", "kind", "version", "days", "stage", "scope")
 # requests that would end the prober's own session; they read no parameters
@@ -191,6 +194,8 @@ def refused(response) -> bool:
 class Prober:
     def __init__(self, app, site, errors):
         self.app, self.site, self.errors = app, site, errors
+        postgres = db.engine.dialect.name == "postgresql"
+        self.values = VALUES + ((PG_INT_OVERFLOW,) if postgres else ())
         self.who, self.client, self.api_headers, self.token = "", None, {}, ""
 
     def sign_in(self, who, client, api_headers, token):
@@ -230,7 +235,7 @@ class Prober:
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
         answers = []
         for name in valid:
-            for value in VALUES:
+            for value in self.values:
                 url = build(rule, {**valid, name: value})
                 sent = [self.send(method, url) for method in methods]
                 answers += sent
@@ -248,14 +253,14 @@ class Prober:
         return answer, noted
 
     def query_probe(self, rule, url: str, probed: set):
-        """A valid request and one with the generic names, noting the names read; then
-        each name not yet probed on this rule (`probed`, shared by the identities) with
-        each value, and the FAB list arguments once per rule. The valid request's answer."""
+        """A request with valid values (and the generic names, empty as a form leaves
+        them), noting the names read; then each name not yet probed on this rule (`probed`,
+        shared by the identities) with each value, and the FAB list arguments once per
+        rule. The first request's answer."""
         sep = "&" if "?" in url else "?"
-        first, noted = self.noting(url)
+        first, noted = self.noting(url + sep + urlencode({name: "" for name in GENERIC}))
         if refused(first) and not noted:
             return first
-        noted |= self.noting(url + sep + urlencode({n: VALUES[0] for n in GENERIC}))[1]
         groups = [[(name, "{v}")] for name in sorted(noted - probed)]
         probed |= noted
         view = _views(self.app).get(rule.endpoint.split(".")[0])
@@ -269,7 +274,7 @@ class Prober:
                 groups += fab if rule.endpoint.endswith(".list") else [sum(fab, [])]
         else:
             rest_list = False
-        for value in VALUES:
+        for value in self.values:
             for group in groups:
                 args = [(name, template.format(v=value)) for name, template in group]
                 self.send("GET", url + sep + urlencode(args))
@@ -342,7 +347,13 @@ def rest_list_queries(view, value: str) -> list[str]:
     return [prison.dumps(q) for q in found]
 
 
-@pytest.mark.parametrize("where", AREAS)
+STAFF_API_OPEN = pytest.mark.xfail(strict=True, reason=(
+    "staff REST API (FAB's ModelRestApi and its /api/v1/security/ views): issue8-staffinput "
+    "loads its input through schemas; drop this mark once that branch is merged"))
+
+
+@pytest.mark.parametrize("where", [pytest.param(where, marks=STAFF_API_OPEN)
+                                   if where == "staff_api" else where for where in AREAS])
 def test_no_parameter_value_makes_a_server_error(where, app, site, acme, customer_client,
                                                 staff, api, monkeypatch):  # noqa: F811
     """Anonymous, customer and workspace admin on every rule of the area; a platform admin
