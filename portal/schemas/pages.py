@@ -19,9 +19,13 @@ QUERY_MAX = 200
 
 def page_args(schema, args=None) -> dict:
     """The query string (or `args`) through `schema`, empty values left out."""
-    values = query_values(schema, request.args if args is None else args)
-    return parse(schema, {key: value for key, value in values.items()
-                          if value not in ("", [])})
+    values = {}
+    for key, value in query_values(schema, request.args if args is None else args).items():
+        if isinstance(value, list):
+            value = [item for item in value if item != ""]
+        if value not in ("", []):
+            values[key] = value
+    return parse(schema, values)
 
 
 # -- portal ---------------------------------------------------------------------------------

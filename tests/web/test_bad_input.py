@@ -76,3 +76,13 @@ def test_search_words_no_database_stores_are_a_message(client, acme, db):
     assert "The text contains a NUL character." in response.get_data(as_text=True)
     suggest = client.get("/en-US/acme/search/suggest?q=a%00b")
     assert suggest.status_code == 200 and suggest.get_json() == {"results": []}
+
+
+def test_ticket_list_filters_left_empty_are_no_filter_and_odd_ones_a_message(customer_client,
+                                                                              acme):
+    base = "/en-US/acme/tickets"
+    page = customer_client.get(f"{base}?scope=mine&stage=&priority=&q=&sort=newest")
+    assert page.status_code == 200
+    refused = customer_client.get(f"{base}?stage=\u00b2&sort={BIG}")
+    assert refused.status_code == 302 and refused.headers["Location"] == base
+    assert "Unknown" in customer_client.get(base).get_data(as_text=True)
