@@ -139,7 +139,7 @@ def site(app, acme, globex, customer_client, monkeypatch):
                "article": article.id, "article_slug": article.slug, "directory": guides.id,
                "directory_slug": guides.slug, "message": message.id,
                "file": attachments.for_ticket(ticket, include_internal=False)[0].id,
-               "revision": articles.revisions(article)[0].id, "group": None}
+               "revision": articles.revisions(article)[0].id}
     return Site(ids=ids)
 
 
@@ -155,6 +155,11 @@ def _first_id(model, ws) -> int:
         return db.session.scalar(stmt) or 1
 
 
+def _one_row_action(view) -> str:
+    actions = getattr(view, "actions", None) or {}
+    return next((name for name, action in actions.items() if action.single), "none")
+
+
 def valid_values(app, rule, site, acme) -> dict:
     """A valid value for every path parameter of `rule`."""
     view = _views(app).get(rule.endpoint.split(".")[0])
@@ -166,7 +171,7 @@ def valid_values(app, rule, site, acme) -> dict:
         "dir_slug": ids["directory_slug"], "key": ids["article_slug"],
         "number": ids["ticket"], "file_id": ids["file"], "message_id": ids["message"],
         "revision_id": ids["revision"], "filename": "export.csv", "version": "v1",
-        "group_by": "", "name": next(iter(getattr(view, "actions", {}) or {"x": 0})),
+        "group_by": "", "name": _one_row_action(view),
         "pk": (ids["article"] if rule.endpoint.startswith(("ArticlesView", "ArticleApi"))
                else ids["directory"] if rule.endpoint.startswith(("DirectoriesView",
                                                                    "DirectoryApi"))
