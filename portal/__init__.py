@@ -9,6 +9,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from config import BUILT_IN_SECRET_KEYS, ROOT, ConfigError, config_from_env
 from portal.extensions import cache, csrf, db, limiter
 from portal.labels import register_labels
+from portal.schemas.converters import register_converters
 from portal.tenancy import register_request_scope
 
 
@@ -19,6 +20,7 @@ def create_app(config=None) -> Flask:
     _check_config(app)
     _quiet_libraries()
     _derive_settings(app)
+    register_converters(app)
 
     db.init_app(app)
     cache.init_app(app)

@@ -12,12 +12,15 @@ from portal.extensions import db
 class PortalAppBuilder(AppBuilder):
     """Mounts every generated page under /admin; the REST API stays at /api/v1.
 
-    Every API acts in a workspace when one is named (the workspace APIs require one), and
-    FAB's action endpoints check their permission before the view runs. No page has file
-    columns, so FAB's file download route (which serves a global upload folder) is left out.
+    Every API acts in a workspace when one is named (the workspace APIs require one),
+    FAB's action endpoints check their permission before the view runs, and every page's
+    URL input is checked first (portal.admin.page_input). No page has file columns, so
+    FAB's file download route (which serves a global upload folder) is left out.
     """
 
     def register_blueprint(self, baseview, endpoint=None, static_folder=None) -> None:
+        from portal.admin import page_input
+
         if isinstance(baseview, ModelView):
             baseview.exclude_route_methods = {*baseview.exclude_route_methods, "download"}
             baseview.base_permissions = [p for p in baseview.base_permissions
@@ -27,6 +30,7 @@ class PortalAppBuilder(AppBuilder):
             blueprint.before_request(use_named_workspace)
         if getattr(baseview, "actions", None) is not None:
             blueprint.before_request(action_guard(baseview))
+        page_input.install(blueprint, baseview)
         prefix = "" if isinstance(baseview, BaseApi) else "/admin"
         current_app.register_blueprint(
             blueprint, url_prefix=prefix + (blueprint.url_prefix or "")

@@ -26,6 +26,7 @@ from portal.forms.definition import SELECTS, problems
 from portal.i18n import SUPPORTED, babel_locale
 from portal.labels import priority_label
 from portal.models.ticket import PRIORITIES
+from portal.schemas.pages import ExportArgs, page_args
 from portal.services import ticket_forms
 from portal.services.errors import Conflict, Invalid
 
@@ -463,7 +464,10 @@ class FormBuilderView(WorkspaceBaseView):
         if request.method == "POST":
             body, name = request.form.get("draft", ""), f"ticket-form-{ws.slug}-draft.json"
         else:
-            wanted = request.args.get("version", type=int)
+            try:
+                wanted = page_args(ExportArgs).get("version")
+            except Invalid:
+                abort(404)
             form = ticket_forms.current(ws) if wanted is None else next(
                 (f for f in ticket_forms.versions(ws) if f.version == wanted), None)
             if form is None:

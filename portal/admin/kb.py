@@ -24,6 +24,7 @@ from portal.i18n import SUPPORTED
 from portal.kb import content
 from portal.models import Article
 from portal.models.kb import KINDS, STATUSES
+from portal.schemas.pages import ArticleListArgs, page_args
 from portal.services import articles, kb
 from portal.services.errors import Invalid, NotFound, ServiceError
 
@@ -53,9 +54,12 @@ class ArticlesView(WorkspaceBaseView):
     def items(self):
         ws = g.admin_workspace
         stmt = select(Article).where(Article.workspace_id == ws.id)
-        directory_id = request.args.get("directory", type=int)
-        status = request.args.get("status", "")
-        kind = request.args.get("kind", "")
+        try:
+            args = page_args(ArticleListArgs)
+        except Invalid as exc:
+            abort(400, description=exc.message)
+        directory_id, status, kind, page = (args.get("directory"), args["status"],
+                                            args["kind"], args["page"])
         if directory_id:
             stmt = stmt.where(Article.directory_id == directory_id)
         if status in STATUSES:
@@ -63,7 +67,6 @@ class ArticlesView(WorkspaceBaseView):
         if kind in KINDS:
             stmt = stmt.where(Article.kind == kind)
         total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        page = max(request.args.get("page", 1, type=int), 1)
         rows = list(db.session.scalars(stmt.order_by(Article.updated_at.desc(), Article.id.desc())
                                        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
         return self.render_template(
@@ -81,7 +84,7 @@ class ArticlesView(WorkspaceBaseView):
 
     # -- one article ---------------------------------------------------------------------
 
-    @expose("/<int:pk>", methods=["GET"])
+    @expose("/<id:pk>", methods=["GET"])
     @has_access
     @permission_name("show")
     def show(self, pk):
@@ -95,7 +98,7 @@ class ArticlesView(WorkspaceBaseView):
                      if c not in {t.locale for t in article.translations}],
             kb_access=kb.access(ws), **self._labels())
 
-    @expose("/<int:pk>/file", methods=["GET"])
+    @expose("/<id:pk>/file", methods=["GET"])
     @has_access
     @permission_name("show")
     def file(self, pk):
@@ -142,7 +145,7 @@ class ArticlesView(WorkspaceBaseView):
             abort(400)
         return self._submit(None, kind)
 
-    @expose("/<int:pk>/edit", methods=["GET"])
+    @expose("/<id:pk>/edit", methods=["GET"])
     @has_access
     @permission_name("edit")
     def edit(self, pk):
@@ -159,7 +162,7 @@ class ArticlesView(WorkspaceBaseView):
                   "directory_id": article.directory_id or ""}
         return self._form(article, article.kind, locale, values)
 
-    @expose("/<int:pk>/edit", methods=["POST"])
+    @expose("/<id:pk>/edit", methods=["POST"])
     @takes_uploads(kc.upload_limit)
     @has_access
     @permission_name("edit")
@@ -235,21 +238,21 @@ class ArticlesView(WorkspaceBaseView):
         flash(done, "success")
         return redirect(url_for(".show", pk=pk), 303)
 
-    @expose("/<int:pk>/publish", methods=["POST"])
+    @expose("/<id:pk>/publish", methods=["POST"])
     @has_access
     @permission_name("edit")
     def publish(self, pk):
         return self._change(pk, lambda ws, a: articles.set_status(ws, a, "published", author()),
                             _("Article published."))
 
-    @expose("/<int:pk>/unpublish", methods=["POST"])
+    @expose("/<id:pk>/unpublish", methods=["POST"])
     @has_access
     @permission_name("edit")
     def unpublish(self, pk):
         return self._change(pk, lambda ws, a: articles.set_status(ws, a, "draft", author()),
                             _("Article unpublished: it is a draft again."))
 
-    @expose("/<int:pk>/restore/<int:revision_id>", methods=["POST"])
+    @expose("/<id:pk>/restore/<id:revision_id>", methods=["POST"])
     @has_access
     @permission_name("edit")
     def restore(self, pk, revision_id):
@@ -257,7 +260,7 @@ class ArticlesView(WorkspaceBaseView):
             pk, lambda ws, a: articles.restore(ws, a, revision_id, author()),
             _("Revision restored; it is saved as the newest revision."))
 
-    @expose("/<int:pk>/delete", methods=["POST"])
+    @expose("/<id:pk>/delete", methods=["POST"])
     @has_access
     @permission_name("delete")
     def delete(self, pk):

@@ -91,7 +91,7 @@ class DirectoriesView(WorkspaceBaseView):
         return self._form(None, {"position": "0",
                                  "parent_id": request.args.get("parent", "")})
 
-    @expose("/<int:pk>/edit", methods=["GET"])
+    @expose("/<id:pk>/edit", methods=["GET"])
     @has_access
     @permission_name("edit")
     def edit(self, pk):
@@ -119,13 +119,13 @@ class DirectoriesView(WorkspaceBaseView):
     def create(self):
         return self._save(None)
 
-    @expose("/<int:pk>/edit", methods=["POST"])
+    @expose("/<id:pk>/edit", methods=["POST"])
     @has_access
     @permission_name("edit")
     def update(self, pk):
         return self._save(directory_or_404(pk))
 
-    @expose("/<int:pk>/delete", methods=["POST"])
+    @expose("/<id:pk>/delete", methods=["POST"])
     @has_access
     @permission_name("delete")
     def delete(self, pk):

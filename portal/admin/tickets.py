@@ -18,6 +18,7 @@ from portal.admin.views import WorkspaceBaseView
 from portal.extensions import db
 from portal.labels import priority_label
 from portal.models.ticket import PRIORITIES, STAGES
+from portal.schemas.pages import AssigneeForm, page_args
 from portal.services import actors, ticket_removal, tickets, timeline
 from portal.services.errors import Invalid, NotFound, ServiceError
 
@@ -99,7 +100,7 @@ class TicketsView(WorkspaceBaseView):
             may_delete=self.appbuilder.sm.has_access("can_delete", self.class_permission_name),
             errors=errors or {}, typed=typed or {}), status
 
-    @expose("/<int:number>", methods=["GET"])
+    @expose("/<id:number>", methods=["GET"])
     @has_access
     @permission_name("show")
     def show(self, number):
@@ -119,7 +120,7 @@ class TicketsView(WorkspaceBaseView):
         flash(done_message, "success")
         return redirect(url_for(".show", number=number), 303)
 
-    @expose("/<int:number>/delete", methods=["POST"])
+    @expose("/<id:number>/delete", methods=["POST"])
     @has_access
     @permission_name("delete")
     def delete(self, number):
@@ -131,7 +132,7 @@ class TicketsView(WorkspaceBaseView):
         flash(_("Ticket #%(number)s deleted.", number=number), "success")
         return redirect(url_for(".queue"), 303)
 
-    @expose("/<int:number>/reply", methods=["POST"])
+    @expose("/<id:number>/reply", methods=["POST"])
     @has_access
     @permission_name("work")
     def reply(self, number):
@@ -140,7 +141,7 @@ class TicketsView(WorkspaceBaseView):
                          lambda t, actor: timeline.add_comment(t, actor, body, public=True),
                          _("Reply sent."))
 
-    @expose("/<int:number>/note", methods=["POST"])
+    @expose("/<id:number>/note", methods=["POST"])
     @has_access
     @permission_name("work")
     def note(self, number):
@@ -149,7 +150,7 @@ class TicketsView(WorkspaceBaseView):
                          lambda t, actor: timeline.add_comment(t, actor, body, public=False),
                          _("Internal note added."))
 
-    @expose("/<int:number>/stage", methods=["POST"])
+    @expose("/<id:number>/stage", methods=["POST"])
     @has_access
     @permission_name("work")
     def stage(self, number):
@@ -158,7 +159,7 @@ class TicketsView(WorkspaceBaseView):
                          lambda t, actor: timeline.set_stage(t, actor, stage),
                          _("Stage updated."))
 
-    @expose("/<int:number>/priority", methods=["POST"])
+    @expose("/<id:number>/priority", methods=["POST"])
     @has_access
     @permission_name("work")
     def priority(self, number):
@@ -167,19 +168,17 @@ class TicketsView(WorkspaceBaseView):
                          lambda t, actor: timeline.set_priority(t, actor, priority),
                          _("Priority updated."))
 
-    @expose("/<int:number>/assignee", methods=["POST"])
+    @expose("/<id:number>/assignee", methods=["POST"])
     @has_access
     @permission_name("work")
     def assignee(self, number):
-        raw = request.form.get("assignee", "")
-
         def change(ticket, actor):
-            user_id = tq._int(raw, "assignee")
+            user_id = page_args(AssigneeForm, request.form).get("assignee")
             timeline.assign(ticket, actor, tq.assignable(g.admin_workspace, user_id))
 
         return self._act(number, "assignee", change, _("Assignee updated."))
 
-    @expose("/<int:number>/reporters", methods=["POST"])
+    @expose("/<id:number>/reporters", methods=["POST"])
     @has_access
     @permission_name("work")
     def add_reporter(self, number):

@@ -20,6 +20,7 @@ from portal.forms.compile import describe
 from portal.i18n import normalise
 from portal.labels import priority_label, stage_label
 from portal.models import Account, Contact, StaffMembership, Ticket, Workspace
+from portal.schemas.pages import QueueArgs, page_args
 from portal.services import actors, tickets
 from portal.services.errors import Invalid
 
@@ -46,29 +47,16 @@ class QueueFilters:
     limit: int = tickets.PAGE_SIZE
 
 
-def _int(value, name: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Invalid(_("Enter a number."), field=name) from None
-
-
 def parse_filters(args) -> QueueFilters:
-    """Filters from query arguments (a MultiDict: `stage` may repeat)."""
-    stages = tuple(s for s in args.getlist("stage") if s)
-    unassigned = (args.get("unassigned") or "").lower() in ("1", "true", "yes", "on")
-    limit = _int(args.get("limit"), "limit")
-    limit = tickets.PAGE_SIZE if limit is None else limit
-    if not 1 <= limit <= 100:
-        raise Invalid(_("Choose between 1 and 100 per page."), field="limit")
+    """Filters from query arguments (a MultiDict: `stage` may repeat); `Invalid` names a
+    wrong one."""
+    found = page_args(QueueArgs, args)
     return QueueFilters(
-        stages=stages, priority=args.get("priority") or None,
-        assignee_id=_int(args.get("assignee"), "assignee"),
-        account_id=_int(args.get("account"), "account"), unassigned=unassigned,
-        q=(args.get("q") or "")[:200], sort=args.get("sort") or "updated",
-        after=args.get("after") or None, limit=limit)
+        stages=tuple(found["stage"]), priority=found.get("priority"),
+        assignee_id=found.get("assignee"), account_id=found.get("account"),
+        unassigned=found["unassigned"].lower() in ("1", "true", "yes", "on"),
+        q=found["q"][:200], sort=found["sort"], after=found.get("after"),
+        limit=found["limit"])
 
 
 def queue(ws: Workspace, filters: QueueFilters) -> tickets.Page:

@@ -21,8 +21,9 @@ from portal.admin import forms
 from portal.admin.context import SESSION_KEY, may_act_in
 from portal.extensions import db
 from portal.models import Account, Contact, CustomerGroup, Workspace
+from portal.schemas.pages import MemberForm, page_args
 from portal.services import workspaces
-from portal.services.errors import ServiceError
+from portal.services.errors import Invalid, ServiceError
 from portal.tenancy import current_workspace_id
 
 IN_WORKSPACE = [["workspace_id", FilterEqualFunction, current_workspace_id]]
@@ -284,7 +285,7 @@ class GroupAdmin(WorkspaceModelView):
             abort(404)
         return group
 
-    @expose("/members/<int:pk>", methods=["GET"])
+    @expose("/members/<id:pk>", methods=["GET"])
     @has_access
     @permission_name("edit")
     def members(self, pk):
@@ -301,12 +302,12 @@ class GroupAdmin(WorkspaceModelView):
                                     query=query, found=found,
                                     members=sorted(group.members, key=lambda c: c.email))
 
-    @expose("/members/<int:pk>/add", methods=["POST"])
+    @expose("/members/<id:pk>/add", methods=["POST"])
     @has_access
     @permission_name("edit")
     def add_member(self, pk):
         group = self._group_or_404(pk)
-        contact = self._contact_or_404(request.form.get("contact_id", type=int))
+        contact = self._contact_or_404()
         if contact not in group.members:
             group.members.append(contact)
             db.session.commit()
@@ -314,12 +315,12 @@ class GroupAdmin(WorkspaceModelView):
               "success")
         return redirect(url_for(".members", pk=group.id, q=request.form.get("q") or None))
 
-    @expose("/members/<int:pk>/remove", methods=["POST"])
+    @expose("/members/<id:pk>/remove", methods=["POST"])
     @has_access
     @permission_name("edit")
     def remove_member(self, pk):
         group = self._group_or_404(pk)
-        contact = self._contact_or_404(request.form.get("contact_id", type=int))
+        contact = self._contact_or_404()
         if contact in group.members:
             group.members.remove(contact)
             db.session.commit()
@@ -328,7 +329,11 @@ class GroupAdmin(WorkspaceModelView):
         return redirect(url_for(".members", pk=group.id))
 
     @staticmethod
-    def _contact_or_404(contact_id) -> Contact:
+    def _contact_or_404() -> Contact:
+        try:
+            contact_id = page_args(MemberForm, request.form)["contact_id"]
+        except Invalid:
+            abort(404)
         contact = db.session.scalar(select(Contact).where(Contact.id == contact_id))
         if contact is None:
             abort(404)

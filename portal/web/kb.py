@@ -28,11 +28,11 @@ from portal.auth.sessions import current_contact
 from portal.extensions import limiter
 from portal.kb import browse
 from portal.models import Article
+from portal.schemas.pages import QUERY_MAX, ArticleArgs, SearchArgs, page_args
 from portal.services import articles, kb, kb_feedback
 from portal.services.errors import Invalid
 from portal.web import bp, render_portal
 
-QUERY_MAX = 200
 SUGGEST_LIMIT = 5
 RESULTS_LIMIT = 20
 MODES = ("hybrid", "keyword", "semantic")
@@ -117,11 +117,14 @@ def article(slug: str):
     found = _article_or_404(slug)
     if slug != found.slug:
         return redirect(url_for(".article", slug=found.slug), 301)
-    query_id = request.args.get("sq", "")
-    if query_id.isdigit() and len(query_id) < 10:
+    try:
+        query_id = page_args(ArticleArgs).get("sq")
+    except Invalid:
+        query_id = None  # a link from a search that cannot be: the article all the same
+    if query_id is not None:
         from portal.search import service
 
-        service.record_open(g.workspace, int(query_id), found.id)
+        service.record_open(g.workspace, query_id, found.id)
         return redirect(url_for(".article", slug=found.slug))  # one URL per article
     tr = text_of(found)
     title = tr.title if tr else found.slug
@@ -177,8 +180,15 @@ def original(slug: str):
     return response
 
 
-def _query_text() -> str:
-    return " ".join(request.args.get("q", "").split())[:QUERY_MAX]
+def _search_args() -> tuple[str, str, str | None]:
+    """(words, mode, refusal): at most QUERY_MAX characters of the words, spaces collapsed;
+    an unknown mode is the default one."""
+    try:
+        args = page_args(SearchArgs)
+    except Invalid as exc:
+        return "", "hybrid", exc.message
+    mode = args["mode"] if args["mode"] in MODES else "hybrid"
+    return " ".join(args["q"].split())[:QUERY_MAX], mode, None
 
 
 @bp.get("/search")
@@ -186,11 +196,8 @@ def _query_text() -> str:
 def search():
     from portal.search import service
 
-    q = _query_text()
-    mode = request.args.get("mode", "hybrid")
-    if mode not in MODES:
-        mode = "hybrid"
-    result, error, query_id = None, None, None
+    q, mode, error = _search_args()
+    result, query_id = None, None
     if q:
         try:
             result = service.search(g.workspace, g.reader, q, mode=mode, locale=g.locale,
@@ -210,8 +217,8 @@ def search_suggest():
     """Search-as-you-type for the hero box and the + Ticket title: a few titles and links."""
     from portal.search import service
 
-    hits = service.suggest(g.workspace, g.reader, request.args.get("q", "")[:QUERY_MAX],
-                           locale=g.locale, limit=SUGGEST_LIMIT)
+    q, _mode, _error = _search_args()
+    hits = service.suggest(g.workspace, g.reader, q, locale=g.locale, limit=SUGGEST_LIMIT)
     return jsonify({"results": [
         {"title": hit.title, "url": url_for(".article", slug=hit.article.slug),
          "snippet": str(hit.snippet)} for hit in hits]})

@@ -28,7 +28,7 @@ def outbox():
                            status_of=status_label)
 
 
-@root.get("/outbox/<int:message_id>")
+@root.get("/outbox/<id:message_id>")
 def outbox_message(message_id: int):
     if not demo_outbox_enabled():
         abort(404)

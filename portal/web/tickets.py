@@ -19,6 +19,7 @@ from portal.auth.sessions import current_contact, customer_required
 from portal.body_limits import cut_short, takes_uploads
 from portal.forms.compile import answer_rows, describe, option_labels
 from portal.models.ticket import PRIORITIES, STAGES
+from portal.schemas.pages import TICKET_LIST, page_args
 from portal.services import (
     actors,
     attachments,
@@ -68,15 +69,11 @@ def _enabled_or_404():
 def tickets_list():
     _enabled_or_404()
     contact = current_contact()
-    query = tickets.ListQuery(
-        scope=request.args.get("scope", "mine"),
-        stages=tuple(s for s in request.args.getlist("stage") if s),
-        priority=request.args.get("priority") or None,
-        q=request.args.get("q", ""),
-        sort=request.args.get("sort", "newest"),
-        after=request.args.get("after") or None,
-    )
     try:
+        args = page_args(TICKET_LIST)
+        query = tickets.ListQuery(scope=args["scope"], stages=tuple(args["stage"]),
+                                  priority=args.get("priority"), q=args["q"],
+                                  sort=args["sort"], after=args.get("after"))
         page = tickets.list_for_customer(g.workspace, contact, query)
     except ServiceError as exc:
         if exc.status == 403:
@@ -143,7 +140,7 @@ def _thread_context(ticket):
     }
 
 
-@bp.get("/tickets/<int:number>")
+@bp.get("/tickets/<id:number>")
 @customer_required
 def ticket(number: int):
     _enabled_or_404()
@@ -152,7 +149,7 @@ def ticket(number: int):
                          **_thread_context(found))
 
 
-@bp.get("/tickets/<int:number>/thread")
+@bp.get("/tickets/<id:number>/thread")
 @customer_required
 def ticket_thread(number: int):
     """The conversation alone: what the live-update script swaps in on a new event."""
@@ -160,7 +157,7 @@ def ticket_thread(number: int):
     return render_portal("tickets/_thread.html", errors={}, body="", **_thread_context(found))
 
 
-@bp.post("/tickets/<int:number>/comments")
+@bp.post("/tickets/<id:number>/comments")
 @takes_uploads(_upload_limit, keep_text=True)
 @customer_required
 def add_comment(number: int):
@@ -187,19 +184,19 @@ def _stage_action(number: int, change, done: str):
     return redirect(url_for(".ticket", number=number))
 
 
-@bp.post("/tickets/<int:number>/close")
+@bp.post("/tickets/<id:number>/close")
 @customer_required
 def close_ticket(number: int):
     return _stage_action(number, timeline.customer_close, _("The ticket is closed."))
 
 
-@bp.post("/tickets/<int:number>/reopen")
+@bp.post("/tickets/<id:number>/reopen")
 @customer_required
 def reopen_ticket(number: int):
     return _stage_action(number, timeline.customer_reopen, _("The ticket is open again."))
 
 
-@bp.get("/tickets/<int:number>/files/<int:file_id>")
+@bp.get("/tickets/<id:number>/files/<id:file_id>")
 @customer_required
 def ticket_file(number: int, file_id: int):
     found = _ticket_or_404(number)
@@ -214,7 +211,7 @@ def ticket_file(number: int, file_id: int):
     return response
 
 
-@bp.get("/tickets/<int:number>/events")
+@bp.get("/tickets/<id:number>/events")
 @customer_required
 def ticket_events(number: int):
     """Live updates of an open ticket page (Server-Sent Events, same rules as the API)."""

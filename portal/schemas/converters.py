@@ -1,0 +1,33 @@
+"""`<id:name>` in a URL rule: a path segment loaded through the `Id` type.
+
+Werkzeug's `<int:...>` hands any run of digits to the view, 2**63 and 10**30 included,
+which overflow the database's integer once they reach a query. A segment `Id` refuses
+(huge, zero, or not ASCII digits) does not match the rule, so the URL is a 404 before any
+view runs: on a page a themed 404, under /api the JSON one."""
+
+from marshmallow import ValidationError
+from werkzeug.routing import BaseConverter
+from werkzeug.routing import ValidationError as NoMatch
+
+from portal.schemas.fields import Id
+
+_ID = Id()
+
+
+class IdConverter(BaseConverter):
+    regex = r"[0-9]+"
+    part_isolating = True
+
+    def to_python(self, value: str) -> int:
+        try:
+            return _ID.deserialize(value)
+        except ValidationError:
+            raise NoMatch() from None
+
+    def to_url(self, value) -> str:
+        return str(int(value))
+
+
+def register_converters(app) -> None:
+    """Before any rule is added: rules look their converters up when they are made."""
+    app.url_map.converters["id"] = IdConverter
