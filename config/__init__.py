@@ -66,7 +66,9 @@ class BaseConfig:
     AUTH_TYPE = 1  # AUTH_DB
     AUTH_ROLE_ADMIN = "Platform Admin"
     AUTH_ROLE_PUBLIC = "Public"
-    FAB_ADD_SECURITY_API = True
+    # FAB's user/role/permission REST APIs stay off (staff are managed on the admin pages and
+    # with create-staff); /api/v1/security/login and /refresh are registered regardless.
+    FAB_ADD_SECURITY_API = False
     FAB_CREATE_DB = False
     FAB_UPDATE_PERMS = False
     FAB_API_SWAGGER_UI = True

@@ -367,14 +367,14 @@ def test_the_matrix_covers_every_staff_area(app, acme, globex, acme_rows_by_view
     for wanted in ("TicketsView.delete", "TicketApi.delete", "GroupAdmin.list",
                    "CustomerGroupApi.get_list", "ArticleApi.publish", "ContactApi.post",
                    "ArticlesView.publish", "WorkspaceAdmin.delete", "MenuApi.get_menu_data",
-                   "GroupAdmin.action_post", "RoleApi.delete", "OpenApi.get"):
+                   "GroupAdmin.action_post", "OpenApi.get"):
         assert wanted in endpoints, wanted
     views = {rule.endpoint: view for rule, view in walked(app)}
     for endpoint in UNPROTECTED:
         assert endpoint in views, f"UNPROTECTED names {endpoint}, which no longer exists"
         assert not access_checked(app.view_functions[endpoint]), (
             f"{endpoint} checks a permission: walk it")
-    assert len(found) > 250, len(found)
+    assert len(found) > 200, len(found)
     with writes_recorded() as writes:  # the write check sees what requests write
         make_account(acme, "Seen")
     assert writes and writes[0].startswith("INSERT INTO account")

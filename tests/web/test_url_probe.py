@@ -352,13 +352,7 @@ def rest_list_queries(view, value: str) -> list[str]:
     return [prison.dumps(q) for q in found]
 
 
-STAFF_API_OPEN = pytest.mark.xfail(strict=True, reason=(
-    "staff REST API (FAB's ModelRestApi and its /api/v1/security/ views): issue8-staffinput "
-    "loads its input through schemas; drop this mark once that branch is merged"))
-
-
-@pytest.mark.parametrize("where", [pytest.param(where, marks=STAFF_API_OPEN)
-                                   if where == "staff_api" else where for where in AREAS])
+@pytest.mark.parametrize("where", AREAS)
 def test_no_parameter_value_makes_a_server_error(where, app, site, acme, customer_client,
                                                 staff, api, monkeypatch):  # noqa: F811
     """Anonymous, customer and workspace admin on every rule of the area; a platform admin
