@@ -21,7 +21,7 @@ import prison
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import g, request
 from flask_babel import gettext as _
-from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_jwt_extended.exceptions import JWTExtendedException, RevokedTokenError
 from jwt.exceptions import PyJWTError
 from marshmallow import ValidationError
 
@@ -167,9 +167,17 @@ def rison_query(raw: str | None):
         raise MalformedQuery(_("q is not valid rison or JSON.")) from None
 
 
+class TokenRevoked(Unauthorized):
+    code = "token_revoked"
+
+
 def token_refusal(exc):
     """A missing, malformed, expired or revoked JWT: 401 in our shape (flask-jwt-extended
-    answers `{"msg": ...}`, some of them with 422)."""
+    answers `{"msg": ...}`, some of them with 422); a token whose sign-in has ended (logout,
+    password change, lost role) says so with `token_revoked`."""
+    if isinstance(exc, RevokedTokenError):
+        return refuse(TokenRevoked(
+            _("This sign-in has ended. Sign in again to get a new token.")))
     return refuse(Unauthorized(_("Sign in first: send a valid staff bearer token.")))
 
 

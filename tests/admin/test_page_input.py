@@ -101,9 +101,12 @@ def test_an_action_runs_only_as_declared_and_on_a_row(staff, acme, db):
         assert db.session.scalar(select(Account).where(Account.id == account.id)) is not None
 
 
-def test_an_unknown_action_is_a_404_before_sign_in_too(client):
+def test_an_unknown_action_is_no_server_error_before_sign_in(client, staff, acme):
+    """Signed out: the sign-in page (as every admin page); signed in: 404."""
     assert client.post("/admin/accountadmin/action/x/1").status_code in (400, 404)
-    assert client.get("/admin/accountadmin/action/x/1").status_code == 404
+    resp = client.get("/admin/accountadmin/action/x/1")
+    assert resp.status_code == 302 and "/admin/login/" in resp.headers["Location"]
+    assert staff("admin", acme).get("/admin/accountadmin/action/x/1").status_code == 404
 
 
 def test_group_members_of_a_contact_that_cannot_exist_is_a_404(staff, acme):

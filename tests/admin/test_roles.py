@@ -234,8 +234,15 @@ def test_create_staff_demotes_an_admin_of_the_workspace(app, runner, acme):
                                  "--password", PASSWORD, "--role", "agent",
                                  "--workspace", "acme"])
     assert result.exit_code == 0, result.output
-    # the session and the token issued before now carry an agent's rights
+    # the demotion ended the session and the token issued before
+    resp = pages.get("/admin/groupadmin/list/")
+    assert resp.status_code == 302 and "/admin/login/" in resp.headers["Location"]
+    refused = api.get("/api/v1/group/", headers=headers)
+    assert refused.status_code == 401 and refused.get_json()["error"] == "token_revoked"
+    # signed in again, they carry an agent's rights
+    pages = staff_login(new_client(app), "ann@staff.example")
     assert pages.get("/admin/groupadmin/list/").status_code == 403
     assert pages.get("/admin/accountadmin/list/").status_code == 200
+    headers["Authorization"] = f"Bearer {jwt_token(new_client(app), 'ann@staff.example')}"
     assert api.get("/api/v1/group/", headers=headers).status_code == 403
     assert api.get("/api/v1/contact/", headers=headers).status_code == 200
