@@ -61,6 +61,15 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 1024 * 1024
     OUTBOX_SWEEP_SECONDS = 60
 
+    # --- Redis outages (issue 9 part 1) ---
+    # the worker asks Redis again after 0.5 s, then twice as long each time, up to this;
+    # while the queue is unreachable the outbox sweep runs this often (delivering itself)
+    WORKER_REDIS_RETRY_SECONDS = 5
+    # rate limits count in this process while their Redis storage is unreachable
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # seconds the rate-limit storage waits for Redis to connect or answer
+    RATELIMIT_REDIS_TIMEOUT_SECONDS = 2
+
     # Flask-AppBuilder
     APP_NAME = "Helpport admin"
     AUTH_TYPE = 1  # AUTH_DB

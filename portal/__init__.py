@@ -80,6 +80,9 @@ def _derive_settings(app: Flask) -> None:
         cfg["CACHE_TYPE"] = "RedisCache"
         cfg["CACHE_REDIS_URL"] = cfg["REDIS_URL"]
         cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
+        timeout = cfg["RATELIMIT_REDIS_TIMEOUT_SECONDS"]
+        cfg.setdefault("RATELIMIT_STORAGE_OPTIONS",
+                       {"socket_connect_timeout": timeout, "socket_timeout": timeout})
     cfg["SESSION_COOKIE_SECURE"] = cfg["COOKIE_SECURE"]
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"

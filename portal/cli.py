@@ -77,18 +77,18 @@ def seed_demo_cmd():
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then stop.")
 @click.option("--queue", "queues", multiple=True, help="Queues (default: high, default, low).")
 def worker_cmd(burst, queues):
-    """Run an RQ worker for the queues high, default and low (with the outbox sweep)."""
-    from portal.jobs.worker import AppWorker, make_worker, start_sweeper
+    """Run an RQ worker for the queues high, default and low (with the outbox sweep); it
+    waits out Redis outages and carries on when Redis is back."""
+    from portal.jobs import supervisor
+    from portal.jobs.tasks import periodic
+    from portal.jobs.worker import AppWorker, make_worker
 
     app = current_app._get_current_object()
-    worker = make_worker(app, AppWorker, queues or None)
     if not burst:
-        start_sweeper(app)
-    else:
-        from portal.jobs.tasks import periodic
-
-        periodic()
-    worker.work(burst=burst)
+        supervisor.run(app, queues or None)
+        return
+    periodic()
+    make_worker(app, AppWorker, queues or None).work(burst=True)
 
 
 @portal_cli.command("sweep-outbox")

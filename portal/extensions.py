@@ -3,12 +3,35 @@
 from flask import current_app
 from flask_appbuilder.models.sqla import Model
 from flask_caching import Cache
-from flask_limiter import Limiter
+from flask_limiter import Limiter as FlaskLimiter
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from portal.redis_outage import Outage
 from portal.tenancy import WorkspaceSession
+
+
+class Limiter(FlaskLimiter):
+    """Flask-Limiter, saying in the log when its storage is lost and when it is back.
+    Meanwhile (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) every limit counts in this process;
+    Flask-Limiter asks the storage again after 1, 2, 4, ... 32 seconds."""
+
+    def __init__(self, *args, **kwargs):
+        self._outage = Outage("rate limits", "limits count in this process")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def _storage_dead(self) -> bool:
+        return self._outage.down
+
+    @_storage_dead.setter
+    def _storage_dead(self, dead: bool) -> None:
+        if dead:
+            self._outage.lost()
+        else:
+            self._outage.reached()
+
 
 db = SQLAlchemy(model_class=Model, session_options={"class_": WorkspaceSession})
 cache = Cache()

@@ -19,7 +19,6 @@ checked; only the attempt whose increment creates it may go on.
 """
 
 import hashlib
-import logging
 import math
 import time
 import unicodedata
@@ -33,9 +32,10 @@ from flask_limiter.util import get_remote_address
 from limits.storage import MemoryStorage
 
 from portal.extensions import limiter
+from portal.redis_outage import Outage
 
-log = logging.getLogger(__name__)
 _fallback = MemoryStorage()
+_outage = Outage("staff sign-in limits", "failures count in this process")
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,9 @@ def _call(operation: str, *args):
     """One storage operation; while the shared storage is down, this process's memory."""
     storage = limiter.storage
     try:
-        return getattr(storage, operation)(*args)
-    except storage.base_exceptions:
-        log.warning("rate-limit storage unreachable: staff sign-in limits count in-process")
+        result = getattr(storage, operation)(*args)
+    except storage.base_exceptions as exc:
+        _outage.lost(exc)
         return getattr(_fallback, operation)(*args)
+    _outage.reached()
+    return result

@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from rq import Queue
 
 from portal.extensions import redis_connection
+from portal.redis_outage import UNREACHABLE
 
 QUEUES = ("high", "default", "low")
 
@@ -27,10 +28,14 @@ def enqueue(func, *args, queue_name: str = "default", **options):
     """Enqueue `func(*args)` (`options` are RQ's: job_id, job_timeout, ...). Returns the job,
     or None when the queue is unreachable: callers that must not lose work keep it in the
     database and let a sweep enqueue it again (see portal.services.outbox)."""
+    name = getattr(func, "__name__", func)
     try:
         job = queue(queue_name).enqueue(func, *args, **options)
-    except Exception:  # Redis down: never fail the caller's request for it
-        current_app.logger.exception("could not enqueue %s", getattr(func, "__name__", func))
+    except UNREACHABLE as exc:  # Redis down: never fail the caller's request for it
+        current_app.logger.warning("could not enqueue %s: Redis unreachable (%s)", name, exc)
+        return None
+    except Exception:
+        current_app.logger.exception("could not enqueue %s", name)
         return None
     ensure_embedded_worker(current_app._get_current_object())
     return job

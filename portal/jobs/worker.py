@@ -4,34 +4,99 @@
 `ThreadWorker` is the same made safe for a background thread, for the embedded default:
 RQ installs signal handlers and uses SIGALRM for job timeouts, and both only work in the
 main thread, so it installs none and times jobs out with a timer instead.
+
+Redis outages: RQ's loop quits ("found an unhandled exception, quitting") when Redis fails
+anywhere but in its wait for a job, for instance when a job ends and RQ records it. So
+`AppWorker` leaves its loop quietly instead (as on a stop request), and
+`portal.jobs.supervisor` waits for Redis and starts a new worker. A job's own work is in
+the database, committed or not, so a job that ran while Redis went away is neither lost
+nor repeated; only RQ's record of it is.
 """
 
+import functools
 import threading
+import time
 from dataclasses import dataclass, field
 
 from flask import Flask
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 from rq.timeouts import TimerDeathPenalty
 
 from portal.extensions import redis_connection
+from portal.redis_outage import UNREACHABLE
 
 # the embedded worker leaves RQ's blocking wait this often to see whether it should stop
 EMBEDDED_IDLE_SECONDS = 2
 
 
+class RedisLost(StopRequested):
+    """Redis became unreachable inside RQ's work loop: leave it as a stop request does."""
+
+
+def _leaves_when_redis_is_lost(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except UNREACHABLE as exc:
+            self.lost_redis = exc
+            raise RedisLost(str(exc)) from exc
+
+    return wrapper
+
+
 class AppWorker(SimpleWorker):
     """Runs each job in-process inside a fresh app context (its own database session).
     Counts the jobs that succeeded here: RQ 3 keeps its counts in Redis and drops them
-    when the worker stops."""
+    when the worker stops. `lost_redis` is the error that ended its loop, if Redis did;
+    `stopping` is set on SIGTERM/SIGINT (RQ's warm shutdown)."""
 
     flask_app: Flask
     succeeded = 0
+    lost_redis: Exception | None = None
+    stopping: threading.Event | None = None
+
+    # every step of RQ's loop that talks to Redis outside its own retry of the dequeue
+    heartbeat = _leaves_when_redis_is_lost(SimpleWorker.heartbeat)
+    check_for_suspension = _leaves_when_redis_is_lost(SimpleWorker.check_for_suspension)
+    run_maintenance_tasks = _leaves_when_redis_is_lost(SimpleWorker.run_maintenance_tasks)
+    dequeue_job_and_maintain_ttl = _leaves_when_redis_is_lost(
+        SimpleWorker.dequeue_job_and_maintain_ttl)
+    execute_job = _leaves_when_redis_is_lost(SimpleWorker.execute_job)
 
     def perform_job(self, job, queue, execution):
         with self.flask_app.app_context():
             ok = super().perform_job(job, queue, execution)
         self.succeeded += ok
         return ok
+
+    def handle_warm_shutdown_request(self):
+        super().handle_warm_shutdown_request()
+        if self.stopping is not None:
+            self.stopping.set()
+
+    def set_shutdown_requested_date(self):
+        """Runs in the signal handler, in the middle of a job: must not raise into it."""
+        try:
+            super().set_shutdown_requested_date()
+        except UNREACHABLE:
+            pass
+
+    def teardown(self):
+        """Without Redis the death goes unrecorded (the worker's key expires), but the
+        thread listening for RQ's commands must still end."""
+        try:
+            super().teardown()
+        except UNREACHABLE:
+            if self.pubsub_thread is not None:
+                self.pubsub_thread.stop()
+
+    def _pubsub_exception_handler(self, exc, pubsub, pubsub_thread):
+        """RQ logs an error every 2 s while Redis is down; the supervisor logs the outage."""
+        if not isinstance(exc, UNREACHABLE):
+            return super()._pubsub_exception_handler(exc, pubsub, pubsub_thread)
+        time.sleep(2.0)
 
 
 class ThreadWorker(AppWorker):
@@ -54,10 +119,13 @@ def make_worker(app: Flask, cls=AppWorker, queues=None):
 
 
 def sweep_forever(app: Flask, stop: threading.Event) -> None:
-    from portal.jobs.tasks import periodic
+    """Every OUTBOX_SWEEP_SECONDS; while the queue is unreachable, every
+    WORKER_REDIS_RETRY_SECONDS, since the sweep then delivers due emails itself."""
+    from portal.jobs.tasks import QUEUE_OUTAGE, periodic
 
     interval = app.config["OUTBOX_SWEEP_SECONDS"]
-    while not stop.wait(interval):
+    retry = app.config["WORKER_REDIS_RETRY_SECONDS"]
+    while not stop.wait(min(interval, retry) if QUEUE_OUTAGE.down else interval):
         try:
             with app.app_context():
                 periodic()
