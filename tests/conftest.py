@@ -137,13 +137,15 @@ def ctx(app):
 @pytest.fixture
 def make_app(monkeypatch):
     """Build extra apps (other configs). Flask-Limiter keeps one storage per Limiter object,
-    so the session app's limiter storage is put back afterwards."""
+    so the session app's limiter storage (and whether it was reachable) is put back
+    afterwards."""
     from portal import create_app
     from portal.extensions import limiter
 
-    saved = (limiter._storage, limiter._limiter, limiter._storage_uri)
+    saved = (limiter._storage, limiter._limiter, limiter._storage_uri, limiter._storage_dead)
     yield create_app
-    limiter._storage, limiter._limiter, limiter._storage_uri = saved
+    (limiter._storage, limiter._limiter, limiter._storage_uri,
+     limiter._storage_dead) = saved
 
 
 @pytest.fixture

@@ -1,0 +1,78 @@
+"""A Redis server of the test's own, for outages: `kill()` takes it down (no persistence,
+so every key is lost, as when an operator's Redis restarts empty) and `start()` brings it
+back on the same port. Also a migrated SQLite database to copy, and apps built on both."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from config import ROOT, TestingConfig
+from tests.jobs.support import free_port
+
+START_WITHIN = 10  # seconds
+
+
+class RedisServer:
+    def __init__(self):
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = Redis.from_url(self.url, socket_connect_timeout=1)
+        deadline = time.monotonic() + START_WITHIN
+        while True:
+            try:
+                client.ping()
+                return self
+            except RedisConnectionError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+            finally:
+                client.close()
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def migrated_sqlite(folder: Path) -> Path:
+    """A database at the newest schema, migrated by the CLI in its own process (so the
+    test process's extensions keep the session app's state)."""
+    path = folder / "migrated.db"
+    env = {**os.environ, "PORTAL_ENV": "testing", "PORTAL_DATABASE_URL": f"sqlite:///{path}",
+           "PORTAL_REDIS_URL": ""}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "portal", "init-db"],
+                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    return path
+
+
+def outage_config(template: Path, folder: Path, redis_url: str, **settings) -> type:
+    """A config on a copy of `template` and on `redis_url`."""
+    shutil.copy(template, folder / "outage.db")
+    values = {"DATABASE_URL": f"sqlite:///{folder / 'outage.db'}", "REDIS_URL": redis_url,
+              "OUTBOX_DIR": str(folder / "outbox"), "UPLOAD_DIR": str(folder / "uploads"),
+              "BASE_URL": "http://portal.test", **settings}
+    return type("OutageConfig", (TestingConfig,), values)
+
+
+def dispose(app) -> None:
+    from portal.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
