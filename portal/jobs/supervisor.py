@@ -31,17 +31,18 @@ def run(app: Flask, queues=None) -> None:
     with app.app_context():
         conn = redis_connection()
     while not stopping.is_set():
-        worker = make_worker(app, AppWorker, queues)
-        worker.stopping = stopping
         try:
+            worker = make_worker(app, AppWorker, queues)
+            worker.stopping = stopping
             worker.work()
-        except UNREACHABLE as exc:  # registering at the start, or RQ's teardown
-            worker.lost_redis = exc
+            lost = worker.lost_redis
+        except UNREACHABLE as exc:  # making or registering the worker, or RQ's teardown
+            lost = exc
         _stop_on_signals(stopping)  # RQ's handlers need a running worker
         if stopping.is_set():
             break
-        if worker.lost_redis is not None:
-            outage.lost(worker.lost_redis)
+        if lost is not None:
+            outage.lost(lost)
             first = FIRST_RETRY_SECONDS
         else:  # RQ has logged why; never restart in a tight loop
             app.logger.error("the worker loop ended unexpectedly; starting it again")
