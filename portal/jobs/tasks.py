@@ -69,10 +69,11 @@ def sweep_outbox() -> int:
     enqueued (or delivered)."""
     ids = outbox.due_ids()
     db.session.rollback()
-    if not ids:
+    if not ids and not QUEUE_OUTAGE.down:
         return 0
     try:
         conn = redis_connection()
+        conn.ping()  # also when nothing is due: to learn that an outage is over
         waiting_key = queue(EMAIL_QUEUE).key
         ids = [i for i in ids if conn.lpos(waiting_key, email_job_id(i)) is None]
     except UNREACHABLE as exc:

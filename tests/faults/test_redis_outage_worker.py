@@ -144,7 +144,8 @@ def test_worker_survives_redis_dying_mid_job_and_carries_on(worker_app, redis_se
     worker.wait_for(lambda: len(inbox.messages) == 2, "email delivered during the outage")
 
     redis_server.start()  # empty, on the same port
-    worker.wait_for(lambda: "worker: Redis is back" in worker.log(), "recovery logged")
+    for part in ("worker", "outbox sweep"):
+        worker.wait_for(lambda p=part: f"{p}: Redis is back" in worker.log(), "recovery logged")
     queue_code(worker_app, "333333")
     worker.wait_for(lambda: len(inbox.messages) == 3, "email delivered through the queue")
     worker.wait_for(lambda: re.search(r"Job OK.*email-3", worker.log()), "job worked by RQ")
