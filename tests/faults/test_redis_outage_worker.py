@@ -159,14 +159,32 @@ def test_worker_survives_redis_dying_mid_job_and_carries_on(worker_app, redis_se
     assert worker.stop() == 0
 
 
-def test_worker_started_during_an_outage_waits_and_stops_on_sigterm(redis_server, worker_app,
-                                                                    tmp_path):
+def test_worker_outlives_outages_at_start_and_while_idle(redis_server, worker_app, inbox,
+                                                         tmp_path):
+    inbox.release.set()
     redis_server.kill()
-    process = WorkerProcess(worker_app, tmp_path / "early.log")
+    process = WorkerProcess(worker_app, tmp_path / "idle.log")
+
+    def outages(count):
+        return lambda: process.log().count("worker: Redis unreachable") == count
+
     try:
-        process.wait_for(lambda: "worker: Redis unreachable" in process.log(), "outage logged")
+        process.wait_for(outages(1), "outage at start logged")
+        redis_server.start()
+        process.wait_for(lambda: "Listening on" in process.log(), "a worker waiting for jobs")
+        redis_server.kill()  # while RQ waits for a job
+        process.wait_for(outages(2), "outage while idle logged")
+        redis_server.start()
+        process.wait_for(lambda: process.log().count("worker: Redis is back") == 2, "recovery")
+        queue_code(worker_app, "444444")
+        process.wait_for(lambda: re.search(r"Job OK.*email-1", process.log()), "job worked")
+        assert codes_received(inbox) == ["444444"]
+
+        redis_server.kill()
+        process.wait_for(outages(3), "third outage logged")
         started = time.monotonic()
-        assert process.stop() == 0
+        assert process.stop() == 0, "SIGTERM while waiting for Redis"
         assert time.monotonic() - started < 5
+        assert "unhandled exception" not in process.log()
     finally:
         process.kill()
