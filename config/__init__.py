@@ -67,8 +67,8 @@ class BaseConfig:
     WORKER_REDIS_RETRY_SECONDS = 5
     # rate limits count in this process while their Redis storage is unreachable
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    # seconds the rate-limit storage waits for Redis to connect or answer
-    RATELIMIT_REDIS_TIMEOUT_SECONDS = 2
+    # seconds the rate-limit storage and the cache wait for Redis to connect or answer
+    REDIS_TIMEOUT_SECONDS = 2
 
     # Flask-AppBuilder
     APP_NAME = "Helpport admin"

@@ -77,12 +77,14 @@ def _derive_settings(app: Flask) -> None:
             parents=True, exist_ok=True
         )
     if cfg.get("REDIS_URL"):
-        cfg["CACHE_TYPE"] = "RedisCache"
+        cfg["CACHE_TYPE"] = "portal.cache_backend.TolerantRedisCache"
         cfg["CACHE_REDIS_URL"] = cfg["REDIS_URL"]
         cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
-        timeout = cfg["RATELIMIT_REDIS_TIMEOUT_SECONDS"]
-        cfg.setdefault("RATELIMIT_STORAGE_OPTIONS",
-                       {"socket_connect_timeout": timeout, "socket_timeout": timeout})
+        timeout = cfg["REDIS_TIMEOUT_SECONDS"]  # both fail fast and fall back
+        cfg.setdefault("CACHE_OPTIONS", {"socket_connect_timeout": timeout,
+                                         "socket_timeout": timeout})
+        cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": timeout,
+                                                     "socket_timeout": timeout})
     cfg["SESSION_COOKIE_SECURE"] = cfg["COOKIE_SECURE"]
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"

@@ -128,3 +128,17 @@ def test_pages_api_and_live_streams_work_without_redis(outage_app, redis_server)
     assert stream.status_code == 200
     assert "event: ready" in body and "Still burning." in body
     assert body.rstrip().endswith('data: {"reason":"reconnect"}'), body[-200:]
+
+
+def test_the_cache_misses_while_redis_is_down(outage_app, redis_server, caplog):
+    from portal.extensions import cache
+
+    with outage_app.app_context():
+        assert cache.set("greeting", "hello") and cache.get("greeting") == "hello"
+        redis_server.kill()
+        assert cache.get("greeting") is None and cache.set("greeting", "again") is False
+        assert cache.get_many("greeting", "other") == [None, None]
+        assert "cache: Redis unreachable" in caplog.text
+        redis_server.start()
+        assert cache.set("greeting", "back") and cache.get("greeting") == "back"
+        assert "cache: Redis is back" in caplog.text
