@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import OutboxMessage, Workspace
-from portal.services import contacts
+from portal.services import articles, contacts
 from portal.tenancy import use_workspace
 from tests.admin.conftest import PASSWORD, jwt_token, new_client, staff_login
 from tests.conftest import csrf_from
@@ -109,6 +109,10 @@ def test_pages_api_and_live_streams_work_without_redis(outage_app, redis_server)
             headers = {"Authorization": f"Bearer {api_token(pat)}"}
             web = new_client(outage_app)
             login_as(web, pat)
+            article = articles.save(ws, locale="en-US", title="Printer setup", body="Text.",
+                                    status="published", audience="public")
+            db.session.commit()
+            slug = article.slug
     redis_server.kill()
 
     api = new_client(outage_app)
@@ -122,6 +126,12 @@ def test_pages_api_and_live_streams_work_without_redis(outage_app, redis_server)
     for url in ("/en-US/acme/directories", "/en-US/acme/tickets",
                 f"/en-US/acme/tickets/{number}"):
         assert web.get(url).status_code == 200, url
+
+    page = web.get(f"/en-US/acme/articles/{slug}")  # its view is not counted: no Redis
+    assert page.status_code == 200
+    voted = web.post(f"/en-US/acme/articles/{slug}/helpful",
+                     data={"helpful": "yes", "csrf_token": csrf_from(page.text)})
+    assert voted.status_code == 302, "the vote limit counts in-process"
 
     stream = web.get(f"/en-US/acme/tickets/{number}/events", headers={"Last-Event-ID": "0"})
     body = stream.get_data(as_text=True)
