@@ -8,9 +8,10 @@ main thread, so it installs none and times jobs out with a timer instead.
 Redis outages: RQ's loop quits ("found an unhandled exception, quitting") when Redis fails
 anywhere but in its wait for a job, for instance when a job ends and RQ records it. So
 `AppWorker` leaves its loop quietly instead (as on a stop request), and
-`portal.jobs.supervisor` waits for Redis and starts a new worker. A job's own work is in
-the database, committed or not, so a job that ran while Redis went away is neither lost
-nor repeated; only RQ's record of it is.
+`portal.jobs.supervisor` waits for Redis and starts a new worker. A job that was running
+has done its work in the database by the time RQ fails to record it, and is not run
+again. A job taken from the queue just as Redis went away does not run; with a Redis that
+comes back empty it is lost, unless it is an email: the outbox sweep sends those.
 """
 
 import functools
