@@ -152,3 +152,32 @@ def test_the_cache_misses_while_redis_is_down(outage_app, redis_server, caplog):
         redis_server.start()
         assert cache.set("greeting", "back") and cache.get("greeting") == "back"
         assert "cache: Redis is back" in caplog.text
+
+
+def test_a_live_stream_polls_when_redis_goes_away_under_it(outage_app, redis_server):
+    outage_app.config.update(LIVE_STREAM_SECONDS=4, LIVE_POLL_SECONDS=60)
+    with outage_app.app_context():
+        ws = db.session.scalar(select(Workspace))
+        with use_workspace(ws.id):
+            pat = contacts.by_email(ws, EMAIL)
+            headers = {"Authorization": f"Bearer {api_token(pat)}"}
+    api = new_client(outage_app)
+    number = api.post("/api/v1/workspaces/acme/tickets", headers=headers, json={
+        "title": "Printer on fire", "description": "It is on fire.", "priority": "normal",
+        "custom_fields": {"category": "problem"}}).get_json()["number"]
+    base = f"/api/v1/workspaces/acme/tickets/{number}"
+    stream = api.get(f"{base}/events", headers=headers, buffered=False)
+    try:
+        frames = (frame.decode() for frame in stream.response)
+        assert "event: ready" in next(frames) + next(frames)  # subscribed on Redis
+
+        redis_server.kill()
+        assert api.post(f"{base}/comments", headers=headers,
+                        json={"body": "Still burning."}).status_code == 201
+        started = time.monotonic()
+        rest = "".join(frames)  # polls the database once Redis fails, then ends as usual
+    finally:
+        stream.close()
+    assert "Still burning." in rest and rest.rstrip().endswith('{"reason":"reconnect"}')
+    assert rest.index("Still burning.") < rest.index("event: end")
+    assert time.monotonic() - started < 6
