@@ -61,6 +61,12 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 1024 * 1024
     OUTBOX_SWEEP_SECONDS = 60
 
+    # --- database connection loss (issue 9 part 2) ---
+    DB_POOL_PRE_PING = True  # test each pooled connection before use; a dead one is replaced
+    DB_POOL_RECYCLE_SECONDS = 1800  # reconnect connections older than this (0: never)
+    IDEMPOTENCY_KEY_HOURS = 24  # an Idempotency-Key replays its first answer this long
+    OUTBOX_MARK_RETRIES = 5  # tries to record "sent" after SMTP accepted a message
+
     # Flask-AppBuilder
     APP_NAME = "Helpport admin"
     AUTH_TYPE = 1  # AUTH_DB
