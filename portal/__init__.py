@@ -42,7 +42,7 @@ def create_app(config=None) -> Flask:
     from portal.api import register_api
     from portal.body_limits import register_body_limits
     from portal.cli import portal_cli
-    from portal.db_faults import register_read_retry
+    from portal.db_faults import register_db_faults
     from portal.jobs import init_jobs
     from portal.security import register_security
     from portal.web import register_web
@@ -52,7 +52,7 @@ def create_app(config=None) -> Flask:
     register_api(app)
     register_body_limits(app)  # after every extension: it must run before the CSRF check
     init_jobs(app)
-    register_read_retry(app)
+    register_db_faults(app)
     app.cli.add_command(portal_cli)
     return app
 

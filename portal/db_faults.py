@@ -78,5 +78,22 @@ class ReadRetry:
         return self.wsgi_app(environ, start_response)
 
 
-def register_read_retry(app: Flask) -> None:
+def close_session(exc=None) -> None:
+    """Close the session at the end of an app context; a connection found dead while
+    rolling back (the request had read after its last commit) is dropped, not raised: the
+    answer is already made, and nothing of it was uncommitted."""
+    from portal.extensions import db
+
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        if not is_connection_lost(error):
+            raise
+        current_app.logger.warning("database connection lost before the session closed")
+        db.session.remove()  # the connection is invalidated now: nothing left to roll back
+
+
+def register_db_faults(app: Flask) -> None:
+    """After Flask-SQLAlchemy's own teardown is registered: this one runs first."""
     app.wsgi_app = ReadRetry(app.wsgi_app)
+    app.teardown_appcontext(close_session)
