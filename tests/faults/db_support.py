@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import event
 
 from config import TestingConfig
-from tests.conftest import PG_URL
+from tests.conftest import CI, PG_URL
 
 pytestmark = pytest.mark.postgres
 
@@ -113,6 +113,8 @@ def kill_after_commit(database: FaultDatabase):
 
 @pytest.fixture(scope="module")
 def fault_db():
+    if not PG_URL:  # module-scoped: set up before the per-test marker check
+        (pytest.fail if CI else pytest.skip)("needs postgres: set PORTAL_TEST_DATABASE_URL")
     database = FaultDatabase()
     database.create()
     yield database
