@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 
 from portal.api import bp
 from portal.api.common import bearer_token, contact_required
-from portal.api.idempotent import FirstAnswer, idempotent
 from portal.auth import sessions
 from portal.forms.compile import answer_rows, describe
+from portal.idempotent import FirstAnswer, idempotent
 from portal.labels import priority_label, stage_label
 from portal.schemas import customer_tickets as s
 from portal.schemas import invalid, json_body, problems, storable

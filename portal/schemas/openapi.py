@@ -74,7 +74,7 @@ class Operation:
     security: list | None = None
     tags: tuple = ()
     not_found: object = None
-    idempotent: bool = False  # set from the view's mark (portal.api.idempotent)
+    idempotent: bool = False  # set from the view's mark (portal.idempotent)
 
 
 def errors(texts: dict, *codes: int) -> dict:

@@ -110,7 +110,7 @@ def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form,
                 files: list | None = None, before_commit=None) -> Ticket:
     """Open a ticket; `files` are attachments already checked by attachments.check_all,
     stored in the same transaction. `before_commit(ticket)` runs inside the transaction,
-    last (the caller's answer: portal.api.idempotent.FirstAnswer)."""
+    last (the caller's answer: portal.idempotent.FirstAnswer)."""
     from portal.services import notifications, timeline
 
     if not tickets_enabled(ws):

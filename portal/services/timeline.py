@@ -44,7 +44,7 @@ def add_comment(ticket: Ticket, actor: Actor, body, *, public: bool = True,
                 files: list | None = None, before_commit=None) -> Comment:
     """`files`: attachments already checked by attachments.check_all, stored with the
     comment in its transaction. `before_commit(comment)` runs inside the transaction, last
-    (the caller's answer: portal.api.idempotent.FirstAnswer)."""
+    (the caller's answer: portal.idempotent.FirstAnswer)."""
     from portal.services import notifications
 
     if not isinstance(body, str) or not body.strip() or "\x00" in body:
