@@ -24,10 +24,13 @@ REPLAYED = "Idempotent-Replayed"
 
 
 def principal(contact=None) -> str:
+    """Who the key belongs to: the signed-in contact, or the staff user (JWT or browser)."""
+    from portal.admin.context import api_user
+
     contact = contact or g.get("contact")
     if contact is not None:
         return f"contact:{contact.id}"
-    return f"staff:{current_user.id}"
+    return f"staff:{(api_user() or current_user).id}"
 
 
 def once(pending: idempotency.Pending, run):
