@@ -15,6 +15,7 @@ is a 404 before any query).
 import functools
 import json
 import re
+import sys
 import urllib.parse
 
 import prison
@@ -223,6 +224,16 @@ class StaffApiMixin:
         return refuse(Invalid(str(message or _("The request is not valid."))))
 
     def response_500(self, message=None):
+        """FAB's `@safe` answers every exception with this, inside its `except`: a lost
+        database connection is 503 (a read runs again: portal.db_faults), never 500."""
+        from portal import db_faults
+
+        lost = sys.exc_info()[1]
+        if lost is not None and db_faults.connection_lost(lost):
+            response, status = json_error(503, "service_unavailable",
+                                          db_faults.unavailable().description)
+            response.headers["Retry-After"] = "1"
+            return response, status
         db.session.rollback()
         return json_error(500, "server_error", _("Internal server error."))
 

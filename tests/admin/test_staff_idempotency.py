@@ -31,3 +31,33 @@ def test_a_staff_reply_retried_with_its_key_is_stored_once(api, acme, desk):
     with use_workspace(acme.id):
         assert db.session.scalar(select(func.count()).select_from(Comment)
                                  .where(Comment.body == "We are on it.")) == 1
+
+
+def test_a_lost_connection_is_a_second_read_or_a_503_never_a_500(api, acme, desk,
+                                                                 monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from portal.services import tickets, timeline
+
+    client, headers = api("agent", acme)
+    url = f"/api/v1/ticket/{desk['ticket'].number}"
+    losses = [1]
+    real_find = tickets.get_for_staff
+
+    def find_once_lost(*args):
+        if losses:
+            losses.pop()
+            raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+        return real_find(*args)
+
+    monkeypatch.setattr(tickets, "get_for_staff", find_once_lost)
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200 and not losses  # lost once, read again
+
+    def comment_lost(*args, **kwargs):
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(timeline, "add_comment", comment_lost)
+    response = client.post(f"{url}/comments", json={"body": "Hi"}, headers=headers)
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "service_unavailable"
