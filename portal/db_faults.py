@@ -54,7 +54,7 @@ def unavailable() -> ServiceUnavailable:
 
 class ReadRetry:
     """WSGI middleware: repeat a read once when its first run lost the database
-    connection (`connection_lost_answer` marked it). The first run's answer is dropped."""
+    connection (`connection_lost` marked it). The first run's answer is dropped."""
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app

@@ -34,7 +34,7 @@ FIELD_TYPES = {Id: ("integer", None), Whole: ("integer", None), Text: ("string",
 RULE_ARGUMENT = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 IDEMPOTENCY_KEY = {
     "in": "header", "name": "Idempotency-Key", "required": False,
-    "description": "Send the same key again (within 24 hours) to get the first answer "
+    "description": "Send the same key again (within 24 hours by default) to get the first answer "
                    "instead of creating a second time: retry with it after a timeout or a "
                    "503. Keys belong to the signed-in principal.",
     "schema": {"type": "string", "pattern": "^[!-~]{1,255}$", "minLength": 1,
