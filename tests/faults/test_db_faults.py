@@ -32,7 +32,7 @@ def world(fault_app):
         contact = make_contact(ws, f"pat@{slug}.example")
         token = api_token(contact)
         yield {"ws_id": ws.id, "base": f"/api/v1/workspaces/{slug}", "app": fault_app,
-               "contact_id": contact.id,
+               "contact_id": contact.id, "slug": slug,
                "auth": {"Authorization": f"Bearer {token}"}, "client": fault_app.test_client()}
 
 
@@ -168,3 +168,58 @@ def test_a_malformed_key_is_400(world, key):
     assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_idempotency_key"
     assert stored(world) == 0
+
+
+def test_a_portal_form_committed_before_the_kill_redirects_to_its_ticket(fault_db, world):
+    from tests.conftest import csrf_from
+    from tests.factories import login_as
+
+    client = world["app"].test_client()
+    with world["app"].app_context(), use_workspace(world["ws_id"]):
+        from portal.models import Contact
+
+        login_as(client, db.session.get(Contact, world["contact_id"]))
+    page = client.get(f"/en-US/{world['slug']}/tickets/new").get_data(as_text=True)
+    form = {"csrf_token": csrf_from(page), "title": "Printer on fire",
+            "description": "Smoke.", "priority": "normal", "category": "problem"}
+    with kill_after_commit(fault_db):
+        response = client.post(f"/en-US/{world['slug']}/tickets", data=form,
+                               content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert response.headers["Location"].endswith("/tickets/1")
+    assert stored(world) == 1
+
+
+@pytest.fixture
+def checkouts_after_commit(fault_app):
+    """How many times the pool hands out a connection after a whole transaction commits:
+    what a kill between pre-ping and use could still break."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    with fault_app.app_context():
+        pool = db.engine.pool
+    seen = {"committed": False, "checkouts": 0}
+
+    def committed(session):
+        seen["committed"] = seen["committed"] or not session.in_nested_transaction()
+
+    def checkout(*args):
+        seen["checkouts"] += seen["committed"]
+
+    event.listen(Session, "after_commit", committed)
+    event.listen(pool, "checkout", checkout)
+    yield seen
+    event.remove(Session, "after_commit", committed)
+    event.remove(pool, "checkout", checkout)
+
+
+def test_after_its_commit_a_post_asks_the_database_nothing(world, checkouts_after_commit):
+    assert post_ticket(world, key="quiet").status_code == 201
+    assert checkouts_after_commit == {"committed": True, "checkouts": 0}
+    headers = dict(world["auth"], **{"Idempotency-Key": "quiet-comment"})
+    checkouts_after_commit["committed"] = False
+    response = world["client"].post(f"{world['base']}/tickets/1/comments",
+                                    json={"body": "Hi"}, headers=headers)
+    assert response.status_code == 201
+    assert checkouts_after_commit == {"committed": True, "checkouts": 0}
