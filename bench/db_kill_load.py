@@ -20,10 +20,11 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 import psycopg
-import requests
 
 TICKET = {"title": "", "description": "Load", "priority": "normal",
           "custom_fields": {"category": "problem"}}
@@ -66,26 +67,35 @@ class Load:
                     "WHERE datname = %s AND pid <> pg_backend_pid()", (self.database,)).fetchone()
                 self.count("connections_killed", killed)
 
+    def call(self, url: str, body: dict | None = None, key: str | None = None):
+        """(status, parsed JSON body or None); status 0 when the connection broke."""
+        headers = {**self.headers, "Content-Type": "application/json"}
+        if key:
+            headers["Idempotency-Key"] = key
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status, json.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as refused:
+            return refused.code, None
+        except OSError:
+            return 0, None
+
     def client(self, tickets: int, attempts: int) -> None:
         url = f"{self.base}/api/v1/workspaces/load/tickets"
-        with requests.Session() as http:
-            for _ in range(tickets):
-                key = uuid.uuid4().hex
-                for _attempt in range(attempts):
-                    try:
-                        answer = http.post(url, json={**TICKET, "title": key}, timeout=30,
-                                           headers={**self.headers, "Idempotency-Key": key})
-                    except requests.RequestException:
-                        self.count("post_broken_connection")
-                        continue
-                    self.count(f"post_{answer.status_code}")
-                    if answer.status_code == 201:
-                        with self.lock:
-                            self.acknowledged[key] = answer.json()["number"]
-                        break
-                    time.sleep(0.1)
-                answer = http.get(f"{url}?limit=5", headers=self.headers, timeout=30)
-                self.count(f"get_{answer.status_code}")
+        for _ in range(tickets):
+            key = uuid.uuid4().hex
+            for _attempt in range(attempts):
+                status, body = self.call(url, {**TICKET, "title": key}, key)
+                self.count(f"post_{status or 'broken_connection'}")
+                if status == 201:
+                    with self.lock:
+                        self.acknowledged[key] = body["number"]
+                    break
+                time.sleep(0.1)
+            status, _body = self.call(f"{url}?limit=5")
+            self.count(f"get_{status or 'broken_connection'}")
 
     def report(self, url: str) -> dict:
         with psycopg.connect(url) as conn:
