@@ -61,3 +61,13 @@ def test_a_lost_connection_is_a_second_read_or_a_503_never_a_500(api, acme, desk
     response = client.post(f"{url}/comments", json={"body": "Hi"}, headers=headers)
     assert response.status_code == 503
     assert response.get_json()["error"] == "service_unavailable"
+
+
+def test_the_staff_openapi_document_describes_the_header(api, acme):
+    client, headers = api("agent", acme)
+    doc = client.get("/api/v1/_openapi", headers=headers).get_json()
+    reply = doc["paths"]["/api/v1/ticket/{number}/comments"]["post"]
+    names = [p.get("name") for p in reply["parameters"] if p.get("in") == "header"]
+    assert "Idempotency-Key" in names and "409" in reply["responses"]
+    change = doc["paths"]["/api/v1/ticket/{number}"]["patch"]
+    assert "Idempotency-Key" not in [p.get("name") for p in change["parameters"]]
