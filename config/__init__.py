@@ -70,6 +70,12 @@ class BaseConfig:
     # seconds the rate-limit storage and the cache wait for Redis to connect or answer
     REDIS_TIMEOUT_SECONDS = 2
 
+    # --- database connection loss (issue 9 part 2) ---
+    DB_POOL_PRE_PING = True  # test each pooled connection before use; a dead one is replaced
+    DB_POOL_RECYCLE_SECONDS = 1800  # reconnect connections older than this (0: never)
+    IDEMPOTENCY_KEY_HOURS = 24  # an Idempotency-Key replays its first answer this long
+    OUTBOX_MARK_RETRIES = 5  # tries to record "sent" after SMTP accepted a message
+
     # Flask-AppBuilder
     APP_NAME = "Helpport admin"
     AUTH_TYPE = 1  # AUTH_DB

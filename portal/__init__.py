@@ -7,6 +7,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from config import BUILT_IN_SECRET_KEYS, ROOT, ConfigError, config_from_env
+from portal.database import engine_options
 from portal.extensions import cache, csrf, db, limiter
 from portal.labels import register_labels
 from portal.schemas.converters import register_converters
@@ -41,6 +42,7 @@ def create_app(config=None) -> Flask:
     from portal.api import register_api
     from portal.body_limits import register_body_limits
     from portal.cli import portal_cli
+    from portal.db_faults import register_db_faults
     from portal.jobs import init_jobs
     from portal.security import register_security
     from portal.web import register_web
@@ -50,6 +52,7 @@ def create_app(config=None) -> Flask:
     register_api(app)
     register_body_limits(app)  # after every extension: it must run before the CSRF check
     init_jobs(app)
+    register_db_faults(app)
     app.cli.add_command(portal_cli)
     return app
 
@@ -76,6 +79,7 @@ def _derive_settings(app: Flask) -> None:
         Path(cfg["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]).parent.mkdir(
             parents=True, exist_ok=True
         )
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(cfg)
     if cfg.get("REDIS_URL"):
         cfg["CACHE_TYPE"] = "portal.cache_backend.TolerantRedisCache"
         cfg["CACHE_REDIS_URL"] = cfg["REDIS_URL"]

@@ -9,6 +9,27 @@ from flask import current_app
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def engine_options(cfg) -> dict:
+    """SQLAlchemy engine options from the settings (SQLALCHEMY_ENGINE_OPTIONS).
+
+    A server database gets its pooled connections checked before each use
+    (`pool_pre_ping`: a connection the server or a proxy dropped is replaced instead of
+    failing the request), recycled after DB_POOL_RECYCLE_SECONDS, and DB_POOL_SIZE /
+    DB_MAX_OVERFLOW when they are set. SQLite has no server connection to lose.
+    """
+    options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return options
+    options.setdefault("pool_pre_ping", cfg.get("DB_POOL_PRE_PING", True))
+    recycle = cfg.get("DB_POOL_RECYCLE_SECONDS")
+    if recycle:
+        options.setdefault("pool_recycle", int(recycle))
+    for setting, option in (("DB_POOL_SIZE", "pool_size"), ("DB_MAX_OVERFLOW", "max_overflow")):
+        if cfg.get(setting) not in (None, ""):
+            options.setdefault(option, int(cfg[setting]))
+    return options
+
+
 def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -15,6 +15,7 @@ is a 404 before any query).
 import functools
 import json
 import re
+import sys
 import urllib.parse
 
 import prison
@@ -28,7 +29,7 @@ from marshmallow import ValidationError
 from portal.api import json_error
 from portal.extensions import db
 from portal.schemas import load_args, load_body, parse, refusal
-from portal.schemas.openapi import FIELD_TYPES
+from portal.schemas.openapi import FIELD_TYPES, IDEMPOTENCY_KEY
 from portal.schemas.staff_api import WORKSPACE_HEADER, StaffPath, refusals
 from portal.services.errors import (
     Conflict,
@@ -80,7 +81,10 @@ class Operation:
         self.find = find
         self.response, self.status, self.media = response, status, media
         self.description = (view.__doc__ or "").strip()
+        self.idempotent = getattr(view, "idempotent", False)  # portal.idempotent
         base = {400, 401, 403} | ({404} if find else set())  # 400: no X-Workspace
+        if self.idempotent:
+            base.update((400, 409, 422))
         if query is not None or body is not None or form is not None:
             base.add(422)
         if body is not None:
@@ -106,6 +110,8 @@ class Operation:
             parameters.append({"in": "path", "schema": StaffPath(only=names)})
         if self.query is not None:
             parameters.append({"in": "query", "schema": self.query})
+        if self.idempotent:
+            parameters.append(IDEMPOTENCY_KEY)
         op = {"summary": self.summary, "description": self.description,
               "parameters": parameters,
               "responses": {str(self.status): self._success(), **refusals(self.codes)}}
@@ -223,6 +229,16 @@ class StaffApiMixin:
         return refuse(Invalid(str(message or _("The request is not valid."))))
 
     def response_500(self, message=None):
+        """FAB's `@safe` answers every exception with this, inside its `except`: a lost
+        database connection is 503 (a read runs again: portal.db_faults), never 500."""
+        from portal import db_faults
+
+        lost = sys.exc_info()[1]
+        if lost is not None and db_faults.connection_lost(lost):
+            response, status = json_error(503, "service_unavailable",
+                                          db_faults.unavailable().description)
+            response.headers["Retry-After"] = "1"
+            return response, status
         db.session.rollback()
         return json_error(500, "server_error", _("Internal server error."))
 

@@ -15,6 +15,7 @@ from portal.admin import tickets_queue as tq
 from portal.admin.api import WorkspaceBaseApi
 from portal.admin.api_base import operation
 from portal.admin.context import api_user
+from portal.idempotent import FirstAnswer, idempotent
 from portal.labels import priority_label
 from portal.schemas.staff_api import MESSAGE, result
 from portal.schemas.staff_tickets import (
@@ -135,12 +136,14 @@ class TicketApi(WorkspaceBaseApi):
     @permission_name("post")
     @operation("Reply to a ticket or add an internal note", body=CommentWrite,
                response=result(StaffComment), status=201, find=True)
+    @idempotent
     def post_comment(self, number, row, data):
-        """A public reply, or an internal note with `"internal": true`."""
-        ticket = row
-        comment = timeline.add_comment(ticket, actors.staff(api_user()), data["body"],
-                                       public=not data["internal"])
-        return self.response(201, result=comment_json(comment))
+        """A public reply, or an internal note with `"internal": true`. Sent again with the
+        same `Idempotency-Key` header, the first answer is replayed."""
+        answer = FirstAnswer(lambda comment: (201, {"result": comment_json(comment)}, {}))
+        timeline.add_comment(row, actors.staff(api_user()), data["body"],
+                             public=not data["internal"], before_commit=answer)
+        return answer.response()
 
     @expose("/<int:number>", methods=["PATCH", "PUT"])
     @protect()

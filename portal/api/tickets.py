@@ -12,6 +12,7 @@ from portal.api import bp
 from portal.api.common import bearer_token, contact_required
 from portal.auth import sessions
 from portal.forms.compile import answer_rows, describe
+from portal.idempotent import FirstAnswer, idempotent
 from portal.labels import priority_label, stage_label
 from portal.schemas import customer_tickets as s
 from portal.schemas import invalid, json_body, problems, storable
@@ -136,6 +137,7 @@ def list_tickets(slug, args):
            example=s.NEW_TICKET_EXAMPLE,
            answers={201: Answer("Created", s.Ticket, headers={"Location": "The ticket"})},
            errors=errors(s.ERRORS, *s.BODY_ERRORS, 401, 404, 422), **SECURED)
+@idempotent
 def create_ticket(slug):
     """The body's types are checked with the form's answers, so that one 422 names every
     wrong field."""
@@ -145,11 +147,10 @@ def create_ticket(slug):
         raise invalid(refused)
     found, form = tickets.parse_input(g.workspace, data)
     found.errors.update(refused)
-    ticket = tickets.open_ticket(g.workspace, g.contact, found, form)
-    response = jsonify(ticket_detail(ticket))
-    response.status_code = 201
-    response.headers["Location"] = url_for(".get_ticket", slug=slug, number=ticket.number)
-    return response
+    answer = FirstAnswer(lambda ticket: (201, ticket_detail(ticket), {
+        "Location": url_for(".get_ticket", slug=slug, number=ticket.number)}))
+    tickets.open_ticket(g.workspace, g.contact, found, form, before_commit=answer)
+    return answer.response()
 
 
 def _one(op_id: str, summary: str, answer: Answer, *codes: int, **options):
@@ -184,15 +185,16 @@ def list_comments(slug, number):
 @ticket_api
 @_one("addComment", "Reply on the ticket", Answer("Added", s.Comment), *s.BODY_ERRORS, 401,
       404, 422, status=201, body=s.NewComment)
+@idempotent
 def add_comment(slug, number, body):
     ticket = _ticket(number)
+    answer = FirstAnswer(lambda comment: (201, ticket_stream.comment_json(comment, []), {}))
     try:
-        comment = timeline.add_comment(ticket, actors.customer(g.contact), body["body"])
+        timeline.add_comment(ticket, actors.customer(g.contact), body["body"],
+                             before_commit=answer)
     except Invalid as exc:
         raise _one_field(exc) from None
-    response = jsonify(ticket_stream.comment_json(comment, []))
-    response.status_code = 201
-    return response
+    return answer.response()
 
 
 def _stage_action(number: int, change):

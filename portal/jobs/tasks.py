@@ -12,7 +12,7 @@ from portal.extensions import db, redis_connection
 from portal.jobs import enqueue, queue
 from portal.jobs.mailer import send
 from portal.redis_outage import UNREACHABLE, Outage
-from portal.services import outbox
+from portal.services import idempotency, outbox
 
 EMAIL_QUEUE = "high"
 JOB_TIMEOUT = 120  # seconds; below outbox.CLAIM_SECONDS so a running job keeps its claim
@@ -32,10 +32,15 @@ def enqueue_delivery(outbox_id: int):
 def deliver_email(outbox_id: int) -> str:
     """One attempt at row `outbox_id`: "sent", "retry", "failed", or "skipped" when the row
     is sent, given up, not due or being sent by another worker (so duplicates are harmless).
+    "sent" also when an earlier attempt got it accepted and only now records it.
     """
     row = outbox.claim(outbox_id)
     if row is None:
         return "skipped"
+    accepted = outbox.known_sent(outbox_id)
+    if accepted:  # sent by an attempt that could not record it: record, never resend
+        outbox.record_sent(outbox_id, accepted)
+        return "sent"
     if row.attempts > outbox.MAX_ATTEMPTS:  # earlier attempts died mid-send
         outbox.record_failure(row, row.last_error or "interrupted attempts", permanent=True)
         db.session.commit()
@@ -47,8 +52,8 @@ def deliver_email(outbox_id: int) -> str:
         db.session.commit()
         current_app.logger.warning("email %s not sent (attempt %s): %s", row.id, row.attempts, exc)
         return "failed" if row.failed_at else "retry"
-    outbox.mark_sent(row, message_id)
-    db.session.commit()
+    outbox.remember_sent(outbox_id, message_id)
+    outbox.record_sent(outbox_id, message_id)
     return "sent"
 
 
@@ -96,4 +101,9 @@ def periodic() -> None:
     except Exception:  # a notification bug must not stop email recovery
         db.session.rollback()
         current_app.logger.exception("ticket notifications sweep failed")
+    try:
+        idempotency.purge()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("idempotency key purge failed")
     sweep_outbox()

@@ -2,6 +2,7 @@
 
 from portal.models.auth import CustomerSession, OneTimeCode, StaffSession
 from portal.models.customer import Account, Contact, CustomerGroup, group_members
+from portal.models.idempotency import IdempotencyKey
 from portal.models.kb import (
     Article,
     ArticleRevision,
@@ -44,6 +45,7 @@ __all__ = [
     "Contact",
     "CustomerGroup",
     "CustomerSession",
+    "IdempotencyKey",
     "OneTimeCode",
     "OutboxMessage",
     "StaffMembership",

@@ -32,6 +32,20 @@ JSON = "application/json"
 FIELD_TYPES = {Id: ("integer", None), Whole: ("integer", None), Text: ("string", None),
                Choice: (None, None), Flag: ("boolean", None), Object: ("object", None)}
 RULE_ARGUMENT = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
+IDEMPOTENCY_KEY = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "description": "Send the same key again (within 24 hours by default) to get the first answer "
+                   "instead of creating a second time: retry with it after a timeout or a "
+                   "503. Keys belong to the signed-in principal.",
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$", "minLength": 1,
+               "maxLength": 255},
+}
+IDEMPOTENCY_ERRORS = {  # added to an idempotent operation's own texts
+    400: "the Idempotency-Key header is not 1-255 visible ASCII characters "
+         "(`invalid_idempotency_key`)",
+    409: "a request with this Idempotency-Key is still running (`idempotency_key_in_progress`)",
+    422: "the Idempotency-Key was used for another request (`idempotency_key_reused`)",
+}
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,7 @@ class Operation:
     security: list | None = None
     tags: tuple = ()
     not_found: object = None
+    idempotent: bool = False  # set from the view's mark (portal.idempotent)
 
 
 def errors(texts: dict, *codes: int) -> dict:
@@ -70,9 +85,10 @@ def errors(texts: dict, *codes: int) -> dict:
 def operation(op_id: str, summary: str, **options):
     """Declare the view's operation: parse its input as declared, and let `document()`
     describe it."""
-    op = Operation(op_id, summary, **options)
-
     def decorate(view):
+        op = Operation(op_id, summary, idempotent=getattr(view, "idempotent", False),
+                       **options)
+
         @wraps(view)
         def wrapper(*args, **kwargs):
             if op.path is not None:
@@ -123,6 +139,8 @@ def _operation_dict(op: Operation) -> dict:
         parameters.append({"in": "path", "schema": op.path})
     if op.query is not None:
         parameters.append({"in": "query", "schema": op.query})
+    if op.idempotent:
+        parameters.append(IDEMPOTENCY_KEY)
     if parameters:
         out["parameters"] = parameters
     if op.body is not None:
@@ -139,7 +157,11 @@ def _operation_dict(op: Operation) -> dict:
             entry["headers"] = {name: {"description": text, "schema": {"type": "string"}}
                                 for name, text in answer.headers.items()}
         responses[str(status)] = entry
-    for status, text in op.errors.items():
+    errors = {code: str(text) for code, text in op.errors.items()}
+    for code, text in (IDEMPOTENCY_ERRORS if op.idempotent else {}).items():
+        errors[code] = f"{errors[code]}; or {text}" if code in errors else \
+            text[0].upper() + text[1:]
+    for status, text in errors.items():
         responses[str(status)] = {"description": str(text),
                                   "content": {JSON: {"schema": "Error"}}}
     out["responses"] = responses

@@ -25,23 +25,32 @@ says "look at row N now".
   job was never enqueued or was lost. A retry therefore goes out at the first sweep after
   its backoff has passed.
 
-Delivery is at least once: a worker that sends and then dies before recording `sent_at`
-sends again after the lease. The Message-ID is stable per row so receivers can tell.
+Delivery is at least once, and the window for a second copy is kept small. Once the SMTP
+server accepted a message, `remember_sent` notes it in Redis (a store other than the
+database whose connection may just have failed) and `record_sent` writes `sent_at` with
+a plain UPDATE, retried OUTBOX_MARK_RETRIES times with backoff on a fresh connection; a
+later attempt at a row Redis knows as sent only records it (`known_sent`). A second copy
+needs a crash between the server's acceptance and the Redis note, or both stores
+failing. The Message-ID is stable per row so receivers can tell.
 """
 
+import time
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from portal.aftercommit import after_commit
-from portal.extensions import db
+from portal.extensions import db, redis_connection
 from portal.models import OutboxMessage
 from portal.models.base import utcnow
 
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = (10, 30, 60, 300, 900, 1800, 3600)
 CLAIM_SECONDS = 300  # longer than a delivery job may run (JOB_TIMEOUT in portal.jobs.tasks)
+MARK_BACKOFF_SECONDS = (0.2, 0.5, 1, 2, 4)  # between tries to record "sent"
+SENT_NOTE_SECONDS = 7 * 24 * 3600  # how long Redis remembers an accepted message
 
 
 def add(workspace_id: int, to: str, subject: str, text: str, html: str, *, kind: str,
@@ -113,10 +122,49 @@ def claim(outbox_id: int) -> OutboxMessage | None:
     )
 
 
-def mark_sent(row: OutboxMessage, message_id: str) -> None:
-    row.sent_at = utcnow()
-    row.message_id = message_id
-    row.last_error = None
+def _sent_note(outbox_id: int) -> str:
+    return f"helpport:outbox-sent:{outbox_id}"
+
+
+def remember_sent(outbox_id: int, message_id: str) -> None:
+    """Note in Redis that the SMTP server accepted row `outbox_id` (best effort)."""
+    try:
+        redis_connection().set(_sent_note(outbox_id), message_id, ex=SENT_NOTE_SECONDS)
+    except Exception as exc:
+        current_app.logger.warning("email %s: could not note it as sent in Redis: %s",
+                                   outbox_id, exc)
+
+
+def known_sent(outbox_id: int) -> str | None:
+    """The Message-ID of row `outbox_id` if an earlier attempt got it accepted."""
+    try:
+        value = redis_connection().get(_sent_note(outbox_id))
+    except Exception:  # Redis down: at least once, as without the note
+        return None
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def record_sent(outbox_id: int, message_id: str) -> bool:
+    """Write `sent_at`, retrying on a fresh connection when the database connection is
+    lost; False when every try failed (the Redis note still keeps the row from being sent
+    twice)."""
+    tries = current_app.config.get("OUTBOX_MARK_RETRIES", len(MARK_BACKOFF_SECONDS))
+    for attempt in range(max(1, tries)):
+        try:
+            db.session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == outbox_id)
+                .values(sent_at=utcnow(), message_id=message_id, last_error=None)
+                .execution_options(all_workspaces=True, synchronize_session=False))
+            db.session.commit()
+            return True
+        except DBAPIError as exc:
+            db.session.rollback()  # gives the broken connection back; the next is fresh
+            current_app.logger.warning("email %s sent, recording it failed (try %s): %s",
+                                       outbox_id, attempt + 1, exc)
+            if attempt + 1 < tries:
+                time.sleep(MARK_BACKOFF_SECONDS[min(attempt, len(MARK_BACKOFF_SECONDS) - 1)])
+    current_app.logger.error("email %s sent, but not recorded as sent", outbox_id)
+    return False
 
 
 def record_failure(row: OutboxMessage, error: str, *, permanent: bool = False) -> None:

@@ -107,9 +107,10 @@ def parse_input(ws: Workspace, raw) -> tuple[TicketInput, object]:
 
 
 def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form,
-                files: list | None = None) -> Ticket:
+                files: list | None = None, before_commit=None) -> Ticket:
     """Open a ticket; `files` are attachments already checked by attachments.check_all,
-    stored in the same transaction."""
+    stored in the same transaction. `before_commit(ticket)` runs inside the transaction,
+    last (the caller's answer: portal.idempotent.FirstAnswer)."""
     from portal.services import notifications, timeline
 
     if not tickets_enabled(ws):
@@ -134,6 +135,8 @@ def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form,
         attachments.store(ticket, files)
     ev = timeline.record(ticket, "created", actor=contact.name or contact.email)
     notifications.ticket_changed(ticket, ev, by_staff=False)
+    if before_commit is not None:
+        before_commit(ticket)
     db.session.commit()
     return ticket
 

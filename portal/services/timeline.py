@@ -41,9 +41,10 @@ def _touch(ticket: Ticket) -> None:
 
 
 def add_comment(ticket: Ticket, actor: Actor, body, *, public: bool = True,
-                files: list | None = None) -> Comment:
+                files: list | None = None, before_commit=None) -> Comment:
     """`files`: attachments already checked by attachments.check_all, stored with the
-    comment in its transaction."""
+    comment in its transaction. `before_commit(comment)` runs inside the transaction, last
+    (the caller's answer: portal.idempotent.FirstAnswer)."""
     from portal.services import notifications
 
     if not isinstance(body, str) or not body.strip() or "\x00" in body:
@@ -70,6 +71,8 @@ def add_comment(ticket: Ticket, actor: Actor, body, *, public: bool = True,
                 data={"comment_id": comment.id}, public=public)
     if public:
         notifications.ticket_changed(ticket, ev, by_staff=actor.is_staff)
+    if before_commit is not None:
+        before_commit(comment)
     db.session.commit()
     return comment
 

@@ -240,6 +240,10 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
+        from portal import db_faults
+
+        if db_faults.connection_lost(exc):  # rolled back; a read runs again (ReadRetry)
+            return http_error(db_faults.unavailable())
         app.logger.exception("unhandled error")
         from portal.extensions import db
 

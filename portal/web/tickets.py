@@ -2,6 +2,8 @@
 close/reopen, attachment downloads and the live thread fragment. Views only parse and
 render; every rule is in portal/services (tickets, timeline, attachments)."""
 
+import uuid
+
 from flask import (
     Response,
     abort,
@@ -18,6 +20,7 @@ from flask_babel import gettext as _
 from portal.auth.sessions import current_contact, customer_required
 from portal.body_limits import cut_short, takes_uploads
 from portal.forms.compile import answer_rows, describe, option_labels
+from portal.idempotent import idempotent_form, record_redirect
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.schemas.pages import TICKET_LIST, page_args
 from portal.services import (
@@ -31,6 +34,12 @@ from portal.services import (
 )
 from portal.services.errors import Invalid, NotFound, ServiceError
 from portal.web import bp, render_portal
+
+
+@bp.app_template_global()
+def idempotency_key() -> str:
+    """A fresh key for a shown form (portal.idempotent.idempotent_form)."""
+    return uuid.uuid4().hex
 
 
 def _ticket_or_404(number: int):
@@ -99,6 +108,7 @@ def new_ticket():
 @bp.post("/tickets")
 @takes_uploads(_upload_limit, keep_text=True)
 @customer_required
+@idempotent_form
 def create_ticket():
     _enabled_or_404()
     ws = g.workspace
@@ -116,9 +126,15 @@ def create_ticket():
         return render_portal("tickets/new.html", title=_("New ticket"), form=described,
                              parent_labels=option_labels(described), values=request.form,
                              errors=errors, priorities=PRIORITIES), status
-    ticket = tickets.open_ticket(ws, current_contact(), data, form, files=checked)
-    flash(_("Ticket %(number)s created.", number=ticket.display_number), "success")
-    return redirect(url_for(".ticket", number=ticket.number))
+    done = {}
+
+    def answer(ticket):  # before the commit: nothing is read after it
+        done.update(number=ticket.display_number, url=url_for(".ticket", number=ticket.number))
+        record_redirect(done["url"])
+
+    tickets.open_ticket(ws, current_contact(), data, form, files=checked, before_commit=answer)
+    flash(_("Ticket %(number)s created.", number=done["number"]), "success")
+    return redirect(done["url"])
 
 
 def _thread_context(ticket):
@@ -160,18 +176,21 @@ def ticket_thread(number: int):
 @bp.post("/tickets/<id:number>/comments")
 @takes_uploads(_upload_limit, keep_text=True)
 @customer_required
+@idempotent_form
 def add_comment(number: int):
     _enabled_or_404()
     found = _ticket_or_404(number)
     body = request.form.get("body", "")
+    latest = url_for(".ticket", number=number, _anchor="latest")
     try:
         checked = _checked_files(g.workspace)
-        timeline.add_comment(found, actors.customer(current_contact()), body, files=checked)
+        timeline.add_comment(found, actors.customer(current_contact()), body, files=checked,
+                             before_commit=lambda comment: record_redirect(latest))
     except Invalid as exc:
         errors = {exc.details.get("field", "body"): exc.message}
         return render_portal("tickets/show.html", title=found.title, errors=errors, body=body,
                              **_thread_context(found)), exc.status
-    return redirect(url_for(".ticket", number=number, _anchor="latest"))
+    return redirect(latest)
 
 
 def _stage_action(number: int, change, done: str):
