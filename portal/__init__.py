@@ -43,6 +43,7 @@ def create_app(config=None) -> Flask:
     from portal.cli import portal_cli
     from portal.jobs import init_jobs
     from portal.security import register_security
+    from portal.storage import init_storage
     from portal.web import register_web
 
     register_security(app)
@@ -50,6 +51,7 @@ def create_app(config=None) -> Flask:
     register_api(app)
     register_body_limits(app)  # after every extension: it must run before the CSRF check
     init_jobs(app)
+    init_storage(app)
     app.cli.add_command(portal_cli)
     return app
 

@@ -9,7 +9,6 @@ from flask import (
     g,
     redirect,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -30,6 +29,7 @@ from portal.services import (
     timeline,
 )
 from portal.services.errors import Invalid, NotFound, ServiceError
+from portal.storage import FileMissing
 from portal.web import bp, render_portal
 
 
@@ -201,12 +201,10 @@ def reopen_ticket(number: int):
 def ticket_file(number: int, file_id: int):
     found = _ticket_or_404(number)
     try:
-        att, path = attachments.get(found, file_id, include_internal=False)
-    except NotFound:
+        response = attachments.download(attachments.get(found, file_id,
+                                                         include_internal=False))
+    except (NotFound, FileMissing):
         abort(404)
-    response = send_file(path, mimetype=att.content_type, download_name=att.filename,
-                         as_attachment=not attachments.is_inline(att), max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
