@@ -14,6 +14,8 @@ import re
 from typing import BinaryIO, Protocol
 
 from flask import Flask, Response, current_app
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import ServiceUnavailable
 
 from config import ConfigError
 
@@ -24,6 +26,13 @@ PRIVATE = "private, no-store"  # every download, streamed or signed
 
 class FileMissing(LookupError):
     """No stored file under this key."""
+
+
+class StorageUnavailable(ServiceUnavailable):
+    """The object storage did not answer (or refused us): a 503 page or JSON error, with
+    the ticket's text kept by the browser's back button, never a 500."""
+
+    description = _l("Files cannot be reached right now. Please try again in a moment.")
 
 
 class Storage(Protocol):

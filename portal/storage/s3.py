@@ -2,13 +2,20 @@
 bucket shared by every web host and worker, objects named STORAGE_S3_PREFIX + key."""
 
 import io
+from contextlib import contextmanager
 from typing import BinaryIO
 
 from flask import Response, current_app, redirect, request, send_file
 from werkzeug.utils import get_content_type
 
 from config import ConfigError
-from portal.storage import PRIVATE, FileMissing, check_key, content_disposition
+from portal.storage import (
+    PRIVATE,
+    FileMissing,
+    StorageUnavailable,
+    check_key,
+    content_disposition,
+)
 
 ADDRESSING = ("auto", "path", "virtual")
 
@@ -27,9 +34,22 @@ def _client(config, endpoint: str):
                       retries={"max_attempts": 3, "mode": "standard"}))
 
 
-def _missing(exc) -> bool:
-    code = exc.response.get("Error", {}).get("Code", "")
-    return code in ("404", "NoSuchKey", "NotFound")
+@contextmanager
+def _answered(key: str):
+    """boto3's errors as ours: FileMissing for a missing object, StorageUnavailable for
+    anything else (unreachable, refused credentials, no such bucket), logged once."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code", "") in ("404", "NoSuchKey", "NotFound"):
+            raise FileMissing(key) from None
+        current_app.logger.warning("object storage refused %s: %s", key, exc)
+        raise StorageUnavailable() from exc
+    except BotoCoreError as exc:
+        current_app.logger.warning("object storage unreachable for %s: %s", key, exc)
+        raise StorageUnavailable() from exc
 
 
 class S3Storage:
@@ -60,33 +80,27 @@ class S3Storage:
         return self.prefix + check_key(key)
 
     def put(self, key: str, data: bytes | BinaryIO, content_type: str) -> None:
-        if isinstance(data, bytes):
-            self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data,
-                                   ContentType=content_type)
-        else:
-            self.client.upload_fileobj(data, self.bucket, self.object_key(key),
-                                       ExtraArgs={"ContentType": content_type})
+        with _answered(key):
+            if isinstance(data, bytes):
+                self.client.put_object(Bucket=self.bucket, Key=self.object_key(key),
+                                       Body=data, ContentType=content_type)
+            else:
+                self.client.upload_fileobj(data, self.bucket, self.object_key(key),
+                                           ExtraArgs={"ContentType": content_type})
 
     def head(self, key: str) -> dict:
-        from botocore.exceptions import ClientError
-
-        try:
+        with _answered(key):
             return self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileMissing(key) from None
-            raise
 
     def open(self, key: str) -> BinaryIO:
         return io.BufferedReader(ObjectReader(self, key, self.size(key)), 64 * 1024)
 
     def delete(self, key: str) -> bool:
-        from botocore.exceptions import BotoCoreError, ClientError
-
+        """False (logged) when the storage cannot be reached: the row is gone already."""
         try:
-            self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
-        except (BotoCoreError, ClientError) as exc:
-            current_app.logger.warning("could not remove stored object %s: %s", key, exc)
+            with _answered(key):
+                self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
+        except StorageUnavailable:
             return False
         return True
 
@@ -159,9 +173,10 @@ class ObjectReader(io.RawIOBase):
         if self.pos >= self.size:
             return 0
         if self.body is None:
-            self.body = self.storage.client.get_object(
-                Bucket=self.storage.bucket, Key=self.storage.object_key(self.key),
-                Range=f"bytes={self.pos}-")["Body"]
+            with _answered(self.key):
+                self.body = self.storage.client.get_object(
+                    Bucket=self.storage.bucket, Key=self.storage.object_key(self.key),
+                    Range=f"bytes={self.pos}-")["Body"]
         data = self.body.read(len(buffer))
         buffer[:len(data)] = data
         self.pos += len(data)
