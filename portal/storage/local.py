@@ -13,7 +13,7 @@ class LocalStorage:
     name = "local"
 
     def __init__(self, root: str | Path):
-        self.root = Path(root)
+        self.root = Path(root).absolute()  # send_file would read a relative one elsewhere
 
     def path(self, key: str) -> Path:
         return self.root / check_key(key)
