@@ -4,6 +4,8 @@ views for staff)."""
 
 from flask_babel import gettext as _
 
+from portal.aftercommit import after_commit
+from portal.extensions import db
 from portal.models import Article
 from portal.services.errors import NotFound
 from portal.storage import FileMissing, get_storage
@@ -12,6 +14,16 @@ from portal.storage import FileMissing, get_storage
 def storage_key(workspace_id: int, file_key: str) -> str:
     """Where an uploaded original is stored (portal.storage), e.g. `kb/7/<hex>`."""
     return f"kb/{workspace_id}/{file_key}"
+
+
+def remove_after_commit(workspace_id: int, file_key: str) -> None:
+    """Remove a replaced or deleted original once the change is committed (a rollback
+    keeps it, as the row still refers to it)."""
+    after_commit(db.session, _remove, storage_key(workspace_id, file_key))
+
+
+def _remove(key: str) -> None:
+    get_storage().delete(key)
 
 
 def original(article: Article, *, download: bool, render_html: bool = False):

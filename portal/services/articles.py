@@ -139,12 +139,15 @@ def save_file(ws: Workspace, filename: str, data: bytes, *, article: Article | N
         raise Invalid(_("The file has no text to show or search."), field="file")
     name = filenames.clean(filename)
     title = title.strip() or found_title or Path(name).stem
+    replaced = article.file_key if article is not None else None
     article = save(ws, article=article, kind="file", locale=locale, title=title,
                    description=description, body=text, **fields)
     key = uuid.uuid4().hex
     article.file_key, article.file_name = key, name
     article.file_type = _file_type(name)
     get_storage().put(article_files.storage_key(ws.id, key), data, article.file_type)
+    if replaced:
+        article_files.remove_after_commit(ws.id, replaced)
     return article
 
 
@@ -217,7 +220,7 @@ def delete_article(ws: Workspace, article: Article) -> None:
     _reindex_after_commit(ws.id)
     db.session.flush()
     if key:
-        get_storage().delete(article_files.storage_key(ws.id, key))
+        article_files.remove_after_commit(ws.id, key)
 
 
 NAME_MAX = 200

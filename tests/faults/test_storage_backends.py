@@ -115,3 +115,22 @@ def test_migrate_copies_local_files_into_object_storage_once(app, make_app, acme
         with other.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_replaced_or_deleted_original_goes_only_once_the_change_is_committed(acme):
+    storage = get_storage()
+    with use_workspace(acme.id):
+        article = articles.save_file(acme, "v1.txt", b"first", locale="en-US")
+        db.session.commit()
+        first = article_files.storage_key(acme.id, article.file_key)
+        articles.save_file(acme, "v2.txt", b"second", article=article, locale="en-US")
+        second = article_files.storage_key(acme.id, article.file_key)
+        assert storage.exists(first)  # not committed yet
+        db.session.commit()
+        assert not storage.exists(first) and storage.exists(second)
+        articles.delete_article(acme, article)
+        db.session.rollback()
+        assert storage.exists(second)  # the row is back, and so is its file
+        articles.delete_article(acme, db.session.merge(article))
+        db.session.commit()
+        assert not storage.exists(second)
