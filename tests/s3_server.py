@@ -79,3 +79,22 @@ def s3_client(settings):
 def object_names(settings) -> set[str]:
     found = s3_client(settings).list_objects_v2(Bucket=settings["STORAGE_S3_BUCKET"])
     return {item["Key"] for item in found.get("Contents", [])}
+
+
+def instance_config(app, upload_dir, **settings):
+    """The config of another instance on the session app's database (and Redis), with an
+    UPLOAD_DIR of its own and `settings` on top."""
+    from config import TestingConfig
+
+    return type("Config", (TestingConfig,), {
+        "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config.get("REDIS_URL", ""),
+        "OUTBOX_DIR": app.config["OUTBOX_DIR"], "UPLOAD_DIR": str(upload_dir),
+        "BASE_URL": app.config["BASE_URL"], **settings})
+
+
+def close_instance(other) -> None:
+    from portal.extensions import db
+
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -12,9 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from config import TestingConfig
 from portal.extensions import db
-from portal.models import Workspace
+from portal.models import Ticket, Workspace
 from portal.services import actors, article_files, articles, attachments, ticket_removal
 from portal.storage import get_storage
 from portal.tenancy import use_workspace
@@ -22,7 +21,13 @@ from tests.admin.conftest import staff_login
 from tests.conftest import csrf_from
 from tests.factories import login_as, make_contact, make_staff
 from tests.isolated_client import IsolatedClient
-from tests.s3_server import object_names, s3_client, s3_server  # noqa: F401
+from tests.s3_server import (  # noqa: F401
+    close_instance,
+    instance_config,
+    object_names,
+    s3_client,
+    s3_server,
+)
 from tests.tickets_helpers import open_ticket
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -37,25 +42,15 @@ def instance(app, make_app, s3_server, tmp_path):  # noqa: F811
     made = []
 
     def build(name, **overrides):
-        class Config(TestingConfig):
-            DATABASE_URL = app.config["DATABASE_URL"]
-            REDIS_URL = app.config.get("REDIS_URL", "")
-            OUTBOX_DIR = app.config["OUTBOX_DIR"]
-            UPLOAD_DIR = str(tmp_path / name / "uploads")
-            BASE_URL = app.config["BASE_URL"]
-
-        for key, value in {**s3_server, **overrides}.items():
-            setattr(Config, key, value)
-        other = make_app(Config)
+        other = make_app(instance_config(app, tmp_path / name / "uploads",
+                                         **s3_server, **overrides))
         other.test_client_class = IsolatedClient
         made.append(other)
         return other
 
     yield build
     for other in made:
-        with other.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        close_instance(other)
 
 
 def local_files(other) -> list[Path]:
@@ -74,8 +69,8 @@ def upload_ticket(client, files):
 
 def file_urls(acme, number) -> dict[str, str]:
     with use_workspace(acme.id):
-        ticket = db.session.scalar(db.select(attachments.Ticket).where(
-            attachments.Ticket.workspace_id == acme.id, attachments.Ticket.number == number))
+        ticket = db.session.scalar(db.select(Ticket).where(
+            Ticket.workspace_id == acme.id, Ticket.number == number))
         return {att.filename: f"/en-US/acme/tickets/{number}/files/{att.id}"
                 for att in attachments.for_ticket(ticket, include_internal=False)}
 
@@ -254,8 +249,8 @@ def test_deleting_a_ticket_removes_its_objects(instance, acme, s3_server):  # no
     assert len(added) == 3
     agent = make_staff("agent@staff.example", "staff-password-1", "admin", acme)
     with a.app_context(), use_workspace(acme.id):
-        ticket = db.session.scalar(db.select(attachments.Ticket).where(
-            attachments.Ticket.workspace_id == acme.id, attachments.Ticket.number == number))
+        ticket = db.session.scalar(db.select(Ticket).where(
+            Ticket.workspace_id == acme.id, Ticket.number == number))
         ticket_removal.delete_ticket(ticket, actors.staff(agent))
     assert len(object_names(s3_server) & added) == 1
     assert client.get(file_urls(acme, kept)["log.txt"]).status_code == 200

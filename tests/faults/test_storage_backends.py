@@ -14,7 +14,12 @@ from portal.storage import FileMissing, content_disposition, get_storage, make_s
 from portal.storage.local import LocalStorage
 from portal.tenancy import use_workspace
 from tests.factories import make_contact
-from tests.s3_server import object_names, s3_server  # noqa: F401
+from tests.s3_server import (  # noqa: F401
+    close_instance,
+    instance_config,
+    object_names,
+    s3_server,
+)
 from tests.tickets_helpers import open_ticket
 
 DATA = os.urandom(200_000)
@@ -92,10 +97,7 @@ def test_migrate_copies_local_files_into_object_storage_once(app, make_app, acme
     refused = app.test_cli_runner().invoke(args=["portal", "storage", "migrate"])
     assert refused.exit_code != 0 and "STORAGE_BACKEND is local" in refused.output
 
-    config = type("Config", (TestingConfig,), {
-        "DATABASE_URL": app.config["DATABASE_URL"], "UPLOAD_DIR": app.config["UPLOAD_DIR"],
-        **s3_server})
-    other = make_app(config)
+    other = make_app(instance_config(app, app.config["UPLOAD_DIR"], **s3_server))
     try:
         runner = other.test_cli_runner()
         with other.app_context():  # else the commands would run in the session app's
@@ -112,9 +114,7 @@ def test_migrate_copies_local_files_into_object_storage_once(app, make_app, acme
                 assert stored.read() == b"Reset the router."
         assert not any(Path(app.config["UPLOAD_DIR"]).rglob(article.file_key))
     finally:
-        with other.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        close_instance(other)
 
 
 def test_a_replaced_or_deleted_original_goes_only_once_the_change_is_committed(acme):

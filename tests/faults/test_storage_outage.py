@@ -7,7 +7,6 @@ from io import BytesIO
 
 import pytest
 
-from config import TestingConfig
 from portal.extensions import db
 from portal.models import Attachment, Ticket
 from portal.services import articles, attachments
@@ -16,7 +15,7 @@ from tests.admin.conftest import jwt_token, new_client
 from tests.conftest import csrf_from
 from tests.factories import login_as, make_contact, make_staff
 from tests.isolated_client import IsolatedClient
-from tests.s3_server import KEYS
+from tests.s3_server import KEYS, close_instance, instance_config
 from tests.tickets_helpers import open_ticket
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -30,25 +29,13 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def offline(app, make_app, tmp_path):
-    class Config(TestingConfig):
-        DATABASE_URL = app.config["DATABASE_URL"]
-        REDIS_URL = app.config.get("REDIS_URL", "")
-        OUTBOX_DIR = app.config["OUTBOX_DIR"]
-        UPLOAD_DIR = str(tmp_path / "uploads")
-        BASE_URL = app.config["BASE_URL"]
-        STORAGE_BACKEND = "s3"
-        STORAGE_S3_ENDPOINT_URL = f"http://127.0.0.1:{_closed_port()}"
-        STORAGE_S3_BUCKET = "gone"
-        STORAGE_S3_ADDRESSING_STYLE = "path"
-        STORAGE_S3_ACCESS_KEY = KEYS["STORAGE_S3_ACCESS_KEY"]
-        STORAGE_S3_SECRET_KEY = KEYS["STORAGE_S3_SECRET_KEY"]
-
-    other = make_app(Config)
+    other = make_app(instance_config(
+        app, tmp_path / "uploads", STORAGE_BACKEND="s3", STORAGE_S3_BUCKET="gone",
+        STORAGE_S3_ENDPOINT_URL=f"http://127.0.0.1:{_closed_port()}",
+        STORAGE_S3_ADDRESSING_STYLE="path", **KEYS))
     other.test_client_class = IsolatedClient
     yield other
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_instance(other)
 
 
 def test_uploads_and_downloads_answer_503_while_the_storage_is_down(offline, acme, caplog):
