@@ -58,6 +58,12 @@ def local_files(other) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
+def signed_in(other, contact):
+    client = other.test_client()
+    login_as(client, contact)
+    return client
+
+
 def upload_ticket(client, files):
     page = client.get("/en-US/acme/tickets/new").get_data(as_text=True)
     response = client.post("/en-US/acme/tickets", content_type="multipart/form-data", data={
@@ -79,9 +85,7 @@ def test_an_attachment_uploaded_on_one_instance_downloads_from_another(
         instance, acme, s3_server):  # noqa: F811
     a, b = instance("a"), instance("b")
     pat = make_contact(acme, "pat@customer.example")
-    on_a, on_b = a.test_client(), b.test_client()
-    login_as(on_a, pat)
-    login_as(on_b, pat)
+    on_a, on_b = signed_in(a, pat), signed_in(b, pat)
     before = object_names(s3_server)
     number = upload_ticket(on_a, [(BytesIO(PNG), "shot.png"), (BytesIO(LOG), "büro log.txt")])
 
@@ -114,21 +118,16 @@ def test_other_customers_and_workspaces_are_refused_on_every_instance(
     a = instance("a")
     b = instance("b", STORAGE_S3_REDIRECT=True)
     pat = make_contact(acme, "pat@customer.example")
-    owner = a.test_client()
-    login_as(owner, pat)
-    number = upload_ticket(owner, [(BytesIO(LOG), "log.txt")])
+    number = upload_ticket(signed_in(a, pat), [(BytesIO(LOG), "log.txt")])
     url = file_urls(acme, number)["log.txt"]
     colleague = make_contact(acme, "sam@customer.example")
     neighbour = make_contact(globex, "pat@customer.example")
     open_ticket(globex, neighbour)  # globex has a ticket with the same number
     for other in (a, b):
-        stranger, elsewhere, anonymous = other.test_client(), other.test_client(), \
-            other.test_client()
-        login_as(stranger, colleague)
-        login_as(elsewhere, neighbour)
-        assert stranger.get(url).status_code == 404
-        assert elsewhere.get(url.replace("/acme/", "/globex/")).status_code == 404
-        signed_out = anonymous.get(url)
+        assert signed_in(other, colleague).get(url).status_code == 404
+        elsewhere = url.replace("/acme/", "/globex/")
+        assert signed_in(other, neighbour).get(elsewhere).status_code == 404
+        signed_out = other.test_client().get(url)
         assert signed_out.status_code == 302  # to sign-in, never to the bucket
         assert "X-Amz-Signature" not in signed_out.headers["Location"]
 
@@ -137,11 +136,8 @@ def test_signed_redirects_carry_the_same_headers_and_a_short_life(
         instance, acme, s3_server):  # noqa: F811
     a = instance("a", STORAGE_S3_REDIRECT=True, STORAGE_S3_URL_SECONDS=30)
     pat = make_contact(acme, "pat@customer.example")
-    client = a.test_client()
-    login_as(client, pat)
+    client, streamed = signed_in(a, pat), signed_in(instance("streaming"), pat)
     number = upload_ticket(client, [(BytesIO(LOG), "büro log.txt"), (BytesIO(PNG), "a.png")])
-    streamed = instance("streaming").test_client()
-    login_as(streamed, pat)
     for name, data in (("büro log.txt", LOG), ("a.png", PNG)):
         moved = client.get(file_urls(acme, number)[name])
         assert moved.status_code == 302
@@ -239,9 +235,7 @@ def test_article_originals_are_shared_and_rendered_pages_never_leave_the_app(
 
 def test_deleting_a_ticket_removes_its_objects(instance, acme, s3_server):  # noqa: F811
     a = instance("a")
-    pat = make_contact(acme, "pat@customer.example")
-    client = a.test_client()
-    login_as(client, pat)
+    client = signed_in(a, make_contact(acme, "pat@customer.example"))
     before = object_names(s3_server)
     number = upload_ticket(client, [(BytesIO(LOG), "log.txt"), (BytesIO(PNG), "a.png")])
     kept = upload_ticket(client, [(BytesIO(LOG), "log.txt")])
@@ -257,10 +251,7 @@ def test_deleting_a_ticket_removes_its_objects(instance, acme, s3_server):  # no
 
 
 def test_a_missing_object_is_a_404_not_a_500(instance, acme, s3_server):  # noqa: F811
-    a = instance("a")
-    pat = make_contact(acme, "pat@customer.example")
-    client = a.test_client()
-    login_as(client, pat)
+    client = signed_in(instance("a"), make_contact(acme, "pat@customer.example"))
     before = object_names(s3_server)
     number = upload_ticket(client, [(BytesIO(LOG), "log.txt")])
     (name,) = object_names(s3_server) - before
