@@ -257,3 +257,17 @@ def test_a_missing_object_is_a_404_not_a_500(instance, acme, s3_server):  # noqa
     (name,) = object_names(s3_server) - before
     s3_client(s3_server).delete_object(Bucket=s3_server["STORAGE_S3_BUCKET"], Key=name)
     assert client.get(file_urls(acme, number)["log.txt"]).status_code == 404
+
+
+def test_signed_urls_use_the_public_address_when_one_is_set(instance, s3_server):  # noqa: F811
+    """Inside a compose network the app reaches the storage as e.g. `minio:9000`; browsers
+    need the address the proxy publishes. Here: `localhost` for the same server."""
+    public = s3_server["STORAGE_S3_ENDPOINT_URL"].replace("127.0.0.1", "localhost")
+    a = instance("a", STORAGE_S3_REDIRECT=True, STORAGE_S3_PUBLIC_ENDPOINT_URL=public)
+    with a.app_context():
+        storage = get_storage()
+        storage.put("1/public-check", b"public", "text/plain")
+        url = storage.signed_url("1/public-check", "x.txt", "text/plain", True)
+    assert url.startswith(public + "/" + s3_server["STORAGE_S3_BUCKET"] + "/hp/1/public-check?")
+    with urllib.request.urlopen(url, timeout=10) as fetched:
+        assert fetched.read() == b"public"
