@@ -18,7 +18,7 @@ from portal.models import Attachment, Comment, Ticket, Workspace
 from portal.models.base import utcnow
 from portal.services import filenames
 from portal.services.errors import Invalid, NotFound, TooLarge
-from portal.storage import get_storage
+from portal.storage import FileMissing, get_storage
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_TYPES = {
@@ -147,11 +147,14 @@ def get(ticket: Ticket, attachment_id: int, *, include_internal: bool) -> Attach
 
 
 def download(att: Attachment):
-    """The file as a response: images inline, anything else as a download (FileMissing
-    when the stored file is gone)."""
-    return get_storage().download_response(file_key(att), filename=att.filename,
-                                           content_type=att.content_type,
-                                           as_attachment=not is_inline(att))
+    """The file as a response: images inline, anything else as a download; NotFound when
+    the stored file is gone."""
+    try:
+        return get_storage().download_response(file_key(att), filename=att.filename,
+                                               content_type=att.content_type,
+                                               as_attachment=not is_inline(att))
+    except FileMissing:
+        raise NotFound(_("No such file.")) from None
 
 
 def is_inline(att: Attachment) -> bool:

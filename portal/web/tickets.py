@@ -29,7 +29,6 @@ from portal.services import (
     timeline,
 )
 from portal.services.errors import Invalid, NotFound, ServiceError
-from portal.storage import FileMissing
 from portal.web import bp, render_portal
 
 
@@ -203,7 +202,7 @@ def ticket_file(number: int, file_id: int):
     try:
         response = attachments.download(attachments.get(found, file_id,
                                                          include_internal=False))
-    except (NotFound, FileMissing):
+    except NotFound:
         abort(404)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
