@@ -69,6 +69,9 @@ class S3Storage:
         if config["STORAGE_S3_ADDRESSING_STYLE"] not in ADDRESSING:
             raise ConfigError("PORTAL_STORAGE_S3_ADDRESSING_STYLE must be one of: "
                               + ", ".join(ADDRESSING))
+        if not 1 <= int(config["STORAGE_S3_URL_SECONDS"]) <= 7 * 24 * 3600:
+            raise ConfigError("PORTAL_STORAGE_S3_URL_SECONDS must be between 1 and 604800 "
+                              "(S3's longest signed URL)")
         client = _client(config, config["STORAGE_S3_ENDPOINT_URL"])
         public = config["STORAGE_S3_PUBLIC_ENDPOINT_URL"]
         return cls(client, config["STORAGE_S3_BUCKET"], prefix=config["STORAGE_S3_PREFIX"],

@@ -69,6 +69,8 @@ def test_keys_outside_the_layout_are_refused(storage, key):
     ({"STORAGE_BACKEND": "s3"}, "PORTAL_STORAGE_S3_BUCKET"),
     ({"STORAGE_BACKEND": "s3", "STORAGE_S3_BUCKET": "b", "STORAGE_S3_ADDRESSING_STYLE": "x"},
      "ADDRESSING_STYLE"),
+    ({"STORAGE_BACKEND": "s3", "STORAGE_S3_BUCKET": "b", "STORAGE_S3_URL_SECONDS": 0},
+     "URL_SECONDS"),
 ])
 def test_the_app_refuses_to_start_with_unusable_storage_settings(make_app, settings, says):
     config = type("Config", (TestingConfig,), settings)
