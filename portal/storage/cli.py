@@ -31,3 +31,26 @@ def migrate_cmd(from_dir, delete_local):
                         progress=lambda items: tqdm(items, desc="copying", unit="file"))
     click.echo(f"copied {counts['copied']}, already stored {counts['present']}, "
                f"missing locally {counts['missing']}")
+
+
+@storage_cli.command("check")
+def check_cmd():
+    """Write, read back and remove a small probe file in the configured storage: run it
+    after setting STORAGE_* (it fails with what the storage answered)."""
+    import uuid
+
+    from portal.storage import get_storage
+
+    storage = get_storage()
+    key = f"probe/{uuid.uuid4().hex}"
+    data = b"helpport storage probe"
+    try:
+        storage.put(key, data, "text/plain")
+        with storage.open(key) as stored:
+            same = stored.read() == data
+        storage.delete(key)
+    except Exception as exc:  # an operator's check: say what failed, whatever it was
+        raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+    if not same or storage.exists(key):
+        raise click.ClickException("the probe file did not read back or was not removed")
+    click.echo(f"storage {storage.name} works: wrote, read and removed {key}")

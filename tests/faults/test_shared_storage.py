@@ -43,7 +43,7 @@ def instance(app, make_app, s3_server, tmp_path):  # noqa: F811
 
     def build(name, **overrides):
         other = make_app(instance_config(app, tmp_path / name / "uploads",
-                                         **s3_server, **overrides))
+                                         **{**s3_server, **overrides}))
         other.test_client_class = IsolatedClient
         made.append(other)
         return other

@@ -119,6 +119,21 @@ def test_migrate_copies_local_files_into_object_storage_once(app, make_app, acme
         close_instance(other)
 
 
+def test_storage_check_writes_reads_and_removes_a_probe(app, make_app, s3_server, tmp_path):  # noqa: F811
+    assert "storage local works" in app.test_cli_runner().invoke(
+        args=["portal", "storage", "check"]).output
+    for settings, says in (({}, "storage s3 works"),
+                           ({"STORAGE_S3_BUCKET": "no-such-bucket"}, "Error")):
+        other = make_app(instance_config(app, tmp_path, **{**s3_server, **settings}))
+        try:
+            with other.app_context():
+                result = other.test_cli_runner().invoke(args=["portal", "storage", "check"])
+        finally:
+            close_instance(other)
+        assert says in result.output and (result.exit_code == 0) == (not settings)
+    assert not any(name.startswith("hp/probe/") for name in object_names(s3_server))
+
+
 def test_a_replaced_or_deleted_original_goes_only_once_the_change_is_committed(acme):
     storage = get_storage()
     with use_workspace(acme.id):
