@@ -76,6 +76,21 @@ class BaseConfig:
     IDEMPOTENCY_KEY_HOURS = 24  # an Idempotency-Key replays its first answer this long
     OUTBOX_MARK_RETRIES = 5  # tries to record "sent" after SMTP accepted a message
 
+    # --- storage (issue 9 part 3) ---
+    # where attachments and uploaded article files live: "local" (UPLOAD_DIR, one host)
+    # or "s3" (S3-compatible object storage shared by every host)
+    STORAGE_BACKEND = "local"
+    STORAGE_S3_ENDPOINT_URL = ""  # e.g. http://minio:9000; empty: AWS S3 of the region
+    STORAGE_S3_PUBLIC_ENDPOINT_URL = ""  # the address browsers use for signed URLs, if other
+    STORAGE_S3_BUCKET = ""  # must exist; required with the s3 backend
+    STORAGE_S3_REGION = "us-east-1"
+    STORAGE_S3_ACCESS_KEY = ""  # empty: boto3's own lookup (AWS_* variables, instance role)
+    STORAGE_S3_SECRET_KEY = ""
+    STORAGE_S3_PREFIX = ""  # put before every object name, e.g. "helpport/"
+    STORAGE_S3_ADDRESSING_STYLE = "auto"  # "path" for most self-hosted servers, "virtual"
+    STORAGE_S3_REDIRECT = False  # downloads: False streams through the app, True redirects
+    STORAGE_S3_URL_SECONDS = 60  # how long a signed download URL is valid
+
     # Flask-AppBuilder
     APP_NAME = "Helpport admin"
     AUTH_TYPE = 1  # AUTH_DB

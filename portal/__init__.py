@@ -45,6 +45,7 @@ def create_app(config=None) -> Flask:
     from portal.db_faults import register_db_faults
     from portal.jobs import init_jobs
     from portal.security import register_security
+    from portal.storage import init_storage
     from portal.web import register_web
 
     register_security(app)
@@ -53,6 +54,7 @@ def create_app(config=None) -> Flask:
     register_body_limits(app)  # after every extension: it must run before the CSRF check
     init_jobs(app)
     register_db_faults(app)
+    init_storage(app)
     app.cli.add_command(portal_cli)
     return app
 

@@ -176,3 +176,7 @@ def reindex_cmd(workspace_slug):
 from portal.i18n_cli import i18n_cli  # noqa: E402
 
 portal_cli.add_command(i18n_cli)
+
+from portal.storage.cli import storage_cli  # noqa: E402
+
+portal_cli.add_command(storage_cli)

@@ -39,6 +39,7 @@ from portal.services.errors import (
     ServiceError,
     Unauthorized,
 )
+from portal.storage import StorageUnavailable
 
 PATH_PARAM = re.compile(r"{([^}]+)}")
 
@@ -149,6 +150,9 @@ def operation(summary: str, **declared):
                 return view(self, *args, **kwargs, **declared_op.load(self, kwargs))
             except ServiceError as exc:
                 return refuse(exc)
+            except StorageUnavailable as exc:  # FAB's @safe would make it a 500
+                db.session.rollback()
+                return json_error(exc.code, "service_unavailable", str(exc.description))
 
         run._operation = declared_op
         return run

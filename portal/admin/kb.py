@@ -7,7 +7,7 @@ import command share one set of rules (revisions, slugs, reindexing). Articles a
 by id *and* workspace: another workspace's id is a 404.
 """
 
-from flask import Response, abort, flash, g, redirect, request, send_file, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
@@ -25,7 +25,7 @@ from portal.kb import content
 from portal.models import Article
 from portal.models.kb import KINDS, STATUSES
 from portal.schemas.pages import ArticleListArgs, page_args
-from portal.services import articles, kb
+from portal.services import article_files, articles, kb
 from portal.services.errors import Invalid, NotFound, ServiceError
 
 PAGE_SIZE = 50
@@ -105,17 +105,11 @@ class ArticlesView(WorkspaceBaseView):
         """The uploaded original: shown in the browser (sandboxed, so an uploaded HTML page
         runs nothing) or, with `?download=1`, as a download."""
         article = article_or_404(pk)
-        if not article.file_key:
+        try:
+            response = article_files.original(article,
+                                              download=request.args.get("download") == "1")
+        except NotFound:
             abort(404)
-        path = articles.file_path(article.workspace_id, article.file_key)
-        if not path.is_file():
-            abort(404)
-        download = request.args.get("download") == "1"
-        mimetype = article.file_type or "application/octet-stream"
-        if not download and mimetype == "text/html":
-            mimetype = "text/plain"  # shown as its source, never rendered
-        response = send_file(path, mimetype=mimetype, as_attachment=download,
-                             download_name=article.file_name or "file", max_age=0)
         response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
 

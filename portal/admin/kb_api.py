@@ -7,7 +7,7 @@ multipart), update one translation, publish/unpublish, revisions and restore, de
 directory CRUD. Another workspace's id is a 404.
 """
 
-from flask import g, request, send_file
+from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
@@ -33,8 +33,8 @@ from portal.schemas.staff_kb import (
     Revision,
     StaffDirectory,
 )
-from portal.services import articles
-from portal.services.errors import Invalid, NotFound
+from portal.services import article_files, articles
+from portal.services.errors import Invalid
 
 
 def _when(value) -> str | None:
@@ -139,13 +139,7 @@ class ArticleApi(KbApi):
                response={"type": "string", "format": "binary"}, codes=[404])
     def get_file(self, pk):
         """The uploaded original of a file article, as a download."""
-        article = self.find(pk)
-        path = articles.file_path(article.workspace_id, article.file_key or "-")
-        if not article.file_key or not path.is_file():
-            raise NotFound(_("This article has no uploaded file."))
-        return send_file(path, mimetype=article.file_type or "application/octet-stream",
-                         as_attachment=True, download_name=article.file_name or "file",
-                         max_age=0)
+        return article_files.original(self.find(pk), download=True)
 
     def _write(self, article: Article | None, values: dict):
         ws = g.admin_workspace

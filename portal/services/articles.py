@@ -7,7 +7,6 @@ be rebuilt (`portal.search.request_reindex`)."""
 import uuid
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -18,8 +17,9 @@ from portal.kb import content
 from portal.models import Article, ArticleRevision, ArticleTranslation, Directory, Workspace
 from portal.models.base import as_id, utcnow
 from portal.models.kb import AUDIENCES, KINDS, STATUSES
-from portal.services import filenames
+from portal.services import article_files, filenames
 from portal.services.errors import Conflict, Invalid, NotFound
+from portal.storage import get_storage
 
 TITLE_MAX = 300
 DESCRIPTION_MAX = 500
@@ -139,14 +139,15 @@ def save_file(ws: Workspace, filename: str, data: bytes, *, article: Article | N
         raise Invalid(_("The file has no text to show or search."), field="file")
     name = filenames.clean(filename)
     title = title.strip() or found_title or Path(name).stem
+    replaced = article.file_key if article is not None else None
     article = save(ws, article=article, kind="file", locale=locale, title=title,
                    description=description, body=text, **fields)
     key = uuid.uuid4().hex
-    path = file_path(ws.id, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
     article.file_key, article.file_name = key, name
     article.file_type = _file_type(name)
+    get_storage().put(article_files.storage_key(ws.id, key), data, article.file_type)
+    if replaced:
+        article_files.remove_after_commit(ws.id, replaced)
     return article
 
 
@@ -159,10 +160,6 @@ def _file_type(name: str) -> str:
     if lower.endswith((".md", ".markdown")):
         return "text/markdown"
     return "text/plain"
-
-
-def file_path(workspace_id: int, key: str) -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "kb" / str(workspace_id) / key
 
 
 def _is_web_url(url) -> bool:
@@ -223,7 +220,7 @@ def delete_article(ws: Workspace, article: Article) -> None:
     _reindex_after_commit(ws.id)
     db.session.flush()
     if key:
-        file_path(ws.id, key).unlink(missing_ok=True)
+        article_files.remove_after_commit(ws.id, key)
 
 
 NAME_MAX = 200

@@ -1,5 +1,6 @@
 """Ticket and comment attachments: size limit and type allow-list from workspace settings,
-files stored under UPLOAD_DIR by a random key, served only to who may see the ticket.
+files stored by a random key (portal.storage: UPLOAD_DIR or object storage), served only to
+who may see the ticket.
 
 Size limits: each file at most `attachment_max_bytes` (10 MiB unless the workspace sets
 less or more); a request at most MAX_FILES such files plus FORM_BYTES for the form's text
@@ -9,7 +10,6 @@ import re
 import uuid
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -18,6 +18,7 @@ from portal.models import Attachment, Comment, Ticket, Workspace
 from portal.models.base import utcnow
 from portal.services import filenames
 from portal.services.errors import Invalid, NotFound, TooLarge
+from portal.storage import FileMissing, get_storage
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_TYPES = {
@@ -67,12 +68,9 @@ def size_text(limit: int) -> str:
     return f"{limit / 1024 / 1024:.1f}".removesuffix(".0")
 
 
-def upload_root() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"])
-
-
-def stored_path(att: Attachment) -> Path:
-    return upload_root() / str(att.workspace_id) / att.storage_key
+def file_key(att: Attachment) -> str:
+    """Where the file is stored (portal.storage), e.g. `7/<hex>`."""
+    return f"{att.workspace_id}/{att.storage_key}"
 
 
 def check(ws: Workspace, filename: str, data: bytes) -> str:
@@ -123,9 +121,7 @@ def store(ticket: Ticket, checked: list[tuple[str, bytes, str]],
                          comment_id=comment.id if comment else None,
                          filename=filenames.clean(name), content_type=content_type, size=len(data),
                          storage_key=uuid.uuid4().hex, created_at=utcnow())
-        path = stored_path(att)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        get_storage().put(file_key(att), data, content_type)
         db.session.add(att)
         rows.append(att)
     db.session.flush()
@@ -142,13 +138,23 @@ def for_ticket(ticket: Ticket, *, include_internal: bool) -> list[Attachment]:
     return list(db.session.scalars(stmt.order_by(Attachment.id)))
 
 
-def get(ticket: Ticket, attachment_id: int, *, include_internal: bool) -> tuple[Attachment, Path]:
+def get(ticket: Ticket, attachment_id: int, *, include_internal: bool) -> Attachment:
+    """An attachment `ticket`'s reader may see (the views then ask the storage for it)."""
     for att in for_ticket(ticket, include_internal=include_internal):
         if att.id == attachment_id:
-            path = stored_path(att)
-            if path.exists():
-                return att, path
+            return att
     raise NotFound(_("No such file."))
+
+
+def download(att: Attachment):
+    """The file as a response: images inline, anything else as a download; NotFound when
+    the stored file is gone."""
+    try:
+        return get_storage().download_response(file_key(att), filename=att.filename,
+                                               content_type=att.content_type,
+                                               as_attachment=not is_inline(att))
+    except FileMissing:
+        raise NotFound(_("No such file.")) from None
 
 
 def is_inline(att: Attachment) -> bool:

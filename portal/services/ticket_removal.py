@@ -14,6 +14,7 @@ from portal.models.ticket import ticket_reporters
 from portal.services import attachments, live
 from portal.services.actors import Actor
 from portal.services.errors import Forbidden
+from portal.storage import get_storage
 from portal.tenancy import use_workspace
 
 
@@ -22,7 +23,7 @@ def delete_ticket(ticket: Ticket, actor: Actor) -> None:
         raise Forbidden(_("Only staff may delete tickets."))
     ws_id, ticket_id, number = ticket.workspace_id, ticket.id, ticket.number
     with use_workspace(ws_id):
-        files = [attachments.stored_path(att) for att in db.session.scalars(
+        files = [attachments.file_key(att) for att in db.session.scalars(
             select(Attachment).where(Attachment.workspace_id == ws_id,
                                      Attachment.ticket_id == ticket_id))]
         # children first: SQLite does not enforce the schema's ON DELETE CASCADE
@@ -36,9 +37,7 @@ def delete_ticket(ticket: Ticket, actor: Actor) -> None:
         db.session.expunge(ticket)
         live.announce(db.session, ws_id, ticket_id)  # open streams end ("gone")
         db.session.commit()
-    for path in files:  # after the commit: a failed delete above keeps its files
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            current_app.logger.warning("could not remove attachment file %s", path)
+    storage = get_storage()
+    for key in files:  # after the commit: a failed delete above keeps its files
+        storage.delete(key)  # logs what it cannot remove
     current_app.logger.info("ticket %s #%s deleted by %s", ws_id, number, actor.name)

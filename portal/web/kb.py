@@ -17,7 +17,6 @@ from flask import (
     jsonify,
     redirect,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import format_date
@@ -29,8 +28,8 @@ from portal.extensions import limiter
 from portal.kb import browse
 from portal.models import Article
 from portal.schemas.pages import QUERY_MAX, ArticleArgs, SearchArgs, page_args
-from portal.services import articles, kb, kb_feedback
-from portal.services.errors import Invalid
+from portal.services import article_files, kb, kb_feedback
+from portal.services.errors import Invalid, NotFound
 from portal.web import bp, render_portal
 
 SUGGEST_LIMIT = 5
@@ -166,17 +165,12 @@ def vote(slug: str):
 @kb_page
 def original(slug: str):
     found = _article_or_404(slug)
-    if found.kind != "file" or not found.file_key:
+    try:
+        response = article_files.original(found, download=request.args.get("download") == "1",
+                                          render_html=True)
+    except NotFound:
         abort(404)
-    path = articles.file_path(g.workspace.id, found.file_key)
-    if not path.is_file():
-        abort(404)
-    download = request.args.get("download") == "1"
-    response = send_file(path, mimetype=found.file_type or "application/octet-stream",
-                         as_attachment=download, download_name=found.file_name or "file",
-                         conditional=True, max_age=0)
     response.headers["Content-Security-Policy"] = ORIGINAL_CSP
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -11,7 +11,6 @@ from flask import (
     g,
     redirect,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -220,12 +219,10 @@ def reopen_ticket(number: int):
 def ticket_file(number: int, file_id: int):
     found = _ticket_or_404(number)
     try:
-        att, path = attachments.get(found, file_id, include_internal=False)
+        response = attachments.download(attachments.get(found, file_id,
+                                                         include_internal=False))
     except NotFound:
         abort(404)
-    response = send_file(path, mimetype=att.content_type, download_name=att.filename,
-                         as_attachment=not attachments.is_inline(att), max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 

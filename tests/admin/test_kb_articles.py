@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Article, ArticleRevision
-from portal.services import articles, kb_feedback
+from portal.services import article_files, articles, kb_feedback
+from portal.storage import get_storage
 from portal.tenancy import use_workspace
 from tests.admin.kb_helpers import ARTICLES, article_id, load, make_pdf, post_article, token
 from tests.factories import make_contact
@@ -256,7 +257,7 @@ def test_delete_removes_the_article_and_its_file(staff, acme, app):
     pk = article_id(post_article(client, {"kind": "file", "locale": "en-US", "title": "",
                                           "status": "draft", "audience": "public"},
                                  files={"file": ("x.txt", b"some text")}))
-    path = articles.file_path(acme.id, load(acme, pk).file_key)
+    path = get_storage().path(article_files.storage_key(acme.id, load(acme, pk).file_key))
     assert path.is_file()
     resp = client.post(f"{ARTICLES}/{pk}/delete", data={"csrf_token": token(client)})
     assert resp.status_code == 303

@@ -8,6 +8,7 @@ from portal.models import Attachment, Comment, Ticket, TicketEvent, TicketNotifi
 from portal.models.ticket import ticket_reporters
 from portal.services import actors, attachments, ticket_removal, timeline
 from portal.services.errors import Forbidden
+from portal.storage import get_storage
 from portal.tenancy import use_workspace
 from tests.admin.conftest import fab_csrf
 from tests.admin.test_tickets import make_desk
@@ -44,7 +45,7 @@ def _counts(db, ws, ticket_id):
 
 def _files(db, ws, ticket_id):
     with use_workspace(ws.id):
-        return [attachments.stored_path(a) for a in db.session.scalars(
+        return [get_storage().path(attachments.file_key(a)) for a in db.session.scalars(
             select(Attachment).where(Attachment.workspace_id == ws.id,
                                      Attachment.ticket_id == ticket_id))]
 

@@ -5,6 +5,7 @@ import pytest
 from portal.extensions import db
 from portal.services import actors, attachments, timeline
 from portal.services.errors import Invalid, NotFound
+from portal.storage import get_storage
 from portal.tenancy import use_workspace
 from tests.factories import make_contact, make_staff
 from tests.tickets_helpers import open_ticket
@@ -20,7 +21,8 @@ def test_allowed_files_are_stored_and_typed(acme):
         db.session.commit()
         assert [(r.filename, r.content_type, r.size) for r in rows] == [
             ("shot.png", "image/png", len(PNG)), ("log.txt", "text/plain", 5)]
-        att, path = attachments.get(ticket, rows[0].id, include_internal=False)
+        att = attachments.get(ticket, rows[0].id, include_internal=False)
+        path = get_storage().path(attachments.file_key(att))  # the local backend's file
         assert path.read_bytes() == PNG and attachments.is_inline(att)
 
 
@@ -65,7 +67,7 @@ def test_files_on_internal_notes_are_staff_only(acme):
         assert attachments.for_ticket(ticket, include_internal=False) == []
         with pytest.raises(NotFound):
             attachments.get(ticket, hidden.id, include_internal=False)
-        assert attachments.get(ticket, hidden.id, include_internal=True)[0].id == hidden.id
+        assert attachments.get(ticket, hidden.id, include_internal=True).id == hidden.id
 
 
 WEBP = b"RIFF" + (26).to_bytes(4, "little") + b"WEBPVP8 " + b"\x00" * 18
