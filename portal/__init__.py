@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BUILT_IN_SECRET_KEYS, ROOT, ConfigError, config_from_env
 from portal.extensions import cache, csrf, db, limiter
@@ -41,6 +42,7 @@ def create_app(config=None) -> Flask:
     from portal.api import register_api
     from portal.body_limits import register_body_limits
     from portal.cli import portal_cli
+    from portal.health import register_health
     from portal.jobs import init_jobs
     from portal.security import register_security
     from portal.web import register_web
@@ -48,10 +50,22 @@ def create_app(config=None) -> Flask:
     register_security(app)
     register_web(app)
     register_api(app)
+    register_health(app)
     register_body_limits(app)  # after every extension: it must run before the CSRF check
     init_jobs(app)
     app.cli.add_command(portal_cli)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For and -Proto (and -Host, -Port if TRUSTED_PROXY_HOST) from the
+    TRUSTED_PROXIES nearest proxies, so rate limits and logs see the client's address."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        host = count if app.config["TRUSTED_PROXY_HOST"] else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=host,
+                                x_port=host)
 
 
 def _quiet_libraries() -> None:
@@ -60,6 +74,9 @@ def _quiet_libraries() -> None:
 
 
 def _check_config(app: Flask) -> None:
+    proxies = app.config["TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise ConfigError(f"PORTAL_TRUSTED_PROXIES must be a whole number >= 0, not {proxies!r}")
     if app.config["ENV_NAME"] != "production":
         return
     if not app.config.get("SECRET_KEY"):
@@ -80,12 +97,23 @@ def _derive_settings(app: Flask) -> None:
         cfg["CACHE_TYPE"] = "RedisCache"
         cfg["CACHE_REDIS_URL"] = cfg["REDIS_URL"]
         cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**cfg.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                        **_pool_options(cfg)}
     cfg["SESSION_COOKIE_SECURE"] = cfg["COOKIE_SECURE"]
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["COOKIE_SECURE"]
     cfg["JWT_SECRET_KEY"] = cfg["SECRET_KEY"]
     cfg["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+
+
+def _pool_options(cfg) -> dict:
+    """PostgreSQL's pool from DB_POOL_SIZE, DB_MAX_OVERFLOW and DB_POOL_TIMEOUT; SQLite has no
+    such pool. A new dict: the config class's own must never be changed for every app."""
+    if not cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return {}
+    return {"pool_size": int(cfg["DB_POOL_SIZE"]), "max_overflow": int(cfg["DB_MAX_OVERFLOW"]),
+            "pool_timeout": float(cfg["DB_POOL_TIMEOUT"])}
 
 
 def _normalise_db_url(url: str) -> str:
