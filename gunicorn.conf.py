@@ -22,6 +22,9 @@ timeout = 30  # a worker that does not report for this long is restarted
 graceful_timeout = 15  # at most this long for requests in flight after SIGTERM
 keepalive = 5
 forwarded_allow_ips = ""  # see PORTAL_TRUSTED_PROXIES
+# gunicorn's control socket has one default path per user: a second instance on the host
+# would take it over. Not used here; enable it with --control-socket PATH if you want it.
+control_socket_disable = True
 
 
 def post_worker_init(worker):
