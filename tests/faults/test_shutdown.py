@@ -154,3 +154,19 @@ def test_a_stream_ends_when_the_process_starts_draining(live_server, acme):  # n
     finally:
         shutdown.draining.clear()
         client.close()
+
+
+def test_the_sigterm_hook_sets_the_flag_then_runs_the_server_handler():
+    seen = []
+    before = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(
+        (signum, shutdown.draining.is_set())))
+    try:
+        shutdown.drain_on_sigterm()
+        os.kill(os.getpid(), signal.SIGTERM)
+        deadline = time.monotonic() + 2
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert seen == [(signal.SIGTERM, True)]  # the flag first, then gunicorn's handler
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        shutdown.draining.clear()
