@@ -86,14 +86,17 @@ def _database(app: Flask, details: list) -> tuple[str, str | None]:
 
 def _engine(app: Flask):
     """SQLite: the app's engine (a file, no pool to wait for). PostgreSQL: an engine of one
-    connection with short connect, checkout and statement timeouts, made once per app."""
+    connection (application_name helpport-readyz) with short connect, checkout and statement
+    timeouts, made once per app."""
     if db.engine.dialect.name != "postgresql":
         return db.engine
     engine = app.extensions.get("helpport_health_engine")
     if engine is None:
         seconds = float(app.config["HEALTH_TIMEOUT_SECONDS"])
         engine = create_engine(db.engine.url, pool_size=1, max_overflow=0, pool_timeout=seconds,
-                               connect_args={"connect_timeout": max(1, round(seconds))})
+                               pool_pre_ping=True,  # a restarted server: no false alarm
+                               connect_args={"connect_timeout": max(1, round(seconds)),
+                                             "application_name": "helpport-readyz"})
 
         @event.listens_for(engine, "connect")
         def _short_statements(dbapi_conn, _record):

@@ -139,3 +139,17 @@ def test_readyz_says_unavailable_while_draining(client, draining):
     assert response.status_code == 503
     assert response.json["checks"]["process"] == "draining"
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.postgres
+def test_readyz_survives_its_connection_being_killed(client, app):
+    assert client.get("/readyz").status_code == 200
+    engine = app.extensions["helpport_health_engine"]
+    with engine.connect() as conn:
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        name = conn.execute(text("SELECT current_setting('application_name')")).scalar()
+    assert name == "helpport-readyz"  # operators see it in pg_stat_activity
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.json
