@@ -3,6 +3,7 @@ no tenancy; /readyz fails when the database is unreachable, its schema is behind
 configured Redis is down, or the process is draining for shutdown."""
 
 import socket
+import time
 
 import pytest
 from sqlalchemy import text
@@ -153,3 +154,15 @@ def test_readyz_survives_its_connection_being_killed(client, app):
         assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
     response = client.get("/readyz")
     assert response.status_code == 200, response.json
+
+
+@pytest.mark.postgres
+def test_readyz_statements_time_out(client, app):
+    from sqlalchemy.exc import OperationalError
+
+    client.get("/readyz")
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="statement timeout"):
+        with app.extensions["helpport_health_engine"].connect() as conn:
+            conn.execute(text("SELECT pg_sleep(5)"))
+    assert time.monotonic() - started < 3  # HEALTH_TIMEOUT_SECONDS = 1
