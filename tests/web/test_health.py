@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from config import TestingConfig
 from portal import database, health, shutdown
-from portal.extensions import db
+from portal.extensions import db, limiter
 from tests.conftest import REDIS_URL
 
 
@@ -59,7 +59,18 @@ def test_no_locale_prefix_and_no_workspace(client, acme):
     assert client.get("/healthz", headers={"Host": "healthz.example"}).json == {"status": "ok"}
 
 
-def test_never_rate_limited_even_with_default_limits(make_app, tmp_path):
+@pytest.fixture
+def limits_put_back():
+    """An app made with default and application limits leaves them on the shared limiter
+    object (make_app puts back its storage only): put the session app's back."""
+    manager = limiter.limit_manager
+    saved = (list(manager._default_limits), list(manager._application_limits))
+    yield
+    manager.set_default_limits(saved[0])
+    manager.set_application_limits(saved[1])
+
+
+def test_never_rate_limited_even_with_default_limits(make_app, tmp_path, limits_put_back):
     app = build(make_app, tmp_path, RATELIMIT_DEFAULT="3 per minute",
                 RATELIMIT_APPLICATION="5 per minute")
     client = app.test_client()
