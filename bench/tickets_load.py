@@ -78,7 +78,8 @@ class Server:
         self.port = free_port()
         self.log = log.open("w")
         self.proc = subprocess.Popen(
-            [GUNICORN, "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{self.port}", module],
+            [GUNICORN, "-c", "gunicorn.conf.py", "-w", "2", "--threads", "4",
+             "-b", f"127.0.0.1:{self.port}", module],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
 

@@ -91,6 +91,18 @@ class BaseConfig:
     STORAGE_S3_REDIRECT = False  # downloads: False streams through the app, True redirects
     STORAGE_S3_URL_SECONDS = 60  # how long a signed download URL is valid
 
+    # --- health, shutdown, proxies and database pool (issue 9 parts 4 and 5) ---
+    # reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed (werkzeug ProxyFix); 0: those headers are ignored and the peer is the client
+    TRUSTED_PROXIES = 0
+    # also take the host from X-Forwarded-Host (only when the proxies rewrite Host: custom
+    # domains pick the workspace by host, so a client must never choose it)
+    TRUSTED_PROXY_HOST = False
+    DB_POOL_SIZE = 5  # PostgreSQL: connections each process keeps open (SQLite: ignored)
+    DB_MAX_OVERFLOW = 10  # PostgreSQL: extra connections beyond DB_POOL_SIZE at peaks
+    DB_POOL_TIMEOUT = 10  # PostgreSQL: seconds a request waits for a free connection
+    HEALTH_TIMEOUT_SECONDS = 1  # /readyz: connect and statement timeout of each check
+
     # Flask-AppBuilder
     APP_NAME = "Helpport admin"
     AUTH_TYPE = 1  # AUTH_DB

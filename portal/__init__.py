@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BUILT_IN_SECRET_KEYS, ROOT, ConfigError, config_from_env
 from portal.database import engine_options
@@ -43,6 +44,7 @@ def create_app(config=None) -> Flask:
     from portal.body_limits import register_body_limits
     from portal.cli import portal_cli
     from portal.db_faults import register_db_faults
+    from portal.health import register_health
     from portal.jobs import init_jobs
     from portal.security import register_security
     from portal.storage import init_storage
@@ -51,12 +53,24 @@ def create_app(config=None) -> Flask:
     register_security(app)
     register_web(app)
     register_api(app)
+    register_health(app)
     register_body_limits(app)  # after every extension: it must run before the CSRF check
     init_jobs(app)
     register_db_faults(app)
     init_storage(app)
     app.cli.add_command(portal_cli)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For and -Proto (and -Host, -Port if TRUSTED_PROXY_HOST) from the
+    TRUSTED_PROXIES nearest proxies, so rate limits and logs see the client's address."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        host = count if app.config["TRUSTED_PROXY_HOST"] else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=host,
+                                x_port=host)
 
 
 def _quiet_libraries() -> None:
@@ -65,6 +79,9 @@ def _quiet_libraries() -> None:
 
 
 def _check_config(app: Flask) -> None:
+    proxies = app.config["TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise ConfigError(f"PORTAL_TRUSTED_PROXIES must be a whole number >= 0, not {proxies!r}")
     if app.config["ENV_NAME"] != "production":
         return
     if not app.config.get("SECRET_KEY"):

@@ -15,7 +15,7 @@ def engine_options(cfg) -> dict:
     A server database gets its pooled connections checked before each use
     (`pool_pre_ping`: a connection the server or a proxy dropped is replaced instead of
     failing the request), recycled after DB_POOL_RECYCLE_SECONDS, and DB_POOL_SIZE /
-    DB_MAX_OVERFLOW when they are set. SQLite has no server connection to lose.
+    DB_MAX_OVERFLOW / DB_POOL_TIMEOUT when they are set. SQLite has no server connection to lose.
     """
     options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -24,9 +24,11 @@ def engine_options(cfg) -> dict:
     recycle = cfg.get("DB_POOL_RECYCLE_SECONDS")
     if recycle:
         options.setdefault("pool_recycle", int(recycle))
-    for setting, option in (("DB_POOL_SIZE", "pool_size"), ("DB_MAX_OVERFLOW", "max_overflow")):
+    for setting, option, kind in (("DB_POOL_SIZE", "pool_size", int),
+                                  ("DB_MAX_OVERFLOW", "max_overflow", int),
+                                  ("DB_POOL_TIMEOUT", "pool_timeout", float)):
         if cfg.get(setting) not in (None, ""):
-            options.setdefault(option, int(cfg[setting]))
+            options.setdefault(option, kind(cfg[setting]))
     return options
 
 

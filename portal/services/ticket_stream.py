@@ -5,7 +5,9 @@ then reads the new events from the database through the same visibility rules as
 page (timeline.events, tickets.can_see). So an internal note cannot reach a customer even
 though its commit publishes on the same channel, and a lost message costs at most one poll
 interval, not the update. The stream ends on its own after a bounded lifetime (the browser
-and apps reconnect with Last-Event-ID), so a web worker thread is never held forever.
+and apps reconnect with Last-Event-ID), so a web worker thread is never held forever, and at
+once when the process starts draining for shutdown (portal.shutdown): it checks the flag at
+least every DRAIN_CHECK_SECONDS.
 """
 
 import json
@@ -17,6 +19,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from portal import shutdown
 from portal.extensions import db
 from portal.i18n import babel_locale
 from portal.labels import priority_label, stage_label
@@ -30,6 +33,7 @@ HEARTBEAT_SECONDS = 15
 LIFETIME_SECONDS = 300
 POLL_SECONDS = 15  # a database catch-up even when Redis stays silent
 RETRY_MS = 2000
+DRAIN_CHECK_SECONDS = 0.5  # how soon a stream notices that the process is shutting down
 EVENT_ID_MAX = ID_MAX  # an id column: larger values overflow PostgreSQL's integer
 
 
@@ -141,7 +145,7 @@ def _subscribe(workspace_id: int, ticket_id: int):
 def _wait(pubsub, seconds: float):
     """Block up to `seconds` for a message; True when one came, None when Redis failed."""
     if pubsub is None:
-        time.sleep(max(0.0, seconds))
+        shutdown.draining.wait(max(0.0, seconds))  # wakes at once when draining starts
         return False
     try:
         message = pubsub.get_message(timeout=max(0.0, seconds))
@@ -198,7 +202,7 @@ def _frames(workspace_id, ticket_id, staff, contact_id, last_event_id, locale, t
             yield from frames
             while True:
                 now = time.monotonic()
-                if now >= deadline:
+                if now >= deadline or shutdown.draining.is_set():
                     yield frame("end", {"reason": "reconnect"})
                     return
                 if now >= next_beat:
@@ -207,7 +211,8 @@ def _frames(workspace_id, ticket_id, staff, contact_id, last_event_id, locale, t
                 if now >= next_poll:
                     next_poll = now + poll
                     break
-                woke = _wait(pubsub, min(deadline, next_beat, next_poll) - now)
+                woke = _wait(pubsub, min(deadline, next_beat, next_poll,
+                                         now + DRAIN_CHECK_SECONDS) - now)
                 if woke is None:
                     pubsub, poll = None, min(poll, 1.0)
                     next_poll = time.monotonic()

@@ -51,6 +51,7 @@ NOT_STAFF = {
     "portal": "the customer portal",
     "root": "the portal's root pages and static files",
     "appbuilder": "Flask-AppBuilder's static files",
+    "health": "/healthz and /readyz for load balancers (tests/web/test_health.py)",
 }
 # Every marker is in a row of acme only: a refused answer must not show one.
 MARK = "Acme-only"
