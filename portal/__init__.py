@@ -9,6 +9,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from config import BUILT_IN_SECRET_KEYS, ROOT, ConfigError, config_from_env
 from portal.extensions import cache, csrf, db, limiter
 from portal.labels import register_labels
+from portal.observability import configure_logging, init_observability
 from portal.schemas.converters import register_converters
 from portal.tenancy import register_request_scope
 
@@ -18,9 +19,11 @@ def create_app(config=None) -> Flask:
     app.config.from_object(config or config_from_env())
     app.config.from_prefixed_env("PORTAL")
     _check_config(app)
+    configure_logging(app)
     _quiet_libraries()
     _derive_settings(app)
     register_converters(app)
+    init_observability(app)  # before any other request hook: its request id comes first
 
     db.init_app(app)
     cache.init_app(app)

@@ -6,7 +6,9 @@ RQ installs signal handlers and uses SIGALRM for job timeouts, and both only wor
 main thread, so it installs none and times jobs out with a timer instead.
 """
 
+import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 from flask import Flask
@@ -14,22 +16,35 @@ from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
 from portal.extensions import redis_connection
+from portal.observability.context import log_context, new_request_id
+from portal.observability.metrics import observe_job
+
+log = logging.getLogger("portal.jobs")
 
 # the embedded worker leaves RQ's blocking wait this often to see whether it should stop
 EMBEDDED_IDLE_SECONDS = 2
 
 
 class AppWorker(SimpleWorker):
-    """Runs each job in-process inside a fresh app context (its own database session).
-    Counts the jobs that succeeded here: RQ 3 keeps its counts in Redis and drops them
-    when the worker stops."""
+    """Runs each job in-process inside a fresh app context (its own database session),
+    with the request id of the request that queued it (the job's meta) in its log lines,
+    and logs one line when it ends. Counts the jobs that succeeded here: RQ 3 keeps its
+    counts in Redis and drops them when the worker stops."""
 
     flask_app: Flask
     succeeded = 0
 
     def perform_job(self, job, queue, execution):
-        with self.flask_app.app_context():
+        func = job.func_name
+        started = time.perf_counter()
+        with log_context(request_id=(job.meta or {}).get("request_id"), job_id=job.id,
+                         job_func=func), self.flask_app.app_context():
             ok = super().perform_job(job, queue, execution)
+            outcome = "succeeded" if ok else "failed"
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            log.info("job %s %s", func, outcome,
+                     extra={"outcome": outcome, "duration_ms": duration_ms})
+        observe_job(func, ok)
         self.succeeded += ok
         return ok
 
@@ -58,8 +73,8 @@ def sweep_forever(app: Flask, stop: threading.Event) -> None:
 
     interval = app.config["OUTBOX_SWEEP_SECONDS"]
     while not stop.wait(interval):
-        try:
-            with app.app_context():
+        try:  # one request id per sweep: the jobs it enqueues log it too
+            with log_context(request_id=new_request_id()), app.app_context():
                 periodic()
         except Exception:
             app.logger.exception("periodic sweep failed")
