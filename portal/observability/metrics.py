@@ -29,6 +29,7 @@ reverse proxy on the same host would look like loopback.
 
 import hmac
 import ipaddress
+import logging
 import os
 from functools import lru_cache
 
@@ -54,6 +55,7 @@ UNMATCHED = "unmatched"  # the route of a request no URL rule matched (404, 405)
 FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 
 bp = Blueprint("metrics", __name__)
+log = logging.getLogger(__name__)
 
 
 def multiprocess_dir() -> str | None:
@@ -142,8 +144,7 @@ class ScrapeTimeCollector:
             return reader()
         except Exception as exc:
             self.failed.add(source)
-            current_app.logger.warning("metrics: %s unreadable: %s: %s", source,
-                                       type(exc).__name__, exc)
+            log.warning("metrics: %s unreadable: %s: %s", source, type(exc).__name__, exc)
             return None
 
 

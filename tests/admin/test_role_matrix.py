@@ -51,6 +51,7 @@ NOT_STAFF = {
     "portal": "the customer portal",
     "root": "the portal's root pages and static files",
     "appbuilder": "Flask-AppBuilder's static files",
+    "metrics": "Prometheus metrics for operators (a token or an allowed address; tests/unit)",
 }
 # Every marker is in a row of acme only: a refused answer must not show one.
 MARK = "Acme-only"
