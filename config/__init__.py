@@ -103,6 +103,13 @@ class BaseConfig:
     DB_POOL_TIMEOUT = 10  # PostgreSQL: seconds a request waits for a free connection
     HEALTH_TIMEOUT_SECONDS = 1  # /readyz: connect and statement timeout of each check
 
+    # --- logs and metrics (issue 9 part 5) ---
+    LOG_FORMAT = "text"  # "text": readable lines; "json": one JSON object a line
+    LOG_LEVEL = "INFO"  # of the portal's own loggers (portal.*, portal.access); libraries: WARNING
+    LOG_HEALTH_CHECKS = False  # also log an access line for /healthz, /readyz and /metrics
+    METRICS_TOKEN = ""  # GET /metrics with `Authorization: Bearer <token>`, from any address
+    METRICS_ALLOW_IPS = "127.0.0.1/32,::1/128"  # CIDRs that may GET /metrics without a token
+
     # Flask-AppBuilder
     APP_NAME = "Helpport admin"
     AUTH_TYPE = 1  # AUTH_DB
@@ -137,6 +144,7 @@ class ProductionConfig(BaseConfig):
     SECRET_KEY = ""
     COOKIE_SECURE = True
     RUN_EMBEDDED_WORKER = False
+    LOG_FORMAT = "json"
 
 
 CONFIGS = {"development": BaseConfig, "testing": TestingConfig, "production": ProductionConfig}

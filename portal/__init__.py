@@ -11,6 +11,7 @@ from config import BUILT_IN_SECRET_KEYS, ROOT, ConfigError, config_from_env
 from portal.database import engine_options
 from portal.extensions import cache, csrf, db, limiter
 from portal.labels import register_labels
+from portal.observability import configure_logging, init_observability
 from portal.schemas.converters import register_converters
 from portal.tenancy import register_request_scope
 
@@ -20,9 +21,11 @@ def create_app(config=None) -> Flask:
     app.config.from_object(config or config_from_env())
     app.config.from_prefixed_env("PORTAL")
     _check_config(app)
+    configure_logging(app)
     _quiet_libraries()
     _derive_settings(app)
     register_converters(app)
+    init_observability(app)  # before any other request hook: its request id comes first
 
     db.init_app(app)
     cache.init_app(app)

@@ -14,6 +14,7 @@ from rq import Queue
 
 from portal.extensions import redis_connection
 from portal.redis_outage import UNREACHABLE
+from portal.observability.context import current_request_id
 
 QUEUES = ("high", "default", "low")
 
@@ -27,8 +28,13 @@ def queue(name: str = "default") -> Queue:
 def enqueue(func, *args, queue_name: str = "default", **options):
     """Enqueue `func(*args)` (`options` are RQ's: job_id, job_timeout, ...). Returns the job,
     or None when the queue is unreachable: callers that must not lose work keep it in the
-    database and let a sweep enqueue it again (see portal.services.outbox)."""
+    database and let a sweep enqueue it again (see portal.services.outbox). The request id
+    of the request (or job) that enqueues goes into the job's meta: its log lines carry it.
+    """
     name = getattr(func, "__name__", func)
+    request_id = current_request_id()
+    if request_id:
+        options["meta"] = {**(options.get("meta") or {}), "request_id": request_id}
     try:
         job = queue(queue_name).enqueue(func, *args, **options)
     except UNREACHABLE as exc:  # Redis down: never fail the caller's request for it
@@ -39,6 +45,14 @@ def enqueue(func, *args, queue_name: str = "default", **options):
         return None
     ensure_embedded_worker(current_app._get_current_object())
     return job
+
+
+def queue_depths() -> dict[str, int]:
+    """Jobs waiting in each queue, in one round trip (raises when Redis is unreachable)."""
+    pipe = redis_connection().pipeline(transaction=False)
+    for name in QUEUES:
+        pipe.llen(queue(name).key)
+    return dict(zip(QUEUES, pipe.execute(), strict=True))
 
 
 def ensure_embedded_worker(app: Flask) -> None:

@@ -15,6 +15,7 @@ comes back empty it is lost, unless it is an email: the outbox sweep sends those
 """
 
 import functools
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ from rq.timeouts import TimerDeathPenalty
 
 from portal.extensions import redis_connection
 from portal.redis_outage import UNREACHABLE
+from portal.observability.context import log_context, new_request_id
+from portal.observability.metrics import observe_job
+
+log = logging.getLogger("portal.jobs")
 
 # the embedded worker leaves RQ's blocking wait this often to see whether it should stop
 EMBEDDED_IDLE_SECONDS = 2
@@ -48,10 +53,11 @@ def _leaves_when_redis_is_lost(method):
 
 
 class AppWorker(SimpleWorker):
-    """Runs each job in-process inside a fresh app context (its own database session).
-    Counts the jobs that succeeded here: RQ 3 keeps its counts in Redis and drops them
-    when the worker stops. `lost_redis` is the error that ended its loop, if Redis did;
-    `stopping` is set on SIGTERM/SIGINT (RQ's warm shutdown)."""
+    """Runs each job in-process inside a fresh app context (its own database session),
+    with the request id of the request that queued it (the job's meta) in its log lines,
+    and logs one line when it ends. Counts the jobs that succeeded here: RQ 3 keeps its
+    counts in Redis and drops them when the worker stops. `lost_redis` is the error that
+    ended its loop, if Redis did; `stopping` is set on SIGTERM/SIGINT (RQ's warm shutdown)."""
 
     flask_app: Flask
     succeeded = 0
@@ -67,8 +73,16 @@ class AppWorker(SimpleWorker):
     execute_job = _leaves_when_redis_is_lost(SimpleWorker.execute_job)
 
     def perform_job(self, job, queue, execution):
-        with self.flask_app.app_context():
+        func = job.func_name
+        started = time.perf_counter()
+        with log_context(request_id=(job.meta or {}).get("request_id"), job_id=job.id,
+                         job_func=func), self.flask_app.app_context():
             ok = super().perform_job(job, queue, execution)
+            outcome = "succeeded" if ok else "failed"
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            log.info("job %s %s", func, outcome,
+                     extra={"outcome": outcome, "duration_ms": duration_ms})
+        observe_job(func, ok)
         self.succeeded += ok
         return ok
 
@@ -127,8 +141,8 @@ def sweep_forever(app: Flask, stop: threading.Event) -> None:
     interval = app.config["OUTBOX_SWEEP_SECONDS"]
     retry = app.config["WORKER_REDIS_RETRY_SECONDS"]
     while not stop.wait(min(interval, retry) if QUEUE_OUTAGE.down else interval):
-        try:
-            with app.app_context():
+        try:  # one request id per sweep: the jobs it enqueues log it too
+            with log_context(request_id=new_request_id()), app.app_context():
                 periodic()
         except Exception:
             app.logger.exception("periodic sweep failed")

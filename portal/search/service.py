@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Article, ArticleTranslation, Contact, SearchQuery, Workspace
+from portal.observability.metrics import SEARCH_SECONDS
 from portal.search import build, store
 from portal.search.analysis import Analyzer
 from portal.search.engine import MODES, QUERY_MAX, Index, Ranking
@@ -93,7 +94,8 @@ def suggest(ws: Workspace, reader: Contact | None, text: str, *, locale: str,
 
 
 def _run(ws, reader, text, mode, locale, limit, prefix) -> SearchResult:
-    with use_workspace(ws.id):
+    with SEARCH_SECONDS.labels("suggest" if prefix else "search").time(), \
+            use_workspace(ws.id):
         allowed = kb.visible_ids(ws, reader)
         if not allowed:
             return SearchResult(mode, 0, [])

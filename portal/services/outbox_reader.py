@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import OutboxMessage
@@ -25,6 +25,17 @@ def one(message_id: int) -> OutboxMessage | None:
         .where(OutboxMessage.id == message_id)
         .execution_options(all_workspaces=True)
     )
+
+
+def unsent_counts() -> dict[str, int]:
+    """Emails not sent, across all workspaces: pending (to be tried) and failed (given up)."""
+    pending, failed = db.session.execute(
+        select(func.count().filter(OutboxMessage.failed_at.is_(None)),
+               func.count().filter(OutboxMessage.failed_at.is_not(None)))
+        .where(OutboxMessage.sent_at.is_(None))
+        .execution_options(all_workspaces=True)
+    ).one()
+    return {"pending": pending, "failed": failed}
 
 
 def status(row: OutboxMessage) -> str:

@@ -52,6 +52,7 @@ NOT_STAFF = {
     "root": "the portal's root pages and static files",
     "appbuilder": "Flask-AppBuilder's static files",
     "health": "/healthz and /readyz for load balancers (tests/web/test_health.py)",
+    "metrics": "Prometheus metrics for operators (a token or an allowed address; tests/unit)",
 }
 # Every marker is in a row of acme only: a refused answer must not show one.
 MARK = "Acme-only"
