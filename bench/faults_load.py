@@ -317,7 +317,9 @@ ROWS = [("tickets acknowledged (2xx)", "tickets_acknowledged"),
         ("sign-in code emails written", "code_emails"),
         ("emails in the outbox (expected)", "emails_expected"),
         ("emails received (distinct)", "emails_received"),
-        ("emails missing", "emails_missing"), ("emails received twice or more", "emails_duplicated"),
+        ("emails missing", "emails_missing"),
+        ("emails received twice or more", "emails_duplicated"),
+        ("emails still unsent when the run ended", "emails_unsent"),
         ("worker exits on its own (restarted after 2 s)", "worker_exits_on_their_own"),
         ("time to drain after the load (s)", "drain_seconds")]
 
