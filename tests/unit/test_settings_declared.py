@@ -19,6 +19,7 @@ CONFIG_NAMES = {"config", "cfg"}  # app.config, current_app.config, cfg = curren
 DERIVED = {
     "SQLALCHEMY_DATABASE_URI": "Flask-SQLAlchemy, from DATABASE_URL",
     "SQLALCHEMY_ENGINE_OPTIONS": "Flask-SQLAlchemy, from the DB_POOL_* settings",
+    "RATELIMIT_STORAGE_OPTIONS": "Flask-Limiter, Redis timeouts from RATELIMIT_REDIS_*",
     "CACHE_REDIS_URL": "Flask-Caching, from REDIS_URL",
     "SESSION_COOKIE_SECURE": "Flask, from COOKIE_SECURE",
     "SESSION_COOKIE_HTTPONLY": "Flask, always on",
@@ -66,7 +67,8 @@ def config_keys(path: Path) -> dict[str, set[str]]:
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
               and node.func.attr in {"get", "setdefault", "pop"} and _is_config(node.func.value)
               and node.args and _key(node.args[0])):
-            found["read"].add(_key(node.args[0]))
+            kind = "written" if node.func.attr == "setdefault" else "read"
+            found[kind].add(_key(node.args[0]))
     return found
 
 
