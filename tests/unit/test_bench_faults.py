@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import psycopg
 import pytest
 
-from bench import faults_load, faults_stack
+from bench import faults_count, faults_stack
 
 
 def _mail(outbox_id: int, subject: str) -> EmailMessage:
@@ -50,7 +50,7 @@ def test_database_is_fresh_its_connections_can_be_ended_and_it_is_dropped(monkey
     app_connection = psycopg.connect(database.url, autocommit=True)
     try:
         assert database.query("SELECT current_database()") == [(database.name,)]
-        assert database.terminate() == 1
+        assert database.terminate() >= 1  # ours (a just-closed one may still be listed)
         with pytest.raises(psycopg.OperationalError):
             app_connection.execute("SELECT 1")
     finally:
@@ -63,9 +63,9 @@ def test_database_is_fresh_its_connections_can_be_ended_and_it_is_dropped(monkey
 
 
 def test_report_has_every_row():
-    result = {key: 0 for _name, key in faults_load.ROWS if key}
+    result = {key: 0 for _name, key in faults_count.ROWS if key}
     result.update(label="x", ticket_latency_p50_s=0.1, ticket_latency_max_s=1.0,
                   drain_seconds=None)
-    table = faults_load.table(result)
-    assert table.count("\n") == len(faults_load.ROWS) + 1
+    table = faults_count.table(result)
+    assert table.count("\n") == len(faults_count.ROWS) + 1
     assert "| time to drain after the load (s) | not drained |" in table
