@@ -69,6 +69,11 @@ def count(stack: Stack, stats, ws_id: int) -> dict:
         "emails_duplicated": sum(n - 1 for i, n in received.items() if n > 1),
         "emails_given_up": sum(1 for r in rows if r[3]),
         "emails_unsent": sum(1 for r in rows if not r[2] and not r[3]),
+        "emails_unsent_detail": stack.db.query(
+            "SELECT id, kind, attempts, last_error, "
+            "round(extract(epoch FROM next_attempt_at - now()))::int AS due_in_seconds "
+            "FROM outbox_message WHERE sent_at IS NULL AND failed_at IS NULL "
+            "ORDER BY id LIMIT 20"),
     }
 
 
