@@ -53,6 +53,7 @@ def count(stack: Stack, stats, ws_id: int) -> dict:
         "responses_5xx": sum(n for key, n in stats.status.items() if key[-3] == "5"),
         "responses": dict(sorted(stats.status.items())),
         "failures_timeline": stats.failures,
+        "failures_while_signing_in": stats.signin_failures,
         "connection_errors": dict(sorted(stats.errors.items())),
         "ticket_latency_p50_s": round(statistics.median(stats.latency), 3)
         if stats.latency else None,

@@ -47,6 +47,7 @@ class Stats:
         self.refusal = None  # the body of a 4xx answer to a ticket creation, if any
         self.t0 = time.monotonic()  # the load's start (reset when it starts)
         self.failures: list = []  # [seconds into the load, what]: 5xx answers and errors
+        self.signin_failures: list = []  # the same while the clients signed in
 
     def failed(self, what: str) -> None:
         with self.lock:
@@ -231,7 +232,8 @@ def main(argv=None) -> dict:
         threads += [threading.Thread(target=c.read_and_request_codes)
                     for c in everyone[args.clients:]]
         faults = threading.Thread(target=run_faults, args=(stack, args.duration, events, stop))
-        stats.t0, stats.failures = time.monotonic(), []
+        stats.signin_failures, stats.failures = stats.failures, []  # before the load
+        stats.t0 = time.monotonic()
         [t.start() for t in [*threads, faults]]
         time.sleep(args.duration)
         stop.set()
