@@ -21,6 +21,7 @@ DERIVED = {
     "SQLALCHEMY_ENGINE_OPTIONS": "Flask-SQLAlchemy, from the DB_POOL_* settings",
     "RATELIMIT_STORAGE_OPTIONS": "Flask-Limiter, Redis timeouts from RATELIMIT_REDIS_*",
     "CACHE_REDIS_URL": "Flask-Caching, from REDIS_URL",
+    "CACHE_OPTIONS": "Flask-Caching, Redis timeouts from RATELIMIT_REDIS_*",
     "SESSION_COOKIE_SECURE": "Flask, from COOKIE_SECURE",
     "SESSION_COOKIE_HTTPONLY": "Flask, always on",
     "SESSION_COOKIE_SAMESITE": "Flask, always Lax",
