@@ -48,3 +48,14 @@ bench-search: install-test
 	$(BIN)/python -m bench.search.evaluate --sweep --write-doc --tuned $(SEARCH_TUNED)
 	$(BIN)/python -m bench.search.speed --write-doc
 	$(BIN)/python -m bench.search.speed --embedder sentence --sizes 1000 10000 --repeats 3 1 --write-doc
+
+# Faults under load (issue 9): PostgreSQL (a fresh database), its own redis-server, two
+# gunicorn instances, one worker and an SMTP server on this machine; ticket creations with
+# Idempotency-Key and retries, reads and sign-in codes while the worker is killed, Redis
+# stops, database connections are terminated and SMTP goes away (~3-5 minutes). Counts lost
+# and duplicated tickets, 500s and emails: instance/bench/faults-<commit>.json; write-up in
+# docs/PERFORMANCE.md. BENCH_PG_ADMIN_URL picks the PostgreSQL server (default 127.0.0.1).
+FAULTS_ARGS ?=
+.PHONY: bench-faults
+bench-faults: install-test
+	$(BIN)/python -m bench.faults_load $(FAULTS_ARGS)

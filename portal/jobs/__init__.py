@@ -13,8 +13,8 @@ from flask import Flask, current_app
 from rq import Queue
 
 from portal.extensions import redis_connection
-from portal.redis_outage import UNREACHABLE
 from portal.observability.context import current_request_id
+from portal.redis_outage import UNREACHABLE
 
 QUEUES = ("high", "default", "low")
 

@@ -26,9 +26,9 @@ from rq.exceptions import StopRequested
 from rq.timeouts import TimerDeathPenalty
 
 from portal.extensions import redis_connection
-from portal.redis_outage import UNREACHABLE
 from portal.observability.context import log_context, new_request_id
 from portal.observability.metrics import observe_job
+from portal.redis_outage import UNREACHABLE
 
 log = logging.getLogger("portal.jobs")
 
