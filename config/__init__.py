@@ -116,9 +116,9 @@ class BaseConfig:
     STORAGE_S3_ENDPOINT_URL = ""  # e.g. http://minio:9000; empty: AWS S3 of the region
     STORAGE_S3_PUBLIC_ENDPOINT_URL = ""  # the address browsers use for signed URLs, if other
     STORAGE_S3_BUCKET = ""  # must exist; required with the s3 backend
-    STORAGE_S3_REGION = "us-east-1"
+    STORAGE_S3_REGION = "us-east-1"  # the region used for signing
     STORAGE_S3_ACCESS_KEY = ""  # empty: boto3's own lookup (AWS_* variables, instance role)
-    STORAGE_S3_SECRET_KEY = ""
+    STORAGE_S3_SECRET_KEY = ""  # with STORAGE_S3_ACCESS_KEY; empty: boto3 finds it
     STORAGE_S3_PREFIX = ""  # put before every object name, e.g. "helpport/"
     STORAGE_S3_ADDRESSING_STYLE = "auto"  # "path" for most self-hosted servers, "virtual"
     STORAGE_S3_REDIRECT = False  # downloads: False streams through the app, True redirects

@@ -24,11 +24,12 @@ def engine_options(cfg) -> dict:
     recycle = cfg.get("DB_POOL_RECYCLE_SECONDS")
     if recycle:
         options.setdefault("pool_recycle", int(recycle))
-    for setting, option, kind in (("DB_POOL_SIZE", "pool_size", int),
-                                  ("DB_MAX_OVERFLOW", "max_overflow", int),
-                                  ("DB_POOL_TIMEOUT", "pool_timeout", float)):
-        if cfg.get(setting) not in (None, ""):
-            options.setdefault(option, kind(cfg[setting]))
+    pool = {"pool_size": (cfg.get("DB_POOL_SIZE"), int),
+            "max_overflow": (cfg.get("DB_MAX_OVERFLOW"), int),
+            "pool_timeout": (cfg.get("DB_POOL_TIMEOUT"), float)}
+    for option, (value, kind) in pool.items():
+        if value not in (None, ""):
+            options.setdefault(option, kind(value))
     return options
 
 
