@@ -16,25 +16,13 @@ from portal.tenancy import use_workspace
 from tests.admin.conftest import PASSWORD, jwt_token, new_client, staff_login
 from tests.conftest import csrf_from
 from tests.factories import api_token, login_as, make_contact, make_staff, make_workspace
-from tests.faults.redis_server import RedisServer, dispose, migrated_sqlite, outage_config
+from tests.faults.redis_server import dispose, outage_config
 
 pytestmark = pytest.mark.redis
 
 EMAIL = "pat@customer.example"
 STAFF = "sam@staff.example"
 OTP_API = "/api/v1/workspaces/acme/auth/otp"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return migrated_sqlite(tmp_path_factory.mktemp("redis-outage"))
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.kill()
 
 
 @pytest.fixture

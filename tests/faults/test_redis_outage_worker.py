@@ -20,7 +20,7 @@ from portal.models import Workspace
 from portal.services import emails
 from portal.tenancy import use_workspace
 from tests.factories import make_workspace
-from tests.faults.redis_server import RedisServer, dispose, migrated_sqlite, outage_config
+from tests.faults.redis_server import dispose, outage_config
 from tests.jobs.support import Inbox, free_port, outbox_rows
 
 pytestmark = pytest.mark.redis
@@ -42,18 +42,6 @@ class HeldInbox(Inbox):
         while not self.release.is_set():
             await asyncio.sleep(0.05)
         return await super().handle_DATA(server, session, envelope)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return migrated_sqlite(tmp_path_factory.mktemp("redis-outage-worker"))
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.kill()
 
 
 @pytest.fixture
