@@ -89,12 +89,17 @@ def test_staff_sign_in_during_an_outage_still_counts_failures(outage_app, redis_
     assert caplog.text.count("staff sign-in limits: Redis unreachable") == 1
 
 
+def _customer(ws):
+    """The seeded customer and API headers with a token of theirs (inside `use_workspace`)."""
+    pat = contacts.by_email(ws, EMAIL)
+    return pat, {"Authorization": f"Bearer {api_token(pat)}"}
+
+
 def test_pages_api_and_live_streams_work_without_redis(outage_app, redis_server):
     with outage_app.app_context():
         ws = db.session.scalar(select(Workspace))
         with use_workspace(ws.id):
-            pat = contacts.by_email(ws, EMAIL)
-            headers = {"Authorization": f"Bearer {api_token(pat)}"}
+            pat, headers = _customer(ws)
             web = new_client(outage_app)
             login_as(web, pat)
             article = articles.save(ws, locale="en-US", title="Printer setup", body="Text.",
@@ -147,8 +152,7 @@ def test_a_live_stream_polls_when_redis_goes_away_under_it(outage_app, redis_ser
     with outage_app.app_context():
         ws = db.session.scalar(select(Workspace))
         with use_workspace(ws.id):
-            pat = contacts.by_email(ws, EMAIL)
-            headers = {"Authorization": f"Bearer {api_token(pat)}"}
+            _pat, headers = _customer(ws)
     api = new_client(outage_app)
     number = api.post("/api/v1/workspaces/acme/tickets", headers=headers, json={
         "title": "Printer on fire", "description": "It is on fire.", "priority": "normal",
