@@ -135,8 +135,7 @@ def import_articles_cmd(workspace_slug, status, visibility, locale, directory, p
     from tqdm import tqdm
 
     from portal.i18n import SUPPORTED
-    from portal.kb import importer
-    from portal.services import workspaces
+    from portal.services import article_import, workspaces
     from portal.tenancy import use_workspace
 
     ws = workspaces.by_slug(workspace_slug)
@@ -145,7 +144,7 @@ def import_articles_cmd(workspace_slug, status, visibility, locale, directory, p
     if locale not in SUPPORTED:
         raise click.ClickException(f"unsupported locale {locale}")
     with use_workspace(ws.id):
-        summary = importer.import_paths(
+        summary = article_import.import_paths(
             ws, paths, status=status, audience=visibility, locale=locale, directory=directory,
             progress=lambda files: tqdm(files, desc="importing", unit="file"))
     click.echo(summary.line())

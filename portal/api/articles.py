@@ -1,7 +1,7 @@
 """Knowledge-base articles over the customer API: search, list (by directory, in pages) and
 one article. Anonymous readers get what the portal shows to anyone when the knowledge base
 is public; a bearer token reads as its contact. Visibility comes only from
-portal.services.kb: an article the reader may not open is 404, and never counted."""
+portal.services.article_access: an article the reader may not open is 404, and never counted."""
 
 from functools import wraps
 
@@ -12,11 +12,10 @@ from flask_babel import lazy_gettext as _l
 from portal.api import bp
 from portal.api.common import bearer_token
 from portal.auth import sessions
-from portal.kb import browse
 from portal.models import Article, Directory
 from portal.schemas import customer_articles as s
 from portal.schemas.openapi import Answer, errors, operation
-from portal.services import kb, workspaces
+from portal.services import article_access, article_lists, workspaces
 from portal.services.errors import NotFound, Unauthorized
 from portal.web import site_base
 
@@ -36,7 +35,7 @@ def kb_reader(view):
         if ws is None:
             raise NotFound(_("No such workspace."))
         g.workspace, g.workspace_id = ws, ws.id
-        if kb.access(ws) == "off":
+        if article_access.access(ws) == "off":
             raise NotFound(_("This workspace has no knowledge base."))
         reader = None
         token = bearer_token()
@@ -46,7 +45,7 @@ def kb_reader(view):
             if live is None:
                 raise Unauthorized(_("The token is invalid or expired."))
             reader = live.contact
-        if not kb.can_browse(ws, reader):
+        if not article_access.can_browse(ws, reader):
             raise Unauthorized(_("Sign in first: send a bearer token."))
         g.reader = reader
         return view(slug=slug, **kwargs)
@@ -115,11 +114,11 @@ def list_articles(slug: str, args):
     _use_locale(args)
     directory = None
     if "directory" in args:
-        directory = browse.directory_by_key(ws, args["directory"])
+        directory = article_lists.directory_by_key(ws, args["directory"])
         if directory is None:
             raise NotFound(_("No such directory."))
     page, per_page = args["page"], args["per_page"]
-    total, rows = browse.visible_page(ws, reader, directory, page, per_page)
+    total, rows = article_lists.visible_page(ws, reader, directory, page, per_page)
     return jsonify({"total": total, "page": page, "per_page": per_page,
                     "results": [summary(ws, a) for a in rows]})
 
@@ -132,7 +131,7 @@ def list_articles(slug: str, args):
 def get_article(slug: str, key: str, args):
     ws, reader = g.workspace, g.reader
     _use_locale(args)
-    article = kb.get_visible(ws, reader, key)
+    article = article_access.get_visible(ws, reader, key)
     if article is None:
         raise NotFound(_("No such article."))
     tr = article.translation(g.locale, ws.default_locale)

@@ -8,7 +8,8 @@ from portal.models.base import ID_MAX
 from portal.models.kb import AUDIENCES, KINDS, STATUSES
 from portal.schemas import Choice, Id, Input, Text, Whole
 from portal.schemas.staff_api import PerLocale, Strict
-from portal.services.articles import DESCRIPTION_MAX, NAME_MAX, TITLE_MAX
+from portal.services.articles import DESCRIPTION_MAX, TITLE_MAX
+from portal.services.directories import NAME_MAX
 
 MAX_LIST = 200
 

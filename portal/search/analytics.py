@@ -5,7 +5,7 @@ Queries are grouped by their logged form (lowercased, spaces collapsed)."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from portal.extensions import db
 from portal.models import SearchQuery, Workspace
@@ -54,3 +54,14 @@ def unopened(ws: Workspace, since: datetime, until: datetime | None = None,
     """Searches with results of which no customer opened any: the results look wrong."""
     return _stats(ws, since, until, limit, lambda _n, opened: opened == 0,
                   where=(SearchQuery.results > 0,))
+
+
+def totals(ws: Workspace, since: datetime) -> dict:
+    """The period's searches, those that found nothing and those after which a result was
+    opened."""
+    row = db.session.execute(
+        select(func.count(),
+               func.sum(case((SearchQuery.results == 0, 1), else_=0)),
+               func.sum(case((SearchQuery.opened_article_id.is_not(None), 1), else_=0)))
+        .where(SearchQuery.workspace_id == ws.id, SearchQuery.created_at >= since)).one()
+    return {"searches": row[0] or 0, "no_results": int(row[1] or 0), "opened": int(row[2] or 0)}

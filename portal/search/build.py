@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.kb import content
 from portal.models import Article, Workspace
 from portal.search import sentence, store
 from portal.search.engine import Doc, build_index, lsa_embedder
 from portal.search.params import DEFAULT, Params
+from portal.services import article_content
 from portal.tenancy import use_workspace
 
 
@@ -31,7 +31,7 @@ def article_text(article: Article, locale: str, fallback: str) -> tuple[str, str
     tr = article.translation(locale, fallback)
     if tr is None:
         return article.slug, ""
-    body = content.html_text(tr.body_html)[1] if tr.body_html else tr.body or ""
+    body = article_content.html_text(tr.body_html)[1] if tr.body_html else tr.body or ""
     return tr.title, f"{tr.description}\n{body}".strip()
 
 

@@ -1,6 +1,6 @@
 """Knowledge-base search for the portal, the API and the ticket form.
 
-Visibility first: the reader's allowed article ids (portal.services.kb.visible_ids) mask
+Visibility first: the reader's allowed article ids (portal.services.article_access.visible_ids) mask
 the index before ranking, so a hidden article never takes a place or counts in a total.
 With no stored index yet, a small workspace builds one on the spot; a large one falls back
 to a plain LIKE search until the job has built it. Never an error page for odd input."""
@@ -20,7 +20,7 @@ from portal.search import build, store
 from portal.search.analysis import Analyzer
 from portal.search.engine import MODES, QUERY_MAX, Index, Ranking
 from portal.search.snippets import snippet
-from portal.services import kb
+from portal.services import article_access
 from portal.services.errors import Invalid
 from portal.tenancy import use_workspace
 
@@ -96,7 +96,7 @@ def suggest(ws: Workspace, reader: Contact | None, text: str, *, locale: str,
 def _run(ws, reader, text, mode, locale, limit, prefix) -> SearchResult:
     with SEARCH_SECONDS.labels("suggest" if prefix else "search").time(), \
             use_workspace(ws.id):
-        allowed = kb.visible_ids(ws, reader)
+        allowed = article_access.visible_ids(ws, reader)
         if not allowed:
             return SearchResult(mode, 0, [])
         index = index_for(ws, locale)

@@ -1,6 +1,7 @@
-"""The uploaded originals of file articles: where they are stored and how they are sent.
-Who may read an article is decided before (portal.services.kb for customers, the admin
-views for staff)."""
+"""The uploaded originals of file articles: where they are stored, when they are removed
+and how they are sent. Who may read an article is decided before
+(portal.services.article_access for customers, the staff views for staff); writing a file
+article is portal.services.article_uploads."""
 
 from flask_babel import gettext as _
 
@@ -14,6 +15,18 @@ from portal.storage import FileMissing, get_storage
 def storage_key(workspace_id: int, file_key: str) -> str:
     """Where an uploaded original is stored (portal.storage), e.g. `kb/7/<hex>`."""
     return f"kb/{workspace_id}/{file_key}"
+
+
+def file_type(name: str) -> str:
+    """The content type an original is stored and sent with, from its file name."""
+    lower = name.lower()
+    if lower.endswith(".pdf"):
+        return "application/pdf"
+    if lower.endswith((".html", ".htm")):
+        return "text/html"
+    if lower.endswith((".md", ".markdown")):
+        return "text/markdown"
+    return "text/plain"
 
 
 def remove_after_commit(workspace_id: int, file_key: str) -> None:

@@ -115,13 +115,12 @@ DEMO_ARTICLES = [
 def _demo_articles(ws) -> None:
     """A few published articles in directories, so the knowledge base has something in it."""
     from portal.models import Article
-    from portal.services import articles
+    from portal.services import articles, directories
 
     if db.session.scalar(select(Article.id).limit(1)) is not None:
         return
     for directory, title, description, body, audience in DEMO_ARTICLES:
-        folder = articles.directory_by_name(ws, directory, ws.default_locale)
+        folder = directories.directory_by_name(ws, directory, ws.default_locale)
         articles.save(ws, locale=ws.default_locale, title=title, body=body,
                       description=description, status="published",
                       audience=audience, directory_id=folder.id, author="Demo")
-    db.session.commit()

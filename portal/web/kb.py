@@ -2,9 +2,9 @@
 and article pages, the "Was this helpful?" vote, uploaded originals, the search results
 page and the search-as-you-type endpoint used by kb.js.
 
-Who may read what is decided only by portal.services.kb: with the knowledge base off these
-pages are 404; private, an anonymous visitor is sent to sign in; public, anyone may read
-the articles visible to all.
+Who may read what is decided only by portal.services.article_access: with the knowledge
+base off these pages are 404; private, an anonymous visitor is sent to sign in; public,
+anyone may read the articles visible to all.
 """
 
 from functools import wraps
@@ -25,10 +25,9 @@ from flask_limiter.util import get_remote_address
 
 from portal.auth.sessions import current_contact
 from portal.extensions import limiter
-from portal.kb import browse
 from portal.models import Article
 from portal.schemas.pages import QUERY_MAX, ArticleArgs, SearchArgs, page_args
-from portal.services import article_files, kb, kb_feedback
+from portal.services import article_access, article_feedback, article_files, article_lists
 from portal.services.errors import Invalid, NotFound
 from portal.web import bp, render_portal
 
@@ -42,7 +41,7 @@ ORIGINAL_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-in
 @bp.context_processor
 def kb_context():
     ws = g.get("workspace")
-    return {"kb_enabled": ws is not None and kb.access(ws) != "off"}
+    return {"kb_enabled": ws is not None and article_access.access(ws) != "off"}
 
 
 def kb_page(view):
@@ -51,10 +50,10 @@ def kb_page(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if kb.access(g.workspace) == "off":
+        if article_access.access(g.workspace) == "off":
             abort(404)
         g.reader = current_contact()
-        if not kb.can_browse(g.workspace, g.reader):
+        if not article_access.can_browse(g.workspace, g.reader):
             if request.endpoint == "portal.search_suggest":
                 return jsonify({"results": []}), 401
             return redirect(url_for("portal.signin", next=request.full_path.rstrip("?")))
@@ -73,7 +72,7 @@ def title_of(article: Article) -> str:
 
 
 def _article_or_404(key: str) -> Article:
-    article = kb.get_visible(g.workspace, g.reader, key)
+    article = article_access.get_visible(g.workspace, g.reader, key)
     if article is None:
         abort(404)
     return article
@@ -82,32 +81,32 @@ def _article_or_404(key: str) -> Article:
 @bp.get("/directories")
 def home():
     ws, reader = g.workspace, current_contact()
-    can_read = kb.can_browse(ws, reader)
+    can_read = article_access.can_browse(ws, reader)
     return render_portal(
-        "home.html", title=_("How can we help?"), kb_access=kb.access(ws),
+        "home.html", title=_("How can we help?"), kb_access=article_access.access(ws),
         can_read=can_read, title_of=title_of,
-        directories=browse.top_level(ws, reader) if can_read else [],
-        popular=browse.popular(ws, reader) if can_read else [])
+        directories=article_lists.top_level(ws, reader) if can_read else [],
+        popular=article_lists.popular(ws, reader) if can_read else [])
 
 
 @bp.get("/directories/<dir_slug>")
 @kb_page
 def directory(dir_slug: str):
-    found = browse.directory_by_slug(g.workspace, dir_slug)
+    found = article_lists.directory_by_slug(g.workspace, dir_slug)
     if found is None:
         abort(404)
-    nodes = browse.tree(g.workspace, g.reader)
+    nodes = article_lists.tree(g.workspace, g.reader)
     node = nodes[found.id]
-    items = browse.in_directory(g.workspace, g.reader, found)
+    items = article_lists.in_directory(g.workspace, g.reader, found)
     if node.count == 0:  # nothing readable here: as if it did not exist
         abort(404)
     name = found.name(g.locale, g.workspace.default_locale)
     description = (found.descriptions or {}).get(g.locale) or \
         (found.descriptions or {}).get(g.workspace.default_locale, "")
     return render_portal("kb/directory.html", title=name, directory=found, name=name,
-                         description=description, children=browse.shown(node.children),
+                         description=description, children=article_lists.shown(node.children),
                          articles=items, title_of=title_of, text_of=text_of,
-                         trail=browse.ancestors(g.workspace, found)[:-1])
+                         trail=article_lists.ancestors(g.workspace, found)[:-1])
 
 
 @bp.get("/articles/<slug>")
@@ -128,15 +127,15 @@ def article(slug: str):
     tr = text_of(found)
     title = tr.title if tr else found.slug
     address = get_remote_address()
-    kb_feedback.count_view(g.workspace, found, g.reader, address)
+    article_feedback.count_view(g.workspace, found, g.reader, address)
     return render_portal(
         "kb/article.html", title=title, article=found, tr=tr,
         description=(tr.description if tr else "") or "",
         updated=format_date(found.updated_at, "long"),
-        trail=browse.ancestors(g.workspace, found.directory),
-        related=browse.related(g.workspace, g.reader, found, title, g.locale),
+        trail=article_lists.ancestors(g.workspace, found.directory),
+        related=article_lists.related(g.workspace, g.reader, found, title, g.locale),
         title_of=title_of,
-        voted=kb_feedback.current_vote(g.workspace, found, g.reader, address) is not None)
+        voted=article_feedback.current_vote(g.workspace, found, g.reader, address) is not None)
 
 
 def _vote_limit() -> str:
@@ -153,9 +152,9 @@ def _signed_in() -> bool:
 @kb_page
 def vote(slug: str):
     """One vote per contact (a new one replaces it), or per address and day for anonymous
-    visitors, who are also limited per address (portal.services.kb_feedback)."""
+    visitors, who are also limited per address (portal.services.article_feedback)."""
     found = _article_or_404(slug)
-    kb_feedback.vote(g.workspace, found, g.reader, get_remote_address(),
+    article_feedback.vote(g.workspace, found, g.reader, get_remote_address(),
                      request.form.get("helpful") == "yes")
     flash(_("Thank you for your feedback."), "success")
     return redirect(url_for(".article", slug=found.slug, _anchor="feedback"))

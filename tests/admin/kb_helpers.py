@@ -13,6 +13,7 @@ from tests.admin.conftest import fab_csrf
 
 ARTICLES = "/admin/kb/articles"
 DIRECTORIES = "/admin/kb/directories"
+ARTICLE_API = "/api/v1/article/"
 
 
 def token(client, url=ARTICLES + "/") -> str:
@@ -43,7 +44,7 @@ def load(ws, pk) -> Article | None:
         return article
 
 
-def directories(ws) -> list[Directory]:
+def stored_directories(ws) -> list[Directory]:
     db.session.expire_all()
     with use_workspace(ws.id):
         return list(db.session.scalars(select(Directory).order_by(Directory.id)))

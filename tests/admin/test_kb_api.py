@@ -4,11 +4,11 @@ admin pages' operations behind FAB's JWT login, scoped by X-Workspace."""
 import io
 
 from portal.extensions import db
-from portal.services import articles
+from portal.services import articles, directories
 from portal.tenancy import use_workspace
-from tests.admin.kb_helpers import directories, load, make_pdf
+from tests.admin.kb_helpers import ARTICLE_API, load, make_pdf, stored_directories
 
-A = "/api/v1/article/"
+A = ARTICLE_API
 D = "/api/v1/directory/"
 
 
@@ -129,7 +129,7 @@ def test_bad_requests_are_json_errors(api, acme):
     assert client.get(A + "?status=gone", headers=headers).status_code == 422
     assert client.get(A + "?limit=0", headers=headers).status_code == 422
     with use_workspace(acme.id):
-        assert articles.directories(acme) == []
+        assert directories.directories(acme) == []
 
 
 def test_directory_crud_and_cycles_through_the_api(api, acme):
@@ -149,12 +149,12 @@ def test_directory_crud_and_cycles_through_the_api(api, acme):
     assert client.delete(f"{D}{top['id']}", headers=headers).status_code == 409
     assert client.delete(f"{D}{sub['id']}", headers=headers).status_code == 200
     assert client.get(f"{D}{sub['id']}", headers=headers).status_code == 404
-    assert [d.id for d in directories(acme)] == [top["id"]]
+    assert [d.id for d in stored_directories(acme)] == [top["id"]]
 
 
 def test_api_is_scoped_to_x_workspace(api, acme, globex):
     with use_workspace(globex.id):
-        folder = articles.save_directory(globex, names={"en-US": "Globex folder"})
+        folder = directories.save_directory(globex, names={"en-US": "Globex folder"})
         theirs = articles.save(globex, locale="en-US", title="Globex only", status="published")
         db.session.commit()
         folder_id, theirs_id = folder.id, theirs.id
@@ -183,7 +183,7 @@ def test_api_is_scoped_to_x_workspace(api, acme, globex):
 def test_agent_reads_through_the_api_but_cannot_write(api, acme):
     with use_workspace(acme.id):
         article = articles.save(acme, locale="en-US", title="Readable")
-        folder = articles.save_directory(acme, names={"en-US": "Folder"})
+        folder = directories.save_directory(acme, names={"en-US": "Folder"})
         db.session.commit()
         pk, folder_id = article.id, folder.id
     client, headers = api("agent", acme)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Article, ArticleRevision
-from portal.services import article_files, articles, kb_feedback
+from portal.services import article_feedback, article_files, articles, directories
 from portal.storage import get_storage
 from portal.tenancy import use_workspace
 from tests.admin.kb_helpers import ARTICLES, article_id, load, make_pdf, post_article, token
@@ -230,7 +230,7 @@ def test_votes_are_shown_to_admins(staff, acme):
         article = db.session.get(Article, pk)
         for n, helpful in enumerate((True, True, False)):
             reader = make_contact(acme, f"reader{n}@customer.example")
-            kb_feedback.vote(acme, article, reader, "192.0.2.1", helpful)
+            article_feedback.vote(acme, article, reader, "192.0.2.1", helpful)
     listing = client.get(ARTICLES + "/").text
     row = re.search(rf'<tr id="article-{pk}">(.*?)</tr>', listing, re.S).group(1)
     assert '<td class="votes-yes">2</td>' in row and '<td class="votes-no">1</td>' in row
@@ -240,7 +240,7 @@ def test_votes_are_shown_to_admins(staff, acme):
 def test_list_filters_by_status_and_directory(staff, acme):
     client = staff("admin", acme)
     with use_workspace(acme.id):
-        folder = articles.save_directory(acme, names={"en-US": "Billing"})
+        folder = directories.save_directory(acme, names={"en-US": "Billing"})
         db.session.commit()
         folder_id = folder.id
     post_article(client, {**NATIVE, "title": "Draft one"})
@@ -286,7 +286,7 @@ def test_acme_staff_cannot_reach_globex_articles(staff, acme, globex):
 
 def test_acme_article_cannot_point_at_a_globex_directory(staff, acme, globex):
     with use_workspace(globex.id):
-        folder = articles.save_directory(globex, names={"en-US": "Globex folder"})
+        folder = directories.save_directory(globex, names={"en-US": "Globex folder"})
         db.session.commit()
         folder_id = folder.id
     client = staff("admin", acme)

@@ -4,9 +4,9 @@ other requests keep the 1 MiB limit."""
 
 import io
 
-from portal.admin import kb_common
+from portal.services import article_uploads
+from tests.admin.kb_helpers import ARTICLE_API as A
 from tests.admin.kb_helpers import load, post_article
-from tests.admin.test_kb_api import A
 
 MiB = 1024 * 1024
 
@@ -29,7 +29,7 @@ def test_staff_api_takes_a_two_mib_article_file(api, acme):
 
 
 def test_staff_api_refuses_a_body_over_the_limit_with_413_json(api, acme, monkeypatch):
-    monkeypatch.setattr(kb_common, "MAX_FILE", 512 * 1024)  # limit: 0.5 MiB + 1 MiB of form
+    monkeypatch.setattr(article_uploads, "MAX_FILE", 512 * 1024)  # limit: 0.5 MiB + 1 MiB of form
     client, headers = api("admin", acme)
     resp = client.post(A, data={"kind": "file",
                                 "file": (io.BytesIO(html_file(2 * MiB)), "manual.html")},

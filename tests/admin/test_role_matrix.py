@@ -28,7 +28,7 @@ from sqlalchemy import delete, event, select
 
 from portal.admin.roles import MEMBERSHIP_ROLES, grants
 from portal.extensions import db as database
-from portal.services import articles
+from portal.services import articles, directories
 from portal.tenancy import use_workspace
 from tests.admin.conftest import PASSWORD, fab_csrf, jwt_token, new_client, staff_login
 from tests.factories import make_account, make_contact, make_staff, make_workspace
@@ -256,7 +256,7 @@ def acme_rows_by_view(acme, globex, db, platform_rows):
                               members=[contact])
         db.session.add(group)
         article = articles.save(acme, locale="en-US", title=f"{MARK} article", body="Text.")
-        directory = articles.save_directory(acme, names={"en-US": f"{MARK} directory"})
+        directory = directories.save_directory(acme, names={"en-US": f"{MARK} directory"})
         db.session.commit()
         revision = articles.revisions(article)[0].id
         ids = {"account": account.id, "contact": contact.id, "group": group.id,

@@ -14,7 +14,13 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Ticket, Workspace
-from portal.services import actors, article_files, articles, attachments, ticket_removal
+from portal.services import (
+    actors,
+    article_files,
+    article_uploads,
+    attachments,
+    ticket_removal,
+)
 from portal.storage import get_storage
 from portal.tenancy import use_workspace
 from tests.admin.conftest import staff_login
@@ -202,7 +208,7 @@ def test_article_originals_are_shared_and_rendered_pages_never_leave_the_app(
     db.session.commit()
     with a.app_context(), use_workspace(acme.id):
         ws = db.session.get(Workspace, acme.id)
-        article = articles.save_file(ws, "manual.html", HTML, locale="en-US",
+        article = article_uploads.save_file(ws, "manual.html", HTML, locale="en-US",
                                      status="published", audience="public")
         db.session.commit()
         slug, pk = article.slug, article.id

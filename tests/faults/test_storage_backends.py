@@ -9,7 +9,7 @@ import pytest
 
 from config import ConfigError, TestingConfig
 from portal.extensions import db
-from portal.services import article_files, articles, attachments
+from portal.services import article_files, article_uploads, articles, attachments
 from portal.storage import FileMissing, content_disposition, get_storage, make_storage
 from portal.storage.local import LocalStorage
 from portal.tenancy import use_workspace
@@ -91,7 +91,8 @@ def test_migrate_copies_local_files_into_object_storage_once(app, make_app, acme
     ticket = open_ticket(acme, make_contact(acme))
     with use_workspace(acme.id):
         (att,) = attachments.store(ticket, attachments.check_all(acme, [("log.txt", b"l\n")]))
-        article = articles.save_file(acme, "manual.txt", b"Reset the router.", locale="en-US")
+        article = article_uploads.save_file(acme, "manual.txt", b"Reset the router.",
+                                            locale="en-US")
         db.session.commit()
         keys = [attachments.file_key(att), article_files.storage_key(acme.id, article.file_key)]
     local = get_storage()
@@ -137,17 +138,13 @@ def test_storage_check_writes_reads_and_removes_a_probe(app, make_app, s3_server
 def test_a_replaced_or_deleted_original_goes_only_once_the_change_is_committed(acme):
     storage = get_storage()
     with use_workspace(acme.id):
-        article = articles.save_file(acme, "v1.txt", b"first", locale="en-US")
-        db.session.commit()
+        article = article_uploads.save_file(acme, "v1.txt", b"first", locale="en-US")
         first = article_files.storage_key(acme.id, article.file_key)
-        articles.save_file(acme, "v2.txt", b"second", article=article, locale="en-US")
+        article_uploads.save_file(acme, "v2.txt", b"second", article=article, locale="en-US")
         second = article_files.storage_key(acme.id, article.file_key)
-        assert storage.exists(first)  # not committed yet
-        db.session.commit()
-        assert not storage.exists(first) and storage.exists(second)
-        articles.delete_article(acme, article)
+        assert not storage.exists(first) and storage.exists(second)  # the upload committed
+        article_files.remove_after_commit(acme.id, article.file_key)
         db.session.rollback()
-        assert storage.exists(second)  # the row is back, and so is its file
-        articles.delete_article(acme, db.session.merge(article))
-        db.session.commit()
+        assert storage.exists(second)  # the change that would remove it was rolled back
+        articles.delete_article(acme, article)
         assert not storage.exists(second)

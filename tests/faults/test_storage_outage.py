@@ -9,7 +9,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Attachment, Ticket
-from portal.services import articles, attachments
+from portal.services import article_uploads, attachments
 from portal.tenancy import use_workspace
 from tests.admin.conftest import jwt_token, new_client
 from tests.conftest import csrf_from
@@ -72,7 +72,7 @@ def test_uploads_and_downloads_answer_503_while_the_storage_is_down(offline, acm
 def test_the_staff_api_answers_503_json_for_an_unreachable_file(offline, acme, app):
     make_staff("admin@staff.example", "staff-password-1", "admin", acme)
     with use_workspace(acme.id):  # stored by the session app (its own disk)
-        pk = articles.save_file(acme, "manual.txt", b"Reset the router.", locale="en-US").id
+        pk = article_uploads.save_file(acme, "manual.txt", b"Reset the router.", locale="en-US").id
         db.session.commit()
     client = new_client(offline)
     token = jwt_token(client, "admin@staff.example")

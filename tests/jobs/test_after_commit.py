@@ -38,9 +38,10 @@ def published(pubsub, wait: float = 0.5) -> int:
 
 
 def queue_all_three(ws, ticket):
-    """One of each: a live event, a reindex request, an email (not committed)."""
+    """One of each: a live event, a reindex request, an email (not committed: the
+    article step is the services' non-committing `write`)."""
     live.announce(db.session, ws.id, ticket.id)
-    articles.save(ws, locale="en-US", title="Reset a password", body="Open settings.",
+    articles.write(ws, locale="en-US", title="Reset a password", body="Open settings.",
                   status="published", audience="public")
     return emails.sign_in_code(ws, "pat@customer.example", "123456", minutes=10,
                                locale="en-US")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Article, ArticleVote
-from portal.services import articles, kb_feedback
+from portal.services import article_feedback, articles
 from portal.tenancy import use_workspace
 from tests.conftest import csrf_from
 from tests.factories import login_as, make_contact
@@ -95,8 +95,8 @@ def test_anonymous_votes_are_limited_per_address(app, acme, site, monkeypatch):
 
 def test_an_anonymous_vote_counts_again_the_next_day(app, acme, site, monkeypatch):
     vote(fresh(app), site[0])
-    later = kb_feedback.utcnow() + timedelta(days=3)
-    monkeypatch.setattr(kb_feedback, "utcnow", lambda: later)
+    later = article_feedback.utcnow() + timedelta(days=3)
+    monkeypatch.setattr(article_feedback, "utcnow", lambda: later)
     vote(fresh(app), site[0])
     assert counts(acme, site[0])[:2] == (2, 0)
     with use_workspace(acme.id):  # yesterday's anonymous rows are gone, the counts stay

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Article, Directory, SearchQuery
-from portal.services import articles
+from portal.services import article_uploads, articles
 from portal.tenancy import use_workspace
 from tests.conftest import csrf_from
 from tests.factories import login_as, make_account, make_contact
@@ -63,12 +63,12 @@ def kb_site(acme, globex, jobs):
             "link": save("Status page", "", kind="link", link_url="https://status.example.com/",
                          description="Outages and maintenance"),
         }
-        made["file"] = articles.save_file(
+        made["file"] = article_uploads.save_file(
             acme, "manual.html",
             b"<html><head><title>Router manual</title></head><body><h1>Router</h1>"
             b"<p>Reset the router with the pin.</p><script>alert(1)</script></body></html>",
             locale="en-US", status="published", audience="public")
-        made["admin_file"] = articles.save_file(
+        made["admin_file"] = article_uploads.save_file(
             acme, "keys.txt", b"Admins only file text.", locale="en-US",
             status="published", audience="admins")
         db.session.commit()

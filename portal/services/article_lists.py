@@ -1,7 +1,12 @@
-"""What the portal's knowledge-base pages list: directories with the number of articles the
-reader may open, a directory's articles, popular and related articles. Every article query
-starts from portal.services.kb (visible_articles / visible_condition), so a count, a list
-or a "related" box never includes an article the reader could not open."""
+"""Which articles a list shows.
+
+- Staff (admin pages and the staff API): `staff_page`, every article of the workspace,
+  drafts included, filtered by directory, status and kind. The one query both surfaces use.
+- Readers (portal pages and the customer API): directories with the number of articles the
+  reader may open, a directory's articles, popular and related articles, a page of them.
+  Every reader query starts from portal.services.article_access (visible_articles /
+  visible_condition), so a count, a list or a "related" box never includes an article the
+  reader could not open."""
 
 from dataclasses import dataclass, field
 
@@ -11,10 +16,35 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import Article, Contact, Directory, Workspace
 from portal.models.base import as_id
-from portal.services import kb
+from portal.models.kb import KINDS, STATUSES
+from portal.services import article_access
 
 POPULAR_LIMIT = 6
 RELATED_LIMIT = 5
+
+
+@dataclass
+class StaffPage:
+    total: int  # every article that matches the filters
+    rows: list[Article]  # those of the page, most recently updated first
+
+
+def staff_page(ws: Workspace, *, directory_id: int | None = None, status: str | None = None,
+               kind: str | None = None, limit: int = 50, offset: int = 0) -> StaffPage:
+    """Articles of `ws` for staff, drafts included. A status or kind that is not one of the
+    known ones filters nothing (the admin page's links may carry any text)."""
+    stmt = select(Article).where(Article.workspace_id == ws.id)
+    if directory_id:
+        stmt = stmt.where(Article.directory_id == directory_id)
+    if status in STATUSES:
+        stmt = stmt.where(Article.status == status)
+    if kind in KINDS:
+        stmt = stmt.where(Article.kind == kind)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(_with_text(stmt)
+                              .order_by(Article.updated_at.desc(), Article.id.desc())
+                              .limit(limit).offset(offset))
+    return StaffPage(total, list(rows))
 
 
 @dataclass
@@ -30,7 +60,7 @@ def tree(ws: Workspace, reader: Contact | None) -> dict[int, Node]:
     nodes = {d.id: Node(d) for d in rows}
     own = dict(db.session.execute(
         select(Article.directory_id, func.count(Article.id))
-        .where(kb.visible_condition(ws, reader), Article.directory_id.is_not(None))
+        .where(article_access.visible_condition(ws, reader), Article.directory_id.is_not(None))
         .group_by(Article.directory_id)).all())
     for node in nodes.values():
         parent = nodes.get(node.directory.parent_id)
@@ -82,13 +112,13 @@ def _with_text(query):
 
 def in_directory(ws: Workspace, reader: Contact | None, directory: Directory) -> list[Article]:
     return list(db.session.scalars(_with_text(
-        kb.visible_articles(ws, reader).where(Article.directory_id == directory.id)
+        article_access.visible_articles(ws, reader).where(Article.directory_id == directory.id)
         .order_by(Article.position, Article.slug))))
 
 
 def popular(ws: Workspace, reader: Contact | None, limit: int = POPULAR_LIMIT) -> list[Article]:
     return list(db.session.scalars(_with_text(
-        kb.visible_articles(ws, reader)
+        article_access.visible_articles(ws, reader)
         .order_by(Article.views.desc(), Article.helpful_yes.desc(), Article.id.desc())
         .limit(limit))))
 
@@ -99,7 +129,7 @@ def related(ws: Workspace, reader: Contact | None, article: Article, title: str,
     found: list[Article] = []
     if article.directory_id is not None:
         found = list(db.session.scalars(_with_text(
-            kb.visible_articles(ws, reader)
+            article_access.visible_articles(ws, reader)
             .where(Article.directory_id == article.directory_id, Article.id != article.id)
             .order_by(Article.position, Article.slug).limit(limit))))
     if len(found) < limit:
@@ -134,7 +164,7 @@ def directory_by_key(ws: Workspace, key: str) -> Directory | None:
 def visible_page(ws: Workspace, reader: Contact | None, directory: Directory | None,
                  page: int, per_page: int) -> tuple[int, list[Article]]:
     """(total, articles of the page) that `reader` may open, optionally in one directory."""
-    query = kb.visible_articles(ws, reader)
+    query = article_access.visible_articles(ws, reader)
     if directory is not None:
         query = query.where(Article.directory_id == directory.id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))

@@ -1,4 +1,5 @@
-"""Who may read which knowledge-base article. Decided here once and applied everywhere:
+"""Who may read which knowledge-base article (customers and anonymous readers; staff read
+every article of their workspace). Decided here once and applied everywhere:
 pages, search results and counts, related articles, suggestions, API, sitemap and PDF.
 
 - The workspace's knowledge base access: `off` (nobody), `private` (signed-in customers),

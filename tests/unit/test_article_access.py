@@ -3,7 +3,7 @@
 import pytest
 
 from portal.extensions import db
-from portal.services import articles, kb
+from portal.services import article_access, articles
 from portal.tenancy import use_workspace
 from tests.factories import make_account, make_contact
 
@@ -47,11 +47,11 @@ def test_visibility_matrix(kb_world, acme, mode):
     db.session.commit()
     with use_workspace(acme.id):
         for name, reader in readers.items():
-            ids = kb.visible_ids(acme, reader)
+            ids = article_access.visible_ids(acme, reader)
             for audience, allowed in EXPECTED[mode].items():
                 assert (made[audience].id in ids) == (name in allowed), (mode, name, audience)
-                found = kb.get_visible(acme, reader, made[audience].slug)
+                found = article_access.get_visible(acme, reader, made[audience].slug)
                 assert (found is not None) == (name in allowed)
             assert made["draft"].id not in ids
             assert made["globex"].id not in ids
-            assert kb.get_visible(acme, reader, made["globex"].id) is None
+            assert article_access.get_visible(acme, reader, made["globex"].id) is None

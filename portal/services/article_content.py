@@ -1,4 +1,5 @@
-"""Turning article sources into safe HTML and into plain text for search.
+"""Turning article sources into safe HTML and into plain text for search, and titles
+into slugs.
 
 Markdown is rendered by markdown-it (raw HTML in the source is not passed through) and the
 result sanitized by nh3; uploaded HTML is never shown as is, only its extracted text.
@@ -27,10 +28,6 @@ class Unreadable(ValueError):
 def render_markdown(source: str) -> str:
     return nh3.clean(_md.render(source or ""), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
-
-
-def markdown_text(source: str) -> str:
-    return html_text(render_markdown(source))[1]
 
 
 class _TextParser(HTMLParser):

@@ -3,8 +3,8 @@
 Each `.html`, `.htm`, `.md` or `.txt` file becomes one article whose `external_ref` is the
 file name without its extension, so importing the same folder again updates the articles
 instead of duplicating them. A file is read, decoded and its text extracted before the
-database is touched, and saved inside its own savepoint: a file that fails leaves nothing
-behind, and never stops the others.
+database is touched, and saved inside its own savepoint and committed on its own: a file
+that fails leaves nothing behind, and never stops the others.
 """
 
 from collections.abc import Iterable, Iterator
@@ -14,9 +14,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.kb import content
 from portal.models import Article, Workspace
-from portal.services import articles
+from portal.services import article_content, articles, directories
 from portal.services.errors import ServiceError
 
 SUFFIXES = (".html", ".htm", ".md", ".txt")
@@ -61,8 +60,8 @@ def read(path: Path) -> tuple[str, str]:
     if not data.strip():
         raise Rejected("empty file")
     try:
-        kind, title, text = content.extract(path.name, data)
-    except content.Unreadable as exc:
+        kind, title, text = article_content.extract(path.name, data)
+    except article_content.Unreadable as exc:
         reason = str(exc)
         if reason == "unknown text encoding":
             reason = "not UTF-8 text and cannot be decoded"
@@ -77,18 +76,20 @@ def read(path: Path) -> tuple[str, str]:
 
 def import_file(ws: Workspace, path: Path, *, status: str, audience: str, locale: str,
                 directory_id: int | None) -> str:
-    """Create or update the article of `path`; returns "created" or "updated"."""
+    """Create or update the article of `path` (committed); returns "created" or
+    "updated"."""
     title, body = read(path)
     ref = path.stem[:REF_MAX]
     existing = db.session.scalar(select(Article).where(
         Article.workspace_id == ws.id, Article.external_ref == ref))
     try:
         with db.session.begin_nested():
-            articles.save(ws, article=existing, kind="native", locale=locale, title=title,
-                          body=body, status=status, audience=audience,
-                          directory_id=directory_id, external_ref=ref, author="import")
+            articles.write(ws, article=existing, kind="native", locale=locale, title=title,
+                           body=body, status=status, audience=audience,
+                           directory_id=directory_id, external_ref=ref, author="import")
     except ServiceError as exc:
         raise Rejected(exc.message) from None
+    db.session.commit()
     return "updated" if existing else "created"
 
 
@@ -98,8 +99,7 @@ def import_paths(ws: Workspace, paths: Iterable[Path], *, status: str = "draft",
     """Import every file of `paths`; `progress(files)` wraps the list (a tqdm bar)."""
     directory_id = None
     if directory:
-        directory_id = articles.directory_by_name(ws, directory, locale).id
-        db.session.commit()
+        directory_id = directories.directory_by_name(ws, directory, locale).id
     files = list(collect(paths))
     summary = Summary()
     for path in (progress(files) if progress else files):
@@ -109,7 +109,6 @@ def import_paths(ws: Workspace, paths: Iterable[Path], *, status: str = "draft",
         except Rejected as exc:
             summary.rejected.append((path, str(exc)))
             continue
-        db.session.commit()
         if outcome == "created":
             summary.created += 1
         else:

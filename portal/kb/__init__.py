@@ -1,1 +1,0 @@
-"""Knowledge-base content handling: Markdown rendering and sanitizing, text extraction."""
