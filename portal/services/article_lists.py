@@ -15,9 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Article, Contact, Directory, Workspace
-from portal.models.base import as_id
 from portal.models.kb import KINDS, STATUSES
-from portal.services import article_access
+from portal.services import article_access, scoped
 
 POPULAR_LIMIT = 6
 RELATED_LIMIT = 5
@@ -153,12 +152,7 @@ def related(ws: Workspace, reader: Contact | None, article: Article, title: str,
 
 def directory_by_key(ws: Workspace, key: str) -> Directory | None:
     """A directory of `ws` by slug, or by id when `key` is a number."""
-    found = directory_by_slug(ws, key[:100])
-    directory_id = as_id(key)
-    if found is None and directory_id is not None:
-        found = db.session.scalar(select(Directory).where(
-            Directory.workspace_id == ws.id, Directory.id == directory_id))
-    return found
+    return directory_by_slug(ws, key[:100]) or scoped.by_id(Directory, ws, key)
 
 
 def visible_page(ws: Workspace, reader: Contact | None, directory: Directory | None,

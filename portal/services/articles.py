@@ -16,9 +16,10 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.models import Article, ArticleRevision, ArticleTranslation, Workspace
-from portal.models.base import as_id, utcnow
+from portal.models.base import utcnow
 from portal.models.kb import AUDIENCES, KINDS, STATUSES
-from portal.services import article_content, article_files, directories
+from portal.services import article_content, article_files, directories, scoped
+from portal.services.article_index import reindex_after_commit
 from portal.services.errors import Invalid, NotFound
 
 TITLE_MAX = 300
@@ -59,7 +60,7 @@ def _is_web_url(url) -> bool:
 
 
 def unique_slug(ws: Workspace, wanted: str, article_id: int | None = None) -> str:
-    return directories.free_slug(Article, ws, article_content.slugify(wanted), article_id)
+    return scoped.free_slug(Article, ws, article_content.slugify(wanted), article_id)
 
 
 def editable_locales(ws: Workspace, article: Article | None = None) -> list[str]:
@@ -90,9 +91,7 @@ def main_title(ws: Workspace, article: Article) -> str:
 
 def get(ws: Workspace, article_id) -> Article:
     """An article of `ws` by id, for staff (drafts included); NotFound otherwise."""
-    key = as_id(article_id)
-    found = None if key is None else db.session.scalar(select(Article).where(
-        Article.workspace_id == ws.id, Article.id == key))
+    found = scoped.by_id(Article, ws, article_id)
     if found is None:
         raise NotFound(_("No such article."))
     return found
@@ -145,7 +144,7 @@ def write(ws: Workspace, *, article: Article | None = None, kind: str = "native"
     db.session.flush()
     _write_translation(ws, article, locale=locale, title=title, description=description,
                        body=body, author=author, now=now)
-    directories.reindex_after_commit(ws.id)
+    reindex_after_commit(ws.id)
     db.session.flush()
     return article
 
@@ -195,7 +194,7 @@ def delete_article(ws: Workspace, article: Article) -> None:
         raise NotFound(_("No such article."))
     key = article.file_key
     db.session.delete(article)
-    directories.reindex_after_commit(ws.id)
+    reindex_after_commit(ws.id)
     if key:
         article_files.remove_after_commit(ws.id, key)
     db.session.commit()

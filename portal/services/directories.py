@@ -8,39 +8,15 @@ only read."""
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from portal.aftercommit import after_commit
 from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.models import Article, Directory, Workspace
-from portal.models.base import as_id
-from portal.services import article_content
+from portal.services import article_content, scoped
+from portal.services.article_index import reindex_after_commit
 from portal.services.errors import Conflict, Invalid, NotFound
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 500
-
-
-def free_slug(model, ws: Workspace, base: str, own_id: int | None) -> str:
-    """`base`, or `base-2`, `base-3`, ...: the first slug no other row of `model` uses."""
-    slug, n = base, 1
-    while True:
-        taken = db.session.scalar(select(model.id).where(
-            model.workspace_id == ws.id, model.slug == slug))
-        if taken is None or taken == own_id:
-            return slug
-        n += 1
-        slug = f"{base}-{n}"
-
-
-def reindex_after_commit(workspace_id: int) -> None:
-    """Ask for the workspace's search index to be rebuilt once this change commits."""
-    after_commit(db.session, _request_reindex, workspace_id)
-
-
-def _request_reindex(workspace_id: int) -> None:
-    from portal.search import request_reindex
-
-    request_reindex(workspace_id)
 
 
 def chosen(ws: Workspace, directory_id: int | None) -> Directory | None:
@@ -48,8 +24,7 @@ def chosen(ws: Workspace, directory_id: int | None) -> Directory | None:
     the `directory` field) when `ws` has no such directory."""
     if directory_id is None:
         return None
-    found = db.session.scalar(select(Directory).where(
-        Directory.workspace_id == ws.id, Directory.id == directory_id))
+    found = scoped.by_id(Directory, ws, directory_id)
     if found is None:
         raise Invalid(_("No such directory."), field="directory")
     return found
@@ -57,9 +32,7 @@ def chosen(ws: Workspace, directory_id: int | None) -> Directory | None:
 
 def get_directory(ws: Workspace, directory_id) -> Directory:
     """A directory of `ws` by id; NotFound otherwise."""
-    key = as_id(directory_id)
-    found = None if key is None else db.session.scalar(select(Directory).where(
-        Directory.workspace_id == ws.id, Directory.id == key))
+    found = scoped.by_id(Directory, ws, directory_id)
     if found is None:
         raise NotFound(_("No such directory."))
     return found
@@ -137,7 +110,7 @@ def save_directory(ws: Workspace, *, directory_obj: Directory | None = None, nam
         directory_obj = Directory(workspace_id=ws.id, slug="")
         db.session.add(directory_obj)
     if slug or not directory_obj.slug:
-        directory_obj.slug = free_slug(Directory, ws, wanted, directory_obj.id)
+        directory_obj.slug = scoped.free_slug(Directory, ws, wanted, directory_obj.id)
     directory_obj.names, directory_obj.descriptions = names, descriptions
     directory_obj.parent_id = parent.id if parent is not None else None
     directory_obj.position = position

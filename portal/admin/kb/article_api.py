@@ -63,6 +63,10 @@ class ArticleApi(KbApi):
     def detail(self, article: Article, status: int = 200):
         return self.response(status, result=article_detail(g.admin_workspace, article))
 
+    def set_status(self, pk, status: str):
+        return self.detail(articles.set_status(g.admin_workspace, self.find(pk), status,
+                                               author()))
+
     @expose("/", methods=["GET"])
     @protect()
     @safe
@@ -127,8 +131,7 @@ class ArticleApi(KbApi):
     @operation("Publish an article", response=result(ArticleDetail), codes=[404])
     def publish(self, pk):
         """Publish an article."""
-        return self.detail(articles.set_status(g.admin_workspace, self.find(pk),
-                                               "published", author()))
+        return self.set_status(pk, "published")
 
     @expose("/<int:pk>/unpublish", methods=["POST"])
     @protect()
@@ -137,8 +140,7 @@ class ArticleApi(KbApi):
     @operation("Unpublish an article", response=result(ArticleDetail), codes=[404])
     def unpublish(self, pk):
         """Make an article a draft again."""
-        return self.detail(articles.set_status(g.admin_workspace, self.find(pk), "draft",
-                                               author()))
+        return self.set_status(pk, "draft")
 
     @expose("/<int:pk>/revisions", methods=["GET"])
     @protect()

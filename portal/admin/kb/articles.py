@@ -205,15 +205,17 @@ class ArticlesView(WorkspaceBaseView):
     @has_access
     @permission_name("edit")
     def publish(self, pk):
-        articles.set_status(g.admin_workspace, article_or_404(pk), "published", author())
-        return self._done(pk, _("Article published."))
+        return self._set_status(pk, "published", _("Article published."))
 
     @expose("/<id:pk>/unpublish", methods=["POST"])
     @has_access
     @permission_name("edit")
     def unpublish(self, pk):
-        articles.set_status(g.admin_workspace, article_or_404(pk), "draft", author())
-        return self._done(pk, _("Article unpublished: it is a draft again."))
+        return self._set_status(pk, "draft", _("Article unpublished: it is a draft again."))
+
+    def _set_status(self, pk, status: str, done: str):
+        articles.set_status(g.admin_workspace, article_or_404(pk), status, author())
+        return self._done(pk, done)
 
     @expose("/<id:pk>/restore/<id:revision_id>", methods=["POST"])
     @has_access
