@@ -31,7 +31,6 @@ def test_top_empty_and_unopened_queries_over_a_period(staff, acme, globex):
     with use_workspace(acme.id):
         article = articles.save(acme, locale="en-US", title="Reset password",
                                 status="published")
-        db.session.commit()
         article_id = article.id
     for _ in range(3):
         log(acme, "password", 4)

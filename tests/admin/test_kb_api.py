@@ -3,7 +3,6 @@ admin pages' operations behind FAB's JWT login, scoped by X-Workspace."""
 
 import io
 
-from portal.extensions import db
 from portal.services import articles, directories
 from portal.tenancy import use_workspace
 from tests.admin.kb_helpers import ARTICLE_API, load, make_pdf, stored_directories
@@ -156,7 +155,6 @@ def test_api_is_scoped_to_x_workspace(api, acme, globex):
     with use_workspace(globex.id):
         folder = directories.save_directory(globex, names={"en-US": "Globex folder"})
         theirs = articles.save(globex, locale="en-US", title="Globex only", status="published")
-        db.session.commit()
         folder_id, theirs_id = folder.id, theirs.id
     client, headers = api("admin", acme)
     assert client.get(A, headers=headers).get_json()["result"] == []
@@ -184,7 +182,6 @@ def test_agent_reads_through_the_api_but_cannot_write(api, acme):
     with use_workspace(acme.id):
         article = articles.save(acme, locale="en-US", title="Readable")
         folder = directories.save_directory(acme, names={"en-US": "Folder"})
-        db.session.commit()
         pk, folder_id = article.id, folder.id
     client, headers = api("agent", acme)
     assert client.get(f"{A}{pk}", headers=headers).status_code == 200

@@ -241,7 +241,6 @@ def test_list_filters_by_status_and_directory(staff, acme):
     client = staff("admin", acme)
     with use_workspace(acme.id):
         folder = directories.save_directory(acme, names={"en-US": "Billing"})
-        db.session.commit()
         folder_id = folder.id
     post_article(client, {**NATIVE, "title": "Draft one"})
     post_article(client, {**NATIVE, "title": "Invoices", "status": "published",
@@ -268,7 +267,6 @@ def test_acme_staff_cannot_reach_globex_articles(staff, acme, globex):
     with use_workspace(globex.id):
         theirs = articles.save(globex, kind="native", locale="en-US", title="Globex secret",
                                body="hidden", status="published")
-        db.session.commit()
         theirs_id = theirs.id
     client = staff("admin", acme)
     assert "Globex secret" not in client.get(ARTICLES + "/").text
@@ -287,7 +285,6 @@ def test_acme_staff_cannot_reach_globex_articles(staff, acme, globex):
 def test_acme_article_cannot_point_at_a_globex_directory(staff, acme, globex):
     with use_workspace(globex.id):
         folder = directories.save_directory(globex, names={"en-US": "Globex folder"})
-        db.session.commit()
         folder_id = folder.id
     client = staff("admin", acme)
     assert "Globex folder" not in client.get(ARTICLES + "/new?kind=native").text

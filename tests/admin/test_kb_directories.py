@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from portal.extensions import db
 from portal.services import articles, directories
 from portal.tenancy import use_workspace
 from tests.admin.kb_helpers import DIRECTORIES, load, stored_directories, token
@@ -84,7 +83,6 @@ def test_delete_leaves_first_and_articles_move_out(staff, acme):
     child = stored_directories(acme)[1]
     with use_workspace(acme.id):
         article = articles.save(acme, locale="en-US", title="Inside", directory_id=child.id)
-        db.session.commit()
         article_id = article.id
     resp = client.post(f"{DIRECTORIES}/{parent.id}/delete", data={"csrf_token": token(client)})
     assert resp.status_code == 409 and "subdirectories first" in resp.text
@@ -98,7 +96,6 @@ def test_delete_leaves_first_and_articles_move_out(staff, acme):
 def test_directories_are_scoped_to_the_workspace(staff, acme, globex):
     with use_workspace(globex.id):
         theirs = directories.save_directory(globex, names={"en-US": "Globex only"})
-        db.session.commit()
         theirs_id = theirs.id
     client = staff("admin", acme)
     assert "Globex only" not in client.get(DIRECTORIES + "/").text

@@ -43,11 +43,9 @@ def kb_api(acme, globex, jobs):
                                        audience="admins", directory_id=guides.id)
         made["draft"] = articles.save(acme, locale="en-US", title="VPN draft",
                                       body="VPN draft text.")
-        db.session.commit()
     with use_workspace(globex.id):
         articles.save(globex, locale="en-US", title="Globex VPN", body="VPN.",
                       status="published")
-        db.session.commit()
     jobs()
     account = make_account(acme, "Acme Corp")
     made["reader"] = make_contact(acme, "v@acme.example", account=account)

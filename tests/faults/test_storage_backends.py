@@ -93,7 +93,6 @@ def test_migrate_copies_local_files_into_object_storage_once(app, make_app, acme
         (att,) = attachments.store(ticket, attachments.check_all(acme, [("log.txt", b"l\n")]))
         article = article_uploads.save_file(acme, "manual.txt", b"Reset the router.",
                                             locale="en-US")
-        db.session.commit()
         keys = [attachments.file_key(att), article_files.storage_key(acme.id, article.file_key)]
     local = get_storage()
     assert all(local.exists(key) for key in keys)

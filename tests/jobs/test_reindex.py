@@ -18,7 +18,6 @@ def save(ws, article=None, **fields):
               "audience": "public", **fields}
     with use_workspace(ws.id):
         article = articles.save(ws, article=article, **values)
-        db.session.commit()
         return article
 
 

@@ -32,11 +32,9 @@ def kb_world(acme, globex):
             made[audience] = articles.save(acme, locale="en-US", title=f"For {audience}",
                                            body="text", status="published", audience=audience)
         made["draft"] = articles.save(acme, locale="en-US", title="Draft", body="x")
-        db.session.commit()
     with use_workspace(globex.id):
         made["globex"] = articles.save(globex, locale="en-US", title="Globex", body="x",
                                        status="published")
-        db.session.commit()
     return readers, made
 
 

@@ -119,7 +119,6 @@ def test_votes_and_views_stay_in_their_workspace(app, acme, globex, site):
     with use_workspace(globex.id):
         theirs = articles.save(globex, locale="en-US", title="Printer setup", body="Theirs.",
                                status="published", audience="public")
-        db.session.commit()
         theirs_id = theirs.id
     vote(fresh(app), site[0])
     with use_workspace(globex.id):

@@ -71,11 +71,9 @@ def kb_site(acme, globex, jobs):
         made["admin_file"] = article_uploads.save_file(
             acme, "keys.txt", b"Admins only file text.", locale="en-US",
             status="published", audience="admins")
-        db.session.commit()
     with use_workspace(globex.id):
         made["globex"] = articles.save(globex, locale="en-US", title="Globex VPN guide",
                                        body="VPN at Globex.", status="published")
-        db.session.commit()
     jobs()  # the reindex jobs the saves asked for
     return made
 
@@ -262,7 +260,6 @@ def test_file_article_shows_text_and_serves_the_original_sandboxed(client, kb_si
 def test_original_of_an_unpublished_file_is_404(client, kb_site, acme):
     with use_workspace(acme.id):
         articles.set_status(acme, db.session.get(Article, kb_site["file"].id), "draft")
-        db.session.commit()
     assert client.get(f"/en-US/acme/articles/{kb_site['file'].slug}/original") \
         .status_code == 404
 
