@@ -49,6 +49,7 @@ def create_app(config=None) -> Flask:
     from portal.db_faults import register_db_faults
     from portal.health import register_health
     from portal.jobs import init_jobs
+    from portal.search import init_search
     from portal.security import register_security
     from portal.storage import init_storage
     from portal.web import register_web
@@ -59,6 +60,7 @@ def create_app(config=None) -> Flask:
     register_health(app)
     register_body_limits(app)  # after every extension: it must run before the CSRF check
     init_jobs(app)
+    init_search(app)
     register_db_faults(app)
     init_storage(app)
     app.cli.add_command(portal_cli)

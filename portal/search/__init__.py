@@ -9,3 +9,10 @@ def request_reindex(workspace_id: int) -> None:
 
     enqueue(reindex_workspace, workspace_id, queue_name="low",
             job_id=f"reindex-{workspace_id}")
+
+
+def init_search(app) -> None:
+    """Services ask for rebuilds through the app (portal.services.article_index)."""
+    from portal.services.article_index import REINDEX
+
+    app.extensions[REINDEX] = request_reindex

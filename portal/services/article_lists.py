@@ -3,7 +3,8 @@
 - Staff (admin pages and the staff API): `staff_page`, every article of the workspace,
   drafts included, filtered by directory, status and kind. The one query both surfaces use.
 - Readers (portal pages and the customer API): directories with the number of articles the
-  reader may open, a directory's articles, popular and related articles, a page of them.
+  reader may open, a directory's articles, popular ones, a page of them (related articles
+  add search's similar ones to `same_directory`: portal.search.related).
   Every reader query starts from portal.services.article_access (visible_articles /
   visible_condition), so a count, a list or a "related" box never includes an article the
   reader could not open."""
@@ -19,7 +20,6 @@ from portal.models.kb import KINDS, STATUSES
 from portal.services import article_access, scoped
 
 POPULAR_LIMIT = 6
-RELATED_LIMIT = 5
 
 
 @dataclass
@@ -122,32 +122,15 @@ def popular(ws: Workspace, reader: Contact | None, limit: int = POPULAR_LIMIT) -
         .limit(limit))))
 
 
-def related(ws: Workspace, reader: Contact | None, article: Article, title: str,
-            locale: str, limit: int = RELATED_LIMIT) -> list[Article]:
-    """Other readable articles of the same directory, then ones search finds similar."""
-    found: list[Article] = []
-    if article.directory_id is not None:
-        found = list(db.session.scalars(_with_text(
-            article_access.visible_articles(ws, reader)
-            .where(Article.directory_id == article.directory_id, Article.id != article.id)
-            .order_by(Article.position, Article.slug).limit(limit))))
-    if len(found) < limit:
-        from portal.search import service
-
-        try:
-            hits = service.search(ws, reader, title, mode="semantic", locale=locale,
-                                  limit=limit + 1).results
-        except Exception:  # related articles are a nicety: never fail the page for them
-            db.session.rollback()
-            hits = []
-        known = {a.id for a in found} | {article.id}
-        for hit in hits:
-            if len(found) >= limit:
-                break
-            if hit.article.id not in known:
-                known.add(hit.article.id)
-                found.append(hit.article)
-    return found
+def same_directory(ws: Workspace, reader: Contact | None, article: Article,
+                   limit: int) -> list[Article]:
+    """Other readable articles of `article`'s directory, in their order."""
+    if article.directory_id is None:
+        return []
+    return list(db.session.scalars(_with_text(
+        article_access.visible_articles(ws, reader)
+        .where(Article.directory_id == article.directory_id, Article.id != article.id)
+        .order_by(Article.position, Article.slug).limit(limit))))
 
 
 def directory_by_key(ws: Workspace, key: str) -> Directory | None:

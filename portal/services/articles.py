@@ -5,7 +5,7 @@ delete. Uploaded-file articles are written by portal.services.article_uploads on
 
 Each action (`save`, `set_status`, `restore`, `delete_article`) commits once: every save
 keeps a revision and, after its commit, asks for the workspace's search index to be rebuilt
-(`portal.search.request_reindex`). `write` is the same save without the commit, for steps
+(portal.services.article_index). `write` is the same save without the commit, for steps
 composed into a larger action (a file upload, an import inside its savepoint)."""
 
 from urllib.parse import urlsplit

@@ -124,6 +124,8 @@ def article(slug: str):
 
         service.record_open(g.workspace, query_id, found.id)
         return redirect(url_for(".article", slug=found.slug))  # one URL per article
+    from portal.search.related import related
+
     tr = text_of(found)
     title = tr.title if tr else found.slug
     address = get_remote_address()
@@ -133,7 +135,7 @@ def article(slug: str):
         description=(tr.description if tr else "") or "",
         updated=format_date(found.updated_at, "long"),
         trail=article_lists.ancestors(g.workspace, found.directory),
-        related=article_lists.related(g.workspace, g.reader, found, title, g.locale),
+        related=related(g.workspace, g.reader, found, title, g.locale),
         title_of=title_of,
         voted=article_feedback.current_vote(g.workspace, found, g.reader, address) is not None)
 

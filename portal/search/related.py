@@ -1,0 +1,30 @@
+"""The "Related articles" box of an article page: other readable articles of the same
+directory first, then those semantic search finds similar to its title."""
+
+from portal.extensions import db
+from portal.models import Article, Contact, Workspace
+from portal.search import service
+from portal.services import article_lists
+
+LIMIT = 5
+
+
+def related(ws: Workspace, reader: Contact | None, article: Article, title: str,
+            locale: str, limit: int = LIMIT) -> list[Article]:
+    found = article_lists.same_directory(ws, reader, article, limit)
+    if len(found) >= limit:
+        return found
+    try:
+        hits = service.search(ws, reader, title, mode="semantic", locale=locale,
+                              limit=limit + 1).results
+    except Exception:  # related articles are a nicety: never fail the page for them
+        db.session.rollback()
+        hits = []
+    known = {a.id for a in found} | {article.id}
+    for hit in hits:
+        if len(found) >= limit:
+            break
+        if hit.article.id not in known:
+            known.add(hit.article.id)
+            found.append(hit.article)
+    return found
