@@ -1,9 +1,9 @@
 """The "Related articles" box of an article page: other readable articles of the same
-directory first, then those semantic search finds similar to its title."""
+directory first, then those semantic search finds similar to its title. The search engine
+is imported only when the directory does not fill the box (it is slow to import)."""
 
 from portal.extensions import db
 from portal.models import Article, Contact, Workspace
-from portal.search import service
 from portal.services import article_lists
 
 LIMIT = 5
@@ -14,6 +14,8 @@ def related(ws: Workspace, reader: Contact | None, article: Article, title: str,
     found = article_lists.same_directory(ws, reader, article, limit)
     if len(found) >= limit:
         return found
+    from portal.search import service
+
     try:
         hits = service.search(ws, reader, title, mode="semantic", locale=locale,
                               limit=limit + 1).results

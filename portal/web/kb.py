@@ -27,6 +27,7 @@ from portal.auth.sessions import current_contact
 from portal.extensions import limiter
 from portal.models import Article
 from portal.schemas.pages import QUERY_MAX, ArticleArgs, SearchArgs, page_args
+from portal.search.related import related
 from portal.services import article_access, article_feedback, article_files, article_lists
 from portal.services.errors import Invalid, NotFound
 from portal.web import bp, render_portal
@@ -124,8 +125,6 @@ def article(slug: str):
 
         service.record_open(g.workspace, query_id, found.id)
         return redirect(url_for(".article", slug=found.slug))  # one URL per article
-    from portal.search.related import related
-
     tr = text_of(found)
     title = tr.title if tr else found.slug
     address = get_remote_address()
