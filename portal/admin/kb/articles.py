@@ -30,6 +30,7 @@ from portal.services import (
     article_lists,
     articles,
     directories,
+    scoped,
 )
 from portal.services.errors import Invalid, NotFound, ServiceError
 
@@ -41,10 +42,7 @@ def author() -> str:
 
 
 def article_or_404(pk: int) -> Article:
-    try:
-        return articles.get(g.admin_workspace, pk)
-    except NotFound:
-        abort(404)
+    return scoped.by_id(Article, g.admin_workspace, pk) or abort(404)
 
 
 def list_args() -> dict:

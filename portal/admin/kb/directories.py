@@ -13,15 +13,13 @@ from portal.admin.kb import forms
 from portal.admin.views import WorkspaceBaseView
 from portal.extensions import db
 from portal.i18n import SUPPORTED
-from portal.services import articles, directories
-from portal.services.errors import NotFound, ServiceError
+from portal.models import Directory
+from portal.services import articles, directories, scoped
+from portal.services.errors import ServiceError
 
 
-def directory_or_404(pk: int):
-    try:
-        return directories.get_directory(g.admin_workspace, pk)
-    except NotFound:
-        abort(404)
+def directory_or_404(pk: int) -> Directory:
+    return scoped.by_id(Directory, g.admin_workspace, pk) or abort(404)
 
 
 def form_locales(directory) -> list[str]:
