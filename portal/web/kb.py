@@ -30,7 +30,7 @@ from portal.models import Article
 from portal.schemas.pages import QUERY_MAX, ArticleArgs, SearchArgs, page_args
 from portal.services import article_files, kb, kb_feedback
 from portal.services.errors import Invalid, NotFound
-from portal.web import bp, render_portal
+from portal.web import bp, pages, render_portal
 
 SUGGEST_LIMIT = 5
 RESULTS_LIMIT = 20
@@ -87,7 +87,8 @@ def home():
         "home.html", title=_("How can we help?"), kb_access=kb.access(ws),
         can_read=can_read, title_of=title_of,
         directories=browse.top_level(ws, reader) if can_read else [],
-        popular=browse.popular(ws, reader) if can_read else [])
+        popular=browse.popular(ws, reader) if can_read else [],
+        open_tickets=pages.open_tickets(ws, reader))
 
 
 @bp.get("/directories/<dir_slug>")
