@@ -1,6 +1,7 @@
-"""One setting moves the demo to another port: PORTAL_PORT (with BASE_URL empty) is the port
-`make demo` serves on and the start of every absolute link (canonical links, emails, the
-demo's printed URLs); BASE_URL, when set, wins; a custom domain wins for its workspace."""
+"""The first ten minutes: `make demo PORT=8080` moves everything to that port (PORTAL_PORT,
+with BASE_URL empty, is the port `make demo` serves on and the start of every absolute
+link: canonical links, emails, the demo's printed URLs; BASE_URL, when set, wins; a custom
+domain wins for its workspace); init-db and seed-demo print only what helps."""
 
 import os
 import subprocess
@@ -46,3 +47,20 @@ def test_make_demo_passes_the_port_to_every_step():
         assert all(line.startswith(f"PORTAL_PORT={port} ") for line in steps), plan
         assert f"--port {port}" in steps[-1] and f"http://127.0.0.1:{port} " in plan
         assert port == "5000" or "5000" not in plan
+
+
+def test_init_db_advises_create_staff_or_seed_demo_not_flask_fab(runner, caplog):
+    result = runner.invoke(args=["portal", "init-db"])
+    assert result.exit_code == 0, result.output
+    assert "portal create-staff" in result.output and "portal seed-demo" in result.output
+    assert "flask fab" not in result.output + caplog.text
+    runner.invoke(args=["portal", "seed-demo"])
+    again = runner.invoke(args=["portal", "init-db"])
+    assert "No staff account yet" not in again.output
+
+
+def test_seed_demo_prints_lines_without_a_progress_bar(runner):
+    result = runner.invoke(args=["portal", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "\r" not in result.output and "%|" not in result.output
+    assert result.output.splitlines()[0].startswith("Portal:  ")
