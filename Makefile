@@ -1,5 +1,8 @@
 # Quick start: `make demo` runs the portal with a demo workspace; `make test` runs the suite.
+# `make demo PORT=8080` serves elsewhere: PORTAL_PORT is the one setting the served port,
+# the printed URLs and the links in pages and emails follow (config/__init__.py).
 PYTHON ?= python3
+PORT ?= $(or $(PORTAL_PORT),5000)
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
@@ -16,12 +19,14 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	bash scripts/install-test-deps.sh
 
+DEMO_FLASK := PORTAL_PORT=$(PORT) $(FLASK)
+
 demo: install
-	$(FLASK) portal init-db
-	$(FLASK) portal i18n compile
-	$(FLASK) portal seed-demo
-	@echo "Starting the portal on http://127.0.0.1:5000 (Ctrl+C stops it)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(DEMO_FLASK) portal init-db
+	$(DEMO_FLASK) portal i18n compile
+	$(DEMO_FLASK) portal seed-demo
+	@echo "Starting the portal on http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
+	$(DEMO_FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-test
 	bash scripts/run-tests.sh

@@ -28,7 +28,12 @@ class BaseConfig:
     # empty: an in-process stand-in (fakeredis) with a worker thread (one process only)
     REDIS_URL = ""
     RUN_EMBEDDED_WORKER = True  # a job worker thread in the web process (without REDIS_URL only)
-    BASE_URL = "http://127.0.0.1:5000"  # the public address, for absolute links in emails
+    # the port `make demo` (flask run) serves on; an empty BASE_URL follows it (gunicorn
+    # binds its own: gunicorn.conf.py)
+    PORT = 5000
+    # the public address for absolute links (emails, canonical links, seed-demo's list);
+    # empty: http://127.0.0.1:<PORT>
+    BASE_URL = ""
     UPLOAD_DIR = str(INSTANCE / "uploads")  # attachments and uploaded article files
     MAX_CONTENT_LENGTH = 1024 * 1024  # largest request body in bytes, uploads included (else 413)
     THEME = "default"  # the theme directory under themes/ whose templates come first

@@ -81,6 +81,13 @@ def _trust_proxies(app: Flask) -> None:
 def _quiet_libraries() -> None:
     # FAB warns at every start that its user list cannot filter on role ids; not actionable.
     logging.getLogger("flask_appbuilder.models.filters").setLevel(logging.ERROR)
+    logging.getLogger("flask_appbuilder.security.manager").addFilter(_no_fab_user_advice)
+
+
+def _no_fab_user_advice(record: logging.LogRecord) -> bool:
+    """Drop FAB's "No user yet created, use flask fab command" (init-db runs its role set-up):
+    staff are created with `portal create-staff`, which init-db itself suggests."""
+    return not str(record.msg).startswith("No user yet created")
 
 
 def _check_config(app: Flask) -> None:

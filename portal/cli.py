@@ -22,6 +22,10 @@ def init_db():
 
     database.upgrade()
     click.echo("database is at the newest schema")
+    if current_app.appbuilder.sm.count_users() == 0:
+        click.echo("No staff account yet: `flask --app app portal seed-demo` adds the demo "
+                   "workspace and its accounts, or `flask --app app portal create-staff --email "
+                   "YOU@EXAMPLE.COM --password ... --role admin` makes a platform admin.")
 
 
 @portal_cli.command("create-workspace")

@@ -15,16 +15,18 @@ class PortalAppBuilder(AppBuilder):
     Every API acts in a workspace when one is named (the workspace APIs require one),
     FAB's action endpoints check their permission before the view runs, and every page's
     URL input is checked first (portal.admin.page_input). No page has file columns, so
-    FAB's file download route (which serves a global upload folder) is left out.
+    FAB's file download route (which serves a global upload folder) is left out. Model
+    views say what they did ("Account added.": portal.admin.plain_words).
     """
 
     def register_blueprint(self, baseview, endpoint=None, static_folder=None) -> None:
-        from portal.admin import page_input
+        from portal.admin import page_input, plain_words
 
         if isinstance(baseview, ModelView):
             baseview.exclude_route_methods = {*baseview.exclude_route_methods, "download"}
             baseview.base_permissions = [p for p in baseview.base_permissions
                                          if p != "can_download"]
+            plain_words.use_plain_words(baseview)
         blueprint = baseview.create_blueprint(self, endpoint=endpoint, static_folder=static_folder)
         if isinstance(baseview, BaseApi):
             blueprint.before_request(use_named_workspace)
@@ -41,7 +43,8 @@ def init_admin(app: Flask) -> AppBuilder:
     from portal.admin.staff_signin import StaffSecurityManager
     from portal.admin.views import register_admin
 
-    appbuilder = PortalAppBuilder(app, db.session, security_manager_class=StaffSecurityManager)
+    appbuilder = PortalAppBuilder(app, db.session, security_manager_class=StaffSecurityManager,
+                                  base_template="appbuilder/helpport/baselayout.html")
     register_admin(appbuilder)
     register_admin_context(app)
     return appbuilder

@@ -361,6 +361,7 @@ class WorkspaceInterface(SQLAInterface):
 class WorkspaceAdmin(ModelView):
     datamodel = WorkspaceInterface(Workspace)
     list_title = _l("Workspaces")
+    show_title = _l("Workspace")
     list_columns = ["slug", "name", "custom_domain", "default_locale", "jit_provisioning"]
     show_columns = ["slug", "name", "custom_domain", "default_locale", "jit_provisioning",
                     "support_email", "created_at"]

@@ -1,11 +1,10 @@
-"""The demo workspace `demo`: accounts, contacts, a customer admin and a staff admin.
+"""The demo workspace `demo`: accounts, contacts, customer admins, a workspace admin, an
+agent and a platform admin, and a table of who may do what for `portal seed-demo` to print.
 
 Idempotent: running it again refreshes what is missing and changes nothing else.
 """
 
-from flask import current_app
 from sqlalchemy import select
-from tqdm import tqdm
 
 from portal.extensions import db
 from portal.models import Account, Contact
@@ -15,6 +14,7 @@ from portal.tenancy import use_workspace
 DEMO_SLUG = "demo"
 DEMO_ADMIN = ("admin@demo.helpport.local", "demo-admin-pass")
 DEMO_AGENT = ("agent@demo.helpport.local", "demo-agent-pass")
+DEMO_PLATFORM_ADMIN = ("platform@helpport.local", "demo-platform-pass")
 ACCOUNTS = [
     ("Acme Corporation", ["acme.example"]),
     ("Globex Inc.", ["globex.example"]),
@@ -43,9 +43,7 @@ def seed() -> list[str]:
                 db.session.add(account)
             by_name[name] = account
         db.session.flush()
-        steps = tqdm(CONTACTS, desc="demo contacts", unit="contact", leave=False,
-                     disable=current_app.testing)
-        for email, name, account_name, is_admin in steps:
+        for email, name, account_name, is_admin in CONTACTS:
             contact = contacts.by_email(ws, email)
             if contact is None:
                 contact = Contact(workspace_id=ws.id, email=email, name=name, verified=True,
@@ -58,12 +56,42 @@ def seed() -> list[str]:
         _demo_articles(ws)
     staff.create_staff(*DEMO_ADMIN, "admin", DEMO_SLUG, name="Demo Admin")
     staff.create_staff(*DEMO_AGENT, "agent", DEMO_SLUG, name="Demo Agent")
-    base = current_app.config["BASE_URL"].rstrip("/")
+    staff.create_staff(*DEMO_PLATFORM_ADMIN, "admin", None, name="Platform Admin")
+    return summary(ws)
+
+
+def summary(ws) -> list[str]:
+    """What `seed-demo` prints: where things are, and each demo account with its role, what
+    it may do and where it signs in. URLs start with workspaces.public_base (PORT)."""
+    base = workspaces.public_base()
+    portal = f"{base}/{ws.default_locale}/{ws.slug}"
+    admin_login = f"{base}/admin/login/"
+    staff_rows = [
+        (*DEMO_PLATFORM_ADMIN, "platform admin", admin_login,
+         "every workspace: create workspaces and staff, and all a workspace admin may"),
+        (*DEMO_ADMIN, "workspace admin", admin_login,
+         "demo: customers, groups, ticket form, articles; work and delete tickets"),
+        (*DEMO_AGENT, "agent", admin_login,
+         "demo: work tickets (reply, notes, stage, assignee); read customers and articles"),
+    ]
+    customer_rows = [
+        (email, "code by email", "customer admin" if is_admin else "customer",
+         f"{portal}/signin",
+         f"portal: own tickets and every ticket of {account}" if is_admin and account
+         else "portal: own tickets, the knowledge base")
+        for email, _name, account, is_admin in CONTACTS
+    ]
+    header = ("email", "password", "role", "signs in at", "may")
+    rows = [header, *staff_rows, *customer_rows]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
+    table = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+             + "  " + row[-1] for row in rows]
     return [
-        f"Portal:  {base}/{ws.default_locale}/{ws.slug}/directories",
-        f"Admin:   {base}/admin/  (email {DEMO_ADMIN[0]}, password {DEMO_ADMIN[1]})",
-        f"Agent:   {DEMO_AGENT[0]} / {DEMO_AGENT[1]}",
-        "Customers: alice@acme.example (customer admin), bob@acme.example, carol@globex.example",
+        f"Portal:  {portal}/directories",
+        f"Admin:   {base}/admin/",
+        "",
+        *table,
+        "",
         f"Sign-in codes: {base}/outbox  or  flask --app app portal outbox",
     ]
 

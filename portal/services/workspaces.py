@@ -2,6 +2,7 @@
 
 import re
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -96,3 +97,13 @@ def locale_for(ws: Workspace, requested: str | None) -> str | None:
     if requested in (ws.enabled_locales or []) and requested in SUPPORTED:
         return requested
     return None
+
+
+def public_base(ws: Workspace | None = None) -> str:
+    """The address absolute links start with: `https://<custom domain>` for a workspace
+    that has one, else BASE_URL, else the local PORT (so `make demo PORT=8080` links to
+    8080). Emails, canonical links and the demo's printed URLs all come from here."""
+    if ws is not None and ws.custom_domain:
+        return f"https://{ws.custom_domain}"
+    config = current_app.config
+    return (config["BASE_URL"] or f"http://127.0.0.1:{config['PORT']}").rstrip("/")

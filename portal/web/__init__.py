@@ -6,7 +6,8 @@ URL rules, all here so they can be read at once:
   workspace's default locale, keeping the rest of the path;
 - on a workspace's custom domain (the Host header), `/` is its home, `/<locale>` its home
   in that locale, and any other workspace's slug is a 404;
-- canonical links name the custom domain when there is one, else PORTAL_BASE_URL.
+- canonical links name the custom domain when there is one, else PORTAL_BASE_URL
+  (or http://127.0.0.1:<PORTAL_PORT> when that is empty).
 """
 
 from flask import (
@@ -123,9 +124,7 @@ def render_portal(template: str, **context):
 
 def site_base(ws) -> str:
     """`https://<custom domain>` for a workspace that has one, else PORTAL_BASE_URL."""
-    if ws is not None and ws.custom_domain:
-        return f"https://{ws.custom_domain}"
-    return current_app.config["BASE_URL"].rstrip("/")
+    return workspaces.public_base(ws)
 
 
 def language_links() -> list[dict]:

@@ -30,7 +30,7 @@ from portal.schemas.pages import QUERY_MAX, ArticleArgs, SearchArgs, page_args
 from portal.search.related import related
 from portal.services import article_access, article_feedback, article_files, article_lists
 from portal.services.errors import Invalid, NotFound
-from portal.web import bp, render_portal
+from portal.web import bp, pages, render_portal
 
 SUGGEST_LIMIT = 5
 RESULTS_LIMIT = 20
@@ -87,7 +87,8 @@ def home():
         "home.html", title=_("How can we help?"), kb_access=article_access.access(ws),
         can_read=can_read, title_of=title_of,
         directories=article_lists.top_level(ws, reader) if can_read else [],
-        popular=article_lists.popular(ws, reader) if can_read else [])
+        popular=article_lists.popular(ws, reader) if can_read else [],
+        open_tickets=pages.open_tickets(ws, reader))
 
 
 @bp.get("/directories/<dir_slug>")

@@ -1,4 +1,5 @@
-"""Portal pages: the demo outbox (the workspace home is in portal/web/kb.py).
+"""Portal pages: the demo outbox, and the open tickets on the workspace home (the home
+view itself is in portal/web/kb.py).
 
 The outbox pages let someone trying the embedded demo read their sign-in code in the
 browser. They exist only when no SMTP server is configured and the environment is
@@ -8,10 +9,24 @@ development; everywhere else they are a 404, because they show every workspace's
 from flask import abort, render_template
 from flask_babel import gettext as _
 
-from portal.services import outbox_reader
+from portal.models.ticket import STAGES
+from portal.services import outbox_reader, tickets
 from portal.web import demo_outbox_enabled, root
 
 OUTBOX_PAGE_SIZE = 30
+HOME_TICKETS = 5  # open tickets on the home page; the rest are on the ticket list
+OPEN_STAGES = tuple(stage for stage in STAGES if stage not in ("resolved", "closed"))
+
+
+def open_tickets(ws, contact) -> list | None:
+    """The signed-in customer's open tickets for the home page, most recently changed first,
+    listed by the same service (and visibility rules) as their ticket list; None when
+    nobody is signed in or the workspace has tickets off."""
+    if contact is None or not tickets.tickets_enabled(ws):
+        return None
+    query = tickets.ListQuery(scope="mine", stages=OPEN_STAGES, sort="updated",
+                              limit=HOME_TICKETS)
+    return tickets.list_for_customer(ws, contact, query).items
 
 
 def status_label(row) -> str:
