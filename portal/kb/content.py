@@ -29,10 +29,6 @@ def render_markdown(source: str) -> str:
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
 
 
-def markdown_text(source: str) -> str:
-    return html_text(render_markdown(source))[1]
-
-
 class _TextParser(HTMLParser):
     SKIP = {"script", "style", "noscript", "template", "head"}
     BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",

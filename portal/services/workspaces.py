@@ -32,10 +32,6 @@ def by_id(workspace_id: int) -> Workspace | None:
     return db.session.get(Workspace, workspace_id)
 
 
-def all_workspaces() -> list[Workspace]:
-    return list(db.session.scalars(select(Workspace).order_by(Workspace.name)))
-
-
 def create_workspace(
     slug: str,
     name: str,

@@ -19,9 +19,7 @@ CONFIG_NAMES = {"config", "cfg"}  # app.config, current_app.config, cfg = curren
 DERIVED = {
     "SQLALCHEMY_DATABASE_URI": "Flask-SQLAlchemy, from DATABASE_URL",
     "SQLALCHEMY_ENGINE_OPTIONS": "Flask-SQLAlchemy, from the DB_POOL_* settings",
-    "RATELIMIT_STORAGE_OPTIONS": "Flask-Limiter, Redis timeouts from RATELIMIT_REDIS_*",
-    "CACHE_REDIS_URL": "Flask-Caching, from REDIS_URL",
-    "CACHE_OPTIONS": "Flask-Caching, Redis timeouts from RATELIMIT_REDIS_*",
+    "RATELIMIT_STORAGE_OPTIONS": "Flask-Limiter, Redis timeouts from REDIS_TIMEOUT_SECONDS",
     "SESSION_COOKIE_SECURE": "Flask, from COOKIE_SECURE",
     "SESSION_COOKIE_HTTPONLY": "Flask, always on",
     "SESSION_COOKIE_SAMESITE": "Flask, always Lax",
@@ -40,7 +38,6 @@ READ_BY_LIBRARIES = {
     "WTF_CSRF_TIME_LIMIT": "Flask-WTF", "RATELIMIT_HEADERS_ENABLED": "Flask-Limiter",
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": "Flask-Limiter",
     "RATELIMIT_STORAGE_URI": "Flask-Limiter (REDIS_URL when set)",
-    "CACHE_TYPE": "Flask-Caching (RedisCache when REDIS_URL is set)",
 }
 
 
