@@ -66,9 +66,13 @@ def create_staff_cmd(email, password, role, workspace_slug, name):
 @portal_cli.command("seed-demo")
 def seed_demo_cmd():
     """Create (or refresh) the demo workspace `demo` with sample customers and staff."""
+    from tqdm import tqdm
+
     from portal.services import demo
 
-    summary = demo.seed()
+    summary = demo.seed(progress=lambda items: tqdm(
+        items, desc="demo contacts", unit="contact", leave=False,
+        disable=current_app.testing))
     for line in summary:
         click.echo(line)
 

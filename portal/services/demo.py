@@ -5,7 +5,6 @@ Idempotent: running it again refreshes what is missing and changes nothing else.
 
 from flask import current_app
 from sqlalchemy import select
-from tqdm import tqdm
 
 from portal.extensions import db
 from portal.models import Account, Contact
@@ -28,7 +27,9 @@ CONTACTS = [
 ]
 
 
-def seed() -> list[str]:
+def seed(progress=None) -> list[str]:
+    """Create or refresh the demo; `progress(contacts)` wraps the list (the CLI's tqdm bar:
+    services print nothing themselves)."""
     ws = workspaces.by_slug(DEMO_SLUG)
     if ws is None:
         ws = workspaces.create_workspace(DEMO_SLUG, "Helpport Demo", jit_provisioning=True,
@@ -43,9 +44,8 @@ def seed() -> list[str]:
                 db.session.add(account)
             by_name[name] = account
         db.session.flush()
-        steps = tqdm(CONTACTS, desc="demo contacts", unit="contact", leave=False,
-                     disable=current_app.testing)
-        for email, name, account_name, is_admin in steps:
+        for email, name, account_name, is_admin in (progress(CONTACTS) if progress
+                                                     else CONTACTS):
             contact = contacts.by_email(ws, email)
             if contact is None:
                 contact = Contact(workspace_id=ws.id, email=email, name=name, verified=True,
