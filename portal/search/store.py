@@ -7,7 +7,6 @@ version at most every SEARCH_RELOAD_SECONDS (a one-row query); when it changed, 
 the new one. The cache belongs to the app, not the module, so two apps in one process
 (tests, tools) each see their own database."""
 
-import pickle
 import threading
 import time
 from dataclasses import dataclass
@@ -19,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.models import SearchIndex
 from portal.models.base import utcnow
-from portal.search.engine import FORMAT, Index
+from portal.search import codec
+from portal.search.engine import Index
 from portal.tenancy import use_workspace
 
 KEEP = 2
@@ -35,7 +35,7 @@ class Cached:
 
 def save(ws_id: int, locale: str, index: Index) -> int:
     """Store `index` as the newest version; returns the version. The caller commits."""
-    data = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
+    data = codec.dumps(index)
     with use_workspace(ws_id):
         for _attempt in range(3):
             newest = db.session.scalar(select(func.max(SearchIndex.version)).where(
@@ -69,11 +69,11 @@ def _load(ws_id: int, row_id: int) -> Index | None:
     if data is None:
         return None
     try:
-        index = pickle.loads(data)
-    except Exception:  # written by an older release: treated as missing, rebuilt
-        current_app.logger.warning("search index %s cannot be read; rebuilding", row_id)
+        return codec.loads(data)
+    except Exception as exc:  # an older release's pickle, or not ours: missing, rebuilt
+        current_app.logger.warning("search index %s is not loaded (%s); rebuilding",
+                                   row_id, exc)
         return None
-    return index if getattr(index, "format", None) == FORMAT else None
 
 
 def _cache() -> tuple[dict, threading.Lock]:
