@@ -169,7 +169,6 @@ class TestingConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "test-secret-key-of-at-least-32-bytes"
     RUN_EMBEDDED_WORKER = False
-    FAB_PASSWORD_COMPLEXITY_ENABLED = False
     SEARCH_EMBEDDER = "lsa"  # the same engine whatever extras are installed
     SEARCH_RELOAD_SECONDS = 0.0  # a new index is seen at once
 

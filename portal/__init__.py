@@ -125,7 +125,7 @@ def _normalise_db_url(url: str) -> str:
 
 
 def _use_themes(app: Flask) -> None:
-    theme = app.config.get("THEME", "default")
+    theme = app.config["THEME"]
     roots = [ROOT / "themes" / theme / "templates", ROOT / "themes" / "default" / "templates"]
     app.jinja_loader = ChoiceLoader([FileSystemLoader([str(r) for r in roots])])
     app.jinja_env.add_extension("jinja2.ext.i18n")

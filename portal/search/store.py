@@ -84,8 +84,7 @@ def _cache() -> tuple[dict, threading.Lock]:
 
 
 def reload_seconds() -> float:
-    default = 0.0 if current_app.testing else 5.0
-    return float(current_app.config.get("SEARCH_RELOAD_SECONDS", default))
+    return float(current_app.config["SEARCH_RELOAD_SECONDS"])
 
 
 def current(ws_id: int, locale: str) -> Index | None:
