@@ -51,7 +51,7 @@ def _sentence_model(locale: str) -> str | None:
     """The sentence model to use for `locale` (SEARCH_EMBEDDER, see config), or None."""
     cfg = current_app.config
     choice = cfg["SEARCH_EMBEDDER"]
-    model = cfg.get("SEARCH_EMBEDDING_MODEL") or sentence.DEFAULT_MODEL
+    model = sentence.configured(cfg)
     reads = any(locale.lower().startswith(prefix.lower())
                 for prefix in cfg.get("SEARCH_EMBEDDING_LOCALES") or ())
     if reads and (choice == "sentence" or (choice == "auto" and sentence.available(model))):

@@ -28,6 +28,11 @@ class EmbeddingsUnavailable(RuntimeError):
     pass
 
 
+def configured(config) -> str:
+    """The model the deployment names (SEARCH_EMBEDDING_MODEL), or the default."""
+    return config.get("SEARCH_EMBEDDING_MODEL") or DEFAULT_MODEL
+
+
 def model_path(reference: str) -> Path:
     """A model directory, or the `model` directory inside an installed package."""
     path = Path(reference)

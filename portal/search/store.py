@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.models import SearchIndex
 from portal.models.base import utcnow
-from portal.search import codec
+from portal.search import codec, sentence
 from portal.search.engine import Index
 from portal.tenancy import use_workspace
 
@@ -69,7 +69,12 @@ def _load(ws_id: int, row_id: int) -> Index | None:
     if data is None:
         return None
     try:
-        return codec.loads(data)
+        index = codec.loads(data)
+        # a stored sentence index names its model: only the configured one is ever loaded
+        model = getattr(index.semantic.embedder, "reference", None)
+        if model is not None and model != sentence.configured(current_app.config):
+            raise codec.Stale(f"it names the sentence model {model!r}")
+        return index
     except Exception as exc:  # an older release's pickle, or not ours: missing, rebuilt
         current_app.logger.warning("search index %s is not loaded (%s); rebuilding",
                                    row_id, exc)

@@ -4,6 +4,7 @@ in the column (an older release's, or one planted by someone who can write the d
 is never unpickled but treated as stale and rebuilt."""
 
 import io
+import json
 import pickle
 import zipfile
 
@@ -38,6 +39,13 @@ def _planted_effect():
 class Payload:
     def __reduce__(self):
         return (_planted_effect, ())
+
+
+def archive(meta: dict, arrays: dict) -> bytes:
+    """An archive laid out as codec.dumps lays it out, with metadata of the test's choice."""
+    buffer = io.BytesIO()
+    np.savez(buffer, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+    return buffer.getvalue()
 
 
 @pytest.mark.parametrize("locale", ["en-US", "de-DE"])
@@ -81,13 +89,20 @@ def test_anything_else_is_stale_and_never_unpickled(data):
 
 
 def test_an_archive_of_another_format_is_stale():
-    built = build_index(DOCS, "en-US")
-    meta, arrays = built.state()
-    buffer = io.BytesIO()
-    old = codec.json.dumps({**meta, "format": 1}).encode()
-    np.savez(buffer, meta=np.frombuffer(old, dtype=np.uint8), **arrays)
+    meta, arrays = build_index(DOCS, "en-US").state()
     with pytest.raises(codec.Stale):
-        codec.loads(buffer.getvalue())
+        codec.loads(archive({**meta, "format": 1}, arrays))
+
+
+def plant(ws, data: bytes) -> int:
+    """What someone with write access to the table could do: a newer row with `data`."""
+    with use_workspace(ws.id):
+        newest = db.session.scalar(select(func.max(SearchIndex.version)).where(
+            SearchIndex.workspace_id == ws.id, SearchIndex.locale == "en-US")) or 0
+        db.session.add(SearchIndex(workspace_id=ws.id, locale="en-US", version=newest + 1,
+                                   built_at=utcnow(), documents=1, data=data))
+        db.session.commit()
+    return newest + 1
 
 
 def test_a_planted_pickle_in_the_database_is_not_run_but_rebuilt(app, acme, caplog):
@@ -96,13 +111,7 @@ def test_a_planted_pickle_in_the_database_is_not_run_but_rebuilt(app, acme, capl
                                 body="Use the reset link.", status="published")
         db.session.commit()
     build.rebuild_workspace(acme.id)
-    with use_workspace(acme.id):  # someone with write access to the table plants a newer row
-        newest = db.session.scalar(select(func.max(SearchIndex.version)).where(
-            SearchIndex.workspace_id == acme.id, SearchIndex.locale == "en-US"))
-        db.session.add(SearchIndex(workspace_id=acme.id, locale="en-US", version=newest + 1,
-                                   built_at=utcnow(), documents=1,
-                                   data=pickle.dumps(Payload())))
-        db.session.commit()
+    planted = plant(acme, pickle.dumps(Payload()))
     assert store.current(acme.id, "en-US") is None  # stale: not loaded
     assert RAN == []
     assert "is not loaded" in caplog.text
@@ -110,4 +119,17 @@ def test_a_planted_pickle_in_the_database_is_not_run_but_rebuilt(app, acme, capl
     result = service.search(acme, reader, "reset password", locale="en-US")  # rebuilds
     assert RAN == []
     assert [hit.article.id for hit in result.results] == [article.id]
-    assert store.cached_version(acme.id, "en-US") == newest + 2
+    assert store.cached_version(acme.id, "en-US") == planted + 1
+
+
+def test_a_stored_index_naming_another_sentence_model_is_not_loaded(app, acme, caplog):
+    """The model is read from disk when a query is embedded: a planted row must not choose
+    which files that is."""
+    meta, arrays = build_index(DOCS, "en-US").state()
+    meta["embedder"] = {"kind": "sentence", "reference": "/somewhere/else", "batch_size": 8}
+    arrays = {k: v for k, v in arrays.items() if not k.startswith("embedder.")}
+    data = archive(meta, arrays)
+    assert codec.loads(data).semantic.embedder.reference == "/somewhere/else"
+    plant(acme, data)
+    assert store.current(acme.id, "en-US") is None
+    assert "names the sentence model '/somewhere/else'" in caplog.text
