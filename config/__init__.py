@@ -24,7 +24,7 @@ class BaseConfig:
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
     # an SQLite file, or PostgreSQL: postgresql://user:pass@host:5432/db (psycopg 3)
     DATABASE_URL = f"sqlite:///{INSTANCE / 'helpport.db'}"
-    # Redis for jobs, cache, rate limits and live updates, e.g. redis://host:6379/0;
+    # Redis for jobs, rate limits and live updates, e.g. redis://host:6379/0;
     # empty: an in-process stand-in (fakeredis) with a worker thread (one process only)
     REDIS_URL = ""
     RUN_EMBEDDED_WORKER = True  # a job worker thread in the web process (without REDIS_URL only)
@@ -105,7 +105,7 @@ class BaseConfig:
     WORKER_REDIS_RETRY_SECONDS = 5
     # rate limits count in this process while their Redis storage is unreachable
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    # seconds the rate-limit storage and the cache wait for Redis to connect or answer
+    # seconds the rate-limit storage waits for Redis to connect or answer
     REDIS_TIMEOUT_SECONDS = 2
 
     # --- database connection loss (issue 9 part 2) ---
@@ -165,7 +165,6 @@ class BaseConfig:
 
     # --- libraries (rarely changed) ---
     WTF_CSRF_TIME_LIMIT = None  # form tokens live as long as the session
-    CACHE_TYPE = "SimpleCache"  # per process; RedisCache on REDIS_URL when that is set
     RATELIMIT_STORAGE_URI = "memory://"  # per process; REDIS_URL when that is set
     RATELIMIT_HEADERS_ENABLED = True  # rate-limit headers on answers
 
@@ -175,7 +174,6 @@ class TestingConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "test-secret-key-of-at-least-32-bytes"
     RUN_EMBEDDED_WORKER = False
-    FAB_PASSWORD_COMPLEXITY_ENABLED = False
     SEARCH_EMBEDDER = "lsa"  # the same engine whatever extras are installed
     SEARCH_RELOAD_SECONDS = 0.0  # a new index is seen at once
 

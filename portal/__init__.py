@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BUILT_IN_SECRET_KEYS, ROOT, ConfigError, config_from_env
 from portal.database import engine_options
-from portal.extensions import cache, csrf, db, limiter
+from portal.extensions import csrf, db, limiter
 from portal.labels import register_labels
 from portal.observability import configure_logging, init_observability
 from portal.schemas.converters import register_converters
@@ -28,7 +28,6 @@ def create_app(config=None) -> Flask:
     init_observability(app)  # before any other request hook: its request id comes first
 
     db.init_app(app)
-    cache.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     _use_themes(app)
@@ -36,6 +35,9 @@ def create_app(config=None) -> Flask:
     register_labels(app)
 
     from portal import models  # noqa: F401  (registers the mappers)
+    from portal.services.workspace_settings import for_workspace
+
+    app.jinja_env.globals["workspace_settings"] = for_workspace  # templates read them typed
     from portal.admin import init_admin
     from portal.i18n import init_i18n
 
@@ -112,12 +114,8 @@ def _derive_settings(app: Flask) -> None:
         )
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(cfg)
     if cfg.get("REDIS_URL"):
-        cfg["CACHE_TYPE"] = "portal.cache_backend.TolerantRedisCache"
-        cfg["CACHE_REDIS_URL"] = cfg["REDIS_URL"]
         cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
-        timeout = cfg["REDIS_TIMEOUT_SECONDS"]  # both fail fast and fall back
-        cfg.setdefault("CACHE_OPTIONS", {"socket_connect_timeout": timeout,
-                                         "socket_timeout": timeout})
+        timeout = cfg["REDIS_TIMEOUT_SECONDS"]  # fail fast and count in this process
         cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": timeout,
                                                      "socket_timeout": timeout})
     cfg["SESSION_COOKIE_SECURE"] = cfg["COOKIE_SECURE"]
@@ -136,7 +134,7 @@ def _normalise_db_url(url: str) -> str:
 
 
 def _use_themes(app: Flask) -> None:
-    theme = app.config.get("THEME", "default")
+    theme = app.config["THEME"]
     roots = [ROOT / "themes" / theme / "templates", ROOT / "themes" / "default" / "templates"]
     app.jinja_loader = ChoiceLoader([FileSystemLoader([str(r) for r in roots])])
     app.jinja_env.add_extension("jinja2.ext.i18n")

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from portal.services.errors import ServiceError
+from portal.services.workspace_settings import KB_ACCESS
 
 portal_cli = AppGroup("portal", help="Helpport administration commands.")
 
@@ -34,8 +35,7 @@ def init_db():
 @click.option("--default-locale", default="en-US", show_default=True)
 @click.option("--jit/--no-jit", default=False, help="Just-in-time provisioning of contacts.")
 @click.option("--custom-domain", default=None)
-@click.option("--kb-access", type=click.Choice(["off", "private", "public"]), default="private",
-              show_default=True)
+@click.option("--kb-access", type=click.Choice(KB_ACCESS), default="private", show_default=True)
 def create_workspace_cmd(slug, name, default_locale, jit, custom_domain, kb_access):
     """Create a workspace with its Customer Admins group."""
     from portal.services import workspaces

@@ -2,7 +2,6 @@
 
 from flask import current_app
 from flask_appbuilder.models.sqla import Model
-from flask_caching import Cache
 from flask_limiter import Limiter as FlaskLimiter
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
@@ -34,7 +33,6 @@ class Limiter(FlaskLimiter):
 
 
 db = SQLAlchemy(model_class=Model, session_options={"class_": WorkspaceSession})
-cache = Cache()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 

@@ -132,10 +132,10 @@ def _rss_mb() -> float:
 def measure_once(size: int, n_queries: int, seed: int, params: list[str] | None = None,
                  embedder: str = "lsa") -> dict:
     """Runs inside a fresh process: build, then time every mode over the workload."""
-    import pickle
     import sqlite3
 
     from bench.search.evaluate import parse_params
+    from portal.search import codec
     from portal.search.engine import Doc, build_index, lsa_embedder
     from portal.search.sentence import SentenceEmbedder, load_model
 
@@ -154,15 +154,15 @@ def measure_once(size: int, n_queries: int, seed: int, params: list[str] | None 
     build_s = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     t0 = time.perf_counter()
-    blob = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
-    pickle_s = time.perf_counter() - t0
+    blob = codec.dumps(index)  # what the database stores (portal.search.store)
+    store_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    pickle.loads(blob)
+    codec.loads(blob)
     load_s = time.perf_counter() - t0
     result = {"size": size, "build_s": build_s, "rss_before_mb": rss_before,
               "peak_rss_mb": peak_mb, "build_extra_mb": peak_mb - rss_before,
               "rss_after_mb": _rss_mb(), "index_mb": len(blob) / 2**20,
-              "pickle_s": pickle_s, "unpickle_s": load_s, "queries": len(queries)}
+              "store_s": store_s, "load_s": load_s, "queries": len(queries)}
     del blob
     # the portal passes the reader's visible ids; model that with 90% of the collection
     allowed = {d.id for d in docs if d.id % 10}
@@ -222,7 +222,7 @@ def median_of(runs: list[dict]) -> dict:
         return runs[0]
     out = {"size": ok[0]["size"], "repeats": len(ok)}
     for key in ("build_s", "peak_rss_mb", "build_extra_mb", "rss_after_mb", "index_mb",
-                "pickle_s", "unpickle_s", "fts5_build_s"):
+                "store_s", "load_s", "fts5_build_s"):
         out[key] = statistics.median(r[key] for r in ok)
     for label in (*MODES, "hybrid+visibility", "bm25 (FTS5)"):
         out[label] = {k: statistics.median(r[label][k] for r in ok)
@@ -234,7 +234,7 @@ def median_of(runs: list[dict]) -> dict:
 
 def speed_tables(rows: list[dict]) -> str:
     build = ["| articles | repeats | build (s) | peak RSS (MB) | RSS growth in build (MB) | "
-             "pickled index (MB) | unpickle (s) | FTS5 build (s) |",
+             "stored index (MB) | load (s) | FTS5 build (s) |",
              "|---|---|---|---|---|---|---|---|"]
     lat = ["| articles | " + " | ".join(f"{m} p50 / p95 (ms)" for m in
                                         (*MODES, "hybrid+visibility", "bm25 (FTS5)")) + " |",
@@ -245,7 +245,7 @@ def speed_tables(rows: list[dict]) -> str:
             continue
         build.append(f"| {r['size']:,} | {r['repeats']} | {r['build_s']:.2f} | "
                      f"{r['peak_rss_mb']:.0f} | {r['build_extra_mb']:.0f} | "
-                     f"{r['index_mb']:.1f} | {r['unpickle_s']:.2f} | {r['fts5_build_s']:.2f} |")
+                     f"{r['index_mb']:.1f} | {r['load_s']:.2f} | {r['fts5_build_s']:.2f} |")
         cells = [f"{r[m]['p50_ms']:.1f} / {r[m]['p95_ms']:.1f}"
                  for m in (*MODES, "hybrid+visibility", "bm25 (FTS5)")]
         lat.append(f"| {r['size']:,} | " + " | ".join(cells) + " |")

@@ -9,7 +9,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import current_app, g, redirect, request, url_for
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from portal.auth.tokens import digest, new_token
 from portal.extensions import db
@@ -87,15 +87,6 @@ def workspace_of_token(token: str | None, kind: str) -> int | None:
 
 def revoke(row: CustomerSession) -> None:
     row.revoked_at = utcnow()
-    db.session.commit()
-
-
-def revoke_all(contact: Contact) -> None:
-    db.session.execute(
-        update(CustomerSession)
-        .where(CustomerSession.contact_id == contact.id, CustomerSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
     db.session.commit()
 
 

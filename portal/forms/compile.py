@@ -1,7 +1,6 @@
 """A form definition compiled two ways: a JSON Schema (draft 2020-12) that every submission
 is validated against, and the description the portal renders (labels in one locale)."""
 
-from portal.forms.definition import SELECTS
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -120,10 +119,6 @@ def describe(doc: dict, locale: str, fallback: str = "en-US") -> dict:
             item["show_when"] = dict(field["show_when"])
         fields.append(item)
     return {"title": localized(doc.get("title"), locale, fallback), "fields": fields}
-
-
-def is_select(field: dict) -> bool:
-    return field["type"] in SELECTS
 
 
 def option_labels(description: dict) -> dict[str, dict[str, str]]:

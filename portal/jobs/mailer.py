@@ -66,7 +66,7 @@ def _send_smtp(url: str, msg: EmailMessage) -> None:
     parts = urlsplit(url)
     secure = parts.scheme == "smtps"
     port = parts.port or (465 if secure else 25)
-    timeout = current_app.config.get("SMTP_TIMEOUT", 30)
+    timeout = current_app.config["SMTP_TIMEOUT"]
     if secure:
         smtp = smtplib.SMTP_SSL(parts.hostname, port, timeout=timeout,
                                 context=ssl.create_default_context())

@@ -57,20 +57,14 @@ def normalise(text: str) -> str:
 
 
 class Analyzer:
-    """Callable: text -> list of stemmed content terms. Picklable (the stemmer, which is
-    not, is rebuilt on first use after loading)."""
+    """Callable: text -> list of stemmed content terms. A stored index keeps only the
+    locale and makes a new one (the stemmer is made on first use)."""
 
     def __init__(self, locale: str):
         self.locale = locale
         self.lang = language(locale)
         self.stop = STOP_DE if self.lang == "german" else STOP_EN
         self._stem = None
-
-    def __getstate__(self):
-        return {"locale": self.locale}
-
-    def __setstate__(self, state):
-        self.__init__(state["locale"])
 
     def stem(self, word: str) -> str:
         if self._stem is None:

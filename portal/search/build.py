@@ -50,8 +50,8 @@ def params() -> Params:
 def _sentence_model(locale: str) -> str | None:
     """The sentence model to use for `locale` (SEARCH_EMBEDDER, see config), or None."""
     cfg = current_app.config
-    choice = cfg.get("SEARCH_EMBEDDER", "auto")
-    model = cfg.get("SEARCH_EMBEDDING_MODEL") or sentence.DEFAULT_MODEL
+    choice = cfg["SEARCH_EMBEDDER"]
+    model = sentence.configured(cfg)
     reads = any(locale.lower().startswith(prefix.lower())
                 for prefix in cfg.get("SEARCH_EMBEDDING_LOCALES") or ())
     if reads and (choice == "sentence" or (choice == "auto" and sentence.available(model))):

@@ -9,7 +9,7 @@ default). Visibility is a row mask applied before ranking, so hidden documents n
 a place or count in a total."""
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -19,13 +19,16 @@ from portal.search.fusion import rrf, top_rows
 from portal.search.keyword import KeywordIndex
 from portal.search.params import DEFAULT, Params
 from portal.search.semantic import Embedder, LsaEmbedder, SemanticIndex
-from portal.search.sentence import EmbeddingsUnavailable
+from portal.search.sentence import EmbeddingsUnavailable, SentenceEmbedder
 
 log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "keyword", "semantic")
 QUERY_MAX = 1000
-FORMAT = 1  # bump when the pickled layout changes: older stored indexes are rebuilt
+# the stored layout (portal.search.codec): a stored index of another format is never
+# loaded but rebuilt. 1 was a pickle (loading one could run code); 2 is data only
+FORMAT = 2
+EMBEDDERS = {"lsa": LsaEmbedder, "sentence": SentenceEmbedder}  # stored "kind" -> class
 
 
 @dataclass
@@ -49,21 +52,52 @@ def lsa_embedder(analyzer: Analyzer, params: Params, size: int | None = None) ->
 
 
 class Index:
-    format = FORMAT
-
     def __init__(self, docs: list[Doc], locale: str, params: Params = DEFAULT,
                  embedder_factory=lsa_embedder):
         self.locale = locale
         self.params = params
         self.analyzer = Analyzer(locale)
         self.ids = np.asarray([d.id for d in docs], dtype=np.int64)
-        self.titles = [d.title for d in docs]
-        self._titles_norm = [normalise(t) for t in self.titles]
+        self._set_titles([d.title for d in docs])
         self.keyword = KeywordIndex(self.analyzer, self.titles, [d.body for d in docs], params)
         # the title twice: it says what the article is about more densely than the body
         texts = [f"{d.title}\n{d.title}\n{d.body}" for d in docs]
         # a factory takes (analyzer, params, collection size) and returns an Embedder
         self.semantic = SemanticIndex(embedder_factory(self.analyzer, params, len(docs)), texts)
+
+    def _set_titles(self, titles: list[str]) -> None:
+        self.titles = titles
+        self._titles_norm = [normalise(t) for t in titles]
+
+    # -- storage (portal.search.codec) -----------------------------------------------
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Everything a search needs, as JSON-able metadata and plain numeric arrays."""
+        kw_meta, kw_arrays = self.keyword.state()
+        emb_meta, emb_arrays = self.semantic.embedder.state()
+        meta = {"format": FORMAT, "locale": self.locale, "params": asdict(self.params),
+                "titles": self.titles, "keyword": kw_meta, "embedder": emb_meta}
+        arrays = {"ids": self.ids, "vectors": self.semantic.vectors,
+                  **{f"keyword.{k}": v for k, v in kw_arrays.items()},
+                  **{f"embedder.{k}": v for k, v in emb_arrays.items()}}
+        return meta, arrays
+
+    @classmethod
+    def restore(cls, meta: dict, arrays: dict[str, np.ndarray]) -> "Index":
+        def part(prefix: str) -> dict[str, np.ndarray]:
+            return {k.removeprefix(prefix): v for k, v in arrays.items()
+                    if k.startswith(prefix)}
+
+        index = cls.__new__(cls)
+        index.locale = meta["locale"]
+        index.params = Params(**meta["params"])
+        index.analyzer = Analyzer(index.locale)
+        index.ids = arrays["ids"]
+        index._set_titles(list(meta["titles"]))
+        index.keyword = KeywordIndex.restore(index.analyzer, meta["keyword"], part("keyword."))
+        kind = EMBEDDERS[meta["embedder"]["kind"]]
+        embedder = kind.restore(index.analyzer, meta["embedder"], part("embedder."))
+        index.semantic = SemanticIndex.restore(embedder, arrays["vectors"])
+        return index
 
     @property
     def reads_sentences(self) -> bool:

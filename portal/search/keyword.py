@@ -56,11 +56,40 @@ class KeywordIndex:
         self.matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(n, len(vocab)),
                                         dtype=np.float32)
         self.df = df
-        # surface words grouped by length: typo correction only compares similar lengths
+        self.surface_df = surface
+        self._group_by_length()
+
+    def _group_by_length(self) -> None:
+        """Surface words grouped by length: typo correction only compares similar lengths."""
+        surface = self.surface_df
         self.by_length: dict[int, list[str]] = {}
         for word in sorted(surface, key=lambda w: -surface[w]):
             self.by_length.setdefault(len(word), []).append(word)
-        self.surface_df = surface
+
+    # -- storage (portal.search.codec) -------------------------------------------------
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """What a stored index keeps: JSON-able vocabularies and plain arrays."""
+        words = list(self.surface_df)  # in the order they were first seen
+        meta = {"vocab": list(self.vocab), "words": words,
+                "counts": [self.surface_df[w] for w in words],
+                "stems": [self.stem_of[w] for w in words]}
+        m = self.matrix
+        return meta, {"data": m.data, "indices": m.indices, "indptr": m.indptr,
+                      "shape": np.asarray(m.shape, dtype=np.int64), "df": self.df}
+
+    @classmethod
+    def restore(cls, analyzer: Analyzer, meta: dict, arrays: dict) -> "KeywordIndex":
+        index = cls.__new__(cls)
+        index.analyzer = analyzer
+        index.vocab = {stem: j for j, stem in enumerate(meta["vocab"])}
+        index.stem_of = dict(zip(meta["words"], meta["stems"], strict=True))
+        index.surface_df = Counter(dict(zip(meta["words"], meta["counts"], strict=True)))
+        index.matrix = sparse.csc_matrix(
+            (arrays["data"], arrays["indices"], arrays["indptr"]),
+            shape=tuple(int(n) for n in arrays["shape"]))
+        index.df = arrays["df"]
+        index._group_by_length()
+        return index
 
     # -- queries ---------------------------------------------------------------------
     def correct(self, word: str, p: Params) -> list[str]:

@@ -6,7 +6,7 @@ a model trained on sentence pairs, so "my agenda was nicked" can find "Recover a
 calendar" although the two share no word, which an LSA fitted on the articles alone
 cannot do (docs/PERFORMANCE.md).
 
-The model is loaded once per process and never pickled with an index: a stored index
+The model is loaded once per process and never stored with an index: a stored index
 carries the document vectors and the model's reference, and loads the model again when
 it is first asked to embed a query."""
 
@@ -26,6 +26,11 @@ _lock = threading.Lock()
 
 class EmbeddingsUnavailable(RuntimeError):
     pass
+
+
+def configured(config) -> str:
+    """The model the deployment names (SEARCH_EMBEDDING_MODEL), or the default."""
+    return config.get("SEARCH_EMBEDDING_MODEL") or DEFAULT_MODEL
 
 
 def model_path(reference: str) -> Path:
@@ -89,8 +94,14 @@ class SentenceEmbedder:
         self.batch_size = batch_size
         self.progress = progress  # called with a count as texts are read (progress bars)
 
-    def __getstate__(self):
-        return {**self.__dict__, "progress": None}  # a stored index carries no callback
+    def state(self) -> tuple[dict, dict]:
+        """The model's reference, never the model (nor the progress callback)."""
+        return {"kind": "sentence", "reference": self.reference,
+                "batch_size": self.batch_size}, {}
+
+    @classmethod
+    def restore(cls, _analyzer, meta: dict, _arrays: dict) -> "SentenceEmbedder":
+        return cls(meta["reference"], batch_size=meta["batch_size"])
 
     def fit(self, texts: list[str]) -> None:
         load_model(self.reference)  # fail at build time, not at the first query

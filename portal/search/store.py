@@ -7,7 +7,6 @@ version at most every SEARCH_RELOAD_SECONDS (a one-row query); when it changed, 
 the new one. The cache belongs to the app, not the module, so two apps in one process
 (tests, tools) each see their own database."""
 
-import pickle
 import threading
 import time
 from dataclasses import dataclass
@@ -19,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.models import SearchIndex
 from portal.models.base import utcnow
-from portal.search.engine import FORMAT, Index
+from portal.search import codec, sentence
+from portal.search.engine import Index
 from portal.tenancy import use_workspace
 
 KEEP = 2
@@ -35,7 +35,7 @@ class Cached:
 
 def save(ws_id: int, locale: str, index: Index) -> int:
     """Store `index` as the newest version; returns the version. The caller commits."""
-    data = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
+    data = codec.dumps(index)
     with use_workspace(ws_id):
         for _attempt in range(3):
             newest = db.session.scalar(select(func.max(SearchIndex.version)).where(
@@ -69,11 +69,16 @@ def _load(ws_id: int, row_id: int) -> Index | None:
     if data is None:
         return None
     try:
-        index = pickle.loads(data)
-    except Exception:  # written by an older release: treated as missing, rebuilt
-        current_app.logger.warning("search index %s cannot be read; rebuilding", row_id)
+        index = codec.loads(data)
+        # a stored sentence index names its model: only the configured one is ever loaded
+        model = getattr(index.semantic.embedder, "reference", None)
+        if model is not None and model != sentence.configured(current_app.config):
+            raise codec.Stale(f"it names the sentence model {model!r}")
+        return index
+    except Exception as exc:  # an older release's pickle, or not ours: missing, rebuilt
+        current_app.logger.warning("search index %s is not loaded (%s); rebuilding",
+                                   row_id, exc)
         return None
-    return index if getattr(index, "format", None) == FORMAT else None
 
 
 def _cache() -> tuple[dict, threading.Lock]:
@@ -84,8 +89,7 @@ def _cache() -> tuple[dict, threading.Lock]:
 
 
 def reload_seconds() -> float:
-    default = 0.0 if current_app.testing else 5.0
-    return float(current_app.config.get("SEARCH_RELOAD_SECONDS", default))
+    return float(current_app.config["SEARCH_RELOAD_SECONDS"])
 
 
 def current(ws_id: int, locale: str) -> Index | None:

@@ -15,14 +15,11 @@ from sqlalchemy.sql import ColumnElement
 from portal.extensions import db
 from portal.models import Article, Contact, Workspace
 from portal.models.base import as_id
-from portal.services import contacts
-
-ACCESS = ("off", "private", "public")
+from portal.services import contacts, workspace_settings
 
 
 def access(ws: Workspace) -> str:
-    value = (ws.settings or {}).get("kb_access", "private")
-    return value if value in ACCESS else "private"
+    return workspace_settings.for_workspace(ws).kb_access
 
 
 def audiences(ws: Workspace, reader: Contact | None) -> tuple[str, ...]:

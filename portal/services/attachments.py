@@ -16,11 +16,11 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Attachment, Comment, Ticket, Workspace
 from portal.models.base import utcnow
-from portal.services import filenames
+from portal.services import filenames, workspace_settings
 from portal.services.errors import Invalid, NotFound, TooLarge
 from portal.storage import FileMissing, get_storage
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_BYTES = workspace_settings.DEFAULTS.attachment_max_bytes
 DEFAULT_TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -49,12 +49,11 @@ FORM_BYTES = 1024 * 1024  # the text fields next to the files
 
 
 def limits(ws: Workspace) -> tuple[int, dict[str, str]]:
-    settings = ws.settings or {}
-    max_bytes = int(settings.get("attachment_max_bytes", DEFAULT_MAX_BYTES))
-    allowed = settings.get("attachment_extensions")
+    settings = workspace_settings.for_workspace(ws)
+    allowed = settings.attachment_extensions
     types = {ext: DEFAULT_TYPES[ext] for ext in allowed if ext in DEFAULT_TYPES} \
         if allowed else dict(DEFAULT_TYPES)
-    return max_bytes, types
+    return settings.attachment_max_bytes, types
 
 
 def request_limit(ws: Workspace) -> int:

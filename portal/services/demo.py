@@ -29,6 +29,8 @@ CONTACTS = [
 
 
 def seed() -> list[str]:
+    """Create or refresh the demo and say who may do what (the CLI prints it: services print
+    nothing themselves)."""
     ws = workspaces.by_slug(DEMO_SLUG)
     if ws is None:
         ws = workspaces.create_workspace(DEMO_SLUG, "Helpport Demo", jit_provisioning=True,

@@ -69,7 +69,7 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 def _cutoff():
-    return utcnow() - timedelta(hours=current_app.config.get("IDEMPOTENCY_KEY_HOURS", 24))
+    return utcnow() - timedelta(hours=current_app.config["IDEMPOTENCY_KEY_HOURS"])
 
 
 def _lock(pending: Pending) -> None:

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.models import Contact, Ticket, TicketCounter, Workspace, ticket_reporters
 from portal.models.base import as_id, utcnow
 from portal.models.ticket import PRIORITIES, STAGES
-from portal.services import contacts, ticket_forms
+from portal.services import contacts, ticket_forms, workspace_settings
 from portal.services.errors import Forbidden, Invalid, NotFound, ServiceError
 
 TITLE_MAX = 200
@@ -32,7 +32,7 @@ class FeatureDisabled(ServiceError):
 
 
 def tickets_enabled(ws: Workspace) -> bool:
-    return (ws.settings or {}).get("tickets_enabled", True)
+    return workspace_settings.for_workspace(ws).tickets_enabled
 
 
 def _no_nul(value):

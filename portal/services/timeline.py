@@ -13,12 +13,11 @@ from portal.extensions import db
 from portal.models import Comment, Contact, Ticket, TicketEvent
 from portal.models.base import utcnow
 from portal.models.ticket import PRIORITIES, STAGES
-from portal.services import live
+from portal.services import live, workspace_settings
 from portal.services.actors import Actor
 from portal.services.errors import Forbidden, Invalid
 
 COMMENT_MAX = 20000
-REOPEN_WINDOW_DAYS = 7
 
 
 def record(ticket: Ticket, kind: str, *, actor: str, data: dict | None = None,
@@ -142,8 +141,7 @@ def reopen_window(ticket: Ticket) -> timedelta:
     from portal.models import Workspace
 
     ws = db.session.get(Workspace, ticket.workspace_id)
-    days = (ws.settings or {}).get("reopen_window_days", REOPEN_WINDOW_DAYS)
-    return timedelta(days=days)
+    return timedelta(days=workspace_settings.for_workspace(ws).reopen_window_days)
 
 
 def customer_close(ticket: Ticket, actor: Actor) -> None:

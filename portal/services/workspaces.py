@@ -9,13 +9,13 @@ from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.models import CustomerGroup, Workspace
 from portal.models.customer import CUSTOMER_ADMINS
+from portal.services import workspace_settings
 from portal.services.errors import Conflict, Invalid
 from portal.tenancy import use_workspace
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 RESERVED_SLUGS = {"admin", "api", "static", "assets", "login", "logout", "swagger", "health",
                   "outbox"}
-KB_ACCESS = ("off", "private", "public")
 
 
 def by_slug(slug: str) -> Workspace | None:
@@ -31,10 +31,6 @@ def by_domain(host: str) -> Workspace | None:
 
 def by_id(workspace_id: int) -> Workspace | None:
     return db.session.get(Workspace, workspace_id)
-
-
-def all_workspaces() -> list[Workspace]:
-    return list(db.session.scalars(select(Workspace).order_by(Workspace.name)))
 
 
 def create_workspace(
@@ -55,8 +51,6 @@ def create_workspace(
         raise Invalid("name is required", field="name")
     if default_locale not in SUPPORTED:
         raise Invalid("unsupported locale", field="default_locale")
-    if kb_access not in KB_ACCESS:
-        raise Invalid("kb access must be off, private or public", field="kb_access")
     if by_slug(slug):
         raise Conflict(f"workspace {slug!r} exists", field="slug")
     ws = Workspace(
@@ -66,8 +60,9 @@ def create_workspace(
         enabled_locales=list(SUPPORTED),
         jit_provisioning=jit_provisioning,
         custom_domain=(custom_domain or None),
-        settings={"kb_access": kb_access},
+        settings={},
     )
+    workspace_settings.update(ws, kb_access=kb_access)  # refuses a bad value before any write
     db.session.add(ws)
     db.session.flush()
     ensure_system_groups(ws)

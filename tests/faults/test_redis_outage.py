@@ -133,20 +133,6 @@ def test_pages_api_and_live_streams_work_without_redis(outage_app, redis_server)
     assert body.rstrip().endswith('data: {"reason":"reconnect"}'), body[-200:]
 
 
-def test_the_cache_misses_while_redis_is_down(outage_app, redis_server, caplog):
-    from portal.extensions import cache
-
-    with outage_app.app_context():
-        assert cache.set("greeting", "hello") and cache.get("greeting") == "hello"
-        redis_server.kill()
-        assert cache.get("greeting") is None and cache.set("greeting", "again") is False
-        assert cache.get_many("greeting", "other") == [None, None]
-        assert "cache: Redis unreachable" in caplog.text
-        redis_server.start()
-        assert cache.set("greeting", "back") and cache.get("greeting") == "back"
-        assert "cache: Redis is back" in caplog.text
-
-
 def test_a_live_stream_polls_when_redis_goes_away_under_it(outage_app, redis_server):
     outage_app.config.update(LIVE_STREAM_SECONDS=4, LIVE_POLL_SECONDS=60)
     with outage_app.app_context():

@@ -28,10 +28,9 @@ def test_postgres_urls_use_psycopg3(monkeypatch, make_app):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.internal/helpport"
 
 
-def test_redis_url_moves_cache_and_limits_to_redis(monkeypatch, make_app):
+def test_redis_url_moves_rate_limits_to_redis(monkeypatch, make_app):
     monkeypatch.setenv("PORTAL_REDIS_URL", "redis://127.0.0.1:6399/2")
     app = make_app(TestingConfig)
-    assert app.config["CACHE_TYPE"] == "portal.cache_backend.TolerantRedisCache"
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6399/2"
 
 

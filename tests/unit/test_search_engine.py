@@ -1,6 +1,5 @@
 """The in-memory search engine on plain data: analysis, keyword, semantic, fusion, snippets."""
 
-import pickle
 
 import numpy as np
 import pytest
@@ -168,11 +167,6 @@ def test_empty_collection():
     assert index.search("anything") == []
     single = build_index([Doc(9, "Only one", "one article here")], "en-US")
     assert ids(single.search("article")) == [9]
-
-
-def test_index_survives_pickling(helpdesk):
-    copy = pickle.loads(pickle.dumps(helpdesk))
-    assert copy.search("pasword reset") == helpdesk.search("pasword reset")
 
 
 def test_snippet_marks_matches_and_escapes_html():

@@ -1,14 +1,12 @@
 """The optional sentence-embedding side of search (the embeddings extra): it finds articles
-that share no word with the query, is never pickled into a stored index, degrades to the
+that share no word with the query, is never stored with an index, degrades to the
 keyword side when the model is missing, is chosen by SEARCH_EMBEDDER, and serves the API
 end to end. CI installs the extra, so these run there; elsewhere they skip without it."""
-
-import pickle
 
 import pytest
 
 from portal.extensions import db
-from portal.search import build, sentence
+from portal.search import build, codec, sentence
 from portal.search.engine import Doc, build_index
 from portal.search.params import DEFAULT
 from portal.search.sentence import EmbeddingsUnavailable, SentenceEmbedder
@@ -65,9 +63,9 @@ def test_visibility_masks_the_sentence_side_too(index):
 
 
 def test_a_stored_index_carries_vectors_not_the_model(index):
-    data = pickle.dumps(index)
+    data = codec.dumps(index)
     assert len(data) < 200_000  # 6 vectors of 384 floats; the model is ~90 MB
-    loaded = pickle.loads(data)
+    loaded = codec.loads(data)
     assert ids(loaded.search(QUERY, "hybrid"))[0] == 1
 
 
@@ -75,7 +73,7 @@ def test_a_missing_model_fails_the_build_and_degrades_a_loaded_index(index):
     with pytest.raises(EmbeddingsUnavailable):
         build_index(HELP, "en-US",
                     embedder_factory=lambda _a, _p, _n: SentenceEmbedder("/nonexistent/model"))
-    broken = pickle.loads(pickle.dumps(index))
+    broken = codec.loads(codec.dumps(index))
     broken.semantic.embedder.reference = "/nonexistent/model"
     assert ids(broken.search("reset password", "hybrid"))[0] == 2  # keyword side only
     assert broken.search(QUERY, "semantic") == []
@@ -152,6 +150,6 @@ def test_a_directory_that_holds_no_model_is_reported_as_unavailable(tmp_path, in
     (tmp_path / "config.json").write_text("{not json")
     with pytest.raises(EmbeddingsUnavailable):
         sentence.load_model(str(tmp_path))
-    broken = pickle.loads(pickle.dumps(index))
+    broken = codec.loads(codec.dumps(index))
     broken.semantic.embedder.reference = str(tmp_path)
     assert ids(broken.search("reset password", "hybrid"))[0] == 2  # keyword side only
