@@ -16,7 +16,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.admin import kb_common as kc
-from portal.admin.tickets_queue import staff_name
 from portal.admin.views import WorkspaceBaseView
 from portal.body_limits import takes_uploads
 from portal.extensions import db
@@ -27,6 +26,7 @@ from portal.models.kb import KINDS, STATUSES
 from portal.schemas.pages import ArticleListArgs, page_args
 from portal.services import article_files, articles, kb
 from portal.services.errors import Invalid, NotFound, ServiceError
+from portal.services.staff import staff_name
 
 PAGE_SIZE = 50
 

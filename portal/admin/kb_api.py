@@ -17,7 +17,6 @@ from portal.admin import kb_common as kc
 from portal.admin.api import WorkspaceBaseApi
 from portal.admin.api_base import operation
 from portal.admin.context import api_user
-from portal.admin.tickets_queue import staff_name
 from portal.body_limits import takes_uploads
 from portal.extensions import db
 from portal.models import Article
@@ -35,6 +34,7 @@ from portal.schemas.staff_kb import (
 )
 from portal.services import article_files, articles
 from portal.services.errors import Invalid
+from portal.services.staff import staff_name
 
 
 def _when(value) -> str | None:

@@ -11,10 +11,20 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import StaffMembership
-from portal.services import workspaces
+from portal.services import actors, workspaces
 from portal.services.errors import Invalid, NotFound
 
 RANK = {"agent": 1, "admin": 2}  # a change to a lower rank reduces access
+
+
+def staff_user(user_id) -> object | None:
+    """The staff user with that id, or None (no id, or no such user)."""
+    return db.session.get(current_app.appbuilder.sm.user_model, user_id) if user_id else None
+
+
+def staff_name(user) -> str:
+    """How a staff member is named on pages and in the API ("" for nobody)."""
+    return actors.staff(user).name if user is not None else ""
 
 
 def create_staff(email: str, password: str, role: str, workspace_slug: str | None,
