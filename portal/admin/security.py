@@ -15,19 +15,9 @@ from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.admin.context import is_platform_admin
 from portal.admin.roles import MEMBERSHIP_ROLES
-from portal.extensions import db
-from portal.models import StaffMembership
+from portal.services.staff import is_platform_admin, membership_role
 from portal.tenancy import current_workspace_id
-
-
-def membership_role(user_id: int, workspace_id: int | None) -> str | None:
-    """"admin", "agent" or None: the user's role in that workspace."""
-    if workspace_id is None:
-        return None
-    return db.session.scalar(select(StaffMembership.role).where(
-        StaffMembership.user_id == user_id, StaffMembership.workspace_id == workspace_id))
 
 
 def _per_request(name: str) -> dict:

@@ -10,11 +10,36 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import StaffMembership
+from portal.models import StaffMembership, Workspace
 from portal.services import actors, workspaces
 from portal.services.errors import Invalid, NotFound
 
 RANK = {"agent": 1, "admin": 2}  # a change to a lower rank reduces access
+
+
+def is_platform_admin(user) -> bool:
+    """Does `user` hold the platform admin role (AUTH_ROLE_ADMIN), valid in every workspace?"""
+    admin_role = current_app.config["AUTH_ROLE_ADMIN"]
+    return bool(user) and any(r.name == admin_role for r in getattr(user, "roles", []))
+
+
+def workspaces_of(user) -> list[Workspace]:
+    """The workspaces `user` may act in, by name: all of them for a platform admin."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    stmt = select(Workspace).order_by(Workspace.name)
+    if not is_platform_admin(user):
+        stmt = stmt.join(StaffMembership, StaffMembership.workspace_id == Workspace.id).where(
+            StaffMembership.user_id == user.id)
+    return list(db.session.scalars(stmt))
+
+
+def membership_role(user_id: int, workspace_id: int | None) -> str | None:
+    """"admin", "agent" or None: the user's role in that workspace."""
+    if workspace_id is None:
+        return None
+    return db.session.scalar(select(StaffMembership.role).where(
+        StaffMembership.user_id == user_id, StaffMembership.workspace_id == workspace_id))
 
 
 def staff_user(user_id) -> object | None:

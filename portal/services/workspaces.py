@@ -44,6 +44,7 @@ def create_workspace(
     jit_provisioning: bool = False,
     custom_domain: str | None = None,
     kb_access: str = "private",
+    support_email: str | None = None,
 ) -> Workspace:
     slug = (slug or "").strip().lower()
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS or slug in {
@@ -66,6 +67,7 @@ def create_workspace(
         jit_provisioning=jit_provisioning,
         custom_domain=(custom_domain or None),
         settings={"kb_access": kb_access},
+        support_email=support_email or None,
     )
     db.session.add(ws)
     db.session.flush()
