@@ -77,10 +77,12 @@ def check_scoped_change(item, workspace_id: int) -> None:
 
 def links_elsewhere(item, workspace_id: int) -> bool:
     """Does `item` link to a row of another workspace (an account, group members)?"""
-    account = getattr(item, "account", None)
-    if account is not None and account.workspace_id != workspace_id:
-        return True
-    return any(m.workspace_id != workspace_id for m in getattr(item, "members", None) or [])
+    with db.session.no_autoflush:  # reading a linked row must not store `item` yet
+        account = getattr(item, "account", None)
+        if account is not None and account.workspace_id != workspace_id:
+            return True
+        return any(m.workspace_id != workspace_id
+                   for m in getattr(item, "members", None) or [])
 
 
 def _account(item, name_before) -> None:
