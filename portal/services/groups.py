@@ -17,18 +17,18 @@ FOUND_MAX = 25
 
 
 def get(ws: Workspace, group_id) -> CustomerGroup:
-    group = db.session.scalar(select(CustomerGroup).where(
-        CustomerGroup.workspace_id == ws.id, CustomerGroup.id == group_id))
-    if group is None:
-        raise NotFound(_("No such group."))
-    return group
+    return _one(ws, CustomerGroup, group_id, _("No such group."))
 
 
 def contact(ws: Workspace, contact_id) -> Contact:
-    found = db.session.scalar(select(Contact).where(
-        Contact.workspace_id == ws.id, Contact.id == contact_id))
+    return _one(ws, Contact, contact_id, _("No such contact."))
+
+
+def _one(ws: Workspace, model, row_id, missing: str):
+    found = db.session.scalar(select(model).where(model.workspace_id == ws.id,
+                                                  model.id == row_id))
     if found is None:
-        raise NotFound(_("No such contact."))
+        raise NotFound(missing)
     return found
 
 
