@@ -10,24 +10,38 @@ import portal.admin
 ADMIN = Path(portal.admin.__file__).parent
 
 
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ADMIN).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts) or "__init__"
+
+
 def admin_imports() -> dict[str, set[str]]:
-    """module name -> the portal.admin modules it imports (not counting the package's own
-    `__init__`, which Python runs first for any of them)."""
-    names = {path.stem for path in ADMIN.glob("*.py")} - {"__init__"}
+    """module -> the portal.admin modules it imports, as dotted names below portal.admin
+    (`kb.articles`; a subpackage's `__init__` is the subpackage's name). The package's own
+    `__init__`, which Python runs first for any of them, is not counted as imported."""
+    files = {_module_name(path): path for path in ADMIN.rglob("*.py")}
+    known = set(files) - {"__init__"}
+
+    def resolve(dotted: str) -> str | None:
+        parts = dotted.split(".")
+        for end in range(len(parts), 0, -1):
+            if ".".join(parts[:end]) in known:
+                return ".".join(parts[:end])
+        return None
+
     graph = {}
-    for name in names | {"__init__"}:
-        tree = ast.parse((ADMIN / f"{name}.py").read_text())
-        found = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module == "portal.admin":
-                found |= {alias.name for alias in node.names if alias.name in names}
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-                    "portal.admin."):
-                found.add(node.module.split(".")[2])
+    for name, path in files.items():
+        targets = []
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                    "portal.admin"):
+                below = node.module.removeprefix("portal.admin").lstrip(".")
+                targets += [f"{below}.{a.name}".lstrip(".") for a in node.names]
+                targets.append(below)
             elif isinstance(node, ast.Import):
-                found |= {a.name.split(".")[2] for a in node.names
-                          if a.name.startswith("portal.admin.")}
-        graph[name] = found - {name}
+                targets += [a.name.removeprefix("portal.admin.") for a in node.names
+                            if a.name.startswith("portal.admin.")]
+        graph[name] = {found for t in targets if t and (found := resolve(t))} - {name}
     return graph
 
 
