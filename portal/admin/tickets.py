@@ -35,7 +35,7 @@ class TicketsView(WorkspaceBaseView):
         return self.render_template(
             "appbuilder/tickets/queue.html", page=page, filters=filters, error=error,
             unassigned_view=unassigned, staff=staff_members,
-            names=self._assignee_names(page.items, staff_members),
+            names=ticket_queue.assignee_names(page.items, staff_members),
             accounts=ticket_queue.accounts(ws), stages=STAGES, priorities=PRIORITIES,
             sorts=ticket_queue.SORT_LABELS, stage_label=tt.staff_stage_label,
             priority_label=priority_label, next_args=self._next_args(page)), \
@@ -53,14 +53,6 @@ class TicketsView(WorkspaceBaseView):
         except Invalid as exc:
             filters = ticket_queue.QueueFilters(unassigned=unassigned)
             return filters, ticket_queue.queue(ws, filters), exc.message
-
-    @staticmethod
-    def _assignee_names(items, staff_members) -> dict:
-        names = {u.id: staff.staff_name(u) for u in staff_members}
-        for ticket in items:
-            if ticket.assignee_id and ticket.assignee_id not in names:
-                names[ticket.assignee_id] = staff.staff_name(staff.staff_user(ticket.assignee_id))
-        return names
 
     @staticmethod
     def _next_args(page) -> dict | None:
@@ -105,10 +97,7 @@ class TicketsView(WorkspaceBaseView):
     @staticmethod
     def _assignees(ticket) -> dict:
         """Who the assignee menu offers, and who holds the ticket (even a former member)."""
-        staff_members = ticket_queue.assignable_staff(g.admin_workspace)
-        assignee = staff.staff_user(ticket.assignee_id)
-        if assignee is not None and assignee not in staff_members:
-            staff_members = [assignee, *staff_members]
+        staff_members, assignee = ticket_queue.assignee_choices(g.admin_workspace, ticket)
         names = {str(u.id): staff.staff_name(u) for u in staff_members}
         return {"staff": staff_members, "assignee": assignee, "staff_name": staff.staff_name,
                 "assignee_label": lambda v: names.get(v) or _("Unassigned")}

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 
 from portal.extensions import db
 from portal.models import Account, Contact, StaffMembership, Ticket, Workspace
-from portal.services import tickets
+from portal.services import staff, tickets
 from portal.services.errors import Invalid
 
 SORT_LABELS = {"updated": _l("Recently updated"), "newest": _l("Newest"),
@@ -83,6 +83,26 @@ def assignable_staff(ws: Workspace) -> list:
                            role_model.name == current_app.config["AUTH_ROLE_ADMIN"])))
             .order_by(user_model.first_name, user_model.last_name, user_model.id))
     return list(db.session.scalars(stmt))
+
+
+def assignee_names(tickets_shown, staff_members) -> dict:
+    """Staff user id -> name for the assignee column: the assignable staff, and whoever
+    holds a ticket shown though they no longer may (a former member)."""
+    names = {u.id: staff.staff_name(u) for u in staff_members}
+    for ticket in tickets_shown:
+        if ticket.assignee_id and ticket.assignee_id not in names:
+            names[ticket.assignee_id] = staff.staff_name(staff.staff_user(ticket.assignee_id))
+    return names
+
+
+def assignee_choices(ws: Workspace, ticket: Ticket) -> tuple[list, object | None]:
+    """(the staff a ticket may be assigned to, its assignee): the assignee stays among the
+    choices even when they no longer may be chosen, so the menu shows who holds it."""
+    choices = assignable_staff(ws)
+    assignee = staff.staff_user(ticket.assignee_id)
+    if assignee is not None and assignee not in choices:
+        choices = [assignee, *choices]
+    return choices, assignee
 
 
 def assignable(ws: Workspace, user_id, *, field: str = "assignee") -> object | None:

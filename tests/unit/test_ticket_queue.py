@@ -2,10 +2,10 @@
 change of several fields applied in one transaction (all or nothing)."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.models import Ticket, TicketEvent, TicketNotification
+from portal.models import StaffMembership, Ticket, TicketEvent, TicketNotification
 from portal.services import staff, ticket_queue, timeline
 from portal.services.errors import Invalid
 from portal.tenancy import use_workspace
@@ -119,3 +119,16 @@ def test_a_refused_later_step_leaves_the_ticket_as_it_was(acme, queue_world):
     assert stored.resolved_at is None
     assert kinds == ["created"]
     assert waiting == []
+
+
+def test_a_former_member_still_shows_as_the_assignee(acme, queue_world):
+    ticket, agent = queue_world["first"], queue_world["agent"]
+    with use_workspace(acme.id):
+        timeline.assign(ticket, staff_actor(agent), agent)
+        db.session.execute(delete(StaffMembership).where(StaffMembership.user_id == agent.id))
+        db.session.commit()
+        choices, assignee = ticket_queue.assignee_choices(acme, ticket)
+        names = ticket_queue.assignee_names([ticket], ticket_queue.assignable_staff(acme))
+    assert agent not in ticket_queue.assignable_staff(acme)
+    assert assignee == agent and choices[0] == agent
+    assert names[agent.id] == staff.staff_name(agent)
