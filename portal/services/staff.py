@@ -7,6 +7,7 @@ user (an admin without a workspace).
 """
 
 from flask import current_app
+from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -40,6 +41,22 @@ def membership_role(user_id: int, workspace_id: int | None) -> str | None:
         return None
     return db.session.scalar(select(StaffMembership.role).where(
         StaffMembership.user_id == user_id, StaffMembership.workspace_id == workspace_id))
+
+
+def held_permissions(role_ids) -> set[tuple[str, str]]:
+    """(permission, view) name pairs the FAB roles `role_ids` hold, in one query of plain
+    rows (FAB's own check runs one query per permission asked about)."""
+    if not role_ids:
+        return set()
+    sm = current_app.appbuilder.sm
+    pv, link = sm.permissionview_model, assoc_permissionview_role
+    stmt = (select(sm.permission_model.name, sm.viewmenu_model.name)
+            .select_from(pv)
+            .join(link, link.c.permission_view_id == pv.id)
+            .join(sm.permission_model, sm.permission_model.id == pv.permission_id)
+            .join(sm.viewmenu_model, sm.viewmenu_model.id == pv.view_menu_id)
+            .where(link.c.role_id.in_(role_ids)))
+    return set(map(tuple, db.session.execute(stmt).all()))
 
 
 def staff_user(user_id) -> object | None:
