@@ -26,11 +26,7 @@ class WorkspaceInterface(SQLAInterface):
             workspaces.create_workspace(
                 item.slug, item.name, default_locale=item.default_locale or "en-US",
                 jit_provisioning=bool(item.jit_provisioning),
-                custom_domain=_domain(item.custom_domain), support_email=item.support_email)
-
-
-def _domain(value) -> str | None:
-    return (value or "").strip().lower() or None
+                custom_domain=item.custom_domain, support_email=item.support_email)
 
 
 class WorkspaceAdmin(ModelView):
@@ -63,7 +59,7 @@ class WorkspaceAdmin(ModelView):
     }
 
     def pre_update(self, item):
-        item.custom_domain = _domain(item.custom_domain)
+        item.custom_domain = workspaces.clean_domain(item.custom_domain)
 
 
 class WorkspaceSwitchView(BaseView):

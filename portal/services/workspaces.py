@@ -65,7 +65,7 @@ def create_workspace(
         default_locale=default_locale,
         enabled_locales=list(SUPPORTED),
         jit_provisioning=jit_provisioning,
-        custom_domain=(custom_domain or None),
+        custom_domain=clean_domain(custom_domain),
         settings={"kb_access": kb_access},
         support_email=support_email or None,
     )
@@ -74,6 +74,11 @@ def create_workspace(
     ensure_system_groups(ws)
     db.session.commit()
     return ws
+
+
+def clean_domain(value) -> str | None:
+    """A custom domain as stored: lower case, no blanks; empty means none."""
+    return (value or "").strip().lower() or None
 
 
 def ensure_system_groups(ws: Workspace) -> CustomerGroup:

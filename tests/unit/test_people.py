@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Account, Contact, CustomerGroup
-from portal.services import contacts, groups, people
+from portal.services import contacts, groups, people, workspaces
 from portal.services.errors import Conflict, Invalid, NotFound
 from portal.tenancy import use_workspace
 from tests.factories import make_account, make_contact
@@ -120,3 +120,12 @@ def test_mark_verified_skips_rows_not_found(acme):
     with use_workspace(acme.id):
         assert people.mark_verified([db.session.get(Contact, contact.id), None]) == 1
         assert db.session.scalar(select(Contact.verified).where(Contact.id == contact.id))
+
+
+def test_a_workspace_is_created_whole_in_one_commit(db):
+    ws = workspaces.create_workspace("initech", "Initech", custom_domain=" Help.Initech.COM ",
+                                     support_email="help@initech.example")
+    db.session.expire_all()
+    assert (ws.custom_domain, ws.support_email) == ("help.initech.com", "help@initech.example")
+    with use_workspace(ws.id):
+        assert contacts.customer_admins_group(ws).system
