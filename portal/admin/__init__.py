@@ -40,8 +40,8 @@ class PortalAppBuilder(AppBuilder):
 
 
 def init_admin(app: Flask) -> AppBuilder:
+    from portal.admin.registry import register_admin
     from portal.admin.staff_signin import StaffSecurityManager
-    from portal.admin.views import register_admin
 
     appbuilder = PortalAppBuilder(app, db.session, security_manager_class=StaffSecurityManager,
                                   base_template="appbuilder/helpport/baselayout.html")

@@ -7,35 +7,20 @@ permission check uses (portal.admin.security).
 """
 
 from flask import Flask, g, has_request_context, jsonify, request, session
+from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import StaffMembership, Workspace
+from portal.models import Workspace
+from portal.services.staff import workspaces_of
+from portal.tenancy import current_workspace_id
 
 SESSION_KEY = "admin_workspace_id"
-
-
-def is_platform_admin(user) -> bool:
-    from flask import current_app
-
-    admin_role = current_app.config["AUTH_ROLE_ADMIN"]
-    return bool(user) and any(r.name == admin_role for r in getattr(user, "roles", []))
-
-
-def staff_workspaces(user) -> list[Workspace]:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    stmt = select(Workspace).order_by(Workspace.name)
-    if not is_platform_admin(user):
-        stmt = stmt.join(StaffMembership, StaffMembership.workspace_id == Workspace.id).where(
-            StaffMembership.user_id == user.id
-        )
-    return list(db.session.scalars(stmt))
+# FAB's filter for "rows of the workspace this request acts in" (pages and APIs)
+IN_WORKSPACE = [["workspace_id", FilterEqualFunction, current_workspace_id]]
 
 
 def choose_workspace(user, wanted_id: int | None) -> Workspace | None:
-    allowed = staff_workspaces(user)
+    allowed = workspaces_of(user)
     for ws in allowed:
         if ws.id == wanted_id:
             return ws
@@ -44,7 +29,7 @@ def choose_workspace(user, wanted_id: int | None) -> Workspace | None:
 
 def may_act_in(user, workspace_id) -> Workspace | None:
     """The workspace `workspace_id` if `user` may act in it, else None."""
-    return next((ws for ws in staff_workspaces(user) if ws.id == workspace_id), None)
+    return next((ws for ws in workspaces_of(user) if ws.id == workspace_id), None)
 
 
 def api_user():
@@ -77,7 +62,7 @@ def use_api_workspace():
     if not slug:
         return jsonify(error="workspace_required",
                        message="Send the workspace slug in the X-Workspace header."), 400
-    ws = next((w for w in staff_workspaces(user) if w.slug == slug), None)
+    ws = next((w for w in workspaces_of(user) if w.slug == slug), None)
     if ws is None:
         return jsonify(error="unknown_workspace",
                        message="X-Workspace names no workspace you may act in."), 403
@@ -126,6 +111,6 @@ def register_admin_context(app: Flask) -> None:
         if not current_user.is_authenticated:
             return {}
         return {
-            "staff_workspaces": staff_workspaces(current_user),
+            "staff_workspaces": workspaces_of(current_user),
             "admin_workspace": g.get("admin_workspace"),
         }

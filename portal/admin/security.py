@@ -11,23 +11,11 @@ explicit AUTH_ROLE_ADMIN role on the user and keeps FAB's usual roles.
 
 from flask import abort, has_request_context, redirect, request, url_for
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.admin.context import is_platform_admin
 from portal.admin.roles import MEMBERSHIP_ROLES
-from portal.extensions import db
-from portal.models import StaffMembership
+from portal.services.staff import held_permissions, is_platform_admin, membership_role
 from portal.tenancy import current_workspace_id
-
-
-def membership_role(user_id: int, workspace_id: int | None) -> str | None:
-    """"admin", "agent" or None: the user's role in that workspace."""
-    if workspace_id is None:
-        return None
-    return db.session.scalar(select(StaffMembership.role).where(
-        StaffMembership.user_id == user_id, StaffMembership.workspace_id == workspace_id))
 
 
 def _per_request(name: str) -> dict:
@@ -64,21 +52,8 @@ class PortalSecurityManager(SecurityManager):
         cache = _per_request("held_permissions")
         key = tuple(sorted(role.id for role in roles))
         if key not in cache:
-            cache[key] = self._permission_names(key)
+            cache[key] = held_permissions(key)
         return (permission_name, view_name) in cache[key]
-
-    def _permission_names(self, role_ids) -> set[tuple[str, str]]:
-        """(permission, view) name pairs the roles hold, in one query of plain rows."""
-        if not role_ids:
-            return set()
-        pv, link = self.permissionview_model, assoc_permissionview_role
-        stmt = (select(self.permission_model.name, self.viewmenu_model.name)
-                .select_from(pv)
-                .join(link, link.c.permission_view_id == pv.id)
-                .join(self.permission_model, self.permission_model.id == pv.permission_id)
-                .join(self.viewmenu_model, self.viewmenu_model.id == pv.view_menu_id)
-                .where(link.c.role_id.in_(role_ids)))
-        return set(map(tuple, self.session.execute(stmt).all()))
 
 
 def action_guard(view):

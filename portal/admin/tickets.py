@@ -13,13 +13,12 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.admin import tickets_queue as tq
 from portal.admin.views import WorkspaceBaseView
-from portal.extensions import db
 from portal.labels import priority_label
 from portal.models.ticket import PRIORITIES, STAGES
-from portal.schemas.pages import AssigneeForm, page_args
-from portal.services import actors, ticket_removal, tickets, timeline
+from portal.schemas.pages import AssigneeForm, QueueArgs, page_args
+from portal.services import actors, staff, ticket_queue, ticket_removal, tickets, timeline
+from portal.services import ticket_text as tt
 from portal.services.errors import Invalid, NotFound, ServiceError
 
 
@@ -31,26 +30,29 @@ class TicketsView(WorkspaceBaseView):
 
     def _queue(self, unassigned: bool):
         ws = g.admin_workspace
-        error = None
-        try:
-            filters = tq.parse_filters(request.args)
-            filters.unassigned = filters.unassigned or unassigned
-            page = tq.queue(ws, filters)
-        except Invalid as exc:
-            error = exc.message
-            filters = tq.QueueFilters(unassigned=unassigned)
-            page = tq.queue(ws, filters)
-        staff = tq.assignable_staff(ws)
-        names = {u.id: tq.staff_name(u) for u in staff}
-        for ticket in page.items:
-            if ticket.assignee_id and ticket.assignee_id not in names:
-                names[ticket.assignee_id] = tq.staff_name(tq.staff_user(ticket.assignee_id))
+        filters, page, error = self._filtered(unassigned)
+        staff_members = ticket_queue.assignable_staff(ws)
         return self.render_template(
             "appbuilder/tickets/queue.html", page=page, filters=filters, error=error,
-            unassigned_view=unassigned, staff=staff, names=names, accounts=tq.accounts(ws),
-            stages=STAGES, priorities=PRIORITIES, sorts=tq.SORT_LABELS,
-            stage_label=tq.staff_stage_label, priority_label=priority_label,
-            next_args=self._next_args(page)), 422 if error else 200
+            unassigned_view=unassigned, staff=staff_members,
+            names=ticket_queue.assignee_names(page.items, staff_members),
+            accounts=ticket_queue.accounts(ws), stages=STAGES, priorities=PRIORITIES,
+            sorts=ticket_queue.SORT_LABELS, stage_label=tt.staff_stage_label,
+            priority_label=priority_label, next_args=self._next_args(page)), \
+            422 if error else 200
+
+    @staticmethod
+    def _filtered(unassigned: bool):
+        """(filters, page, error): a wrong filter in the URL shows the unfiltered queue with
+        its message, so a bookmarked bad link still lands somewhere useful."""
+        ws = g.admin_workspace
+        try:
+            filters = ticket_queue.filters_from(page_args(QueueArgs, request.args))
+            filters.unassigned = filters.unassigned or unassigned
+            return filters, ticket_queue.queue(ws, filters), None
+        except Invalid as exc:
+            filters = ticket_queue.QueueFilters(unassigned=unassigned)
+            return filters, ticket_queue.queue(ws, filters), exc.message
 
     @staticmethod
     def _next_args(page) -> dict | None:
@@ -82,23 +84,23 @@ class TicketsView(WorkspaceBaseView):
 
     def _page(self, ticket, *, errors=None, typed=None, status=200):
         ws = g.admin_workspace
-        locale = tq.locale_code(ws)
-        staff = tq.assignable_staff(ws)
-        assignee = tq.staff_user(ticket.assignee_id)
-        if assignee is not None and assignee not in staff:
-            staff = [assignee, *staff]  # keep showing who holds it, e.g. a former member
-        names = {str(u.id): tq.staff_name(u) for u in staff}
         return self.render_template(
             "appbuilder/tickets/ticket.html", ticket=ticket,
-            fields=tq.custom_fields(ticket, locale, ws.default_locale),
+            fields=tt.custom_fields(ticket, tt.locale_code(ws), ws.default_locale),
             thread=timeline.comments(ticket, include_internal=True, newest_first=True),
             history=list(reversed(timeline.events(ticket, include_internal=True))),
-            event_text=tq.event_text, staff=staff, assignee=assignee,
-            staff_name=tq.staff_name, assignee_label=lambda v: names.get(v) or _("Unassigned"),
-            stages=STAGES, priorities=PRIORITIES,
-            stage_label=tq.staff_stage_label, priority_label=priority_label,
+            event_text=tt.event_text, stages=STAGES, priorities=PRIORITIES,
+            stage_label=tt.staff_stage_label, priority_label=priority_label,
             may_delete=self.appbuilder.sm.has_access("can_delete", self.class_permission_name),
-            errors=errors or {}, typed=typed or {}), status
+            errors=errors or {}, typed=typed or {}, **self._assignees(ticket)), status
+
+    @staticmethod
+    def _assignees(ticket) -> dict:
+        """Who the assignee menu offers, and who holds the ticket (even a former member)."""
+        staff_members, assignee = ticket_queue.assignee_choices(g.admin_workspace, ticket)
+        names = {str(u.id): staff.staff_name(u) for u in staff_members}
+        return {"staff": staff_members, "assignee": assignee, "staff_name": staff.staff_name,
+                "assignee_label": lambda v: names.get(v) or _("Unassigned")}
 
     @expose("/<id:number>", methods=["GET"])
     @has_access
@@ -112,9 +114,7 @@ class TicketsView(WorkspaceBaseView):
         ticket = self._ticket(number)
         try:
             change(ticket, actors.staff(current_user))
-        except ServiceError as exc:
-            db.session.rollback()
-            ticket = self._ticket(number)
+        except ServiceError as exc:  # services refuse before changing anything
             return self._page(ticket, errors={form_name: exc.message},
                               typed=request.form.to_dict(), status=exc.status)
         flash(done_message, "success")
@@ -174,7 +174,7 @@ class TicketsView(WorkspaceBaseView):
     def assignee(self, number):
         def change(ticket, actor):
             user_id = page_args(AssigneeForm, request.form).get("assignee")
-            timeline.assign(ticket, actor, tq.assignable(g.admin_workspace, user_id))
+            timeline.assign(ticket, actor, ticket_queue.assignable(g.admin_workspace, user_id))
 
         return self._act(number, "assignee", change, _("Assignee updated."))
 
@@ -185,7 +185,7 @@ class TicketsView(WorkspaceBaseView):
         email = request.form.get("email", "")
 
         def change(ticket, actor):
-            contact = tq.workspace_contact(g.admin_workspace, email=email)
+            contact = ticket_queue.workspace_contact(g.admin_workspace, email=email)
             timeline.add_reporter(ticket, actor, contact)
 
         return self._act(number, "reporter", change, _("Contact added to Reported by."))

@@ -11,7 +11,6 @@ from flask import g
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 
-from portal.admin import tickets_queue as tq
 from portal.admin.api import WorkspaceBaseApi
 from portal.admin.api_base import operation
 from portal.admin.context import api_user
@@ -27,8 +26,8 @@ from portal.schemas.staff_tickets import (
     TicketQueueArgs,
     TicketSummary,
 )
-from portal.services import actors, ticket_removal, tickets, timeline
-from portal.services.errors import Invalid
+from portal.services import actors, staff, ticket_queue, ticket_removal, tickets, timeline
+from portal.services import ticket_text as tt
 
 
 def _when(value) -> str | None:
@@ -36,8 +35,8 @@ def _when(value) -> str | None:
 
 
 def _staff(user_id) -> dict | None:
-    user = tq.staff_user(user_id)
-    return {"id": user.id, "name": tq.staff_name(user)} if user is not None else None
+    user = staff.staff_user(user_id)
+    return {"id": user.id, "name": staff.staff_name(user)} if user is not None else None
 
 
 def summary(ticket) -> dict:
@@ -45,7 +44,7 @@ def summary(ticket) -> dict:
         "number": ticket.number,
         "title": ticket.title,
         "stage": ticket.stage,
-        "stage_label": tq.staff_stage_label(ticket.stage),
+        "stage_label": tt.staff_stage_label(ticket.stage),
         "priority": ticket.priority,
         "priority_label": priority_label(ticket.priority),
         "category": ticket.category,
@@ -74,13 +73,13 @@ def detail(ticket) -> dict:
         **summary(ticket),
         "description": ticket.description,
         "form_version": ticket.form.version if ticket.form else None,
-        "custom_fields": tq.custom_fields(ticket, tq.locale_code(ws), ws.default_locale),
+        "custom_fields": tt.custom_fields(ticket, tt.locale_code(ws), ws.default_locale),
         "reporters": [{"id": c.id, "email": c.email, "name": c.name}
                       for c in ticket.reporters],
         "comments": [comment_json(c) for c in
                      timeline.comments(ticket, include_internal=True, newest_first=True)],
         "events": [{"id": e.id, "kind": e.kind, "public": e.public, "actor": e.actor,
-                    "text": tq.event_text(e), "data": e.data or {},
+                    "text": tt.event_text(e), "data": e.data or {},
                     "created_at": _when(e.created_at)}
                    for e in timeline.events(ticket, include_internal=True)],
     }
@@ -103,11 +102,7 @@ class TicketApi(WorkspaceBaseApi):
     def get_list(self, args):
         """The workspace's tickets, newest activity first, keyset-paginated: pass `next`
         as `after` for the following page."""
-        page = tq.queue(g.admin_workspace, tq.QueueFilters(
-            stages=tuple(args.get("stage", ())), priority=args.get("priority"),
-            assignee_id=args.get("assignee"), account_id=args.get("account"),
-            unassigned=args.get("unassigned", False), q=args.get("q", ""),
-            sort=args["sort"], after=args.get("after") or None, limit=args["limit"]))
+        page = ticket_queue.queue(g.admin_workspace, ticket_queue.filters_from(args))
         return self.response(200, result=[summary(t) for t in page.items],
                              next=page.next_cursor)
 
@@ -153,22 +148,13 @@ class TicketApi(WorkspaceBaseApi):
                response=result(TicketDetail), find=True)
     def put(self, number, row, data):
         """Change stage, priority and/or assignee (`assignee_id: null` unassigns)."""
-        ticket = row
-        actor = actors.staff(api_user())
-        assignee = None
+        assignee = timeline.KEEP
         if "assignee_id" in data:
-            try:
-                assignee = tq.assignable(g.admin_workspace, data["assignee_id"])
-            except Invalid as exc:
-                raise Invalid(exc.message, field="assignee_id") from None
-        # Everything is checked above, so a change is never applied halfway.
-        if "stage" in data:
-            timeline.set_stage(ticket, actor, data["stage"])
-        if "priority" in data:
-            timeline.set_priority(ticket, actor, data["priority"])
-        if "assignee_id" in data:
-            timeline.assign(ticket, actor, assignee)
-        return self.response(200, result=detail(ticket))
+            assignee = ticket_queue.assignable(g.admin_workspace, data["assignee_id"],
+                                               field="assignee_id")
+        timeline.change(row, actors.staff(api_user()), stage=data.get("stage"),
+                        priority=data.get("priority"), assignee=assignee)
+        return self.response(200, result=detail(row))
 
     @expose("/<int:number>/reporters", methods=["POST"])
     @protect()
@@ -178,16 +164,11 @@ class TicketApi(WorkspaceBaseApi):
                response=result(TicketDetail), find=True)
     def post_reporter(self, number, row, data):
         """Add a contact of the workspace to *Reported by* (by `contact_id` or `email`)."""
-        ticket = row
-        field = "contact_id" if "contact_id" in data else "email"
-        try:
-            contact = tq.workspace_contact(g.admin_workspace,
-                                           contact_id=data.get("contact_id"),
-                                           email=data.get("email"))
-        except Invalid as exc:
-            raise Invalid(exc.message, field=field) from None
-        timeline.add_reporter(ticket, actors.staff(api_user()), contact)
-        return self.response(200, result=detail(ticket))
+        contact = ticket_queue.workspace_contact(
+            g.admin_workspace, contact_id=data.get("contact_id"), email=data.get("email"),
+            field="contact_id" if "contact_id" in data else "email")
+        timeline.add_reporter(row, actors.staff(api_user()), contact)
+        return self.response(200, result=detail(row))
 
 
 def register_ticket_api(appbuilder) -> None:

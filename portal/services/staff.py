@@ -7,14 +7,66 @@ user (an admin without a workspace).
 """
 
 from flask import current_app
+from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import StaffMembership
-from portal.services import workspaces
+from portal.models import StaffMembership, Workspace
+from portal.services import actors, workspaces
 from portal.services.errors import Invalid, NotFound
 
 RANK = {"agent": 1, "admin": 2}  # a change to a lower rank reduces access
+
+
+def is_platform_admin(user) -> bool:
+    """Does `user` hold the platform admin role (AUTH_ROLE_ADMIN), valid in every workspace?"""
+    admin_role = current_app.config["AUTH_ROLE_ADMIN"]
+    return bool(user) and any(r.name == admin_role for r in getattr(user, "roles", []))
+
+
+def workspaces_of(user) -> list[Workspace]:
+    """The workspaces `user` may act in, by name: all of them for a platform admin."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    stmt = select(Workspace).order_by(Workspace.name)
+    if not is_platform_admin(user):
+        stmt = stmt.join(StaffMembership, StaffMembership.workspace_id == Workspace.id).where(
+            StaffMembership.user_id == user.id)
+    return list(db.session.scalars(stmt))
+
+
+def membership_role(user_id: int, workspace_id: int | None) -> str | None:
+    """"admin", "agent" or None: the user's role in that workspace."""
+    if workspace_id is None:
+        return None
+    return db.session.scalar(select(StaffMembership.role).where(
+        StaffMembership.user_id == user_id, StaffMembership.workspace_id == workspace_id))
+
+
+def held_permissions(role_ids) -> set[tuple[str, str]]:
+    """(permission, view) name pairs the FAB roles `role_ids` hold, in one query of plain
+    rows (FAB's own check runs one query per permission asked about)."""
+    if not role_ids:
+        return set()
+    sm = current_app.appbuilder.sm
+    pv, link = sm.permissionview_model, assoc_permissionview_role
+    stmt = (select(sm.permission_model.name, sm.viewmenu_model.name)
+            .select_from(pv)
+            .join(link, link.c.permission_view_id == pv.id)
+            .join(sm.permission_model, sm.permission_model.id == pv.permission_id)
+            .join(sm.viewmenu_model, sm.viewmenu_model.id == pv.view_menu_id)
+            .where(link.c.role_id.in_(role_ids)))
+    return set(map(tuple, db.session.execute(stmt).all()))
+
+
+def staff_user(user_id) -> object | None:
+    """The staff user with that id, or None (no id, or no such user)."""
+    return db.session.get(current_app.appbuilder.sm.user_model, user_id) if user_id else None
+
+
+def staff_name(user) -> str:
+    """How a staff member is named on pages and in the API ("" for nobody)."""
+    return actors.staff(user).name if user is not None else ""
 
 
 def create_staff(email: str, password: str, role: str, workspace_slug: str | None,

@@ -26,6 +26,21 @@ def current(ws: Workspace) -> TicketForm:
     return form
 
 
+def ensure_current(ws: Workspace) -> TicketForm:
+    """`current`, committed: the builder shows (and exports) a version that stays."""
+    form = current(ws)
+    db.session.commit()
+    return form
+
+
+def version(ws: Workspace, number: int | None) -> TicketForm | None:
+    """Version `number` of the workspace's form (None: the current one), or None."""
+    if number is None:
+        return ensure_current(ws)
+    return db.session.scalar(select(TicketForm).where(
+        TicketForm.workspace_id == ws.id, TicketForm.version == number))
+
+
 def _newest(ws: Workspace) -> TicketForm | None:
     return db.session.scalar(
         select(TicketForm).where(TicketForm.workspace_id == ws.id)

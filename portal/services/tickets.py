@@ -237,11 +237,13 @@ def list_for_customer(ws: Workspace, contact: Contact, query: ListQuery) -> Page
     else:
         condition = exists().where(ticket_reporters.c.ticket_id == Ticket.id,
                                    ticket_reporters.c.contact_id == contact.id)
-    return _page(select(Ticket).where(Ticket.workspace_id == ws.id, condition), query,
-                 CUSTOMER_SORTS)
+    return page(select(Ticket).where(Ticket.workspace_id == ws.id, condition), query,
+                CUSTOMER_SORTS)
 
 
-def _page(stmt, query: ListQuery, sorts: dict = SORTS) -> Page:
+def page(stmt, query: ListQuery, sorts: dict = SORTS) -> Page:
+    """One keyset page of the tickets `stmt` selects, narrowed by `query`'s stages,
+    priority and text; the customer list and the staff queue both read through it."""
     if query.sort not in sorts:
         raise Invalid(_("Unknown sort order."), field="sort")
     bad_stage = [s for s in query.stages if s not in STAGES]

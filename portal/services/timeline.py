@@ -76,7 +76,42 @@ def add_comment(ticket: Ticket, actor: Actor, body, *, public: bool = True,
     return comment
 
 
+KEEP = object()  # `change`: leave the assignee as it is
+
+
 def set_stage(ticket: Ticket, actor: Actor, stage: str) -> None:
+    _stage(ticket, actor, stage)
+    db.session.commit()
+
+
+def set_priority(ticket: Ticket, actor: Actor, priority: str) -> None:
+    _priority(ticket, actor, priority)
+    db.session.commit()
+
+
+def assign(ticket: Ticket, actor: Actor, user) -> None:
+    _assign(ticket, actor, user)
+    db.session.commit()
+
+
+def change(ticket: Ticket, actor: Actor, *, stage: str | None = None,
+           priority: str | None = None, assignee=KEEP) -> None:
+    """Change stage, priority and/or assignee (None unassigns) in one transaction: a
+    refused step leaves the ticket as it was, even when an earlier step passed."""
+    try:
+        if stage is not None:
+            _stage(ticket, actor, stage)
+        if priority is not None:
+            _priority(ticket, actor, priority)
+        if assignee is not KEEP:
+            _assign(ticket, actor, assignee)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
+def _stage(ticket: Ticket, actor: Actor, stage: str) -> None:
     from portal.services import notifications
 
     if stage not in STAGES:
@@ -94,10 +129,9 @@ def set_stage(ticket: Ticket, actor: Actor, stage: str) -> None:
     _touch(ticket)
     ev = record(ticket, "stage", actor=actor.name, data={"from": old, "to": stage})
     notifications.ticket_changed(ticket, ev, by_staff=actor.is_staff)
-    db.session.commit()
 
 
-def set_priority(ticket: Ticket, actor: Actor, priority: str) -> None:
+def _priority(ticket: Ticket, actor: Actor, priority: str) -> None:
     if not actor.is_staff:
         raise Forbidden(_("Only support staff change the priority."))
     if priority not in PRIORITIES:
@@ -107,10 +141,9 @@ def set_priority(ticket: Ticket, actor: Actor, priority: str) -> None:
     old, ticket.priority = ticket.priority, priority
     _touch(ticket)
     record(ticket, "priority", actor=actor.name, data={"from": old, "to": priority})
-    db.session.commit()
 
 
-def assign(ticket: Ticket, actor: Actor, user) -> None:
+def _assign(ticket: Ticket, actor: Actor, user) -> None:
     if not actor.is_staff:
         raise Forbidden(_("Only support staff assign tickets."))
     new_id = user.id if user is not None else None
@@ -120,7 +153,6 @@ def assign(ticket: Ticket, actor: Actor, user) -> None:
     _touch(ticket)
     name = (f"{user.first_name} {user.last_name}".strip(" -") or user.username) if user else ""
     record(ticket, "assignee", actor=actor.name, data={"to": name}, public=False)
-    db.session.commit()
 
 
 def add_reporter(ticket: Ticket, actor: Actor, contact: Contact) -> None:

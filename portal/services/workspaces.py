@@ -41,6 +41,7 @@ def create_workspace(
     jit_provisioning: bool = False,
     custom_domain: str | None = None,
     kb_access: str = "private",
+    support_email: str | None = None,
 ) -> Workspace:
     slug = (slug or "").strip().lower()
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS or slug in {
@@ -59,8 +60,9 @@ def create_workspace(
         default_locale=default_locale,
         enabled_locales=list(SUPPORTED),
         jit_provisioning=jit_provisioning,
-        custom_domain=(custom_domain or None),
+        custom_domain=clean_domain(custom_domain),
         settings={},
+        support_email=support_email or None,
     )
     workspace_settings.update(ws, kb_access=kb_access)  # refuses a bad value before any write
     db.session.add(ws)
@@ -68,6 +70,11 @@ def create_workspace(
     ensure_system_groups(ws)
     db.session.commit()
     return ws
+
+
+def clean_domain(value) -> str | None:
+    """A custom domain as stored: lower case, no blanks; empty means none."""
+    return (value or "").strip().lower() or None
 
 
 def ensure_system_groups(ws: Workspace) -> CustomerGroup:
