@@ -5,7 +5,7 @@ its workspace in the `X-Workspace` header. As on the pages, the tenancy guard li
 every query (lists, by-id loads, related lookups) to that workspace; the declared body
 schemas load related rows only from it, and the hooks below refuse links to rows of another
 workspace. The rows' rules are portal.services.people, as on the pages; the resources are in
-portal.admin.people_api, portal.admin.tickets_api and portal.admin.kb_api. Errors and the
+portal.admin.people_api, portal.admin.tickets_api and portal.admin.kb (article_api, directory_api). Errors and the
 OpenAPI document: see portal.admin.api_base.
 """
 
