@@ -80,16 +80,28 @@ def current_workspace_id() -> int | None:
     return None
 
 
+def enter_workspace(ws, *, locale: str | None = None, staff: bool = False) -> None:
+    """The one place a request's workspace is set: `g.workspace_id`,
+    which the guard reads, and the workspace itself: `g.workspace` on the portal and the
+    customer API, `g.admin_workspace` for staff (admin pages and the staff API; the portal's
+    URL defaults would otherwise build portal links from it). `locale` sets `g.locale` too.
+    Each surface calls it once per request (portal.web, portal.api.auth,
+    portal.admin.context); jobs and the CLI use `use_workspace`, which sets the id only."""
+    g.workspace_id = ws.id
+    setattr(g, "admin_workspace" if staff else "workspace", ws)
+    if locale is not None:
+        g.locale = locale
+
+
 @contextmanager
 def use_workspace(workspace_id: int):
     """Run a block (a job, a CLI step, a test) as workspace `workspace_id`."""
     previous = g.get("workspace_id")
-    g.workspace_id = workspace_id
+    g.workspace_id = workspace_id  # jobs keep ids, never ORM objects
     try:
         yield
     finally:
         g.workspace_id = previous
-
 
 
 @lru_cache(maxsize=1024)
@@ -243,7 +255,7 @@ def _check_assignments(state: ORMExecuteState, statement, refs: dict, workspace_
 
 
 REQUEST_SCOPED = ("workspace", "workspace_id", "locale", "customer_session", "contact",
-                  "host_workspace", "admin_workspace", "redirect_locale")
+                  "host_workspace", "admin_workspace", "redirect_locale", "api_session", "reader")
 
 
 def register_request_scope(app) -> None:

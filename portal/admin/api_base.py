@@ -26,7 +26,7 @@ from flask_jwt_extended.exceptions import JWTExtendedException, RevokedTokenErro
 from jwt.exceptions import PyJWTError
 from marshmallow import ValidationError
 
-from portal.api import json_error
+from portal.errors import json_error
 from portal.extensions import db
 from portal.schemas import load_args, load_body, parse, refusal
 from portal.schemas.openapi import FIELD_TYPES, IDEMPOTENCY_KEY

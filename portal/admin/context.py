@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import StaffMembership, Workspace
+from portal.tenancy import enter_workspace
 
 SESSION_KEY = "admin_workspace_id"
 
@@ -81,8 +82,7 @@ def use_api_workspace():
     if ws is None:
         return jsonify(error="unknown_workspace",
                        message="X-Workspace names no workspace you may act in."), 403
-    g.workspace_id = ws.id
-    g.admin_workspace = ws
+    enter_workspace(ws, staff=True)
     return None
 
 
@@ -90,8 +90,7 @@ def use_session_workspace() -> None:
     """Act in the workspace chosen in the session, or the first one the user may act in."""
     ws = choose_workspace(current_user, session.get(SESSION_KEY))
     if ws is not None:
-        g.workspace_id = ws.id
-        g.admin_workspace = ws
+        enter_workspace(ws, staff=True)
         if session.get(SESSION_KEY) != ws.id:
             session[SESSION_KEY] = ws.id
 

@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.api import bp
-from portal.api.common import bearer_token, contact_required
-from portal.auth import sessions
+from portal.api.common import resolve_caller
 from portal.forms.compile import answer_rows, describe
 from portal.idempotent import FirstAnswer, idempotent
 from portal.labels import priority_label, stage_label
@@ -24,9 +23,8 @@ from portal.services import (
     ticket_stream,
     tickets,
     timeline,
-    workspaces,
 )
-from portal.services.errors import Invalid, NotFound
+from portal.services.errors import Invalid
 
 BASE = "/workspaces/<slug>"
 SECURED = {"security": [{"bearer": []}], "tags": ("tickets",)}
@@ -35,21 +33,20 @@ NO_TICKET = _l("No such ticket.")
 
 def ticket_api(view):
     """Bearer auth, and a path slug that names the token's own workspace. A token of
-    another workspace gets 404, as if the ticket did not exist (contact_required alone
-    would say 401); tickets switched off in the workspace are 404 too."""
-    guarded = contact_required(view)
+    another workspace gets 404, as if the ticket did not exist; tickets switched off in the
+    workspace are 404 too."""
 
-    @wraps(guarded)
+    @wraps(view)
     def wrapper(slug, **kwargs):
-        workspace_id = sessions.workspace_of_token(bearer_token(), "api")
-        ws = workspaces.by_id(workspace_id) if workspace_id is not None else None
-        if ws is not None and ws.slug != slug:
-            raise NotFound(_("No such workspace."))
-        if ws is not None and not tickets.tickets_enabled(ws):
-            raise tickets.FeatureDisabled(_("Tickets are not available here."))
-        return guarded(slug=slug, **kwargs)
+        resolve_caller(slug, check=_tickets_on)
+        return view(slug=slug, **kwargs)
 
     return wrapper
+
+
+def _tickets_on(ws) -> None:
+    if not tickets.tickets_enabled(ws):
+        raise tickets.FeatureDisabled(_("Tickets are not available here."))
 
 
 def _one_field(exc: Invalid) -> Invalid:

@@ -120,7 +120,7 @@ def _token_is_revoked(_header: dict, payload: dict) -> bool:
 
 
 def _revoked_response(_header: dict, _payload: dict):
-    from portal.api import json_error
+    from portal.errors import json_error
 
     return json_error(401, "token_revoked",
                       _("This sign-in has ended. Sign in again to get a new token."))

@@ -4,9 +4,8 @@ The rules live in portal.auth (otp, sessions, limits, next_url); these views onl
 the form, call them and render.
 """
 
-from flask import flash, g, make_response, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_limiter.errors import RateLimitExceeded
 
 from portal.auth import otp, sessions
 from portal.auth.limits import otp_send_limits, otp_verify_limits
@@ -73,19 +72,3 @@ def signout():
 @sessions.customer_required
 def profile():
     return render_portal("profile.html", contact=sessions.current_contact())
-
-
-@bp.errorhandler(RateLimitExceeded)
-def too_many(exc: RateLimitExceeded):
-    """On the sign-in pages, say what happened and what to do, in the page's own frame."""
-    if request.endpoint in ("portal.signin", "portal.signin_code"):
-        body = render_portal("signin/too_many.html", email=request.values.get("email", ""),
-                             next=safe_next(request.values.get("next")))
-    else:
-        body = render_template("errors/generic.html", error=exc, workspace=g.get("workspace"))
-    response = make_response(body, 429)
-    for key, value in exc.get_headers():
-        if key.lower() != "content-type":
-            response.headers[key] = value
-    return response
-
