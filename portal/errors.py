@@ -8,7 +8,8 @@ Views and hooks raise; they do not catch. What reaches here:
 
 Every JSON error body is `{"error": <code>, "message": <text>, "details"?: {...}}`. Pages:
 the portal's themed pages (a 404 of an unknown page still in its workspace's theme), the
-sign-in pages' own "too many attempts" page, and for admin pages a page in the admin frame
+sign-in pages' own "too many attempts" page (drawn by portal.web, which registers them
+here), and for admin pages a page in the admin frame
 that says the service's message. A form that must be shown again with its message is the
 only place a view catches a ServiceError itself.
 """
@@ -17,11 +18,10 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from portal.auth.next_url import safe_next
 from portal.extensions import db
 from portal.services.errors import ServiceError
 
-SIGN_IN_PAGES = ("portal.signin", "portal.signin_code")  # their own 429 page
+PAGES = "helpport_error_pages"  # in app.extensions: draws a portal page for an HTTP error
 
 
 def json_error(status: int, code: str, message: str, **details):
@@ -73,21 +73,11 @@ def http_error(exc: HTTPException):
 
 
 def _portal_page(exc: HTTPException):
-    from portal.web import error_page_workspace
-
-    if exc.code == 429 and request.endpoint in SIGN_IN_PAGES:
-        return _error_page("signin/too_many.html", 429, email=request.values.get("email", ""),
-                           next=safe_next(request.values.get("next")))
-    error_page_workspace()
-    template = "errors/generic.html"
-    if exc.code in (403, 404):
-        template = f"errors/{exc.code}.html"
-    elif exc.code >= 500:
-        template = "errors/500.html"
-    return _error_page(template, exc.code, error=exc)
+    """The portal's page for `exc`: portal.web registers how it is drawn (`PAGES`)."""
+    return current_app.extensions[PAGES](exc)
 
 
-def _error_page(template: str, status: int, **context):
+def error_page(template: str, status: int, **context):
     request.helpport_error = status  # on the request: tests share `g` between requests
     return render_template(template, workspace=g.get("workspace"), **context), status
 
@@ -108,7 +98,7 @@ def unexpected(exc: Exception):
     db.session.rollback()
     if wants_json():
         return json_error(500, "server_error", _("Internal server error."))
-    return _error_page("errors/500.html", 500)
+    return error_page("errors/500.html", 500)
 
 
 def answer(exc: BaseException):

@@ -26,8 +26,8 @@ from functools import lru_cache
 
 from flask import g, has_app_context
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import ForeignKey, Table, and_, event, inspect, select
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy import Table, and_, event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 from sqlalchemy.sql.elements import (
     BindParameter,
@@ -39,7 +39,14 @@ from sqlalchemy.sql.selectable import (
     TextualSelect,
 )
 
-from portal.tenancy_sql import (  # noqa: F401  (Schema, schema: used by tenancy_references)
+from portal.tenancy_base import (  # noqa: F401  (the names every model and test imports)
+    CrossWorkspaceReference,
+    NoWorkspace,
+    TenancyError,
+    UnscopedStatement,
+    WorkspaceScoped,
+)
+from portal.tenancy_sql import (  # noqa: F401  (Schema, schema: re-exported)
     Schema,
     filter_bare_tables,
     plain_table,
@@ -48,30 +55,6 @@ from portal.tenancy_sql import (  # noqa: F401  (Schema, schema: used by tenancy
     scope_every_select,
     where_froms,
 )
-
-
-class TenancyError(RuntimeError):
-    """A workspace rule that the database layer refuses to break."""
-
-
-class NoWorkspace(TenancyError):
-    """A workspace-owned query was made without a current workspace."""
-
-
-class UnscopedStatement(TenancyError):
-    """A statement the guard cannot scope to the workspace; write it with the models, or opt
-    out with `.execution_options(all_workspaces=True)` when it is platform work."""
-
-
-class CrossWorkspaceReference(TenancyError):
-    """A row would refer to a row of another workspace."""
-
-
-class WorkspaceScoped:
-    # active history: a change always knows the stored value (the flush check refuses moves)
-    workspace_id: Mapped[int] = mapped_column(
-        ForeignKey("workspace.id", ondelete="CASCADE"), index=True, active_history=True
-    )
 
 
 def current_workspace_id() -> int | None:

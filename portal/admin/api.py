@@ -16,7 +16,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.admin import forms
-from portal.admin.api_base import StaffApiMixin, load_path_ids, rison_query
+from portal.admin.api_base import StaffApiMixin, answered, load_path_ids, rison_query
 from portal.admin.context import use_api_workspace
 from portal.admin.views import remember_group_name, renames_system_group
 from portal.extensions import db
@@ -25,7 +25,7 @@ from portal.schemas import json_body, parse
 from portal.schemas.staff_api import Row, Rows
 from portal.schemas.staff_people import AccountWrite, ContactWrite, GroupWrite
 from portal.schemas.staff_rest import rest_queries
-from portal.services.errors import Conflict, Invalid, ServiceError
+from portal.services.errors import Conflict, Invalid
 from portal.tenancy import current_workspace_id
 
 IN_WORKSPACE = [["workspace_id", FilterEqualFunction, current_workspace_id]]
@@ -78,10 +78,7 @@ class WorkspaceApi(StaffApiMixin, ModelRestApi):
         schema = self.queries.get((request.endpoint or "").rsplit(".", 1)[-1])
         if schema is None or g.get("admin_workspace") is None:
             return None
-        try:
-            g.rest_query = parse(schema, rison_query(request.args.get("q")))
-        except ServiceError as exc:
-            return self.refuse(exc)
+        g.rest_query = parse(schema, rison_query(request.args.get("q")))  # errors: portal.errors
         return None
 
     def get_list_headless(self, **kwargs):
@@ -133,9 +130,7 @@ class WorkspaceApi(StaffApiMixin, ModelRestApi):
 
     def _guarded(self, run):
         try:
-            return run()
-        except ServiceError as exc:
-            return self.refuse(exc)
+            return answered(run)
         except SQLAlchemyError:
             return self.refuse(Conflict(_("The change conflicts with existing data.")))
 

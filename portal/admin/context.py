@@ -10,6 +10,7 @@ from flask import Flask, g, has_request_context, jsonify, request, session
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.auth.staff_sessions import api_user  # noqa: F401  (admin views import it here)
 from portal.extensions import db
 from portal.models import StaffMembership, Workspace
 from portal.tenancy import enter_workspace
@@ -46,24 +47,6 @@ def choose_workspace(user, wanted_id: int | None) -> Workspace | None:
 def may_act_in(user, workspace_id) -> Workspace | None:
     """The workspace `workspace_id` if `user` may act in it, else None."""
     return next((ws for ws in staff_workspaces(user) if ws.id == workspace_id), None)
-
-
-def api_user():
-    """The staff user of a valid FAB JWT on this request, or None."""
-    from flask import current_app
-    from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
-
-    try:
-        verify_jwt_in_request(optional=True)
-        identity = get_jwt_identity()
-    except Exception:
-        return None
-    if identity is None:
-        return None
-    try:
-        return current_app.appbuilder.sm.get_user_by_id(int(identity))
-    except (TypeError, ValueError):
-        return None
 
 
 def use_api_workspace():

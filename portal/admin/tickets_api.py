@@ -16,7 +16,6 @@ from portal.admin.api import WorkspaceBaseApi
 from portal.admin.api_base import operation
 from portal.admin.context import api_user
 from portal.idempotent import FirstAnswer, idempotent
-from portal.labels import priority_label
 from portal.schemas.staff_api import MESSAGE, result
 from portal.schemas.staff_tickets import (
     CommentWrite,
@@ -27,63 +26,22 @@ from portal.schemas.staff_tickets import (
     TicketQueueArgs,
     TicketSummary,
 )
-from portal.services import actors, ticket_removal, tickets, timeline
+from portal.services import actors, ticket_json, ticket_removal, tickets, timeline
 from portal.services.errors import Invalid
 
 
-def _when(value) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _staff(user_id) -> dict | None:
+def _assignee(user_id) -> dict | None:
     user = tq.staff_user(user_id)
     return {"id": user.id, "name": tq.staff_name(user)} if user is not None else None
 
 
-def summary(ticket) -> dict:
-    return {
-        "number": ticket.number,
-        "title": ticket.title,
-        "stage": ticket.stage,
-        "stage_label": tq.staff_stage_label(ticket.stage),
-        "priority": ticket.priority,
-        "priority_label": priority_label(ticket.priority),
-        "category": ticket.category,
-        "account": ({"id": ticket.account.id, "name": ticket.account.name}
-                    if ticket.account else None),
-        "assignee": _staff(ticket.assignee_id),
-        "created_at": _when(ticket.created_at),
-        "updated_at": _when(ticket.updated_at),
-    }
-
-
-def comment_json(comment) -> dict:
-    return {
-        "id": comment.id,
-        "body": comment.body,
-        "public": comment.public,
-        "author": comment.author_name,
-        "author_kind": "staff" if comment.author_staff_id else "contact",
-        "created_at": _when(comment.created_at),
-    }
+STAFF = ticket_json.staff_view(stage_label=tq.staff_stage_label, assignee=_assignee,
+                               custom_fields=tq.custom_fields, event_text=tq.event_text)
 
 
 def detail(ticket) -> dict:
     ws = g.admin_workspace
-    return {
-        **summary(ticket),
-        "description": ticket.description,
-        "form_version": ticket.form.version if ticket.form else None,
-        "custom_fields": tq.custom_fields(ticket, tq.locale_code(ws), ws.default_locale),
-        "reporters": [{"id": c.id, "email": c.email, "name": c.name}
-                      for c in ticket.reporters],
-        "comments": [comment_json(c) for c in
-                     timeline.comments(ticket, include_internal=True, newest_first=True)],
-        "events": [{"id": e.id, "kind": e.kind, "public": e.public, "actor": e.actor,
-                    "text": tq.event_text(e), "data": e.data or {},
-                    "created_at": _when(e.created_at)}
-                   for e in timeline.events(ticket, include_internal=True)],
-    }
+    return ticket_json.detail(ticket, STAFF, tq.locale_code(ws), ws.default_locale)
 
 
 class TicketApi(WorkspaceBaseApi):
@@ -108,7 +66,7 @@ class TicketApi(WorkspaceBaseApi):
             assignee_id=args.get("assignee"), account_id=args.get("account"),
             unassigned=args.get("unassigned", False), q=args.get("q", ""),
             sort=args["sort"], after=args.get("after") or None, limit=args["limit"]))
-        return self.response(200, result=[summary(t) for t in page.items],
+        return self.response(200, result=[ticket_json.summary(t, STAFF) for t in page.items],
                              next=page.next_cursor)
 
     @expose("/<int:number>", methods=["GET"])
@@ -140,7 +98,8 @@ class TicketApi(WorkspaceBaseApi):
     def post_comment(self, number, row, data):
         """A public reply, or an internal note with `"internal": true`. Sent again with the
         same `Idempotency-Key` header, the first answer is replayed."""
-        answer = FirstAnswer(lambda comment: (201, {"result": comment_json(comment)}, {}))
+        answer = FirstAnswer(
+            lambda comment: (201, {"result": ticket_json.comment(comment, STAFF)}, {}))
         timeline.add_comment(row, actors.staff(api_user()), data["body"],
                              public=not data["internal"], before_commit=answer)
         return answer.response()

@@ -7,10 +7,10 @@ user (an admin without a workspace).
 """
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.models import StaffMembership
+from portal.models import StaffMembership, StaffSession
 from portal.services import workspaces
 from portal.services.errors import Invalid, NotFound
 
@@ -79,8 +79,7 @@ def _set_workspace_role(user, ws, role: str) -> bool:
 
 def _access_reduced(user) -> None:
     """`user` just lost access (a role lowered or removed), after the commit: end their
-    sessions and revoke their API tokens, so the lost rights stop at once everywhere."""
-    from portal.auth import staff_sessions
-
-    staff_sessions.revoke_all(user.id)
+    sessions and revoke their API tokens, so the lost rights stop at once everywhere: every
+    request checks that its sign-in's row still exists (portal.auth.staff_sessions)."""
+    db.session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     db.session.commit()

@@ -21,8 +21,11 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.exceptions import HTTPException
 
 from config import ROOT
+from portal import errors
+from portal.auth.next_url import safe_next
 from portal.i18n import SUPPORTED, normalise
 from portal.services import workspaces
 from portal.tenancy import enter_workspace
@@ -173,11 +176,30 @@ def error_page_workspace() -> None:
                     or ws.default_locale)
 
 
+SIGN_IN_PAGES = ("portal.signin", "portal.signin_code")  # their own 429 page
+
+
+def error_page(exc: HTTPException):
+    """The themed page of an HTTP error, for portal.errors (the one error path)."""
+    if exc.code == 429 and request.endpoint in SIGN_IN_PAGES:
+        return errors.error_page("signin/too_many.html", 429,
+                                 email=request.values.get("email", ""),
+                                 next=safe_next(request.values.get("next")))
+    error_page_workspace()
+    template = "errors/generic.html"
+    if exc.code in (403, 404):
+        template = f"errors/{exc.code}.html"
+    elif exc.code >= 500:
+        template = "errors/500.html"
+    return errors.error_page(template, exc.code, error=exc)
+
+
 def register_web(app: Flask) -> None:
     from portal.web import kb, pages, signin, tickets  # noqa: F401  (routes)
 
     app.register_blueprint(root)
     app.register_blueprint(bp)
+    app.extensions[errors.PAGES] = error_page
 
     @app.context_processor
     def portal_context():

@@ -39,15 +39,22 @@ def signin_code():
     next_url = safe_next(request.values.get("next"))
     email = request.values.get("email", "").strip()
     if request.method == "GET":
-        return render_portal("signin/code.html", email=email, code="", next=next_url,
-                             errors={})
+        return _code_page(email, "", next_url, {})
     code = request.form.get("code", "")
     try:
         contact = otp.verify_code(g.workspace, email, code)
     except Invalid as exc:
-        return render_portal("signin/code.html", email=email, code=code.strip()[:6],
-                             next=next_url,
-                             errors={exc.details.get("field", "code"): exc.message}), 422
+        errors = {exc.details.get("field", "code"): exc.message}
+        return _code_page(email, code.strip()[:6], next_url, errors), 422
+    return _signed_in(contact, next_url)
+
+
+def _code_page(email: str, code: str, next_url, errors: dict):
+    return render_portal("signin/code.html", email=email, code=code, next=next_url,
+                         errors=errors)
+
+
+def _signed_in(contact, next_url):
     # A new CSRF secret with the new session: a token planted before sign-in is worthless.
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
