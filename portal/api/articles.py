@@ -17,7 +17,6 @@ from portal.schemas import customer_articles as s
 from portal.schemas.openapi import Answer, errors, operation
 from portal.services import kb, workspaces
 from portal.services.errors import NotFound, Unauthorized
-from portal.web import site_base
 
 BASE = "/workspaces/<slug>/articles"
 DOC = {"security": s.OPTIONAL_BEARER, "tags": ("articles",),
@@ -50,7 +49,7 @@ def _use_locale(args) -> None:
     g.locale = (workspaces.locale_for(ws, wanted) if wanted else None) or ws.default_locale
 def article_url(ws, article: Article) -> str:
     path = url_for("portal.article", workspace=ws.slug, locale=g.locale, slug=article.slug)
-    return site_base(ws) + path
+    return workspaces.site_base(ws) + path
 
 
 def _directory(ws, directory: Directory | None):

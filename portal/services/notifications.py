@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Ticket, TicketEvent, TicketNotification, Workspace
 from portal.models.base import utcnow
-from portal.services import contacts, emails, ticket_access
+from portal.services import contacts, emails, ticket_access, workspaces
 from portal.tenancy import use_workspace
 
 COALESCE_SECONDS = 60
@@ -84,11 +84,7 @@ def send_due(now=None) -> int:
 
 
 def ticket_url(ws: Workspace, ticket: Ticket, locale: str) -> str:
-    if ws.custom_domain:
-        base = f"https://{ws.custom_domain}"
-    else:
-        base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}/{locale}/{ws.slug}/tickets/{ticket.number}"
+    return f"{workspaces.site_base(ws)}/{locale}/{ws.slug}/tickets/{ticket.number}"
 
 
 def _send(notification_id: int) -> int:

@@ -2,6 +2,7 @@
 
 import re
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -96,3 +97,10 @@ def locale_for(ws: Workspace, requested: str | None) -> str | None:
     if requested in (ws.enabled_locales or []) and requested in SUPPORTED:
         return requested
     return None
+
+
+def site_base(ws) -> str:
+    """`https://<custom domain>` for a workspace that has one, else PORTAL_BASE_URL."""
+    if ws is not None and ws.custom_domain:
+        return f"https://{ws.custom_domain}"
+    return current_app.config["BASE_URL"].rstrip("/")

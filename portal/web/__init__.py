@@ -122,13 +122,6 @@ def render_portal(template: str, **context):
     return render_template(template, workspace=g.workspace, **context)
 
 
-def site_base(ws) -> str:
-    """`https://<custom domain>` for a workspace that has one, else PORTAL_BASE_URL."""
-    if ws is not None and ws.custom_domain:
-        return f"https://{ws.custom_domain}"
-    return current_app.config["BASE_URL"].rstrip("/")
-
-
 def language_links() -> list[dict]:
     """This page in every enabled locale of the workspace: for hreflang and the footer."""
     ws = g.get("workspace")
@@ -140,7 +133,7 @@ def language_links() -> list[dict]:
             continue
         path = url_for(request.endpoint, locale=code, **(request.view_args or {}))
         links.append({"code": code, "label": SUPPORTED[code], "path": path,
-                      "url": site_base(ws) + path, "current": code == g.get("locale")})
+                      "url": workspaces.site_base(ws) + path, "current": code == g.get("locale")})
     return links
 
 
@@ -149,7 +142,7 @@ def canonical_url() -> str | None:
     if ws is None or request.blueprint != "portal" or request.endpoint is None:
         return None
     path = url_for(request.endpoint, **(request.view_args or {}))
-    return site_base(ws) + path
+    return workspaces.site_base(ws) + path
 
 
 def demo_outbox_enabled() -> bool:
