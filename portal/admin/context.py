@@ -6,13 +6,14 @@ may act in any workspace. The staff member's role in that workspace is what ever
 permission check uses (portal.admin.security).
 """
 
-from flask import Flask, g, has_request_context, jsonify, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.auth.staff_sessions import api_user  # noqa: F401  (admin views import it here)
 from portal.extensions import db
 from portal.models import StaffMembership, Workspace
+from portal.services.errors import Forbidden, ServiceError
 from portal.tenancy import enter_workspace
 
 SESSION_KEY = "admin_workspace_id"
@@ -49,8 +50,18 @@ def may_act_in(user, workspace_id) -> Workspace | None:
     return next((ws for ws in staff_workspaces(user) if ws.id == workspace_id), None)
 
 
+class WorkspaceRequired(ServiceError):
+    status = 400
+    code = "workspace_required"
+
+
+class UnknownWorkspace(Forbidden):
+    code = "unknown_workspace"
+
+
 def use_api_workspace():
-    """Scope a staff REST request to its `X-Workspace`; a JSON 4xx when that is impossible.
+    """Scope a staff REST request to its `X-Workspace`; a JSON 4xx (portal.errors) when that
+    is impossible.
 
     Without a valid token this answers nothing and lets FAB's own check say 401.
     """
@@ -59,12 +70,10 @@ def use_api_workspace():
         return None
     slug = request.headers.get("X-Workspace", "").strip()
     if not slug:
-        return jsonify(error="workspace_required",
-                       message="Send the workspace slug in the X-Workspace header."), 400
+        raise WorkspaceRequired("Send the workspace slug in the X-Workspace header.")
     ws = next((w for w in staff_workspaces(user) if w.slug == slug), None)
     if ws is None:
-        return jsonify(error="unknown_workspace",
-                       message="X-Workspace names no workspace you may act in."), 403
+        raise UnknownWorkspace("X-Workspace names no workspace you may act in.")
     enter_workspace(ws, staff=True)
     return None
 

@@ -33,7 +33,7 @@ import logging
 import os
 from functools import lru_cache
 
-from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, current_app, has_app_context, request
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
@@ -121,15 +121,15 @@ class ScrapeTimeCollector:
         up = GaugeMetricFamily("helpport_metrics_source_up", "Whether /metrics could read "
                                "a source (redis: queue depths; database: the outbox).",
                                labels=["source"])
-        sources = current_app.extensions.get(SCRAPE_SOURCES, {})
-        queues = self._read("redis", sources.get("redis", dict))
+        sources = current_app.extensions.get(SCRAPE_SOURCES, {}) if has_app_context() else {}
+        queues = self._read("redis", sources.get("redis", _unregistered))
         if queues is not None:
             family = GaugeMetricFamily("helpport_queue_depth", "Jobs waiting in each RQ queue.",
                                        labels=["queue"])
             for name, depth in queues.items():
                 family.add_metric([name], depth)
             yield family
-        outbox = self._read("database", sources.get("database", dict))
+        outbox = self._read("database", sources.get("database", _unregistered))
         if outbox is not None:
             family = GaugeMetricFamily("helpport_outbox_messages", "Emails not sent, all "
                                        "workspaces: pending (to be tried) or failed (given up).",
@@ -148,6 +148,10 @@ class ScrapeTimeCollector:
             self.failed.add(source)
             log.warning("metrics: %s unreadable: %s: %s", source, type(exc).__name__, exc)
             return None
+
+
+def _unregistered():
+    raise LookupError("no reader registered (no app)")
 
 
 def add_scrape_source(app: Flask, source: str, reader) -> None:
