@@ -49,6 +49,7 @@ def create_app(config=None) -> Flask:
     from portal.body_limits import register_body_limits
     from portal.cli import portal_cli
     from portal.db_faults import register_db_faults
+    from portal.errors import register_errors
     from portal.health import register_health
     from portal.jobs import init_jobs
     from portal.search import init_search
@@ -57,6 +58,7 @@ def create_app(config=None) -> Flask:
     from portal.web import register_web
 
     register_security(app)
+    register_errors(app)
     register_web(app)
     register_api(app)
     register_health(app)

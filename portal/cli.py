@@ -9,11 +9,19 @@ from flask.cli import AppGroup
 from portal.services.errors import ServiceError
 from portal.services.workspace_settings import KB_ACCESS
 
-portal_cli = AppGroup("portal", help="Helpport administration commands.")
+
+class ServiceCommands(AppGroup):
+    """Every command's refusal (a ServiceError) is its error message and exit status 1, not
+    a traceback: the CLI's one error path, as portal.errors is the web's."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from None
 
 
-def fail(exc: ServiceError):
-    raise click.ClickException(exc.message)
+portal_cli = ServiceCommands("portal", help="Helpport administration commands.")
 
 
 @portal_cli.command("init-db")
@@ -40,12 +48,9 @@ def create_workspace_cmd(slug, name, default_locale, jit, custom_domain, kb_acce
     """Create a workspace with its Customer Admins group."""
     from portal.services import workspaces
 
-    try:
-        ws = workspaces.create_workspace(slug, name, default_locale=default_locale,
-                                         jit_provisioning=jit, custom_domain=custom_domain,
-                                         kb_access=kb_access)
-    except ServiceError as exc:
-        fail(exc)
+    ws = workspaces.create_workspace(slug, name, default_locale=default_locale,
+                                     jit_provisioning=jit, custom_domain=custom_domain,
+                                     kb_access=kb_access)
     click.echo(f"created workspace {ws.slug} (id {ws.id})")
 
 
@@ -60,10 +65,7 @@ def create_staff_cmd(email, password, role, workspace_slug, name):
     """Create (or update) a staff user and add them to a workspace."""
     from portal.services import staff
 
-    try:
-        user, created = staff.create_staff(email, password, role, workspace_slug, name=name)
-    except ServiceError as exc:
-        fail(exc)
+    user, created = staff.create_staff(email, password, role, workspace_slug, name=name)
     click.echo(f"{'created' if created else 'updated'} staff {user.email} ({role})")
 
 
@@ -180,6 +182,6 @@ from portal.i18n_cli import i18n_cli  # noqa: E402
 
 portal_cli.add_command(i18n_cli)
 
-from portal.storage.cli import storage_cli  # noqa: E402
+from portal.storage_cli import storage_cli  # noqa: E402
 
 portal_cli.add_command(storage_cli)

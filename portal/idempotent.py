@@ -17,6 +17,7 @@ from flask import Response, abort, current_app, g, redirect, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from portal.auth.staff_sessions import api_user
 from portal.extensions import db
 from portal.services import idempotency
 
@@ -25,8 +26,6 @@ REPLAYED = "Idempotent-Replayed"
 
 def principal(contact=None) -> str:
     """Who the key belongs to: the signed-in contact, or the staff user (JWT or browser)."""
-    from portal.admin.context import api_user
-
     contact = contact or g.get("contact")
     if contact is not None:
         return f"contact:{contact.id}"

@@ -26,8 +26,8 @@ from functools import lru_cache
 
 from flask import g, has_app_context
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import ForeignKey, Table, and_, event, inspect, select
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy import Table, and_, event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 from sqlalchemy.sql.elements import (
     BindParameter,
@@ -39,7 +39,14 @@ from sqlalchemy.sql.selectable import (
     TextualSelect,
 )
 
-from portal.tenancy_sql import (  # noqa: F401  (Schema, schema: used by tenancy_references)
+from portal.tenancy_base import (  # noqa: F401  (the names every model and test imports)
+    CrossWorkspaceReference,
+    NoWorkspace,
+    TenancyError,
+    UnscopedStatement,
+    WorkspaceScoped,
+)
+from portal.tenancy_sql import (  # noqa: F401  (Schema, schema: re-exported)
     Schema,
     filter_bare_tables,
     plain_table,
@@ -50,46 +57,34 @@ from portal.tenancy_sql import (  # noqa: F401  (Schema, schema: used by tenancy
 )
 
 
-class TenancyError(RuntimeError):
-    """A workspace rule that the database layer refuses to break."""
-
-
-class NoWorkspace(TenancyError):
-    """A workspace-owned query was made without a current workspace."""
-
-
-class UnscopedStatement(TenancyError):
-    """A statement the guard cannot scope to the workspace; write it with the models, or opt
-    out with `.execution_options(all_workspaces=True)` when it is platform work."""
-
-
-class CrossWorkspaceReference(TenancyError):
-    """A row would refer to a row of another workspace."""
-
-
-class WorkspaceScoped:
-    # active history: a change always knows the stored value (the flush check refuses moves)
-    workspace_id: Mapped[int] = mapped_column(
-        ForeignKey("workspace.id", ondelete="CASCADE"), index=True, active_history=True
-    )
-
-
 def current_workspace_id() -> int | None:
     if has_app_context():
         return g.get("workspace_id")
     return None
 
 
+def enter_workspace(ws, *, locale: str | None = None, staff: bool = False) -> None:
+    """The one place a request's workspace is set: `g.workspace_id`,
+    which the guard reads, and the workspace itself: `g.workspace` on the portal and the
+    customer API, `g.admin_workspace` for staff (admin pages and the staff API; the portal's
+    URL defaults would otherwise build portal links from it). `locale` sets `g.locale` too.
+    Each surface calls it once per request (portal.web, portal.api.auth,
+    portal.admin.context); jobs and the CLI use `use_workspace`, which sets the id only."""
+    g.workspace_id = ws.id
+    setattr(g, "admin_workspace" if staff else "workspace", ws)
+    if locale is not None:
+        g.locale = locale
+
+
 @contextmanager
 def use_workspace(workspace_id: int):
     """Run a block (a job, a CLI step, a test) as workspace `workspace_id`."""
     previous = g.get("workspace_id")
-    g.workspace_id = workspace_id
+    g.workspace_id = workspace_id  # jobs keep ids, never ORM objects
     try:
         yield
     finally:
         g.workspace_id = previous
-
 
 
 @lru_cache(maxsize=1024)
@@ -243,7 +238,7 @@ def _check_assignments(state: ORMExecuteState, statement, refs: dict, workspace_
 
 
 REQUEST_SCOPED = ("workspace", "workspace_id", "locale", "customer_session", "contact",
-                  "host_workspace", "admin_workspace", "redirect_locale")
+                  "host_workspace", "admin_workspace", "redirect_locale", "api_session", "reader")
 
 
 def register_request_scope(app) -> None:

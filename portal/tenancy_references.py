@@ -13,7 +13,8 @@ references are checked by the guard with `verify_targets` (portal/tenancy.py).
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from portal.tenancy import CrossWorkspaceReference, Schema, WorkspaceScoped, schema
+from portal.tenancy_base import CrossWorkspaceReference, WorkspaceScoped
+from portal.tenancy_sql import Schema, schema
 
 _PLANS: dict = {}
 

@@ -23,7 +23,7 @@ from sqlalchemy.sql.selectable import (
 )
 from sqlalchemy.sql.visitors import InternalTraversal, Traversible, cloned_traverse
 
-import portal.tenancy as tenancy
+import portal.tenancy_base as tenancy
 
 
 class Schema:

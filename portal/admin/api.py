@@ -5,8 +5,8 @@ its workspace in the `X-Workspace` header. As on the pages, the tenancy guard li
 every query (lists, by-id loads, related lookups) to that workspace; the declared body
 schemas load related rows only from it, and the hooks below refuse links to rows of another
 workspace. The rows' rules are portal.services.people, as on the pages; the resources are in
-portal.admin.people_api, portal.admin.tickets_api and portal.admin.kb (article_api, directory_api). Errors and the
-OpenAPI document: see portal.admin.api_base.
+portal.admin.people_api, portal.admin.tickets_api and portal.admin.kb (article_api,
+directory_api). Errors and the OpenAPI document: see portal.admin.api_base.
 """
 
 from flask import g, request
@@ -14,13 +14,13 @@ from flask_appbuilder.api import BaseApi, ModelRestApi
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.admin.api_base import StaffApiMixin, load_path_ids, rison_query
+from portal.admin.api_base import StaffApiMixin, answered, load_path_ids, rison_query
 from portal.admin.context import IN_WORKSPACE, use_api_workspace
 from portal.schemas import json_body, parse
 from portal.schemas.staff_api import Row, Rows
 from portal.schemas.staff_rest import rest_queries
 from portal.services import people
-from portal.services.errors import Conflict, ServiceError
+from portal.services.errors import Conflict
 from portal.tenancy import current_workspace_id
 
 
@@ -71,10 +71,7 @@ class WorkspaceApi(StaffApiMixin, ModelRestApi):
         schema = self.queries.get((request.endpoint or "").rsplit(".", 1)[-1])
         if schema is None or g.get("admin_workspace") is None:
             return None
-        try:
-            g.rest_query = parse(schema, rison_query(request.args.get("q")))
-        except ServiceError as exc:
-            return self.refuse(exc)
+        g.rest_query = parse(schema, rison_query(request.args.get("q")))  # errors: portal.errors
         return None
 
     def get_list_headless(self, **kwargs):
@@ -110,9 +107,7 @@ class WorkspaceApi(StaffApiMixin, ModelRestApi):
 
     def _guarded(self, run):
         try:
-            return run()
-        except ServiceError as exc:
-            return self.refuse(exc)
+            return answered(run)
         except SQLAlchemyError:
             return self.refuse(Conflict(_("The change conflicts with existing data.")))
 

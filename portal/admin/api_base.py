@@ -25,9 +25,9 @@ from flask_babel import gettext as _
 from flask_jwt_extended.exceptions import JWTExtendedException, RevokedTokenError
 from jwt.exceptions import PyJWTError
 from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
 
-from portal.api import json_error
-from portal.extensions import db
+from portal import errors
 from portal.schemas import load_args, load_body, parse, refusal
 from portal.schemas.openapi import FIELD_TYPES, IDEMPOTENCY_KEY
 from portal.schemas.staff_api import WORKSPACE_HEADER, StaffPath, refusals
@@ -39,7 +39,6 @@ from portal.services.errors import (
     ServiceError,
     Unauthorized,
 )
-from portal.storage import StorageUnavailable
 
 PATH_PARAM = re.compile(r"{([^}]+)}")
 
@@ -60,17 +59,22 @@ def load_path_ids():
     wanted = {key: args[key] for key in StaffPath._declared_fields if key in args}
     if not wanted or g.get("admin_workspace") is None:
         return None
-    try:
-        args.update(parse(StaffPath, wanted, not_found=_("Not found.")))
-    except ServiceError as exc:
-        return refuse(exc)
+    args.update(parse(StaffPath, wanted, not_found=_("Not found.")))  # portal.errors refuses
     return None
 
 
 def refuse(exc: ServiceError):
-    """The JSON answer for a refused request; nothing it changed is kept."""
-    db.session.rollback()
-    return json_error(exc.status, exc.code, exc.message, **exc.details)
+    """The JSON answer for a refused request (portal.errors); nothing it changed is kept."""
+    return errors.service_error(exc)
+
+
+def answered(run):
+    """`run()`, or the one error path's answer to the ServiceError or HTTP error it raised:
+    FAB's `@safe` around staff views would make either a logged 500."""
+    try:
+        return run()
+    except (ServiceError, HTTPException) as exc:
+        return errors.answer(exc)
 
 
 class Operation:
@@ -146,13 +150,8 @@ def operation(summary: str, **declared):
 
         @functools.wraps(view)
         def run(self, *args, **kwargs):
-            try:
-                return view(self, *args, **kwargs, **declared_op.load(self, kwargs))
-            except ServiceError as exc:
-                return refuse(exc)
-            except StorageUnavailable as exc:  # FAB's @safe would make it a 500
-                db.session.rollback()
-                return json_error(exc.code, "service_unavailable", str(exc.description))
+            return answered(lambda: view(self, *args, **kwargs,
+                                         **declared_op.load(self, kwargs)))
 
         run._operation = declared_op
         return run
@@ -233,18 +232,9 @@ class StaffApiMixin:
         return refuse(Invalid(str(message or _("The request is not valid."))))
 
     def response_500(self, message=None):
-        """FAB's `@safe` answers every exception with this, inside its `except`: a lost
-        database connection is 503 (a read runs again: portal.db_faults), never 500."""
-        from portal import db_faults
-
-        lost = sys.exc_info()[1]
-        if lost is not None and db_faults.connection_lost(lost):
-            response, status = json_error(503, "service_unavailable",
-                                          db_faults.unavailable().description)
-            response.headers["Retry-After"] = "1"
-            return response, status
-        db.session.rollback()
-        return json_error(500, "server_error", _("Internal server error."))
+        """FAB's `@safe` answers every other exception with this, inside its `except`: the
+        one error path answers it too (a lost database connection is 503, never 500)."""
+        return errors.answer(sys.exc_info()[1] or RuntimeError(message))
 
     def operation_helper(self, path=None, operations=None, methods=None, func=None,
                          **kwargs):

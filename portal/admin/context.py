@@ -6,13 +6,15 @@ may act in any workspace. The staff member's role in that workspace is what ever
 permission check uses (portal.admin.security).
 """
 
-from flask import Flask, g, has_request_context, jsonify, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_login import current_user
 
+from portal.auth.staff_sessions import api_user  # noqa: F401  (admin views import it here)
 from portal.models import Workspace
+from portal.services.errors import Forbidden, ServiceError
 from portal.services.staff import workspaces_of
-from portal.tenancy import current_workspace_id
+from portal.tenancy import current_workspace_id, enter_workspace
 
 SESSION_KEY = "admin_workspace_id"
 # FAB's filter for "rows of the workspace this request acts in" (pages and APIs)
@@ -32,26 +34,18 @@ def may_act_in(user, workspace_id) -> Workspace | None:
     return next((ws for ws in workspaces_of(user) if ws.id == workspace_id), None)
 
 
-def api_user():
-    """The staff user of a valid FAB JWT on this request, or None."""
-    from flask import current_app
-    from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
+class WorkspaceRequired(ServiceError):
+    status = 400
+    code = "workspace_required"
 
-    try:
-        verify_jwt_in_request(optional=True)
-        identity = get_jwt_identity()
-    except Exception:
-        return None
-    if identity is None:
-        return None
-    try:
-        return current_app.appbuilder.sm.get_user_by_id(int(identity))
-    except (TypeError, ValueError):
-        return None
+
+class UnknownWorkspace(Forbidden):
+    code = "unknown_workspace"
 
 
 def use_api_workspace():
-    """Scope a staff REST request to its `X-Workspace`; a JSON 4xx when that is impossible.
+    """Scope a staff REST request to its `X-Workspace`; a JSON 4xx (portal.errors) when that
+    is impossible.
 
     Without a valid token this answers nothing and lets FAB's own check say 401.
     """
@@ -60,14 +54,11 @@ def use_api_workspace():
         return None
     slug = request.headers.get("X-Workspace", "").strip()
     if not slug:
-        return jsonify(error="workspace_required",
-                       message="Send the workspace slug in the X-Workspace header."), 400
+        raise WorkspaceRequired("Send the workspace slug in the X-Workspace header.")
     ws = next((w for w in workspaces_of(user) if w.slug == slug), None)
     if ws is None:
-        return jsonify(error="unknown_workspace",
-                       message="X-Workspace names no workspace you may act in."), 403
-    g.workspace_id = ws.id
-    g.admin_workspace = ws
+        raise UnknownWorkspace("X-Workspace names no workspace you may act in.")
+    enter_workspace(ws, staff=True)
     return None
 
 
@@ -75,8 +66,7 @@ def use_session_workspace() -> None:
     """Act in the workspace chosen in the session, or the first one the user may act in."""
     ws = choose_workspace(current_user, session.get(SESSION_KEY))
     if ws is not None:
-        g.workspace_id = ws.id
-        g.admin_workspace = ws
+        enter_workspace(ws, staff=True)
         if session.get(SESSION_KEY) != ws.id:
             session[SESSION_KEY] = ws.id
 

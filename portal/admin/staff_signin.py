@@ -44,7 +44,7 @@ class SecurityApi(fab_api.SecurityApi):
         refused = g.get("staff_login_refusal")
         if refused is None:
             return response
-        from portal.api import json_error
+        from portal.errors import json_error
 
         body, status = json_error(429, "too_many_requests", refused.message())
         body.headers["Retry-After"] = str(refused.retry_after)

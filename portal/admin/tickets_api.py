@@ -15,7 +15,6 @@ from portal.admin.api import WorkspaceBaseApi
 from portal.admin.api_base import operation
 from portal.admin.context import api_user
 from portal.idempotent import FirstAnswer, idempotent
-from portal.labels import priority_label
 from portal.schemas.staff_api import MESSAGE, result
 from portal.schemas.staff_tickets import (
     CommentWrite,
@@ -26,63 +25,30 @@ from portal.schemas.staff_tickets import (
     TicketQueueArgs,
     TicketSummary,
 )
-from portal.services import actors, staff, ticket_queue, ticket_removal, tickets, timeline
+from portal.services import (
+    actors,
+    staff,
+    ticket_json,
+    ticket_queue,
+    ticket_removal,
+    tickets,
+    timeline,
+)
 from portal.services import ticket_text as tt
 
 
-def _when(value) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _staff(user_id) -> dict | None:
+def _assignee(user_id) -> dict | None:
     user = staff.staff_user(user_id)
     return {"id": user.id, "name": staff.staff_name(user)} if user is not None else None
 
 
-def summary(ticket) -> dict:
-    return {
-        "number": ticket.number,
-        "title": ticket.title,
-        "stage": ticket.stage,
-        "stage_label": tt.staff_stage_label(ticket.stage),
-        "priority": ticket.priority,
-        "priority_label": priority_label(ticket.priority),
-        "category": ticket.category,
-        "account": ({"id": ticket.account.id, "name": ticket.account.name}
-                    if ticket.account else None),
-        "assignee": _staff(ticket.assignee_id),
-        "created_at": _when(ticket.created_at),
-        "updated_at": _when(ticket.updated_at),
-    }
-
-
-def comment_json(comment) -> dict:
-    return {
-        "id": comment.id,
-        "body": comment.body,
-        "public": comment.public,
-        "author": comment.author_name,
-        "author_kind": "staff" if comment.author_staff_id else "contact",
-        "created_at": _when(comment.created_at),
-    }
+STAFF = ticket_json.staff_view(stage_label=tt.staff_stage_label, assignee=_assignee,
+                               custom_fields=tt.custom_fields, event_text=tt.event_text)
 
 
 def detail(ticket) -> dict:
     ws = g.admin_workspace
-    return {
-        **summary(ticket),
-        "description": ticket.description,
-        "form_version": ticket.form.version if ticket.form else None,
-        "custom_fields": tt.custom_fields(ticket, tt.locale_code(ws), ws.default_locale),
-        "reporters": [{"id": c.id, "email": c.email, "name": c.name}
-                      for c in ticket.reporters],
-        "comments": [comment_json(c) for c in
-                     timeline.comments(ticket, include_internal=True, newest_first=True)],
-        "events": [{"id": e.id, "kind": e.kind, "public": e.public, "actor": e.actor,
-                    "text": tt.event_text(e), "data": e.data or {},
-                    "created_at": _when(e.created_at)}
-                   for e in timeline.events(ticket, include_internal=True)],
-    }
+    return ticket_json.detail(ticket, STAFF, tt.locale_code(ws), ws.default_locale)
 
 
 class TicketApi(WorkspaceBaseApi):
@@ -103,7 +69,7 @@ class TicketApi(WorkspaceBaseApi):
         """The workspace's tickets, newest activity first, keyset-paginated: pass `next`
         as `after` for the following page."""
         page = ticket_queue.queue(g.admin_workspace, ticket_queue.filters_from(args))
-        return self.response(200, result=[summary(t) for t in page.items],
+        return self.response(200, result=[ticket_json.summary(t, STAFF) for t in page.items],
                              next=page.next_cursor)
 
     @expose("/<int:number>", methods=["GET"])
@@ -135,7 +101,8 @@ class TicketApi(WorkspaceBaseApi):
     def post_comment(self, number, row, data):
         """A public reply, or an internal note with `"internal": true`. Sent again with the
         same `Idempotency-Key` header, the first answer is replayed."""
-        answer = FirstAnswer(lambda comment: (201, {"result": comment_json(comment)}, {}))
+        answer = FirstAnswer(
+            lambda comment: (201, {"result": ticket_json.comment(comment, STAFF)}, {}))
         timeline.add_comment(row, actors.staff(api_user()), data["body"],
                              public=not data["internal"], before_commit=answer)
         return answer.response()

@@ -1,23 +1,11 @@
-"""The customer JSON API at /api/v1 (mobile apps, the chat widget). Errors are always JSON."""
+"""The customer JSON API at /api/v1 (mobile apps, the chat widget). Errors are always JSON
+(portal.errors answers them for every path under /api)."""
 
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, Flask
 
 from portal.extensions import csrf
-from portal.services.errors import ServiceError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def json_error(status: int, code: str, message: str, **details):
-    body = {"error": code, "message": message}
-    if details:
-        body["details"] = details
-    return jsonify(body), status
-
-
-@bp.errorhandler(ServiceError)
-def service_error(exc: ServiceError):
-    return json_error(exc.status, exc.code, exc.message, **exc.details)
 
 
 def register_api(app: Flask) -> None:

@@ -10,14 +10,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.api import bp
-from portal.api.common import bearer_token
-from portal.auth import sessions
+from portal.api.common import SIGN_IN, resolve_caller
 from portal.models import Article, Directory
 from portal.schemas import customer_articles as s
 from portal.schemas.openapi import Answer, errors, operation
 from portal.services import article_access, article_lists, workspaces
 from portal.services.errors import NotFound, Unauthorized
-from portal.web import site_base
 
 BASE = "/workspaces/<slug>/articles"
 DOC = {"security": s.OPTIONAL_BEARER, "tags": ("articles",),
@@ -31,26 +29,17 @@ def kb_reader(view):
 
     @wraps(view)
     def wrapper(slug, **kwargs):
-        ws = workspaces.by_slug(slug) if len(slug) <= 63 else None
-        if ws is None:
-            raise NotFound(_("No such workspace."))
-        g.workspace, g.workspace_id = ws, ws.id
-        if article_access.access(ws) == "off":
-            raise NotFound(_("This workspace has no knowledge base."))
-        reader = None
-        token = bearer_token()
-        if token is not None:
-            live = sessions.resolve(token, "api") \
-                if sessions.workspace_of_token(token, "api") == ws.id else None
-            if live is None:
-                raise Unauthorized(_("The token is invalid or expired."))
-            reader = live.contact
-        if not article_access.can_browse(ws, reader):
-            raise Unauthorized(_("Sign in first: send a bearer token."))
-        g.reader = reader
+        g.reader = resolve_caller(slug, optional=True, check=_kb_on)
+        if not article_access.can_browse(g.workspace, g.reader):
+            raise Unauthorized(str(SIGN_IN))
         return view(slug=slug, **kwargs)
 
     return wrapper
+
+
+def _kb_on(ws) -> None:
+    if article_access.access(ws) == "off":
+        raise NotFound(_("This workspace has no knowledge base."))
 
 
 def _use_locale(args) -> None:
@@ -59,7 +48,7 @@ def _use_locale(args) -> None:
     g.locale = (workspaces.locale_for(ws, wanted) if wanted else None) or ws.default_locale
 def article_url(ws, article: Article) -> str:
     path = url_for("portal.article", workspace=ws.slug, locale=g.locale, slug=article.slug)
-    return site_base(ws) + path
+    return workspaces.public_base(ws) + path
 
 
 def _directory(ws, directory: Directory | None):

@@ -5,7 +5,7 @@ from functools import wraps
 from flask import current_app, g, jsonify
 
 from portal.api import bp
-from portal.api.common import bearer_token, contact_required, use_workspace_slug
+from portal.api.common import contact_required, workspace_by_slug
 from portal.auth import otp, sessions
 from portal.auth.limits import otp_send_limits, otp_verify_limits
 from portal.schemas import customer_auth as s
@@ -18,7 +18,7 @@ def in_workspace(view):
 
     @wraps(view)
     def wrapper(slug, **kwargs):
-        use_workspace_slug(slug)
+        workspace_by_slug(slug)
         return view(slug=slug, **kwargs)
 
     return wrapper
@@ -71,7 +71,5 @@ def me():
 @operation("signOut", "Revoke the bearer token", security=s.BEARER,
            answers={204: Answer("Signed out")}, errors=errors(s.ERRORS, 401))
 def sign_out():
-    row = sessions.resolve(bearer_token(), "api")
-    if row is not None:
-        sessions.revoke(row)
+    sessions.revoke(g.api_session)
     return "", 204

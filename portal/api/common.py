@@ -1,4 +1,4 @@
-"""Helpers shared by API views: the JSON body, the workspace in the path, bearer auth.
+"""What API views share: the JSON body, and the one resolver of the workspace and the caller.
 
 How a request body is refused (the same in the OpenAPI document):
 - 413 `request_entity_too_large`: larger than MAX_CONTENT_LENGTH (1 MiB);
@@ -13,22 +13,17 @@ Every error body is `{"error": <code>, "message": <text>, "details"?: {...}}`.
 from functools import wraps
 
 from flask import g, request
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.auth import sessions
 from portal.schemas import MalformedJSON, UnsupportedMediaType, json_body  # noqa: F401
 from portal.services import workspaces
 from portal.services.errors import NotFound, Unauthorized
+from portal.tenancy import enter_workspace
 
-
-def use_workspace_slug(slug: str):
-    ws = workspaces.by_slug(slug)
-    if ws is None:
-        raise NotFound(_("No such workspace."))
-    g.workspace = ws
-    g.workspace_id = ws.id
-    g.locale = ws.default_locale
-    return ws
+SIGN_IN = _l("Sign in first: send a bearer token.")
+INVALID = _l("The token is invalid or expired.")
+NO_WORKSPACE = _l("No such workspace.")
 
 
 def bearer_token() -> str | None:
@@ -37,27 +32,58 @@ def bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def workspace_by_slug(slug: str):
+    """The workspace the path names, set for this request (unknown: 404)."""
+    ws = workspaces.by_slug(slug) if len(slug) <= 63 else None
+    if ws is None:
+        raise NotFound(str(NO_WORKSPACE))
+    enter_workspace(ws, locale=ws.default_locale)
+    return ws
+
+
+def resolve_caller(slug: str | None = None, *, optional: bool = False, check=None):
+    """The one resolver of the customer API: the workspace and the contact of the bearer
+    token, each looked up once per request; sets them with tenancy.enter_workspace,
+    `g.contact` and `g.api_session` (None when anonymous), and returns the contact.
+
+    Without `slug` (`/me`, sign-out) the token names the workspace. With a slug and a
+    required token (tickets), a token of another workspace is a 404, as if the path named
+    nothing; with an optional token (articles) the path is looked up first and a token of
+    another workspace is a 401. `check(ws)` runs once the workspace is known, before the
+    token's session is read (a feature switched off is a 404 whatever the token)."""
+    token = bearer_token()
+    if token is None and not optional:
+        raise Unauthorized(str(SIGN_IN))
+    token_workspace = sessions.workspace_of_token(token, "api") if token is not None else None
+    if slug is None or not optional:
+        if token_workspace is None:
+            raise Unauthorized(str(INVALID))
+        ws = workspaces.by_id(token_workspace)
+        if ws is None:
+            raise Unauthorized(str(INVALID))
+        if slug is not None and ws.slug != slug:
+            raise NotFound(str(NO_WORKSPACE))
+        enter_workspace(ws, locale=ws.default_locale)
+    else:
+        ws = workspace_by_slug(slug)
+    if check is not None:
+        check(ws)
+    live = sessions.resolve(token, "api") if token_workspace == ws.id else None
+    if token is not None and live is None:
+        raise Unauthorized(str(INVALID))
+    g.api_session = live
+    g.contact = live.contact if live is not None else None
+    if g.contact is not None:
+        g.locale = g.contact.locale or ws.default_locale
+    return g.contact
+
+
 def contact_required(view):
-    """Resolve the bearer token into g.contact. The token's session names its workspace;
-    a path that names another workspace (`/workspaces/<slug>/...`) refuses it."""
+    """A view for signed-in contacts only (`/me`, sign-out)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        token = bearer_token()
-        if token is None:
-            raise Unauthorized(_("Sign in first: send a bearer token."))
-        workspace_id = sessions.workspace_of_token(token, "api")
-        slug = (request.view_args or {}).get("slug")
-        ws = workspaces.by_id(workspace_id) if workspace_id is not None else None
-        if ws is None or (slug is not None and slug != ws.slug):
-            raise Unauthorized(_("The token is invalid or expired."))
-        g.workspace_id = ws.id
-        g.workspace = ws
-        live = sessions.resolve(token, "api")
-        if live is None:
-            raise Unauthorized(_("The token is invalid or expired."))
-        g.contact = live.contact
-        g.locale = live.contact.locale or ws.default_locale
+        resolve_caller()
         return view(*args, **kwargs)
 
     return wrapper

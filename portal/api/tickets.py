@@ -9,24 +9,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.api import bp
-from portal.api.common import bearer_token, contact_required
-from portal.auth import sessions
-from portal.forms.compile import answer_rows, describe
+from portal.api.common import resolve_caller
 from portal.idempotent import FirstAnswer, idempotent
-from portal.labels import priority_label, stage_label
 from portal.schemas import customer_tickets as s
 from portal.schemas import invalid, json_body, problems, storable
 from portal.schemas.openapi import Answer, errors, operation
 from portal.services import (
     actors,
-    attachments,
     ticket_forms,
+    ticket_json,
     ticket_stream,
     tickets,
     timeline,
-    workspaces,
 )
-from portal.services.errors import Invalid, NotFound
+from portal.services.errors import Invalid
+from portal.services.ticket_json import CUSTOMER
 
 BASE = "/workspaces/<slug>"
 SECURED = {"security": [{"bearer": []}], "tags": ("tickets",)}
@@ -35,21 +32,20 @@ NO_TICKET = _l("No such ticket.")
 
 def ticket_api(view):
     """Bearer auth, and a path slug that names the token's own workspace. A token of
-    another workspace gets 404, as if the ticket did not exist (contact_required alone
-    would say 401); tickets switched off in the workspace are 404 too."""
-    guarded = contact_required(view)
+    another workspace gets 404, as if the ticket did not exist; tickets switched off in the
+    workspace are 404 too."""
 
-    @wraps(guarded)
+    @wraps(view)
     def wrapper(slug, **kwargs):
-        workspace_id = sessions.workspace_of_token(bearer_token(), "api")
-        ws = workspaces.by_id(workspace_id) if workspace_id is not None else None
-        if ws is not None and ws.slug != slug:
-            raise NotFound(_("No such workspace."))
-        if ws is not None and not tickets.tickets_enabled(ws):
-            raise tickets.FeatureDisabled(_("Tickets are not available here."))
-        return guarded(slug=slug, **kwargs)
+        resolve_caller(slug, check=_tickets_on)
+        return view(slug=slug, **kwargs)
 
     return wrapper
+
+
+def _tickets_on(ws) -> None:
+    if not tickets.tickets_enabled(ws):
+        raise tickets.FeatureDisabled(_("Tickets are not available here."))
 
 
 def _one_field(exc: Invalid) -> Invalid:
@@ -65,44 +61,8 @@ def _ticket(number: int):
     return tickets.get_for_customer(g.workspace, g.contact, number)
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
-
-
-def ticket_summary(ticket) -> dict:
-    return {
-        "number": ticket.number,
-        "title": ticket.title,
-        "stage": ticket.stage,
-        "stage_label": stage_label(ticket.stage),
-        "priority": ticket.priority,
-        "priority_label": priority_label(ticket.priority),
-        "category": ticket.category,
-        "created_at": _iso(ticket.created_at),
-        "updated_at": _iso(ticket.public_updated_at),  # customers: only what they see
-    }
-
-
 def ticket_detail(ticket) -> dict:
-    form = ticket.form
-    described = describe(form.definition, g.locale, g.workspace.default_locale) \
-        if form else {"fields": []}
-    return {
-        **ticket_summary(ticket),
-        "description": ticket.description,
-        "custom_fields": ticket.custom_fields or {},
-        "answers": [{"label": label, "text": text} for label, text in
-                    answer_rows(described, ticket.custom_fields or {}, _("Yes"))],
-        "form_version": form.version if form else None,
-        "account": {"id": ticket.account.id, "name": ticket.account.name}
-        if ticket.account else None,
-        "reported_by": [{"name": c.name or c.email} for c in ticket.reporters],
-        "resolved_at": _iso(ticket.resolved_at),
-        "closed_at": _iso(ticket.closed_at),
-        "can_close": timeline.can_close(ticket),
-        "can_reopen": timeline.can_reopen(ticket),
-        "comment_count": len(timeline.comments(ticket, include_internal=False)),
-    }
+    return ticket_json.detail(ticket, CUSTOMER, g.locale, g.workspace.default_locale)
 
 
 @bp.get(f"{BASE}/ticket-form")
@@ -127,7 +87,8 @@ def list_tickets(slug, args):
         scope=args["scope"], stages=tuple(args["stage"]), priority=args.get("priority"),
         q=args["q"], sort=args["sort"], after=args.get("after") or None, limit=args["limit"])
     page = tickets.list_for_customer(g.workspace, g.contact, query)
-    return jsonify(tickets=[ticket_summary(t) for t in page.items], next_cursor=page.next_cursor)
+    return jsonify(tickets=[ticket_json.summary(t, CUSTOMER) for t in page.items],
+                   next_cursor=page.next_cursor)
 
 
 @bp.post(f"{BASE}/tickets")
@@ -173,12 +134,7 @@ def get_ticket(slug, number):
       401, 404)
 def list_comments(slug, number):
     """Public comments only, oldest first, with their attachments' names and sizes."""
-    ticket = _ticket(number)
-    files: dict = {}
-    for att in attachments.for_ticket(ticket, include_internal=False):
-        files.setdefault(att.comment_id, []).append(att)
-    found = timeline.comments(ticket, include_internal=False, newest_first=False)
-    return jsonify(comments=[ticket_stream.comment_json(c, files.get(c.id, [])) for c in found])
+    return jsonify(comments=ticket_json.public_thread(_ticket(number)))
 
 
 @bp.post(f"{BASE}/tickets/<int:number>/comments")
@@ -188,7 +144,7 @@ def list_comments(slug, number):
 @idempotent
 def add_comment(slug, number, body):
     ticket = _ticket(number)
-    answer = FirstAnswer(lambda comment: (201, ticket_stream.comment_json(comment, []), {}))
+    answer = FirstAnswer(lambda comment: (201, ticket_json.comment(comment, CUSTOMER, []), {}))
     try:
         timeline.add_comment(ticket, actors.customer(g.contact), body["body"],
                              before_commit=answer)

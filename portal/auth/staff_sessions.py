@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import current_app, g, has_request_context, session
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
-from flask_jwt_extended import JWTManager, get_jwt
+from flask_jwt_extended import JWTManager, get_jwt, get_jwt_identity, verify_jwt_in_request
 from flask_jwt_extended.config import config as jwt_config
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import delete, event, inspect, select
@@ -28,6 +28,21 @@ from portal.models.base import utcnow
 SESSION_KEY = "staff_session"  # in the Flask session
 CLAIM = "sid"  # in the JWT
 WEB, API = "web", "api"
+
+
+def api_user():
+    """The staff user of a valid FAB JWT on this request, or None."""
+    try:
+        verify_jwt_in_request(optional=True)
+        identity = get_jwt_identity()
+    except Exception:
+        return None
+    if identity is None:
+        return None
+    try:
+        return current_app.appbuilder.sm.get_user_by_id(int(identity))
+    except (TypeError, ValueError):
+        return None
 
 
 def revoke_all(user_id: int, keep_current: bool = False) -> None:
@@ -120,7 +135,7 @@ def _token_is_revoked(_header: dict, payload: dict) -> bool:
 
 
 def _revoked_response(_header: dict, _payload: dict):
-    from portal.api import json_error
+    from portal.errors import json_error
 
     return json_error(401, "token_revoked",
                       _("This sign-in has ended. Sign in again to get a new token."))

@@ -55,6 +55,17 @@ def queue_depths() -> dict[str, int]:
     return dict(zip(QUEUES, pipe.execute(), strict=True))
 
 
+def outbox_counts() -> dict[str, int]:
+    """Unsent emails of every workspace, by state (for /metrics)."""
+    from portal.extensions import db
+    from portal.services import outbox_reader
+
+    try:
+        return outbox_reader.unsent_counts()
+    finally:
+        db.session.rollback()
+
+
 def ensure_embedded_worker(app: Flask) -> None:
     if app.config.get("REDIS_URL") or not app.config.get("RUN_EMBEDDED_WORKER"):
         return
@@ -71,6 +82,14 @@ def ensure_embedded_worker(app: Flask) -> None:
 
 
 def init_jobs(app: Flask) -> None:
+    from portal.jobs.tasks import enqueue_delivery
+    from portal.observability.metrics import add_scrape_source
+    from portal.services.outbox import DELIVERY
+
+    app.extensions[DELIVERY] = enqueue_delivery  # a committed outbox row is queued here
+    add_scrape_source(app, "redis", queue_depths)
+    add_scrape_source(app, "database", outbox_counts)
+
     @app.before_request
     def _worker_alive():
         ensure_embedded_worker(app)

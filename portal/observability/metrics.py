@@ -33,7 +33,7 @@ import logging
 import os
 from functools import lru_cache
 
-from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, current_app, has_app_context, request
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
@@ -55,6 +55,7 @@ UNMATCHED = "unmatched"  # the route of a request no URL rule matched (404, 405)
 FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 
 bp = Blueprint("metrics", __name__)
+SCRAPE_SOURCES = "helpport_scrape_sources"
 log = logging.getLogger(__name__)
 
 
@@ -120,14 +121,15 @@ class ScrapeTimeCollector:
         up = GaugeMetricFamily("helpport_metrics_source_up", "Whether /metrics could read "
                                "a source (redis: queue depths; database: the outbox).",
                                labels=["source"])
-        queues = self._read("redis", _queue_depths)
+        sources = current_app.extensions.get(SCRAPE_SOURCES, {}) if has_app_context() else {}
+        queues = self._read("redis", sources.get("redis", _unregistered))
         if queues is not None:
             family = GaugeMetricFamily("helpport_queue_depth", "Jobs waiting in each RQ queue.",
                                        labels=["queue"])
             for name, depth in queues.items():
                 family.add_metric([name], depth)
             yield family
-        outbox = self._read("database", _outbox_counts)
+        outbox = self._read("database", sources.get("database", _unregistered))
         if outbox is not None:
             family = GaugeMetricFamily("helpport_outbox_messages", "Emails not sent, all "
                                        "workspaces: pending (to be tried) or failed (given up).",
@@ -148,20 +150,14 @@ class ScrapeTimeCollector:
             return None
 
 
-def _queue_depths() -> dict[str, int]:
-    from portal.jobs import queue_depths
-
-    return queue_depths()
+def _unregistered():
+    raise LookupError("no reader registered (no app)")
 
 
-def _outbox_counts() -> dict[str, int]:
-    from portal.extensions import db
-    from portal.services import outbox_reader
-
-    try:
-        return outbox_reader.unsent_counts()
-    finally:
-        db.session.rollback()
+def add_scrape_source(app: Flask, source: str, reader) -> None:
+    """What /metrics reads at each scrape from `source` ("redis": queue depths; "database":
+    unsent emails): portal.jobs registers its readers, so metrics imports nothing above it."""
+    app.extensions.setdefault(SCRAPE_SOURCES, {})[source] = reader
 
 
 def exposition() -> bytes:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Ticket, TicketEvent, TicketNotification, Workspace
 from portal.models.base import utcnow
-from portal.services import contacts, emails, workspaces
+from portal.services import contacts, emails, ticket_access, workspaces
 from portal.tenancy import use_workspace
 
 COALESCE_SECONDS = 60
@@ -88,8 +88,6 @@ def ticket_url(ws: Workspace, ticket: Ticket, locale: str) -> str:
 
 
 def _send(notification_id: int) -> int:
-    from portal.services import tickets
-
     row = db.session.scalar(select(TicketNotification).where(
         TicketNotification.id == notification_id).with_for_update())
     if row is None or row.sent_at is not None:
@@ -103,7 +101,7 @@ def _send(notification_id: int) -> int:
     if row.audience == "customer":
         contact = contacts.by_email(ws, row.recipient_email)
         events = [e for e in events if e.public]
-        if contact is None or not events or not tickets.can_see(contact, ticket):
+        if contact is None or not events or not ticket_access.can_see(contact, ticket):
             db.session.commit()
             return 0
     locale = row.recipient_locale if row.recipient_locale in ws.enabled_locales \

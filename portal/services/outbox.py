@@ -72,10 +72,13 @@ def add(workspace_id: int, to: str, subject: str, text: str, html: str, *, kind:
     return row
 
 
-def _enqueue(outbox_id: int) -> None:
-    from portal.jobs.tasks import enqueue_delivery
+DELIVERY = "helpport_outbox_delivery"
 
-    enqueue_delivery(outbox_id)
+
+def _enqueue(outbox_id: int) -> None:
+    """Hand the committed row to the queue: portal.jobs registers how (`DELIVERY` in the
+    app's extensions), so that the services never import the job functions that call them."""
+    current_app.extensions[DELIVERY](outbox_id)
 
 
 def due_ids(limit: int = 500) -> list[int]:

@@ -8,10 +8,10 @@ user (an admin without a workspace).
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.models import StaffMembership, Workspace
+from portal.models import StaffMembership, StaffSession, Workspace
 from portal.services import actors, workspaces
 from portal.services.errors import Invalid, NotFound
 
@@ -131,8 +131,7 @@ def _set_workspace_role(user, ws, role: str) -> bool:
 
 def _access_reduced(user) -> None:
     """`user` just lost access (a role lowered or removed), after the commit: end their
-    sessions and revoke their API tokens, so the lost rights stop at once everywhere."""
-    from portal.auth import staff_sessions
-
-    staff_sessions.revoke_all(user.id)
+    sessions and revoke their API tokens, so the lost rights stop at once everywhere: every
+    request checks that its sign-in's row still exists (portal.auth.staff_sessions)."""
+    db.session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     db.session.commit()

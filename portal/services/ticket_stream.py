@@ -2,7 +2,7 @@
 
 The stream never trusts what arrives on the Redis channel: a message only wakes it, and it
 then reads the new events from the database through the same visibility rules as every
-page (timeline.events, tickets.can_see). So an internal note cannot reach a customer even
+page (timeline.events, ticket_access.can_see). So an internal note cannot reach a customer even
 though its commit publishes on the same channel, and a lost message costs at most one poll
 interval, not the update. The stream ends on its own after a bounded lifetime (the browser
 and apps reconnect with Last-Event-ID), so a web worker thread is never held forever, and at
@@ -22,10 +22,9 @@ from sqlalchemy import select
 from portal import shutdown
 from portal.extensions import db
 from portal.i18n import babel_locale
-from portal.labels import priority_label, stage_label
-from portal.models import Comment, Contact, Ticket, TicketEvent
+from portal.models import Comment, Contact, Ticket
 from portal.models.base import ID_MAX
-from portal.services import live, tickets, timeline
+from portal.services import live, ticket_access, ticket_json, timeline
 from portal.services.actors import Actor
 from portal.tenancy import use_workspace
 
@@ -35,37 +34,6 @@ POLL_SECONDS = 15  # a database catch-up even when Redis stays silent
 RETRY_MS = 2000
 DRAIN_CHECK_SECONDS = 0.5  # how soon a stream notices that the process is shutting down
 EVENT_ID_MAX = ID_MAX  # an id column: larger values overflow PostgreSQL's integer
-
-
-def comment_json(comment: Comment, files: list | None = None) -> dict:
-    """A comment as customers and apps see it (never the author's email or staff id);
-    `files` adds its attachments (the stream leaves them out: they are stored after the
-    comment's own commit)."""
-    body = {
-        "id": comment.id,
-        "body": comment.body,
-        "public": comment.public,
-        "author": {"name": comment.author_name,
-                   "role": "support" if comment.author_staff_id else "customer"},
-        "created_at": comment.created_at.isoformat(),
-    }
-    if files is not None:
-        body["attachments"] = [{"id": f.id, "filename": f.filename,
-                                "content_type": f.content_type, "size": f.size} for f in files]
-    return body
-
-
-def event_json(ev: TicketEvent, comment: Comment | None = None) -> dict:
-    data = dict(ev.data or {})
-    body = {"id": ev.id, "kind": ev.kind, "actor": ev.actor,
-            "created_at": ev.created_at.isoformat(), "data": data}
-    if ev.kind == "stage":
-        body["label"] = stage_label(data.get("to", ""))
-    elif ev.kind == "priority":
-        body["label"] = priority_label(data.get("to", ""))
-    if comment is not None:
-        body["comment"] = comment_json(comment)
-    return body
 
 
 def frame(event: str, data: dict, event_id: int | None = None) -> str:
@@ -88,7 +56,7 @@ def _may_see(ticket: Ticket | None, staff: bool, contact_id: int | None) -> bool
     if staff:
         return True
     contact = db.session.get(Contact, contact_id) if contact_id is not None else None
-    return contact is not None and tickets.can_see(contact, ticket)
+    return contact is not None and ticket_access.can_see(contact, ticket)
 
 
 def _catch_up(workspace_id: int, ticket_id: int, staff: bool, contact_id: int | None,
@@ -107,8 +75,8 @@ def _catch_up(workspace_id: int, ticket_id: int, staff: bool, contact_id: int | 
                                                if ev.kind in ("comment", "note")])
             out = []
             for ev in found:
-                out.append(frame(ev.kind, event_json(ev, by_id.get(ev.data.get("comment_id"))),
-                                 ev.id))
+                out.append(frame(ev.kind, ticket_json.stream_event(
+                    ev, ticket_json.CUSTOMER, by_id.get(ev.data.get("comment_id"))), ev.id))
                 after_id = ev.id
             return out, after_id
     finally:

@@ -1,6 +1,7 @@
 """Tickets: opening, who may see which, and the customer's list.
 
-Visibility is decided here once, for pages, API, live events and emails: a verified
+Visibility is decided once (portal.services.ticket_access, re-exported here), for pages,
+API, live events and emails: a verified
 customer sees a ticket when listed in *Reported by*; a member of *Customer Admins* also
 sees every ticket of their account. Staff see every ticket of the workspace.
 """
@@ -10,16 +11,21 @@ import json
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql import ColumnElement
 
 from portal.extensions import db
 from portal.models import Contact, Ticket, TicketCounter, Workspace, ticket_reporters
 from portal.models.base import as_id, utcnow
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.services import contacts, ticket_forms, workspace_settings
-from portal.services.errors import Forbidden, Invalid, NotFound, ServiceError
+from portal.services.errors import Forbidden, Invalid, ServiceError
+from portal.services.ticket_access import (  # noqa: F401  (the ticket rules in one place)
+    can_see,
+    get_for_customer,
+    get_for_staff,
+    visible_to,
+)
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20000
@@ -138,42 +144,6 @@ def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form,
     if before_commit is not None:
         before_commit(ticket)
     db.session.commit()
-    return ticket
-
-
-def visible_to(contact: Contact) -> ColumnElement:
-    """SQL condition: tickets `contact` may see (in the current workspace)."""
-    if not contact.verified or not contact.active:
-        return Ticket.id.is_(None)
-    reported = exists().where(ticket_reporters.c.ticket_id == Ticket.id,
-                              ticket_reporters.c.contact_id == contact.id)
-    if contact.account_id and contacts.is_customer_admin(contact):
-        return or_(reported, Ticket.account_id == contact.account_id)
-    return reported
-
-
-def can_see(contact: Contact, ticket: Ticket) -> bool:
-    return db.session.scalar(
-        select(func.count()).select_from(Ticket)
-        .where(Ticket.id == ticket.id, visible_to(contact))) == 1
-
-
-def get_for_customer(ws: Workspace, contact: Contact, number: int) -> Ticket:
-    ticket = db.session.scalar(
-        select(Ticket).where(Ticket.workspace_id == ws.id, Ticket.number == number,
-                             visible_to(contact)))
-    if ticket is None:
-        raise NotFound(_("No such ticket."))
-    return ticket
-
-
-def get_for_staff(ws: Workspace, number: int) -> Ticket:
-    if as_id(number) is None:
-        raise NotFound(_("No such ticket."))
-    ticket = db.session.scalar(
-        select(Ticket).where(Ticket.workspace_id == ws.id, Ticket.number == number))
-    if ticket is None:
-        raise NotFound(_("No such ticket."))
     return ticket
 
 

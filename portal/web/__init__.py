@@ -25,8 +25,11 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from config import ROOT
+from portal import errors
+from portal.auth.next_url import safe_next
 from portal.i18n import SUPPORTED, normalise
 from portal.services import workspaces
+from portal.tenancy import enter_workspace
 
 bp = Blueprint("portal", __name__, url_prefix="/<locale>/<workspace>")
 root = Blueprint(
@@ -41,10 +44,8 @@ root = Blueprint(
 def pull_workspace(endpoint, values):
     ws = _workspace_or_404(values.pop("workspace"))
     requested = values.pop("locale")
-    g.workspace = ws
-    g.workspace_id = ws.id
     chosen = workspaces.locale_for(ws, normalise(requested))
-    g.locale = chosen or ws.default_locale
+    enter_workspace(ws, locale=chosen or ws.default_locale)
     if g.locale != requested:
         g.redirect_locale = True
 
@@ -122,11 +123,6 @@ def render_portal(template: str, **context):
     return render_template(template, workspace=g.workspace, **context)
 
 
-def site_base(ws) -> str:
-    """`https://<custom domain>` for a workspace that has one, else PORTAL_BASE_URL."""
-    return workspaces.public_base(ws)
-
-
 def language_links() -> list[dict]:
     """This page in every enabled locale of the workspace: for hreflang and the footer."""
     ws = g.get("workspace")
@@ -138,7 +134,7 @@ def language_links() -> list[dict]:
             continue
         path = url_for(request.endpoint, locale=code, **(request.view_args or {}))
         links.append({"code": code, "label": SUPPORTED[code], "path": path,
-                      "url": site_base(ws) + path, "current": code == g.get("locale")})
+                      "url": workspaces.public_base(ws) + path, "current": code == g.get("locale")})
     return links
 
 
@@ -147,7 +143,7 @@ def canonical_url() -> str | None:
     if ws is None or request.blueprint != "portal" or request.endpoint is None:
         return None
     path = url_for(request.endpoint, **(request.view_args or {}))
-    return site_base(ws) + path
+    return workspaces.public_base(ws) + path
 
 
 def demo_outbox_enabled() -> bool:
@@ -156,11 +152,7 @@ def demo_outbox_enabled() -> bool:
     return not cfg.get("SMTP_URL") and cfg.get("ENV_NAME") == "development"
 
 
-def _wants_json() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
-
-
-def _workspace_from_path() -> None:
+def error_page_workspace() -> None:
     """For a 404 of `/<locale>/<slug>/no-such-page`: theme the error page as that workspace's.
 
     Routing failed, so the blueprint never set the workspace; the same rules apply here
@@ -174,13 +166,26 @@ def _workspace_from_path() -> None:
     host_ws = host_workspace()
     if ws is None or (host_ws is not None and host_ws.id != ws.id):
         return
-    g.workspace, g.workspace_id = ws, ws.id
-    g.locale = workspaces.locale_for(ws, normalise(parts[1])) or ws.default_locale
+    enter_workspace(ws, locale=workspaces.locale_for(ws, normalise(parts[1]))
+                    or ws.default_locale)
 
 
-def _error_page(template: str, status: int, **context):
-    request.helpport_error = status  # on the request: tests share `g` between requests
-    return render_template(template, workspace=g.get("workspace"), **context), status
+SIGN_IN_PAGES = ("portal.signin", "portal.signin_code")  # their own 429 page
+
+
+def error_page(exc: HTTPException):
+    """The themed page of an HTTP error, for portal.errors (the one error path)."""
+    if exc.code == 429 and request.endpoint in SIGN_IN_PAGES:
+        return errors.error_page("signin/too_many.html", 429,
+                                 email=request.values.get("email", ""),
+                                 next=safe_next(request.values.get("next")))
+    error_page_workspace()
+    template = "errors/generic.html"
+    if exc.code in (403, 404):
+        template = f"errors/{exc.code}.html"
+    elif exc.code >= 500:
+        template = "errors/500.html"
+    return errors.error_page(template, exc.code, error=exc)
 
 
 def register_web(app: Flask) -> None:
@@ -188,6 +193,7 @@ def register_web(app: Flask) -> None:
 
     app.register_blueprint(root)
     app.register_blueprint(bp)
+    app.extensions[errors.PAGES] = error_page
 
     @app.context_processor
     def portal_context():
@@ -210,45 +216,3 @@ def register_web(app: Flask) -> None:
             "demo_outbox": demo_outbox_enabled(),
             "has_endpoint": lambda name: name in current_app.view_functions,
         }
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        if exc.code is None:
-            return exc
-        if _wants_json():
-            from portal.api import json_error
-
-            response, status = json_error(
-                exc.code, exc.name.lower().replace(" ", "_"), exc.description or exc.name
-            )
-        elif request.path.startswith(("/admin", "/static/appbuilder")):
-            return exc
-        else:
-            _workspace_from_path()
-            template = "errors/generic.html"
-            if exc.code in (403, 404):
-                template = f"errors/{exc.code}.html"
-            elif exc.code >= 500:
-                template = "errors/500.html"
-            body, status = _error_page(template, exc.code, error=exc)
-            response = app.make_response((body, status))
-        for key, value in exc.get_headers():
-            if key.lower() != "content-type":
-                response.headers[key] = value
-        return response, status
-
-    @app.errorhandler(Exception)
-    def server_error(exc: Exception):
-        from portal import db_faults
-
-        if db_faults.connection_lost(exc):  # rolled back; a read runs again (ReadRetry)
-            return http_error(db_faults.unavailable())
-        app.logger.exception("unhandled error")
-        from portal.extensions import db
-
-        db.session.rollback()
-        if _wants_json():
-            from portal.api import json_error
-
-            return json_error(500, "server_error", "Internal server error.")
-        return _error_page("errors/500.html", 500)

@@ -115,17 +115,8 @@ def directory(dir_slug: str):
 @kb_page
 def article(slug: str):
     found = _article_or_404(slug)
-    if slug != found.slug:
-        return redirect(url_for(".article", slug=found.slug), 301)
-    try:
-        query_id = page_args(ArticleArgs).get("sq")
-    except Invalid:
-        query_id = None  # a link from a search that cannot be: the article all the same
-    if query_id is not None:
-        from portal.search import service
-
-        service.record_open(g.workspace, query_id, found.id)
-        return redirect(url_for(".article", slug=found.slug))  # one URL per article
+    if slug != found.slug or _opened_from_search(found):
+        return redirect(url_for(".article", slug=found.slug), 301 if slug != found.slug else 302)
     tr = text_of(found)
     title = tr.title if tr else found.slug
     address = get_remote_address()
@@ -138,6 +129,22 @@ def article(slug: str):
         related=related(g.workspace, g.reader, found, title, g.locale),
         title_of=title_of,
         voted=article_feedback.current_vote(g.workspace, found, g.reader, address) is not None)
+
+
+def _opened_from_search(found) -> bool:
+    """Record a click from search results (`?sq=`); then the view redirects to the plain
+    URL, so each article has one URL. A link from a search that cannot be opens the article
+    all the same."""
+    try:
+        query_id = page_args(ArticleArgs).get("sq")
+    except Invalid:
+        return False
+    if query_id is None:
+        return False
+    from portal.search import service
+
+    service.record_open(g.workspace, query_id, found.id)
+    return True
 
 
 def _vote_limit() -> str:

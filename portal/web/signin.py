@@ -4,9 +4,8 @@ The rules live in portal.auth (otp, sessions, limits, next_url); these views onl
 the form, call them and render.
 """
 
-from flask import flash, g, make_response, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_limiter.errors import RateLimitExceeded
 
 from portal.auth import otp, sessions
 from portal.auth.limits import otp_send_limits, otp_verify_limits
@@ -40,15 +39,22 @@ def signin_code():
     next_url = safe_next(request.values.get("next"))
     email = request.values.get("email", "").strip()
     if request.method == "GET":
-        return render_portal("signin/code.html", email=email, code="", next=next_url,
-                             errors={})
+        return _code_page(email, "", next_url, {})
     code = request.form.get("code", "")
     try:
         contact = otp.verify_code(g.workspace, email, code)
     except Invalid as exc:
-        return render_portal("signin/code.html", email=email, code=code.strip()[:6],
-                             next=next_url,
-                             errors={exc.details.get("field", "code"): exc.message}), 422
+        errors = {exc.details.get("field", "code"): exc.message}
+        return _code_page(email, code.strip()[:6], next_url, errors), 422
+    return _signed_in(contact, next_url)
+
+
+def _code_page(email: str, code: str, next_url, errors: dict):
+    return render_portal("signin/code.html", email=email, code=code, next=next_url,
+                         errors=errors)
+
+
+def _signed_in(contact, next_url):
     # A new CSRF secret with the new session: a token planted before sign-in is worthless.
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
@@ -73,19 +79,3 @@ def signout():
 @sessions.customer_required
 def profile():
     return render_portal("profile.html", contact=sessions.current_contact())
-
-
-@bp.errorhandler(RateLimitExceeded)
-def too_many(exc: RateLimitExceeded):
-    """On the sign-in pages, say what happened and what to do, in the page's own frame."""
-    if request.endpoint in ("portal.signin", "portal.signin_code"):
-        body = render_portal("signin/too_many.html", email=request.values.get("email", ""),
-                             next=safe_next(request.values.get("next")))
-    else:
-        body = render_template("errors/generic.html", error=exc, workspace=g.get("workspace"))
-    response = make_response(body, 429)
-    for key, value in exc.get_headers():
-        if key.lower() != "content-type":
-            response.headers[key] = value
-    return response
-

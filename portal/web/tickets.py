@@ -31,7 +31,7 @@ from portal.services import (
     tickets,
     timeline,
 )
-from portal.services.errors import Invalid, NotFound, ServiceError
+from portal.services.errors import Invalid, NotFound
 from portal.web import bp, render_portal
 
 
@@ -78,14 +78,9 @@ def tickets_list():
     _enabled_or_404()
     contact = current_contact()
     try:
-        args = page_args(TICKET_LIST)
-        query = tickets.ListQuery(scope=args["scope"], stages=tuple(args["stage"]),
-                                  priority=args.get("priority"), q=args["q"],
-                                  sort=args["sort"], after=args.get("after"))
+        query = _list_query()
         page = tickets.list_for_customer(g.workspace, contact, query)
-    except ServiceError as exc:
-        if exc.status == 403:
-            abort(403)
+    except Invalid as exc:  # a filter or cursor no list has: say so, on the plain list
         flash(exc.message, "error")
         return redirect(url_for(".tickets"))
     return render_portal("tickets/list.html", title=_("Tickets"), page=page, query=query,
@@ -94,14 +89,25 @@ def tickets_list():
                                                 and contacts.is_customer_admin(contact)))
 
 
+def _list_query() -> tickets.ListQuery:
+    args = page_args(TICKET_LIST)
+    return tickets.ListQuery(scope=args["scope"], stages=tuple(args["stage"]),
+                             priority=args.get("priority"), q=args["q"], sort=args["sort"],
+                             after=args.get("after"))
+
+
+def _new_ticket_page(form, values, errors):
+    described = _form_description(form)
+    return render_portal("tickets/new.html", title=_("New ticket"), form=described,
+                         parent_labels=option_labels(described), values=values,
+                         errors=errors, priorities=PRIORITIES)
+
+
 @bp.get("/tickets/new")
 @customer_required
 def new_ticket():
     _enabled_or_404()
-    form = _form_description(ticket_forms.current(g.workspace))
-    return render_portal("tickets/new.html", title=_("New ticket"), form=form,
-                         parent_labels=option_labels(form), values={"priority": "normal"},
-                         errors={}, priorities=PRIORITIES)
+    return _new_ticket_page(ticket_forms.current(g.workspace), {"priority": "normal"}, {})
 
 
 @bp.post("/tickets")
@@ -112,19 +118,9 @@ def create_ticket():
     _enabled_or_404()
     ws = g.workspace
     data, form = tickets.parse_input(ws, request.form)
-    errors = dict(data.errors)
-    status = 422
-    checked = []
-    try:
-        checked = _checked_files(ws)
-    except Invalid as exc:
-        errors["files"] = exc.message
-        status = exc.status  # 413 when too large
+    checked, errors, status = _upload(ws, dict(data.errors))
     if errors:
-        described = _form_description(form)
-        return render_portal("tickets/new.html", title=_("New ticket"), form=described,
-                             parent_labels=option_labels(described), values=request.form,
-                             errors=errors, priorities=PRIORITIES), status
+        return _new_ticket_page(form, request.form, errors), status
     done = {}
 
     def answer(ticket):  # before the commit: nothing is read after it
@@ -134,6 +130,14 @@ def create_ticket():
     tickets.open_ticket(ws, current_contact(), data, form, files=checked, before_commit=answer)
     flash(_("Ticket %(number)s created.", number=done["number"]), "success")
     return redirect(done["url"])
+
+
+def _upload(ws, errors: dict):
+    """(checked files, the form's errors with the files' own, the status to answer them)."""
+    try:
+        return _checked_files(ws), errors, 422
+    except Invalid as exc:
+        return [], {**errors, "files": exc.message}, exc.status  # 413 when too large
 
 
 def _thread_context(ticket):

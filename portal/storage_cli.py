@@ -1,8 +1,16 @@
-"""`flask --app app portal storage ...`: moving uploaded files into object storage."""
+"""`flask --app app portal storage ...`: moving uploaded files into object storage.
+
+A command module beside portal.storage, not in it: it reads which files the database
+refers to (services), and the storage package stays below the services that use it."""
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Article, Attachment
+from portal.services import article_files
 
 storage_cli = AppGroup("storage", help="Where attachments and article files are stored.")
 
@@ -20,7 +28,7 @@ def migrate_cmd(from_dir, delete_local):
 
     from portal.storage import get_storage
     from portal.storage.local import LocalStorage
-    from portal.storage.migrate import copy_files, stored_files
+    from portal.storage.migrate import copy_files
 
     target = get_storage()
     if isinstance(target, LocalStorage):
@@ -31,6 +39,19 @@ def migrate_cmd(from_dir, delete_local):
                         progress=lambda items: tqdm(items, desc="copying", unit="file"))
     click.echo(f"copied {counts['copied']}, already stored {counts['present']}, "
                f"missing locally {counts['missing']}")
+
+
+def stored_files() -> list[tuple[str, str]]:
+    """(key, content type) of every stored file of every workspace."""
+    found = [(f"{ws_id}/{key}", kind) for ws_id, key, kind in db.session.execute(
+        select(Attachment.workspace_id, Attachment.storage_key, Attachment.content_type)
+        .order_by(Attachment.id).execution_options(all_workspaces=True))]
+    found += [(article_files.storage_key(ws_id, key), kind or "application/octet-stream")
+              for ws_id, key, kind in db.session.execute(
+                  select(Article.workspace_id, Article.file_key, Article.file_type)
+                  .where(Article.file_key.is_not(None))
+                  .order_by(Article.id).execution_options(all_workspaces=True))]
+    return found
 
 
 @storage_cli.command("check")
