@@ -15,7 +15,7 @@ from portal.admin.views import WorkspaceModelView
 from portal.models import Account, Contact, CustomerGroup
 from portal.schemas.pages import MemberForm, page_args
 from portal.services import groups, people
-from portal.services.errors import Invalid, NotFound
+from portal.services.errors import Invalid
 
 
 class AccountAdmin(WorkspaceModelView):
@@ -179,11 +179,9 @@ class GroupAdmin(WorkspaceModelView):
 
 
 def _found(lookup, row_id):
-    """The workspace's row, or the 404 page: an id of another workspace names nothing."""
-    try:
-        return lookup(g.admin_workspace, row_id)
-    except NotFound:
-        abort(404)
+    """The workspace's row; an id of another workspace names nothing (NotFound: the 404
+    page of portal.errors)."""
+    return lookup(g.admin_workspace, row_id)
 
 
 def _posted_contact() -> Contact:

@@ -7,7 +7,7 @@ current workspace; a number of another workspace is a 404. Deleting one (workspa
 only: the "delete" permission) goes through portal.services.ticket_removal.
 """
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
@@ -19,7 +19,7 @@ from portal.models.ticket import PRIORITIES, STAGES
 from portal.schemas.pages import AssigneeForm, QueueArgs, page_args
 from portal.services import actors, staff, ticket_queue, ticket_removal, tickets, timeline
 from portal.services import ticket_text as tt
-from portal.services.errors import Invalid, NotFound, ServiceError
+from portal.services.errors import Invalid, ServiceError
 
 
 class TicketsView(WorkspaceBaseView):
@@ -77,10 +77,7 @@ class TicketsView(WorkspaceBaseView):
     # -- one ticket ----------------------------------------------------------------------
 
     def _ticket(self, number: int):
-        try:
-            return tickets.get_for_staff(g.admin_workspace, number)
-        except NotFound:
-            abort(404)
+        return tickets.get_for_staff(g.admin_workspace, number)  # NotFound: portal.errors
 
     def _page(self, ticket, *, errors=None, typed=None, status=200):
         ws = g.admin_workspace

@@ -1,10 +1,7 @@
 """Knowledge base > Directories: nesting, names per language, order, no cycles, deleting,
 and the workspace's own directories only."""
 
-import importlib.util
 import re
-
-import pytest
 
 from portal.services import articles, directories
 from portal.tenancy import use_workspace
@@ -73,8 +70,6 @@ def test_name_is_required_and_position_a_number(staff, acme):
     assert stored_directories(acme) == []
 
 
-@pytest.mark.xfail(importlib.util.find_spec("portal.errors") is None, strict=True,
-                   reason="the admin error page is portal/errors.py (issue10-api's branch)")
 def test_delete_leaves_first_and_articles_move_out(staff, acme):
     client = staff("admin", acme)
     save(client, {"name_en-US": "Parent"})

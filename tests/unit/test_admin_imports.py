@@ -1,6 +1,6 @@
-"""The admin package has no import cycle: view modules import their base classes and the
-services, and only portal.admin.registry imports the view modules (imports inside
-functions count too: a lazy import only hides a cycle)."""
+"""Only portal.admin.registry imports the admin's page modules: view modules import their
+base classes and the services (imports inside functions count too). Cycles in general:
+tests/unit/test_architecture.py."""
 
 import ast
 from pathlib import Path
@@ -43,38 +43,6 @@ def admin_imports() -> dict[str, set[str]]:
                             if a.name.startswith("portal.admin.")]
         graph[name] = {found for t in targets if t and (found := resolve(t))} - {name}
     return graph
-
-
-def cycle_in(graph: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, int] = {}
-
-    def visit(node, path):
-        state[node] = 1
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return [*path[path.index(nxt):], nxt] if nxt in path else [node, nxt]
-            if nxt not in state:
-                found = visit(nxt, [*path, nxt])
-                if found:
-                    return found
-        state[node] = 2
-        return None
-
-    for start in sorted(graph):
-        if start not in state:
-            found = visit(start, [start])
-            if found:
-                return found
-    return None
-
-
-def test_cycle_finder_finds_one():
-    assert cycle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
-    assert cycle_in({"a": {"b"}, "b": set()}) is None
-
-
-def test_admin_package_has_no_import_cycle():
-    assert cycle_in(admin_imports()) is None
 
 
 def test_only_the_registry_imports_page_modules():
