@@ -12,6 +12,7 @@ from portal.tenancy import use_workspace
 from tests.admin.conftest import fab_csrf
 
 ARTICLES = "/admin/kb/articles"
+ARTICLE_API = "/api/v1/article/"
 DIRECTORIES = "/admin/kb/directories"
 
 

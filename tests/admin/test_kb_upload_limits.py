@@ -5,8 +5,8 @@ other requests keep the 1 MiB limit."""
 import io
 
 from portal.admin import kb_common
+from tests.admin.kb_helpers import ARTICLE_API as A
 from tests.admin.kb_helpers import load, post_article
-from tests.admin.test_kb_api import A
 
 MiB = 1024 * 1024
 
