@@ -45,7 +45,7 @@ def _drop_schema(base: str, schema: str) -> None:
 
 
 LOCK_DB = 15  # holds which test databases are in use; never flushed by the tests
-SPARE_DBS = (13, 12, 11, 10, 9, 8)
+SPARE_DBS = tuple(range(14, 0, -1))  # 14 ... 1: each xdist worker of each run claims one
 
 
 def redis_db_url(url: str, number: int) -> str:
@@ -170,11 +170,15 @@ def ctx(request):
 
 
 def pytest_collection_modifyitems(items):
-    """Mark `services` every test that uses the session app, hence its database and Redis:
-    the PostgreSQL/Redis pass of scripts/run-tests.sh selects them."""
+    """Mark `services` every test that uses the session app, hence its database and Redis
+    (the PostgreSQL/Redis pass of scripts/run-tests.sh selects them), and `embeddings` every
+    test that needs the sentence model (its `model_ready` fixture)."""
     for item in items:
-        if "app" in getattr(item, "fixturenames", ()):
+        used = getattr(item, "fixturenames", ())
+        if "app" in used:
             item.add_marker(pytest.mark.services)
+        if "model_ready" in used:
+            item.add_marker(pytest.mark.embeddings)
 
 
 @pytest.fixture
