@@ -169,10 +169,18 @@ def ctx(request):
         _clean(app)
 
 
+# modules of a minute or more (fuzzers, probes of every URL): run first, so that with
+# several workers (pytest-xdist) the short tests fill in around them instead of one worker
+# finishing alone with a long one
+LONG_MODULES = ("test_fuzz.py", "test_fuzz_staff.py", "test_url_probe.py",
+                "test_bench_search.py", "test_role_matrix.py", "test_health.py")
+
+
 def pytest_collection_modifyitems(items):
     """Mark `services` every test that uses the session app, hence its database and Redis
     (the PostgreSQL/Redis pass of scripts/run-tests.sh selects them), and `embeddings` every
-    test that needs the sentence model (its `model_ready` fixture)."""
+    test that needs the sentence model (its `model_ready` fixture). Long modules go first."""
+    items.sort(key=lambda item: item.path.name not in LONG_MODULES)  # stable: else as found
     for item in items:
         used = getattr(item, "fixturenames", ())
         if "app" in used:
