@@ -166,6 +166,9 @@ def ctx(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         yield
+        from tests.isolated_client import IsolatedClient
+
+        IsolatedClient.close_answers()
         _clean(app)
 
 
