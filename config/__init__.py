@@ -159,6 +159,9 @@ class BaseConfig:
     FAB_CREATE_DB = False  # tables come from the migrations (init-db), never from FAB
     FAB_UPDATE_PERMS = False  # staff roles are synced by init-db, not at every start
     FAB_API_SWAGGER_UI = True  # the staff API's Swagger page
+    # how staff passwords are hashed (werkzeug generate_password_hash): scrypt is slow on
+    # purpose; the test configuration uses a cheap method so that staff sign-ins are fast
+    FAB_PASSWORD_HASH_METHOD = "scrypt"
     # the admin's languages
     LANGUAGES = {"en": {"flag": "us", "name": "English"}, "de": {"flag": "de", "name": "Deutsch"}}
     BABEL_DEFAULT_LOCALE = "en"  # the admin's default language
@@ -176,6 +179,12 @@ class TestingConfig(BaseConfig):
     RUN_EMBEDDED_WORKER = False
     SEARCH_EMBEDDER = "lsa"  # the same engine whatever extras are installed
     SEARCH_RELOAD_SECONDS = 0.0  # a new index is seen at once
+    # one PBKDF2 round instead of scrypt: each staff sign-in of the tests costs microseconds
+    # instead of ~0.2 s (never in production: a stolen hash would be easy to crack)
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+    # the hash FAB checks for an unknown user (to take as long as a real check): cheap too
+    AUTH_DB_FAKE_PASSWORD_HASH_CHECK = (
+        "pbkdf2:sha256:1$IWjkgjW5j4WJ9CEL$275fe4b86c9876c9a97b8205d7e7e2ad29f8020caf636974954c4921ef97ba1c")
 
 
 class ProductionConfig(BaseConfig):

@@ -1,15 +1,40 @@
 #!/usr/bin/env bash
-# The whole suite: once on the embedded default (SQLite, fakeredis), then once more on
-# PostgreSQL and Redis when they answer (always in CI, where they must).
+# The suite in two passes (docs/PERFORMANCE.md, "Test suite", has their times):
+#
+# 1. Everything on the embedded default (SQLite, fakeredis), except the tests that need a
+#    real PostgreSQL or Redis (marked `postgres` / `redis`).
+# 2. When PostgreSQL and Redis answer (always in CI, where they must), the tests that
+#    depend on them, once more on PostgreSQL and Redis:
+#    - `services`: every test that uses the session app (tests/conftest.py marks each test
+#      that asks for `app` or a fixture built on it: `db`, `client`, `acme` ...), so every
+#      query, migration, lock, rate limit, queue and pub/sub path of the code runs on both;
+#      tests that build their own app on PORTAL_TEST_DATABASE_URL carry the mark by hand;
+#    - `postgres` / `redis`: the tests written for a real server (skipped in pass 1).
+#    Not again, because nothing in them changes with the database or Redis:
+#    - tests of plain functions (no app: they never reach a database or Redis);
+#    - `browser` tests: chromium drives the same views that the client tests of pass 2
+#      request; what they add (layout, scripts, focus) is the same on any database;
+#    - `embeddings` tests: the sentence model's answers; storing and loading an index is
+#      tested with the LSA engine, which pass 2 runs.
+#
+# Both passes run on PORTAL_TEST_WORKERS processes (pytest-xdist; default: the cores, at
+# most 4); each worker has its own SQLite file, PostgreSQL schema and Redis database.
+# A subset: .venv/bin/python -m pytest tests/web -x -q (add -n 2 for two processes).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PG_URL=${PORTAL_TEST_DATABASE_URL:-postgresql://127.0.0.1:5432/test}
 REDIS_URL=${PORTAL_TEST_REDIS_URL:-redis://127.0.0.1:6379/13}
+CORES=$(nproc 2>/dev/null || echo 2)
+WORKERS=${PORTAL_TEST_WORKERS:-$((CORES < 4 ? CORES : 4))}
+FIRST_PASS="not postgres and not redis"
+SECOND_PASS="(services or postgres or redis) and not browser and not embeddings"
 
 run() {
-  "$PY" -m pytest "$@"
+  local started=$SECONDS
+  "$PY" -m pytest -n "$WORKERS" --dist loadfile -p no:cacheprovider "$@"
   local rc=$?
+  echo "   ($((SECONDS - started)) s)"
   if [ $rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; return 1; fi
   return $rc
 }
@@ -23,11 +48,11 @@ PYCODE
 }
 
 echo "== suite on the embedded default (SQLite, in-process queue)"
-(unset PORTAL_TEST_DATABASE_URL PORTAL_TEST_REDIS_URL; run -m "not postgres and not redis") || exit 1
+(unset PORTAL_TEST_DATABASE_URL PORTAL_TEST_REDIS_URL; run -m "$FIRST_PASS") || exit 1
 
 if reachable || [ "${CI:-}" = "true" ]; then
-  echo "== suite on PostgreSQL and Redis"
-  PORTAL_TEST_DATABASE_URL=$PG_URL PORTAL_TEST_REDIS_URL=$REDIS_URL run -p no:cacheprovider || exit 1
+  echo "== tests that depend on the database or Redis, on PostgreSQL and Redis"
+  PORTAL_TEST_DATABASE_URL=$PG_URL PORTAL_TEST_REDIS_URL=$REDIS_URL run -m "$SECOND_PASS" || exit 1
 else
   echo "== PostgreSQL/Redis not reachable: skipped the second pass (CI always runs it)"
 fi

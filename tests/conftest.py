@@ -16,6 +16,9 @@ import pytest
 from config import TestingConfig
 from tests.factories import make_contact, make_workspace
 
+# fixtures of helper modules, there for every test without importing them
+pytest_plugins = ["tests.live"]
+
 CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "")
@@ -42,7 +45,7 @@ def _drop_schema(base: str, schema: str) -> None:
 
 
 LOCK_DB = 15  # holds which test databases are in use; never flushed by the tests
-SPARE_DBS = (13, 12, 11, 10, 9, 8)
+SPARE_DBS = tuple(range(14, 0, -1))  # 14 ... 1: each xdist worker of each run claims one
 
 
 def redis_db_url(url: str, number: int) -> str:
@@ -91,6 +94,7 @@ def app(tmp_path_factory):
         Config.DATABASE_URL, schema = _postgres_url(PG_URL)
     if REDIS_URL:
         Config.REDIS_URL = _claim_redis_db(REDIS_URL)
+    _Writes.listen()
     app = create_app(Config)
     from tests.isolated_client import IsolatedClient
 
@@ -111,15 +115,39 @@ def app(tmp_path_factory):
         _drop_schema(PG_URL, schema)
 
 
+class _Writes:
+    """Whether any SQL statement that may change rows ran since the last clean-up (on any
+    engine: apps a test builds on the session's database included). Emptying every table
+    costs 10-20 ms, so tests that only read skip it."""
+
+    seen = True  # the first test's clean-up always runs
+    READS = ("SELECT", "PRAGMA", "SHOW", "SET", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK")
+
+    @classmethod
+    def listen(cls):
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        if not event.contains(Engine, "before_cursor_execute", cls.note):
+            event.listen(Engine, "before_cursor_execute", cls.note)
+
+    @classmethod
+    def note(cls, _conn, _cursor, statement, *_args):
+        if not cls.seen and not statement.lstrip().upper().startswith(cls.READS):
+            cls.seen = True
+
+
 def _clean(app):
     from portal.extensions import db, limiter, redis_connection
 
     db.session.rollback()
-    tables = [t for t in reversed(db.metadata.sorted_tables)
-              if not t.name.startswith("ab_") or t.name in ("ab_user_role", "ab_user")]
-    with db.engine.begin() as conn:
-        for table in tables:
-            conn.execute(table.delete())
+    if _Writes.seen:
+        tables = [t for t in reversed(db.metadata.sorted_tables)
+                  if not t.name.startswith("ab_") or t.name in ("ab_user_role", "ab_user")]
+        with db.engine.begin() as conn:
+            for table in tables:
+                conn.execute(table.delete())
+        _Writes.seen = False
     limiter.reset()
     redis_connection().flushdb()
     from flask import g
@@ -128,10 +156,40 @@ def _clean(app):
 
 
 @pytest.fixture(autouse=True)
-def ctx(app):
+def ctx(request):
+    """An app context for the test and empty tables after it, for tests that use the app
+    (they ask for `app` or a fixture built on it: `db`, `client`, `acme` ...). Tests of
+    plain functions boot nothing and clean nothing."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
     with app.app_context():
         yield
+        from tests.isolated_client import IsolatedClient
+
+        IsolatedClient.close_answers()
         _clean(app)
+
+
+# modules of a minute or more (fuzzers, probes of every URL): run first, so that with
+# several workers (pytest-xdist) the short tests fill in around them instead of one worker
+# finishing alone with a long one
+LONG_MODULES = ("test_fuzz.py", "test_fuzz_staff.py", "test_url_probe.py",
+                "test_bench_search.py", "test_role_matrix.py", "test_health.py")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark `services` every test that uses the session app, hence its database and Redis
+    (the PostgreSQL/Redis pass of scripts/run-tests.sh selects them), and `embeddings` every
+    test that needs the sentence model (its `model_ready` fixture). Long modules go first."""
+    items.sort(key=lambda item: item.path.name not in LONG_MODULES)  # stable: else as found
+    for item in items:
+        used = getattr(item, "fixturenames", ())
+        if "app" in used:
+            item.add_marker(pytest.mark.services)
+        if "model_ready" in used:
+            item.add_marker(pytest.mark.embeddings)
 
 
 @pytest.fixture

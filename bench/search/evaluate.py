@@ -40,13 +40,13 @@ class Article:
 
 
 def load_articles(locale: str = "en-US") -> list[Article]:
-    rows = [json.loads(line) for line in open(DATA / "articles.jsonl", encoding="utf-8")]
+    rows = [json.loads(line) for line in (DATA / "articles.jsonl").read_text("utf-8").splitlines()]
     return [Article(r["id"], r["locale"], r["slug"], r["title"], r["body"])
             for r in rows if r["locale"] == locale]
 
 
 def load_queries(locale: str = "en-US") -> list[dict]:
-    rows = [json.loads(line) for line in open(DATA / "queries.jsonl", encoding="utf-8")]
+    rows = [json.loads(line) for line in (DATA / "queries.jsonl").read_text("utf-8").splitlines()]
     out = []
     for r in rows:
         if r["locale"] == locale:

@@ -12,8 +12,8 @@ from portal.tenancy import use_workspace
 from tests.admin.conftest import fab_csrf
 
 ARTICLES = "/admin/kb/articles"
-DIRECTORIES = "/admin/kb/directories"
 ARTICLE_API = "/api/v1/article/"
+DIRECTORIES = "/admin/kb/directories"
 
 
 def token(client, url=ARTICLES + "/") -> str:

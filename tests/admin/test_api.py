@@ -149,8 +149,12 @@ def test_groups_members_and_the_system_group(api, acme, globex, neighbours, db):
 
 def test_agent_reads_but_cannot_write(api, acme, neighbours):
     client, headers = api("agent", acme)
-    assert client.get("/api/v1/contact/", headers=headers).status_code == 200
-    assert client.get("/api/v1/account/_info", headers=headers).status_code == 200
+    contacts = client.get("/api/v1/contact/", headers=headers)
+    assert contacts.status_code == 200
+    assert contacts.get_json()["ids"] == [neighbours["acme"]["contact"]]
+    info = client.get("/api/v1/account/_info", headers=headers)
+    assert info.status_code == 200
+    assert set(info.get_json()["permissions"]) == {"can_get", "can_info"}  # reads only
     assert client.post("/api/v1/account/", json={"name": "X"},
                        headers=headers).status_code == 403
     assert client.delete(f"/api/v1/contact/{neighbours['acme']['contact']}",

@@ -4,8 +4,8 @@ the schemathesis run in test_fuzz_staff.py found)."""
 import prison
 import pytest
 
-from tests.admin.test_tickets import make_desk
 from tests.factories import make_account
+from tests.tickets_helpers import make_desk
 
 HUGE = 10**25  # beyond any database integer
 

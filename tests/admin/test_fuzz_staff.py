@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.admin.test_tickets import make_desk
-from tests.api.test_fuzz import live_server  # noqa: F401  (the fixture)
+from tests.tickets_helpers import make_desk
 
 CONFIG = """
 [checks.positive_data_acceptance]
@@ -49,12 +48,12 @@ def fuzz(base_url: str, headers: dict, cwd: Path, *selection: str) -> str:
 
 
 @pytest.mark.postgres
-def test_staff_api_survives_schemathesis(live_server, api, acme, globex, tmp_path):  # noqa: F811
+def test_staff_api_survives_schemathesis(fuzz_server, api, acme, globex, tmp_path):
     make_desk(acme, globex)
     _client, headers = api("admin", acme)
-    output = fuzz(live_server, headers, tmp_path, "--include-path-regex", OURS)
+    output = fuzz(fuzz_server, headers, tmp_path, "--include-path-regex", OURS)
     assert "Selected: 24/" in output, output[-3000:]
-    output = fuzz(live_server, headers, tmp_path, "--include-path-regex", FABS,
+    output = fuzz(fuzz_server, headers, tmp_path, "--include-path-regex", FABS,
                   "--exclude-checks", FAB_ROUTING)
     assert "Selected: 18/" in output, output[-3000:]
 

@@ -9,8 +9,8 @@ from portal.models import Account
 from portal.services.contacts import customer_admins_group
 from portal.tenancy import use_workspace
 from tests.admin.conftest import fab_csrf
-from tests.admin.test_tickets import make_desk
 from tests.factories import make_account
+from tests.tickets_helpers import make_desk
 
 BIG = 2**63  # beyond SQLite's integer (PostgreSQL's ends at 2**31)
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Comment
 from portal.tenancy import use_workspace
-from tests.admin.test_tickets import make_desk
+from tests.tickets_helpers import make_desk
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from portal.services.errors import Forbidden
 from portal.storage import get_storage
 from portal.tenancy import use_workspace
 from tests.admin.conftest import fab_csrf
-from tests.admin.test_tickets import make_desk
 from tests.factories import login_as
-from tests.tickets_helpers import open_ticket
+from tests.tickets_helpers import make_desk, open_ticket
 
 
 def _busy_ticket(ws, contact, staff_user, db):

@@ -6,37 +6,18 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.models import Comment, Ticket, TicketEvent
+from portal.models import Comment, TicketEvent
 from portal.services import timeline
 from portal.tenancy import use_workspace
 from tests.admin.conftest import PASSWORD, fab_csrf
 from tests.factories import make_account, make_contact, make_staff
-from tests.tickets_helpers import open_ticket
+from tests.tickets_helpers import make_desk, open_ticket
+from tests.tickets_helpers import reload_ticket as _reload
 
 
 @pytest.fixture
 def desk(acme, globex):
     return make_desk(acme, globex)
-
-
-def make_desk(acme, globex):
-    """One acme ticket; globex has three, so globex numbers 2 and 3 do not exist in acme."""
-    account = make_account(acme, "Acme Corp")
-    pat = make_contact(acme, "pat@acme.example", account=account, name="Pat Doe")
-    kim = make_contact(acme, "kim@acme.example", name="Kim Roe")
-    ticket = open_ticket(acme, pat, "Printer on fire")
-    neighbour = make_contact(globex, "gus@globex.example", name="Gus Globex")
-    globex_tickets = [open_ticket(globex, neighbour, f"Globex secret {n}") for n in (1, 2, 3)]
-    colleague = make_staff("colleague@staff.example", PASSWORD, "agent", acme)
-    outsider = make_staff("outsider@staff.example", PASSWORD, "agent", globex)
-    return {"ticket": ticket, "pat": pat, "kim": kim, "neighbour": neighbour,
-            "globex_tickets": globex_tickets, "colleague": colleague, "outsider": outsider}
-
-
-def _reload(db, ws, number):
-    db.session.expire_all()
-    with use_workspace(ws.id):
-        return db.session.scalar(select(Ticket).where(Ticket.number == number))
 
 
 def _post(client, url, data, token):

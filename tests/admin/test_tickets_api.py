@@ -7,9 +7,9 @@ from sqlalchemy import select
 from portal.models import Ticket
 from portal.services import timeline
 from portal.tenancy import use_workspace
-from tests.admin.test_tickets import _reload, make_desk
 from tests.factories import make_account, make_contact
-from tests.tickets_helpers import open_ticket
+from tests.tickets_helpers import make_desk, open_ticket
+from tests.tickets_helpers import reload_ticket as _reload
 
 
 @pytest.fixture

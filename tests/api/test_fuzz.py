@@ -12,12 +12,8 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-
-import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from portal.extensions import db
 from tests.factories import api_token, make_contact
@@ -30,24 +26,6 @@ CONFIG = """
 # A well-formed email the validator still refuses, or a well-formed but wrong code: 422.
 expected-statuses = ["2xx", "401", "403", "404", "422", "429"]
 """
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
-@pytest.fixture
-def live_server(app, monkeypatch):
-    for key in ("OTP_SEND_LIMIT", "OTP_SEND_LIMIT_PER_ADDRESS", "OTP_VERIFY_LIMIT"):
-        monkeypatch.setitem(app.config, key, "100000 per minute")
-    monkeypatch.setitem(app.config, "LIVE_STREAM_SECONDS", 0.5)  # SSE streams end quickly
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 def run_schemathesis(base_url: str, token: str, cwd: Path, *selection: str,
@@ -82,7 +60,7 @@ def sent(har: Path) -> tuple[set, list]:
     return numbers, bodies
 
 
-def test_customer_api_survives_schemathesis(live_server, acme, globex, tmp_path):
+def test_customer_api_survives_schemathesis(fuzz_server, acme, globex, tmp_path):
     """Sign-out revokes the token it is given, so it runs last with a token of its own. The
     PostgreSQL pass (ids overflow at 2**31 there) runs more examples; both passes must have
     sent huge, negative and non-numeric ticket numbers and bodies that are not objects."""
@@ -90,7 +68,7 @@ def test_customer_api_survives_schemathesis(live_server, acme, globex, tmp_path)
     db.session.commit()
     contact = make_contact(acme, "fuzz@customer.example")
     examples = 60 if db.engine.dialect.name == "postgresql" else 30
-    output = run_schemathesis(live_server, api_token(contact), tmp_path,
+    output = run_schemathesis(fuzz_server, api_token(contact), tmp_path,
                               "--exclude-path", "/auth/sign-out", examples=examples)
     assert "15 selected / 16 total" in output and "Authentication failed" not in output, output
     numbers, bodies = sent(tmp_path / "sent.har")
@@ -98,6 +76,6 @@ def test_customer_api_survives_schemathesis(live_server, acme, globex, tmp_path)
     assert any(n.startswith("-") for n in numbers), sorted(numbers)
     assert any(not n.lstrip("-").isdigit() for n in numbers), sorted(numbers)
     assert {"null", "[]"} & set(bodies) and any(b.startswith('"') for b in bodies), bodies[:20]
-    output = run_schemathesis(live_server, api_token(contact), tmp_path,
+    output = run_schemathesis(fuzz_server, api_token(contact), tmp_path,
                               "--include-path", "/auth/sign-out")
     assert "1 selected / 16 total" in output, output

@@ -58,11 +58,23 @@ def test_odd_values_in_every_parameter_are_refused_in_json(client, reader):
 def test_odd_resume_header_of_the_event_stream(client, reader):
     contact, ticket = reader
     url = f"{BASE}/tickets/{ticket.number}/events"
-    for value in ("\u00b2", "-1", "9" * 5000, "x"):
+
+    def ready_frame(**headers):
         response = client.get(url, headers={"Authorization": f"Bearer {api_token(contact)}",
-                                            "Last-Event-ID": value})
-        assert response.status_code == 200, value  # an unreadable id counts as absent
+                                            **headers})
+        assert response.status_code == 200, headers
+        assert response.mimetype == "text/event-stream"
+        frames = iter(response.response)
+        next(frames)  # retry: ...
+        ready = next(frames)
         response.close()
+        return ready
+
+    absent = ready_frame()
+    assert b"event: ready" in absent
+    for value in ("\u00b2", "-1", "9" * 5000, "x"):
+        # an unreadable id counts as absent
+        assert ready_frame(**{"Last-Event-ID": value}) == absent, value
 
 
 @pytest.mark.parametrize("value, field", [

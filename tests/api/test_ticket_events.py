@@ -5,17 +5,11 @@ resuming works, and through real Redis the event crosses from one app instance t
 The database poll is set to a minute in these tests, so an event that arrives in time was
 carried by pub/sub (Redis, or the in-process stand-in without Redis)."""
 
-import http.client
 import json
-import queue
-import socket
-import threading
 import time
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from config import TestingConfig
 from portal.extensions import db
@@ -23,113 +17,10 @@ from portal.models import Ticket
 from portal.services import actors, timeline
 from portal.tenancy import use_workspace
 from tests.factories import api_token, make_contact, make_staff
+from tests.live import SSEClient, events_path, quick_streams, serve
 from tests.tickets_helpers import open_ticket
 
 LIVE_WITHIN = 2.0
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
-def serve(app):
-    """Run `app` on 127.0.0.1 in a thread; returns (base url, stop)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    def stop():
-        server.shutdown()
-        thread.join(timeout=10)
-
-    return f"http://127.0.0.1:{server.server_port}", stop
-
-
-def quick_streams(app, monkeypatch):
-    monkeypatch.setitem(app.config, "LIVE_HEARTBEAT_SECONDS", 0.5)
-    monkeypatch.setitem(app.config, "LIVE_STREAM_SECONDS", 10)
-    monkeypatch.setitem(app.config, "LIVE_POLL_SECONDS", 60)
-
-
-@pytest.fixture
-def live_server(app, monkeypatch):
-    quick_streams(app, monkeypatch)
-    url, stop = serve(app)
-    yield url
-    stop()
-
-
-class SSEClient:
-    """A plain HTTP client that parses the stream into (event, id, data) in a thread."""
-
-    def __init__(self, base_url: str, path: str, token: str, last_event_id: str | None = None):
-        parts = urlsplit(base_url)
-        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
-        headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
-        if last_event_id is not None:
-            headers["Last-Event-ID"] = last_event_id
-        self.conn.request("GET", path, headers=headers)
-        self.response = self.conn.getresponse()
-        self.events: queue.Queue = queue.Queue()
-        self.comments_seen: list[str] = []
-        self.closed = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        current: dict = {}
-        try:
-            while True:
-                line = self.response.readline()
-                if not line:
-                    break
-                line = line.decode("utf-8").rstrip("\n")
-                if line == "":
-                    if "data" in current:  # a `retry:` block alone dispatches nothing
-                        self.events.put(current)
-                    current = {}
-                elif line.startswith(":"):
-                    self.comments_seen.append(line)
-                else:
-                    name, _sep, value = line.partition(": ")
-                    current[name] = value
-        except (OSError, ValueError):
-            pass
-        finally:
-            self.closed.set()
-
-    def until(self, kind: str, timeout: float) -> list[dict]:
-        """Every event up to and including the first `kind`; fails after `timeout`."""
-        seen, deadline = [], time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            try:
-                event = self.events.get(timeout=max(0.01, left))
-            except queue.Empty:
-                raise AssertionError(f"no {kind!r} event within {timeout}s; got {seen}") from None
-            seen.append(event)
-            if event.get("event") == kind:
-                return seen
-            if left <= 0:
-                raise AssertionError(f"no {kind!r} event within {timeout}s; got {seen}")
-
-    def drain(self, seconds: float) -> list[dict]:
-        time.sleep(seconds)
-        found = []
-        while not self.events.empty():
-            found.append(self.events.get_nowait())
-        return found
-
-    def close(self):
-        try:
-            self.conn.sock.shutdown(socket.SHUT_RDWR)
-        except (OSError, AttributeError):
-            pass
-        self.conn.close()
-
-
-def events_path(ws, number):
-    return f"/api/v1/workspaces/{ws.slug}/tickets/{number}/events"
 
 
 def staff_note_and_reply(ws, ticket_id, staff_user):
@@ -141,11 +32,11 @@ def staff_note_and_reply(ws, ticket_id, staff_user):
         return timeline.add_comment(ticket, actors.staff(staff_user), "Public answer")
 
 
-def test_public_comment_arrives_live_and_internal_note_never(live_server, acme):
+def test_public_comment_arrives_live_and_internal_note_never(stream_server, acme):
     pat = make_contact(acme, "pat@customer.example")
     ticket = open_ticket(acme, pat)
     agent = make_staff("agent@example.com", role="agent", workspace=acme)
-    client = SSEClient(live_server, events_path(acme, ticket.number), api_token(pat))
+    client = SSEClient(stream_server, events_path(acme, ticket.number), api_token(pat))
     try:
         assert client.response.status == 200
         assert client.response.getheader("Content-Type").startswith("text/event-stream")
@@ -166,11 +57,11 @@ def test_public_comment_arrives_live_and_internal_note_never(live_server, acme):
         client.close()
 
 
-def test_stage_change_arrives_with_its_label(live_server, acme):
+def test_stage_change_arrives_with_its_label(stream_server, acme):
     pat = make_contact(acme, "pat@customer.example", locale="de-DE")
     ticket = open_ticket(acme, pat)
     agent = make_staff("agent@example.com", role="agent", workspace=acme)
-    client = SSEClient(live_server, events_path(acme, ticket.number), api_token(pat))
+    client = SSEClient(stream_server, events_path(acme, ticket.number), api_token(pat))
     try:
         client.until("ready", LIVE_WITHIN)
         with use_workspace(acme.id):
@@ -183,12 +74,12 @@ def test_stage_change_arrives_with_its_label(live_server, acme):
         client.close()
 
 
-def test_resume_after_last_event_id_skips_notes(live_server, acme):
+def test_resume_after_last_event_id_skips_notes(stream_server, acme):
     pat = make_contact(acme, "pat@customer.example")
     ticket = open_ticket(acme, pat)
     agent = make_staff("agent@example.com", role="agent", workspace=acme)
     staff_note_and_reply(acme, ticket.id, agent)
-    client = SSEClient(live_server, events_path(acme, ticket.number), api_token(pat),
+    client = SSEClient(stream_server, events_path(acme, ticket.number), api_token(pat),
                        last_event_id="0")
     try:
         got = client.until("comment", LIVE_WITHIN)
@@ -200,7 +91,7 @@ def test_resume_after_last_event_id_skips_notes(live_server, acme):
     finally:
         client.close()
     created_id = got[1]["id"]
-    again = SSEClient(live_server, events_path(acme, ticket.number), api_token(pat),
+    again = SSEClient(stream_server, events_path(acme, ticket.number), api_token(pat),
                       last_event_id=created_id)
     try:
         assert [e["event"] for e in again.until("comment", LIVE_WITHIN)] == ["ready", "comment"]
@@ -208,11 +99,11 @@ def test_resume_after_last_event_id_skips_notes(live_server, acme):
         again.close()
 
 
-def test_stream_ends_after_its_lifetime(app, live_server, acme, monkeypatch):
+def test_stream_ends_after_its_lifetime(app, stream_server, acme, monkeypatch):
     monkeypatch.setitem(app.config, "LIVE_STREAM_SECONDS", 1)
     pat = make_contact(acme, "pat@customer.example")
     ticket = open_ticket(acme, pat)
-    client = SSEClient(live_server, events_path(acme, ticket.number), api_token(pat))
+    client = SSEClient(stream_server, events_path(acme, ticket.number), api_token(pat))
     try:
         got = client.until("end", 3)
         assert json.loads(got[-1]["data"]) == {"reason": "reconnect"}
@@ -256,7 +147,7 @@ def close_app(other):
 
 @pytest.mark.redis
 def test_comment_posted_on_one_instance_reaches_a_stream_on_another(
-        app, make_app, live_server, acme):
+        app, make_app, stream_server, acme):
     """Instance A (the session app) serves the stream on a real socket; the comment is
     posted through instance B's API. Only Redis pub/sub connects them."""
     assert app.config["REDIS_URL"]
@@ -265,7 +156,7 @@ def test_comment_posted_on_one_instance_reaches_a_stream_on_another(
     token = api_token(pat)
     other = second_app(make_app, app)
     try:
-        stream = SSEClient(live_server, events_path(acme, ticket.number), token)
+        stream = SSEClient(stream_server, events_path(acme, ticket.number), token)
         try:
             stream.until("ready", LIVE_WITHIN)
             started = time.monotonic()
@@ -349,28 +240,28 @@ def event_ids(ws, ticket_id) -> dict[str, int]:
     return dict(rows)
 
 
-def test_ready_frame_does_not_move_for_an_internal_note(app, live_server, acme):
+def test_ready_frame_does_not_move_for_an_internal_note(app, stream_server, acme):
     pat = make_contact(acme, "pat@customer.example")
     ticket = open_ticket(acme, pat)
     token, path = api_token(pat), events_path(acme, ticket.number)
-    before = ready_frame(live_server, path, token)
+    before = ready_frame(stream_server, path, token)
     staff_api_note(app, acme, ticket.number)
-    after = ready_frame(live_server, path, token)
+    after = ready_frame(stream_server, path, token)
     ids = event_ids(acme, ticket.id)
     assert ids["note"] > ids["created"]
     assert before["id"] == after["id"] == str(ids["created"])
     assert json.loads(after["data"]) == {"last_event_id": ids["created"]}
 
 
-def test_resuming_after_an_internal_note_shows_only_public_ids(app, live_server, acme):
+def test_resuming_after_an_internal_note_shows_only_public_ids(app, stream_server, acme):
     """Resuming from the last id the customer saw: the note neither arrives nor moves the
     position; the next public reply is the first frame, with its own id."""
     pat = make_contact(acme, "pat@customer.example")
     ticket = open_ticket(acme, pat)
     token, path = api_token(pat), events_path(acme, ticket.number)
-    seen = ready_frame(live_server, path, token)["id"]
+    seen = ready_frame(stream_server, path, token)["id"]
     staff_api_note(app, acme, ticket.number)
-    stream = SSEClient(live_server, path, token, last_event_id=seen)
+    stream = SSEClient(stream_server, path, token, last_event_id=seen)
     try:
         ready = stream.until("ready", LIVE_WITHIN)[-1]
         assert ready["id"] == seen

@@ -103,6 +103,7 @@ def test_conditional_field_valid_when_its_condition_holds(client, acme, pat, har
     custom = {"category": "billing", "subcategory": "refund", "order_number": "A-17"}
     response = client.post(f"{BASE}/tickets", json=new_ticket(**custom), headers=bearer(pat))
     assert response.status_code == 201, response.get_json()
+    assert response.get_json()["custom_fields"] == custom  # the conditional field is kept
 
 
 def test_wrong_types_and_bodies(client, acme, pat):

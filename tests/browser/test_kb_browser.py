@@ -7,7 +7,7 @@ import pytest
 from portal.extensions import db
 from portal.services import articles
 from portal.tenancy import use_workspace
-from tests.browser.test_portal_browser import DESKTOP, sign_in_browser
+from tests.browser.helpers import DESKTOP, sign_in_browser
 from tests.factories import make_contact
 
 pytestmark = pytest.mark.browser

@@ -9,15 +9,13 @@ from portal.extensions import db
 from portal.jobs.worker import drain
 from portal.models import OutboxMessage
 from portal.tenancy import use_workspace
-from tests.factories import login_as, make_contact
+from tests.browser.helpers import DESKTOP, PHONE, overflow, sign_in_browser
+from tests.factories import make_contact
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 3}
 NARROW = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
           "device_scale_factor": 2}
-DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 
 
 def newest_code(app, workspace, email: str) -> str:
@@ -31,24 +29,6 @@ def newest_code(app, workspace, email: str) -> str:
         body = row.text_body
     db.session.rollback()  # end the read so the server thread may write
     return re.search(r"\b(\d{6})\b", body).group(1)
-
-
-class _CookieCatcher:
-    """Stands in for the test client in `login_as`, keeping the cookie it sets."""
-
-    def set_cookie(self, key, value):
-        self.cookie = {"name": key, "value": value}
-
-
-def sign_in_browser(page, live_server, contact) -> None:
-    """Give the browser a web session for `contact`, as a finished code sign-in would."""
-    catcher = _CookieCatcher()
-    login_as(catcher, contact)
-    page.context.add_cookies([{**catcher.cookie, "url": live_server}])
-
-
-def overflow(page) -> tuple[int, int]:
-    return page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
 
 
 def test_sign_in_and_out_through_the_web_pages(app, live_server, new_page, shot, acme, globex):

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Ticket
 from portal.services import actors, ticket_forms, timeline
 from portal.tenancy import use_workspace
-from tests.browser.test_portal_browser import DESKTOP, PHONE, overflow, sign_in_browser
+from tests.browser.helpers import DESKTOP, PHONE, overflow, sign_in_browser
 from tests.factories import make_contact, make_staff
 from tests.tickets_helpers import open_ticket
 

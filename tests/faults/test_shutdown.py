@@ -22,8 +22,8 @@ import pytest
 from config import ROOT, TestingConfig
 from portal import database, shutdown
 from portal.services import live
-from tests.api.test_ticket_events import SSEClient, events_path, live_server  # noqa: F401
 from tests.factories import api_token, make_contact, make_workspace
+from tests.live import SSEClient, events_path
 from tests.tickets_helpers import open_ticket
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
@@ -142,13 +142,13 @@ def test_sigterm_ends_streams_at_once_and_finishes_requests(gunicorn):
 
 
 @pytest.mark.parametrize("redis_down", [False, True], ids=["pubsub", "polling"])
-def test_a_stream_ends_when_the_process_starts_draining(live_server, acme, redis_down,  # noqa: F811
+def test_a_stream_ends_when_the_process_starts_draining(stream_server, acme, redis_down,
                                                         monkeypatch):
     if redis_down:  # the stream polls the database, sleeping between polls
         monkeypatch.setattr(live, "subscribe", lambda *a: (_ for _ in ()).throw(OSError()))
     pat = make_contact(acme, "pat@customer.example")
     ticket = open_ticket(acme, pat)
-    client = SSEClient(live_server, events_path(acme, ticket.number), api_token(pat))
+    client = SSEClient(stream_server, events_path(acme, ticket.number), api_token(pat))
     try:
         client.until("ready", 2)
         started = time.monotonic()

@@ -1,5 +1,6 @@
 """Schema changes always come with a migration: the migrated database matches the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -13,6 +14,7 @@ def test_models_and_migrations_agree(app):
     assert diff == []
 
 
+@pytest.mark.services  # its own schema on PostgreSQL when PG_URL is set
 def test_0008_gives_existing_tickets_their_last_public_change(make_app, tmp_path):
     """Backfill of ticket.public_updated_at: the newest public event, else the creation
     time; internal events (notes, assignments) never count. Then down again."""
@@ -83,6 +85,7 @@ def _staff_role_revision(cfg):
                 if r.path.endswith("_staff_membership_role.py"))
 
 
+@pytest.mark.services  # its own schema on PostgreSQL when PG_URL is set
 def test_staff_roles_move_from_global_roles_onto_memberships_and_back(make_app, tmp_path):
     """Global "Admin" makes every membership an admin one, else an agent one; the global
     Admin/Agent links then go, except a platform admin's; a downgrade puts them back."""

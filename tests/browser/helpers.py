@@ -1,0 +1,25 @@
+"""Helpers of the browser tests: device settings and a signed-in browser."""
+
+from tests.factories import login_as
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 3}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+
+
+class _CookieCatcher:
+    """Stands in for the test client in `login_as`, keeping the cookie it sets."""
+
+    def set_cookie(self, key, value):
+        self.cookie = {"name": key, "value": value}
+
+
+def sign_in_browser(page, live_server, contact) -> None:
+    """Give the browser a web session for `contact`, as a finished code sign-in would."""
+    catcher = _CookieCatcher()
+    login_as(catcher, contact)
+    page.context.add_cookies([{**catcher.cookie, "url": live_server}])
+
+
+def overflow(page) -> tuple[int, int]:
+    return page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
