@@ -76,14 +76,15 @@ class Attempt:
     refused: Refusal | None = None
 
     def failed(self) -> None:
-        """The wait this failure means runs from now, not from when the check began."""
+        """The gate this attempt took in `begin` was sized by the same count, so it stays
+        until it expires: clearing and setting it again would let a parallel attempt slip
+        in between. A wait that a parallel failure added starts here."""
         for counter in self.counters:
             failures = _call("get", counter.failures_key)
             wait = delay(failures, counter.free, counter.most)
-            if wait:
-                _call("clear", counter.gate_key)
+            if wait and counter not in self.gates:
                 _call("incr", counter.gate_key, wait)
-            elif counter in self.gates:
+            elif not wait and counter in self.gates:
                 _call("clear", counter.gate_key)
 
     def succeeded(self) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import CustomerGroup
-from portal.services import articles
+from portal.services import articles, directories
 from portal.tenancy import use_workspace
 from tests.admin.conftest import PASSWORD
 from tests.factories import make_account, make_contact, make_staff
@@ -29,12 +29,11 @@ def some_of_everything(ws) -> dict:
     ticket = open_ticket(ws, contact, title="The printer on the third floor prints "
                                             "every page twice since the update")
     with use_workspace(ws.id):
-        folder = articles.directory_by_name(ws, "Getting started", ws.default_locale)
+        folder = directories.directory_by_name(ws, "Getting started", ws.default_locale)
         article = articles.save(ws, locale=ws.default_locale, title="Reset your password",
                                 body="Open the sign-in page.", description="Sign-in help.",
                                 status="published", audience="public",
                                 directory_id=folder.id, author="Test")
-        db.session.commit()
         group = db.session.query(CustomerGroup).first()
         return {"account": account.id, "contact": contact.id, "ticket": ticket.number,
                 "article": article.id, "group": group.id}
