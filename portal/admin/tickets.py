@@ -10,28 +10,16 @@ only: the "delete" permission) goes through portal.services.ticket_removal.
 from functools import partial
 
 from flask import flash, g, redirect, request, url_for
-from flask_appbuilder import expose, has_access
-from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.admin.views import WorkspaceBaseView
+from portal.admin.views import WorkspaceBaseView, page_route
 from portal.labels import priority_label
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.schemas.pages import AssigneeForm, QueueArgs, page_args
 from portal.services import actors, staff, ticket_queue, ticket_removal, tickets, timeline
 from portal.services import ticket_text as tt
 from portal.services.errors import Invalid, ServiceError
-
-
-def _post(path: str, permission: str = "work"):
-    """A POST route of the ticket page behind FAB's `permission` (`expose` + `has_access` +
-    `permission_name` in their required order), so every action route is one line."""
-
-    def wrap(view):
-        return expose(path, methods=["POST"])(has_access(permission_name(permission)(view)))
-
-    return wrap
 
 
 class TicketsView(WorkspaceBaseView):
@@ -74,15 +62,11 @@ class TicketsView(WorkspaceBaseView):
         args["after"] = [page.next_cursor]
         return args
 
-    @expose("/", methods=["GET"])
-    @has_access
-    @permission_name("list")
+    @page_route("/", "list")
     def queue(self):
         return self._queue(unassigned=False)
 
-    @expose("/unassigned", methods=["GET"])
-    @has_access
-    @permission_name("list")
+    @page_route("/unassigned", "list")
     def unassigned(self):
         return self._queue(unassigned=True)
 
@@ -111,9 +95,7 @@ class TicketsView(WorkspaceBaseView):
         return {"staff": staff_members, "assignee": assignee, "staff_name": staff.staff_name,
                 "assignee_label": lambda v: names.get(v) or _("Unassigned")}
 
-    @expose("/<id:number>", methods=["GET"])
-    @has_access
-    @permission_name("show")
+    @page_route("/<id:number>", "show")
     def show(self, number):
         return self._page(self._ticket(number))
 
@@ -136,7 +118,7 @@ class TicketsView(WorkspaceBaseView):
         return self._act(number, form_name, lambda t, actor: change(t, actor, value),
                          done_message)
 
-    @_post("/<id:number>/delete", "delete")
+    @page_route("/<id:number>/delete", "delete", methods=["POST"])
     def delete(self, number):
         ticket = self._ticket(number)
         if request.form.get("confirm") != "yes":
@@ -146,28 +128,28 @@ class TicketsView(WorkspaceBaseView):
         flash(_("Ticket #%(number)s deleted.", number=number), "success")
         return redirect(url_for(".queue"), 303)
 
-    @_post("/<id:number>/reply")
+    @page_route("/<id:number>/reply", "work", methods=["POST"])
     def reply(self, number):
         return self._act_on_field(number, "reply", "body",
                                   partial(timeline.add_comment, public=True), _("Reply sent."))
 
-    @_post("/<id:number>/note")
+    @page_route("/<id:number>/note", "work", methods=["POST"])
     def note(self, number):
         return self._act_on_field(number, "note", "note",
                                   partial(timeline.add_comment, public=False),
                                   _("Internal note added."))
 
-    @_post("/<id:number>/stage")
+    @page_route("/<id:number>/stage", "work", methods=["POST"])
     def stage(self, number):
         return self._act_on_field(number, "stage", "stage", timeline.set_stage,
                                   _("Stage updated."))
 
-    @_post("/<id:number>/priority")
+    @page_route("/<id:number>/priority", "work", methods=["POST"])
     def priority(self, number):
         return self._act_on_field(number, "priority", "priority", timeline.set_priority,
                                   _("Priority updated."))
 
-    @_post("/<id:number>/assignee")
+    @page_route("/<id:number>/assignee", "work", methods=["POST"])
     def assignee(self, number):
         def change(ticket, actor):
             user_id = page_args(AssigneeForm, request.form).get("assignee")
@@ -175,7 +157,7 @@ class TicketsView(WorkspaceBaseView):
 
         return self._act(number, "assignee", change, _("Assignee updated."))
 
-    @_post("/<id:number>/reporters")
+    @page_route("/<id:number>/reporters", "work", methods=["POST"])
     def add_reporter(self, number):
         def change(ticket, actor, email):
             contact = ticket_queue.workspace_contact(g.admin_workspace, email=email)
