@@ -21,6 +21,8 @@ import urllib.parse
 import prison
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import g, request
+from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_jwt_extended.exceptions import JWTExtendedException, RevokedTokenError
 from jwt.exceptions import PyJWTError
@@ -134,6 +136,16 @@ class Operation:
         if self.response is not None:
             answer["content"] = {self.media: {"schema": self.response}}
         return answer
+
+
+def api_route(path: str, permission: str, methods=("GET",)):
+    """A staff API route behind FAB's `permission`: `expose`, `protect()`, `safe` and
+    `permission_name` in the order FAB needs them (`@operation` goes below it)."""
+
+    def wrap(view):
+        return expose(path, methods=methods)(protect()(safe(permission_name(permission)(view))))
+
+    return wrap
 
 
 def operation(summary: str, **declared):

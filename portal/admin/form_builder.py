@@ -9,14 +9,12 @@ keep the version they were created with because save never touches an existing v
 """
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_appbuilder import expose, has_access
-from flask_appbuilder.security.decorators import permission_name
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.admin.views import WorkspaceBaseView
+from portal.admin.views import WorkspaceBaseView, page_route
 from portal.forms import draft
 from portal.forms.compile import describe, option_labels
 from portal.forms.definition import problems
@@ -70,16 +68,12 @@ class FormBuilderView(WorkspaceBaseView):
             editing=step.editing, editor_error=step.editor_error,
             base_version=base_version, text_of=draft.text_in(ws.default_locale)), step.status
 
-    @expose("/", methods=["GET"])
-    @has_access
-    @permission_name("show")
+    @page_route("/", "show")
     def builder(self):
         current = ticket_forms.ensure_current(g.admin_workspace)
         return self._show(draft.Step(draft.dump(current.definition)))
 
-    @expose("/", methods=["POST"])
-    @has_access
-    @permission_name("edit")
+    @page_route("/", "edit", methods=["POST"])
     def operate(self):
         """One builder operation on the posted draft: `op` is e.g. `up:2` or `apply`."""
         draft_text, op = request.form.get("draft", ""), request.form.get("op", "")
@@ -131,9 +125,7 @@ class FormBuilderView(WorkspaceBaseView):
         return self._show(draft.Step(draft_text, refused=[message], status=409),
                           base_version=newest)
 
-    @expose("/preview", methods=["GET", "POST"])
-    @has_access
-    @permission_name("show")
+    @page_route("/preview", "show", methods=["GET", "POST"])
     def preview(self):
         """The preview alone, of the posted draft (or the current version on GET)."""
         ws = g.admin_workspace
@@ -150,9 +142,7 @@ class FormBuilderView(WorkspaceBaseView):
                             422, mimetype="text/plain")
         return render_preview(doc, locale, ws.default_locale)
 
-    @expose("/export", methods=["GET", "POST"])
-    @has_access
-    @permission_name("show")
+    @page_route("/export", "show", methods=["GET", "POST"])
     def export(self):
         """The definition as a .json download: a saved version on GET (`?version=`,
         default the current one), the posted draft on POST, as it is."""

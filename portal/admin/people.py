@@ -2,16 +2,15 @@
 portal.services.people, and the group members page over portal.services.groups."""
 
 from flask import abort, flash, g, redirect, request, url_for
-from flask_appbuilder import action, expose, has_access
+from flask_appbuilder import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.admin import forms
-from portal.admin.views import WorkspaceModelView
+from portal.admin.views import WorkspaceModelView, page_route
 from portal.models import Account, Contact, CustomerGroup
 from portal.schemas.pages import MemberForm, page_args
 from portal.services import groups, people
@@ -146,9 +145,7 @@ class GroupAdmin(WorkspaceModelView):
             abort(404)
         return redirect(url_for(".members", pk=item.id))
 
-    @expose("/members/<id:pk>", methods=["GET"])
-    @has_access
-    @permission_name("edit")
+    @page_route("/members/<id:pk>", "edit")
     def members(self, pk):
         group = _found(groups.get, pk)
         query = (request.args.get("q") or "").strip()[:groups.SEARCH_MAX]
@@ -157,9 +154,7 @@ class GroupAdmin(WorkspaceModelView):
             found=groups.candidates(g.admin_workspace, group, query),
             members=groups.members(group))
 
-    @expose("/members/<id:pk>/add", methods=["POST"])
-    @has_access
-    @permission_name("edit")
+    @page_route("/members/<id:pk>/add", "edit", methods=["POST"])
     def add_member(self, pk):
         group, contact = _found(groups.get, pk), _posted_contact()
         groups.add_member(group, contact)
@@ -167,9 +162,7 @@ class GroupAdmin(WorkspaceModelView):
               "success")
         return redirect(url_for(".members", pk=group.id, q=request.form.get("q") or None))
 
-    @expose("/members/<id:pk>/remove", methods=["POST"])
-    @has_access
-    @permission_name("edit")
+    @page_route("/members/<id:pk>/remove", "edit", methods=["POST"])
     def remove_member(self, pk):
         group, contact = _found(groups.get, pk), _posted_contact()
         groups.remove_member(group, contact)

@@ -7,13 +7,13 @@ current workspace; a number of another workspace is a 404. Deleting one (workspa
 only: the "delete" permission) goes through portal.services.ticket_removal.
 """
 
+from functools import partial
+
 from flask import flash, g, redirect, request, url_for
-from flask_appbuilder import expose, has_access
-from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.admin.views import WorkspaceBaseView
+from portal.admin.views import WorkspaceBaseView, page_route
 from portal.labels import priority_label
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.schemas.pages import AssigneeForm, QueueArgs, page_args
@@ -62,15 +62,11 @@ class TicketsView(WorkspaceBaseView):
         args["after"] = [page.next_cursor]
         return args
 
-    @expose("/", methods=["GET"])
-    @has_access
-    @permission_name("list")
+    @page_route("/", "list")
     def queue(self):
         return self._queue(unassigned=False)
 
-    @expose("/unassigned", methods=["GET"])
-    @has_access
-    @permission_name("list")
+    @page_route("/unassigned", "list")
     def unassigned(self):
         return self._queue(unassigned=True)
 
@@ -99,9 +95,7 @@ class TicketsView(WorkspaceBaseView):
         return {"staff": staff_members, "assignee": assignee, "staff_name": staff.staff_name,
                 "assignee_label": lambda v: names.get(v) or _("Unassigned")}
 
-    @expose("/<id:number>", methods=["GET"])
-    @has_access
-    @permission_name("show")
+    @page_route("/<id:number>", "show")
     def show(self, number):
         return self._page(self._ticket(number))
 
@@ -117,9 +111,14 @@ class TicketsView(WorkspaceBaseView):
         flash(done_message, "success")
         return redirect(url_for(".show", number=number), 303)
 
-    @expose("/<id:number>/delete", methods=["POST"])
-    @has_access
-    @permission_name("delete")
+    def _act_on_field(self, number: int, form_name: str, field: str, change, done_message: str):
+        """`_act` for the changes that take one form field as typed (`change(ticket, actor,
+        value)`), so each of those routes says only which field and which change."""
+        value = request.form.get(field, "")
+        return self._act(number, form_name, lambda t, actor: change(t, actor, value),
+                         done_message)
+
+    @page_route("/<id:number>/delete", "delete", methods=["POST"])
     def delete(self, number):
         ticket = self._ticket(number)
         if request.form.get("confirm") != "yes":
@@ -129,45 +128,28 @@ class TicketsView(WorkspaceBaseView):
         flash(_("Ticket #%(number)s deleted.", number=number), "success")
         return redirect(url_for(".queue"), 303)
 
-    @expose("/<id:number>/reply", methods=["POST"])
-    @has_access
-    @permission_name("work")
+    @page_route("/<id:number>/reply", "work", methods=["POST"])
     def reply(self, number):
-        body = request.form.get("body", "")
-        return self._act(number, "reply",
-                         lambda t, actor: timeline.add_comment(t, actor, body, public=True),
-                         _("Reply sent."))
+        return self._act_on_field(number, "reply", "body",
+                                  partial(timeline.add_comment, public=True), _("Reply sent."))
 
-    @expose("/<id:number>/note", methods=["POST"])
-    @has_access
-    @permission_name("work")
+    @page_route("/<id:number>/note", "work", methods=["POST"])
     def note(self, number):
-        body = request.form.get("note", "")
-        return self._act(number, "note",
-                         lambda t, actor: timeline.add_comment(t, actor, body, public=False),
-                         _("Internal note added."))
+        return self._act_on_field(number, "note", "note",
+                                  partial(timeline.add_comment, public=False),
+                                  _("Internal note added."))
 
-    @expose("/<id:number>/stage", methods=["POST"])
-    @has_access
-    @permission_name("work")
+    @page_route("/<id:number>/stage", "work", methods=["POST"])
     def stage(self, number):
-        stage = request.form.get("stage", "")
-        return self._act(number, "stage",
-                         lambda t, actor: timeline.set_stage(t, actor, stage),
-                         _("Stage updated."))
+        return self._act_on_field(number, "stage", "stage", timeline.set_stage,
+                                  _("Stage updated."))
 
-    @expose("/<id:number>/priority", methods=["POST"])
-    @has_access
-    @permission_name("work")
+    @page_route("/<id:number>/priority", "work", methods=["POST"])
     def priority(self, number):
-        priority = request.form.get("priority", "")
-        return self._act(number, "priority",
-                         lambda t, actor: timeline.set_priority(t, actor, priority),
-                         _("Priority updated."))
+        return self._act_on_field(number, "priority", "priority", timeline.set_priority,
+                                  _("Priority updated."))
 
-    @expose("/<id:number>/assignee", methods=["POST"])
-    @has_access
-    @permission_name("work")
+    @page_route("/<id:number>/assignee", "work", methods=["POST"])
     def assignee(self, number):
         def change(ticket, actor):
             user_id = page_args(AssigneeForm, request.form).get("assignee")
@@ -175,18 +157,14 @@ class TicketsView(WorkspaceBaseView):
 
         return self._act(number, "assignee", change, _("Assignee updated."))
 
-    @expose("/<id:number>/reporters", methods=["POST"])
-    @has_access
-    @permission_name("work")
+    @page_route("/<id:number>/reporters", "work", methods=["POST"])
     def add_reporter(self, number):
-        email = request.form.get("email", "")
-
-        def change(ticket, actor):
+        def change(ticket, actor, email):
             contact = ticket_queue.workspace_contact(g.admin_workspace, email=email)
             timeline.add_reporter(ticket, actor, contact)
 
-        return self._act(number, "reporter", change, _("Contact added to Reported by."))
-
+        return self._act_on_field(number, "reporter", "email", change,
+                                  _("Contact added to Reported by."))
 
 def register_ticket_views(appbuilder) -> None:
     from flask_babel import lazy_gettext as _l

@@ -8,11 +8,9 @@ is a 404.
 """
 
 from flask import g
-from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.security.decorators import permission_name
 
 from portal.admin.api import WorkspaceBaseApi
-from portal.admin.api_base import operation
+from portal.admin.api_base import api_route, operation
 from portal.admin.context import api_user
 from portal.idempotent import FirstAnswer, idempotent
 from portal.schemas.staff_api import MESSAGE, result
@@ -58,10 +56,7 @@ class TicketApi(WorkspaceBaseApi):
     def find(self, number: int):
         return tickets.get_for_staff(g.admin_workspace, number)
 
-    @expose("/", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @api_route("/", "get")
     @operation("List tickets of the X-Workspace workspace", query=TicketQueueArgs,
                response=result(TicketSummary, many=True,
                                next={"type": "string", "nullable": True}))
@@ -72,29 +67,20 @@ class TicketApi(WorkspaceBaseApi):
         return self.response(200, result=[ticket_json.summary(t, STAFF) for t in page.items],
                              next=page.next_cursor)
 
-    @expose("/<int:number>", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @api_route("/<int:number>", "get")
     @operation("Get a ticket by number", response=result(TicketDetail), codes=[404])
     def get(self, number):
         """One ticket with its custom fields, full thread (internal notes too) and history."""
         return self.response(200, result=detail(self.find(number)))
 
-    @expose("/<int:number>", methods=["DELETE"])
-    @protect()
-    @safe
-    @permission_name("delete")
+    @api_route("/<int:number>", "delete", methods=["DELETE"])
     @operation("Delete a ticket by number", response=MESSAGE, codes=[404])
     def delete(self, number):
         """Delete a ticket for good, with its thread, history and attachments (admins)."""
         ticket_removal.delete_ticket(self.find(number), actors.staff(api_user()))
         return self.response(200, message=f"ticket {number} deleted")
 
-    @expose("/<int:number>/comments", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @api_route("/<int:number>/comments", "post", methods=["POST"])
     @operation("Reply to a ticket or add an internal note", body=CommentWrite,
                response=result(StaffComment), status=201, find=True)
     @idempotent
@@ -107,10 +93,7 @@ class TicketApi(WorkspaceBaseApi):
                              public=not data["internal"], before_commit=answer)
         return answer.response()
 
-    @expose("/<int:number>", methods=["PATCH", "PUT"])
-    @protect()
-    @safe
-    @permission_name("put")
+    @api_route("/<int:number>", "put", methods=["PATCH", "PUT"])
     @operation("Change a ticket's stage, priority or assignee", body=TicketChange,
                response=result(TicketDetail), find=True)
     def put(self, number, row, data):
@@ -123,10 +106,7 @@ class TicketApi(WorkspaceBaseApi):
                         priority=data.get("priority"), assignee=assignee)
         return self.response(200, result=detail(row))
 
-    @expose("/<int:number>/reporters", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @api_route("/<int:number>/reporters", "post", methods=["POST"])
     @operation("Add a contact to a ticket's Reported by", body=ReporterWrite,
                response=result(TicketDetail), find=True)
     def post_reporter(self, number, row, data):

@@ -1,9 +1,8 @@
 """Platform > Workspaces (platform admins) and the navigation's workspace switcher."""
 
 from flask import flash, redirect, request, session
-from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder import BaseView, ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,7 +11,7 @@ from wtforms.validators import Length, Optional
 
 from portal.admin import forms
 from portal.admin.context import SESSION_KEY, may_act_in
-from portal.admin.views import refused_unchanged
+from portal.admin.views import page_route, refused_unchanged
 from portal.models import Workspace
 from portal.services import workspaces
 
@@ -69,9 +68,7 @@ class WorkspaceSwitchView(BaseView):
     route_base = "/workspace"
     default_view = "switch"
 
-    @expose("/switch", methods=["POST"])
-    @has_access
-    @permission_name("switch")
+    @page_route("/switch", "switch", methods=["POST"])
     def switch(self):
         ws = may_act_in(current_user, request.form.get("workspace_id", type=int))
         if ws is None:

@@ -8,10 +8,8 @@ service logs each query in one normalised form); this page shows them.
 from datetime import timedelta
 
 from flask import g, request
-from flask_appbuilder import expose, has_access
-from flask_appbuilder.security.decorators import permission_name
 
-from portal.admin.views import WorkspaceBaseView
+from portal.admin.views import WorkspaceBaseView, page_route
 from portal.models.base import utcnow
 from portal.search import analytics
 
@@ -31,9 +29,7 @@ class SearchAnalyticsView(WorkspaceBaseView):
     route_base = "/kb/search-analytics"
     default_view = "show"
 
-    @expose("/", methods=["GET"])
-    @has_access
-    @permission_name("show")
+    @page_route("/", "show")
     def show(self):
         ws, days = g.admin_workspace, period(request.args.get("days"))
         since = utcnow() - timedelta(days=days)

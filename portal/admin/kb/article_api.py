@@ -13,7 +13,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 
 from portal.admin.api import WorkspaceBaseApi
-from portal.admin.api_base import operation
+from portal.admin.api_base import api_route, operation
 from portal.admin.context import api_user
 from portal.admin.kb import forms
 from portal.admin.kb.serializers import article_detail, article_summary, revision_json
@@ -67,10 +67,7 @@ class ArticleApi(KbApi):
         return self.detail(articles.set_status(g.admin_workspace, self.find(pk), status,
                                                author()))
 
-    @expose("/", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @api_route("/", "get")
     @operation("List articles of the X-Workspace workspace", query=ArticleListArgs,
                response=result(ArticleSummary, many=True, count={"type": "integer"}))
     def get_list(self, args):
@@ -82,19 +79,13 @@ class ArticleApi(KbApi):
         return self.response(200, count=len(found.rows),
                              result=[article_summary(ws, a) for a in found.rows])
 
-    @expose("/<int:pk>", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @api_route("/<int:pk>", "get")
     @operation("Get an article", response=result(ArticleDetail), codes=[404])
     def get(self, pk):
         """One article with every translation, its votes and its uploaded file."""
         return self.detail(self.find(pk))
 
-    @expose("/<int:pk>/file", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @api_route("/<int:pk>/file", "get")
     @operation("Download an article's uploaded file", media="application/octet-stream",
                response={"type": "string", "format": "binary"}, codes=[404])
     def get_file(self, pk):
@@ -124,28 +115,19 @@ class ArticleApi(KbApi):
         fields left out keep their values. A file article takes a new file as multipart."""
         return self.detail(write(row, data))
 
-    @expose("/<int:pk>/publish", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("put")
+    @api_route("/<int:pk>/publish", "put", methods=["POST"])
     @operation("Publish an article", response=result(ArticleDetail), codes=[404])
     def publish(self, pk):
         """Publish an article."""
         return self.set_status(pk, "published")
 
-    @expose("/<int:pk>/unpublish", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("put")
+    @api_route("/<int:pk>/unpublish", "put", methods=["POST"])
     @operation("Unpublish an article", response=result(ArticleDetail), codes=[404])
     def unpublish(self, pk):
         """Make an article a draft again."""
         return self.set_status(pk, "draft")
 
-    @expose("/<int:pk>/revisions", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @api_route("/<int:pk>/revisions", "get")
     @operation("List an article's revisions", response=result(Revision, many=True),
                codes=[404])
     def get_revisions(self, pk):
@@ -153,10 +135,7 @@ class ArticleApi(KbApi):
         return self.response(200, result=[revision_json(r)
                                           for r in articles.revisions(self.find(pk))])
 
-    @expose("/<int:pk>/revisions/<int:revision_id>/restore", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("put")
+    @api_route("/<int:pk>/revisions/<int:revision_id>/restore", "put", methods=["POST"])
     @operation("Restore a revision of an article", response=result(ArticleDetail),
                codes=[404])
     def restore(self, pk, revision_id):
@@ -164,10 +143,7 @@ class ArticleApi(KbApi):
         return self.detail(articles.restore(g.admin_workspace, self.find(pk), revision_id,
                                             author()))
 
-    @expose("/<int:pk>", methods=["DELETE"])
-    @protect()
-    @safe
-    @permission_name("delete")
+    @api_route("/<int:pk>", "delete", methods=["DELETE"])
     @operation("Delete an article", response=MESSAGE, codes=[404])
     def delete(self, pk):
         """Delete an article with its translations, revisions and file."""

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.admin.kb import forms
-from portal.admin.views import WorkspaceBaseView
+from portal.admin.views import WorkspaceBaseView, page_route
 from portal.body_limits import takes_uploads
 from portal.extensions import db
 from portal.i18n import SUPPORTED
@@ -58,9 +58,7 @@ class ArticlesView(WorkspaceBaseView):
 
     # -- list ------------------------------------------------------------------------------
 
-    @expose("/", methods=["GET"])
-    @has_access
-    @permission_name("list")
+    @page_route("/", "list")
     def items(self):
         ws, args = g.admin_workspace, list_args()
         filters = {"directory": args.get("directory"), "status": args["status"],
@@ -83,9 +81,7 @@ class ArticlesView(WorkspaceBaseView):
 
     # -- one article ---------------------------------------------------------------------
 
-    @expose("/<id:pk>", methods=["GET"])
-    @has_access
-    @permission_name("show")
+    @page_route("/<id:pk>", "show")
     def show(self, pk):
         ws, article = g.admin_workspace, article_or_404(pk)
         have = {t.locale for t in article.translations}
@@ -96,9 +92,7 @@ class ArticlesView(WorkspaceBaseView):
             missing=[c for c in articles.editable_locales(ws, article) if c not in have],
             kb_access=article_access.access(ws), **self._labels())
 
-    @expose("/<id:pk>/file", methods=["GET"])
-    @has_access
-    @permission_name("show")
+    @page_route("/<id:pk>/file", "show")
     def file(self, pk):
         """The uploaded original: shown in the browser (sandboxed, so an uploaded HTML page
         runs nothing) or, with `?download=1`, as a download."""
@@ -113,9 +107,7 @@ class ArticlesView(WorkspaceBaseView):
 
     # -- add and edit --------------------------------------------------------------------
 
-    @expose("/new", methods=["GET"])
-    @has_access
-    @permission_name("add")
+    @page_route("/new", "add")
     def new(self):
         ws = g.admin_workspace
         kind = request.args.get("kind", "")
@@ -137,9 +129,7 @@ class ArticlesView(WorkspaceBaseView):
             abort(400)
         return self._submit(None, kind)
 
-    @expose("/<id:pk>/edit", methods=["GET"])
-    @has_access
-    @permission_name("edit")
+    @page_route("/<id:pk>/edit", "edit")
     def edit(self, pk):
         ws, article = g.admin_workspace, article_or_404(pk)
         locale = request.args.get("locale") or ws.default_locale
@@ -189,9 +179,7 @@ class ArticlesView(WorkspaceBaseView):
                           error={"field": exc.details.get("field"), "message": exc.message},
                           status=exc.status)
 
-    @expose("/preview", methods=["POST"])
-    @has_access
-    @permission_name("edit")
+    @page_route("/preview", "edit", methods=["POST"])
     def preview(self):
         """The sanitized rendering of posted Markdown, for the editor's live preview."""
         body = request.form.get("body", "")[:articles.BODY_MAX]
@@ -199,15 +187,11 @@ class ArticlesView(WorkspaceBaseView):
 
     # -- status, revisions, delete -------------------------------------------------------
 
-    @expose("/<id:pk>/publish", methods=["POST"])
-    @has_access
-    @permission_name("edit")
+    @page_route("/<id:pk>/publish", "edit", methods=["POST"])
     def publish(self, pk):
         return self._set_status(pk, "published", _("Article published."))
 
-    @expose("/<id:pk>/unpublish", methods=["POST"])
-    @has_access
-    @permission_name("edit")
+    @page_route("/<id:pk>/unpublish", "edit", methods=["POST"])
     def unpublish(self, pk):
         return self._set_status(pk, "draft", _("Article unpublished: it is a draft again."))
 
@@ -215,9 +199,7 @@ class ArticlesView(WorkspaceBaseView):
         articles.set_status(g.admin_workspace, article_or_404(pk), status, author())
         return self._done(pk, done)
 
-    @expose("/<id:pk>/restore/<id:revision_id>", methods=["POST"])
-    @has_access
-    @permission_name("edit")
+    @page_route("/<id:pk>/restore/<id:revision_id>", "edit", methods=["POST"])
     def restore(self, pk, revision_id):
         articles.restore(g.admin_workspace, article_or_404(pk), revision_id, author())
         return self._done(pk, _("Revision restored; it is saved as the newest revision."))
@@ -227,9 +209,7 @@ class ArticlesView(WorkspaceBaseView):
         flash(message, "success")
         return redirect(url_for(".show", pk=pk), 303)
 
-    @expose("/<id:pk>/delete", methods=["POST"])
-    @has_access
-    @permission_name("delete")
+    @page_route("/<id:pk>/delete", "delete", methods=["POST"])
     def delete(self, pk):
         articles.delete_article(g.admin_workspace, article_or_404(pk))
         flash(_("Article deleted."), "success")

@@ -5,12 +5,10 @@ queries live in portal.services.directories; this page lists the tree and posts 
 """
 
 from flask import abort, flash, g, redirect, request, url_for
-from flask_appbuilder import expose, has_access
-from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 
 from portal.admin.kb import forms
-from portal.admin.views import WorkspaceBaseView
+from portal.admin.views import WorkspaceBaseView, page_route
 from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.models import Directory
@@ -35,9 +33,7 @@ class DirectoriesView(WorkspaceBaseView):
     route_base = "/kb/directories"
     default_view = "items"
 
-    @expose("/", methods=["GET"])
-    @has_access
-    @permission_name("list")
+    @page_route("/", "list")
     def items(self):
         ws = g.admin_workspace
         return self.render_template("appbuilder/kb/directories.html", ws=ws,
@@ -51,16 +47,12 @@ class DirectoriesView(WorkspaceBaseView):
             parents=directories.possible_parents(ws, directory),
             locales=form_locales(directory), locale_names=SUPPORTED, error=error), status
 
-    @expose("/new", methods=["GET"])
-    @has_access
-    @permission_name("add")
+    @page_route("/new", "add")
     def new(self):
         return self._form(None, {"position": "0",
                                  "parent_id": request.args.get("parent", "")})
 
-    @expose("/<id:pk>/edit", methods=["GET"])
-    @has_access
-    @permission_name("edit")
+    @page_route("/<id:pk>/edit", "edit")
     def edit(self, pk):
         directory = directory_or_404(pk)
         return self._form(directory, forms.directory_values(directory))
@@ -78,21 +70,15 @@ class DirectoriesView(WorkspaceBaseView):
         flash(_("Directory saved."), "success")
         return redirect(url_for(".items"), 303)
 
-    @expose("/new", methods=["POST"])
-    @has_access
-    @permission_name("add")
+    @page_route("/new", "add", methods=["POST"])
     def create(self):
         return self._save(None)
 
-    @expose("/<id:pk>/edit", methods=["POST"])
-    @has_access
-    @permission_name("edit")
+    @page_route("/<id:pk>/edit", "edit", methods=["POST"])
     def update(self, pk):
         return self._save(directory_or_404(pk))
 
-    @expose("/<id:pk>/delete", methods=["POST"])
-    @has_access
-    @permission_name("delete")
+    @page_route("/<id:pk>/delete", "delete", methods=["POST"])
     def delete(self, pk):
         directories.delete_directory(g.admin_workspace, directory_or_404(pk))
         flash(_("Directory deleted; its articles are in no directory now."), "success")

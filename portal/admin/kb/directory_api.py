@@ -2,10 +2,8 @@
 `X-Workspace`), through portal.services.directories, as the Directories admin page."""
 
 from flask import g
-from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.security.decorators import permission_name
 
-from portal.admin.api_base import operation
+from portal.admin.api_base import api_route, operation
 from portal.admin.kb import forms
 from portal.admin.kb.article_api import KbApi
 from portal.admin.kb.serializers import directory_json
@@ -33,10 +31,7 @@ class DirectoryApi(KbApi):
     def find(self, pk: int):
         return directories.get_directory(g.admin_workspace, pk)
 
-    @expose("/", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @api_route("/", "get")
     @operation("List directories of the X-Workspace workspace",
                response=result(DirectoryInTree, many=True))
     def get_list(self):
@@ -46,39 +41,27 @@ class DirectoryApi(KbApi):
         return self.response(200, result=[{**directory_json(d), "depth": depth}
                                           for d, depth in tree])
 
-    @expose("/<int:pk>", methods=["GET"])
-    @protect()
-    @safe
-    @permission_name("get")
+    @api_route("/<int:pk>", "get")
     @operation("Get a directory", response=result(StaffDirectory), codes=[404])
     def get(self, pk):
         """One directory."""
         return self.response(200, result=directory_json(self.find(pk)))
 
-    @expose("/", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("post")
+    @api_route("/", "post", methods=["POST"])
     @operation("Create a directory", body=DirectoryWrite, response=result(StaffDirectory),
                status=201)
     def post(self, data):
         """Create a directory."""
         return self.response(201, result=directory_json(save(None, data)))
 
-    @expose("/<int:pk>", methods=["PUT", "PATCH"])
-    @protect()
-    @safe
-    @permission_name("put")
+    @api_route("/<int:pk>", "put", methods=["PUT", "PATCH"])
     @operation("Update a directory", body=DirectoryWrite, response=result(StaffDirectory),
                find=True)
     def put(self, pk, row, data):
         """Change a directory; fields left out keep their values."""
         return self.response(200, result=directory_json(save(row, data)))
 
-    @expose("/<int:pk>", methods=["DELETE"])
-    @protect()
-    @safe
-    @permission_name("delete")
+    @api_route("/<int:pk>", "delete", methods=["DELETE"])
     @operation("Delete a directory", response=MESSAGE, codes=[404, 409])
     def delete(self, pk):
         """Delete a directory without subdirectories (409 otherwise); its articles move to
