@@ -104,9 +104,9 @@ def create_staff(email: str, password: str, role: str, workspace_slug: str | Non
         _make_platform_admin(sm, user)
     else:
         reduced = _set_workspace_role(user, ws, role)
-    db.session.commit()
     if reduced:
         _access_reduced(user)
+    db.session.commit()  # the lowered role and the sign-outs land together
     return user, created
 
 
@@ -130,8 +130,8 @@ def _set_workspace_role(user, ws, role: str) -> bool:
 
 
 def _access_reduced(user) -> None:
-    """`user` just lost access (a role lowered or removed), after the commit: end their
-    sessions and revoke their API tokens, so the lost rights stop at once everywhere: every
-    request checks that its sign-in's row still exists (portal.auth.staff_sessions)."""
+    """`user` loses access (a role lowered or removed): end their sessions and revoke their
+    API tokens in the same transaction, so the lost rights stop at once everywhere: every
+    request checks that its sign-in's row still exists (portal.auth.staff_sessions). The
+    caller commits."""
     db.session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
-    db.session.commit()
