@@ -18,7 +18,7 @@
 #      tested with the LSA engine, which pass 2 runs.
 #
 # Both passes run on PORTAL_TEST_WORKERS processes (pytest-xdist; default: the cores, at
-# most 4); each worker has its own SQLite file, PostgreSQL schema and Redis database.
+# most 4, and one more for pass 2); each worker has its own SQLite file, PostgreSQL schema and Redis database.
 # A subset: .venv/bin/python -m pytest tests/web -x -q (add -n 2 for two processes).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,12 +27,16 @@ PG_URL=${PORTAL_TEST_DATABASE_URL:-postgresql://127.0.0.1:5432/test}
 REDIS_URL=${PORTAL_TEST_REDIS_URL:-redis://127.0.0.1:6379/13}
 CORES=$(nproc 2>/dev/null || echo 2)
 WORKERS=${PORTAL_TEST_WORKERS:-$((CORES < 4 ? CORES : 4))}
+# pass 2 waits on PostgreSQL: one process more than the cores keeps them busy (2 cores:
+# 261 s on two processes, 200 s on three; pass 1, bound by the CPU, gains nothing)
+DB_WORKERS=${PORTAL_TEST_WORKERS:-$((WORKERS + 1))}
 FIRST_PASS="not postgres and not redis"
 SECOND_PASS="(services or postgres or redis) and not browser and not embeddings"
 
 run() {
-  local started=$SECONDS
-  "$PY" -m pytest -n "$WORKERS" --dist loadfile -p no:cacheprovider "$@"
+  local started=$SECONDS workers=$1
+  shift
+  "$PY" -m pytest -n "$workers" --dist loadfile -p no:cacheprovider "$@"
   local rc=$?
   echo "   ($((SECONDS - started)) s)"
   if [ $rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; return 1; fi
@@ -48,11 +52,11 @@ PYCODE
 }
 
 echo "== suite on the embedded default (SQLite, in-process queue)"
-(unset PORTAL_TEST_DATABASE_URL PORTAL_TEST_REDIS_URL; run -m "$FIRST_PASS") || exit 1
+(unset PORTAL_TEST_DATABASE_URL PORTAL_TEST_REDIS_URL; run "$WORKERS" -m "$FIRST_PASS") || exit 1
 
 if reachable || [ "${CI:-}" = "true" ]; then
   echo "== tests that depend on the database or Redis, on PostgreSQL and Redis"
-  PORTAL_TEST_DATABASE_URL=$PG_URL PORTAL_TEST_REDIS_URL=$REDIS_URL run -m "$SECOND_PASS" || exit 1
+  PORTAL_TEST_DATABASE_URL=$PG_URL PORTAL_TEST_REDIS_URL=$REDIS_URL run "$DB_WORKERS" -m "$SECOND_PASS" || exit 1
 else
   echo "== PostgreSQL/Redis not reachable: skipped the second pass (CI always runs it)"
 fi
