@@ -5,8 +5,8 @@ term is. `spans()` keeps each token's place in the original text, so snippets ca
 words that matched without a second tokeniser."""
 
 import re
+import threading
 import unicodedata
-from functools import lru_cache
 
 import snowballstemmer
 
@@ -64,12 +64,9 @@ class Analyzer:
         self.locale = locale
         self.lang = language(locale)
         self.stop = STOP_DE if self.lang == "german" else STOP_EN
-        self._stem = None
 
     def stem(self, word: str) -> str:
-        if self._stem is None:
-            self._stem = _stemmer(self.lang)
-        return self._stem(word)
+        return stem_word(self.lang, word)
 
     def words(self, text: str) -> list[str]:
         """Normalised surface words, stop words removed (no stemming)."""
@@ -90,7 +87,29 @@ class Analyzer:
             yield self.stem(word), match.start(), match.end()
 
 
-@lru_cache(maxsize=4)
-def _stemmer(lang: str):
-    stemmer = snowballstemmer.stemmer(lang)
-    return lru_cache(maxsize=200_000)(stemmer.stemWord)
+STEM_CACHE_MAX = 200_000  # words per language kept with their stem
+_stems: dict[str, dict[str, str]] = {}  # language -> word -> stem, shared by all threads
+_own = threading.local()  # this thread's stemmers
+
+
+def stem_word(lang: str, word: str) -> str:
+    """The Snowball stem of `word`. A stemmer keeps its state between calls, so one
+    instance shared by threads answers wrong stems or raises (IndexError under gunicorn
+    threads): each thread has its own. The stems found are shared (a dict's get and set
+    are atomic), up to STEM_CACHE_MAX words per language."""
+    stems = _stems.setdefault(lang, {})
+    found = stems.get(word)
+    if found is None:
+        found = _thread_stemmer(lang).stemWord(word)
+        if len(stems) < STEM_CACHE_MAX:
+            stems[word] = found
+    return found
+
+
+def _thread_stemmer(lang: str):
+    stemmers = getattr(_own, "stemmers", None)
+    if stemmers is None:
+        stemmers = _own.stemmers = {}
+    if lang not in stemmers:
+        stemmers[lang] = snowballstemmer.stemmer(lang)
+    return stemmers[lang]

@@ -107,10 +107,13 @@ def current(ws_id: int, locale: str) -> Index | None:
     if entry is not None and entry.stamp == stamp:
         entry.checked = now
         return entry.index
-    index = _load(ws_id, stamp[0])
-    if index is None:
-        return None
-    with lock:
+    with lock:  # one load per version: concurrent first searches wait for it, not each
+        entry = cache.get(key)  # unpacking a copy of their own
+        if entry is not None and entry.stamp == stamp:
+            return entry.index
+        index = _load(ws_id, stamp[0])
+        if index is None:
+            return None
         cache[key] = Cached(stamp, index, now)
     return index
 
