@@ -14,7 +14,7 @@ from sqlalchemy import event
 from bench.seed_tickets import ADMIN_EMAIL, CONTACT_EMAIL, SLUG
 from bench.targets import busiest_ticket, deep_cursor
 from portal.extensions import db
-from portal.services import contacts, tickets, timeline, workspaces
+from portal.services import contacts, ticket_access, tickets, timeline, workspaces
 from portal.tenancy import use_workspace
 
 
@@ -83,7 +83,7 @@ def main() -> None:
                 ws, admin, tickets.ListQuery(scope="organization")))
 
             def ticket_page():
-                found = tickets.get_for_customer(ws, regular, number)
+                found = ticket_access.get_for_customer(ws, regular, number)
                 timeline.comments(found, include_internal=False)
                 timeline.events(found, include_internal=False)
 

@@ -10,7 +10,7 @@ from flask import Flask, g, has_request_context, request, session
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_login import current_user
 
-from portal.auth.staff_sessions import api_user  # noqa: F401  (admin views import it here)
+from portal.auth.staff_sessions import api_user
 from portal.models import Workspace
 from portal.services.errors import Forbidden, ServiceError
 from portal.services.staff import workspaces_of

@@ -17,7 +17,14 @@ from portal.admin.views import WorkspaceBaseView, page_route
 from portal.labels import priority_label
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.schemas.pages import AssigneeForm, QueueArgs, page_args
-from portal.services import actors, staff, ticket_queue, ticket_removal, tickets, timeline
+from portal.services import (
+    actors,
+    staff,
+    ticket_access,
+    ticket_queue,
+    ticket_removal,
+    timeline,
+)
 from portal.services import ticket_text as tt
 from portal.services.errors import Invalid, ServiceError
 
@@ -73,7 +80,7 @@ class TicketsView(WorkspaceBaseView):
     # -- one ticket ----------------------------------------------------------------------
 
     def _ticket(self, number: int):
-        return tickets.get_for_staff(g.admin_workspace, number)  # NotFound: portal.errors
+        return ticket_access.get_for_staff(g.admin_workspace, number)  # NotFound: portal.errors
 
     def _page(self, ticket, *, errors=None, typed=None, status=200):
         ws = g.admin_workspace

@@ -11,7 +11,7 @@ from flask import g
 
 from portal.admin.api import WorkspaceBaseApi
 from portal.admin.api_base import api_route, operation
-from portal.admin.context import api_user
+from portal.auth.staff_sessions import api_user
 from portal.idempotent import FirstAnswer, idempotent
 from portal.schemas.staff_api import MESSAGE, result
 from portal.schemas.staff_tickets import (
@@ -26,10 +26,10 @@ from portal.schemas.staff_tickets import (
 from portal.services import (
     actors,
     staff,
+    ticket_access,
     ticket_json,
     ticket_queue,
     ticket_removal,
-    tickets,
     timeline,
 )
 from portal.services import ticket_text as tt
@@ -54,7 +54,7 @@ class TicketApi(WorkspaceBaseApi):
     openapi_spec_tag = "Tickets (staff)"
 
     def find(self, number: int):
-        return tickets.get_for_staff(g.admin_workspace, number)
+        return ticket_access.get_for_staff(g.admin_workspace, number)
 
     @api_route("/", "get")
     @operation("List tickets of the X-Workspace workspace", query=TicketQueueArgs,

@@ -16,6 +16,7 @@ from portal.schemas import invalid, json_body, problems, storable
 from portal.schemas.openapi import Answer, errors, operation
 from portal.services import (
     actors,
+    ticket_access,
     ticket_forms,
     ticket_json,
     ticket_stream,
@@ -58,7 +59,7 @@ def _one_field(exc: Invalid) -> Invalid:
 
 def _ticket(number: int):
     """`number` is in range: the operation's TicketPath loaded it."""
-    return tickets.get_for_customer(g.workspace, g.contact, number)
+    return ticket_access.get_for_customer(g.workspace, g.contact, number)
 
 
 def ticket_detail(ticket) -> dict:

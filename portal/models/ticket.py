@@ -9,6 +9,8 @@ from portal.models.customer import Account, Contact
 from portal.tenancy import WorkspaceScoped
 
 STAGES = ("open", "in_progress", "awaiting_customer", "resolved", "closed")
+FINISHED_STAGES = ("resolved", "closed")  # a reply reopens them; the home page omits them
+OPEN_STAGES = tuple(stage for stage in STAGES if stage not in FINISHED_STAGES)
 PRIORITIES = ("low", "normal", "high", "urgent")
 
 ticket_reporters = Table(

@@ -20,12 +20,6 @@ from portal.models.base import as_id, utcnow
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.services import contacts, ticket_forms, workspace_settings
 from portal.services.errors import Forbidden, Invalid, ServiceError
-from portal.services.ticket_access import (  # noqa: F401  (the ticket rules in one place)
-    can_see,
-    get_for_customer,
-    get_for_staff,
-    visible_to,
-)
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20000

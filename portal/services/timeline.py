@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Comment, Contact, Ticket, TicketEvent
 from portal.models.base import utcnow
-from portal.models.ticket import PRIORITIES, STAGES
+from portal.models.ticket import FINISHED_STAGES, PRIORITIES, STAGES
 from portal.services import live, workspace_settings
 from portal.services.actors import Actor
 from portal.services.errors import Forbidden, Invalid
@@ -124,7 +124,7 @@ def _stage(ticket: Ticket, actor: Actor, stage: str) -> None:
         ticket.resolved_at = now
     if stage == "closed":
         ticket.closed_at = now
-    if stage not in ("resolved", "closed"):
+    if stage not in FINISHED_STAGES:
         ticket.resolved_at = ticket.closed_at = None
     _touch(ticket)
     ev = record(ticket, "stage", actor=actor.name, data={"from": old, "to": stage})
@@ -183,7 +183,7 @@ def customer_close(ticket: Ticket, actor: Actor) -> None:
 
 
 def customer_reopen(ticket: Ticket, actor: Actor) -> None:
-    if ticket.stage not in ("resolved", "closed"):
+    if ticket.stage not in FINISHED_STAGES:
         raise Invalid(_("Only a resolved or closed ticket can be reopened."), field="stage")
     since = ticket.closed_at or ticket.resolved_at
     if since is None or utcnow() - since > reopen_window(ticket):
@@ -198,7 +198,7 @@ def can_close(ticket: Ticket) -> bool:
 
 def can_reopen(ticket: Ticket) -> bool:
     since = ticket.closed_at or ticket.resolved_at
-    return (ticket.stage in ("resolved", "closed") and since is not None
+    return (ticket.stage in FINISHED_STAGES and since is not None
             and utcnow() - since <= reopen_window(ticket))
 
 

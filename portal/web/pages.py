@@ -9,13 +9,12 @@ development; everywhere else they are a 404, because they show every workspace's
 from flask import abort, render_template
 from flask_babel import gettext as _
 
-from portal.models.ticket import STAGES
+from portal.models.ticket import OPEN_STAGES
 from portal.services import outbox_reader, tickets
 from portal.web import demo_outbox_enabled, root
 
 OUTBOX_PAGE_SIZE = 30
 HOME_TICKETS = 5  # open tickets on the home page; the rest are on the ticket list
-OPEN_STAGES = tuple(stage for stage in STAGES if stage not in ("resolved", "closed"))
 
 
 def open_tickets(ws, contact) -> list | None:

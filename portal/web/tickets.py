@@ -26,6 +26,7 @@ from portal.services import (
     actors,
     attachments,
     contacts,
+    ticket_access,
     ticket_forms,
     ticket_stream,
     tickets,
@@ -43,7 +44,7 @@ def idempotency_key() -> str:
 
 def _ticket_or_404(number: int):
     try:
-        return tickets.get_for_customer(g.workspace, current_contact(), number)
+        return ticket_access.get_for_customer(g.workspace, current_contact(), number)
     except NotFound:
         abort(404)
 

@@ -37,12 +37,12 @@ def test_a_lost_connection_is_a_second_read_or_a_503_never_a_500(api, acme, desk
                                                                  monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from portal.services import tickets, timeline
+    from portal.services import ticket_access, timeline
 
     client, headers = api("agent", acme)
     url = f"/api/v1/ticket/{desk['ticket'].number}"
     losses = [1]
-    real_find = tickets.get_for_staff
+    real_find = ticket_access.get_for_staff
 
     def find_once_lost(*args):
         if losses:
@@ -50,7 +50,7 @@ def test_a_lost_connection_is_a_second_read_or_a_503_never_a_500(api, acme, desk
             raise OperationalError("SELECT", {}, Exception("server closed the connection"))
         return real_find(*args)
 
-    monkeypatch.setattr(tickets, "get_for_staff", find_once_lost)
+    monkeypatch.setattr(ticket_access, "get_for_staff", find_once_lost)
     response = client.get(url, headers=headers)
     assert response.status_code == 200 and not losses  # lost once, read again
 

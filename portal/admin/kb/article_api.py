@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 
 from portal.admin.api import WorkspaceBaseApi
 from portal.admin.api_base import api_route, operation
-from portal.admin.context import api_user
 from portal.admin.kb import forms
 from portal.admin.kb.serializers import article_detail, article_summary, revision_json
+from portal.auth.staff_sessions import api_user
 from portal.body_limits import takes_uploads
 from portal.models import Article
 from portal.schemas.staff_api import MESSAGE, result
