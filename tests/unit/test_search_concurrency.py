@@ -66,6 +66,7 @@ def test_concurrent_first_searches_load_the_index_once(app, acme, monkeypatch):
                       body="Connect the printer over wifi.", audience="public")
     build.rebuild_workspace(acme.id)
     store._cache()[0].clear()  # a process that has not searched yet
+    ws_id = acme.id  # read here: `acme` belongs to this thread's session
     loads = []
     real_load = store._load
 
@@ -80,7 +81,7 @@ def test_concurrent_first_searches_load_the_index_once(app, acme, monkeypatch):
     def first_search():
         try:
             with app.app_context():
-                served.append(store.current(acme.id, "en-US"))
+                served.append(store.current(ws_id, "en-US"))
         except Exception as exc:  # noqa: BLE001
             failures.append(repr(exc))
 
