@@ -1,13 +1,11 @@
-"""Write measured tables into docs/PERFORMANCE.md between markers, leaving the rest alone.
-
-Another benchmark owns other sections of the same file, so this only ever replaces the text
-between `<!-- bench-search:NAME -->` and `<!-- /bench-search:NAME -->`; the first time, it
-appends a heading and the markers at the end of the file (creating the file if needed).
-Hand-written analysis lives outside the markers and survives a re-run."""
+"""Write the search tables into docs/PERFORMANCE.md (bench/doc.py does the writing) under
+markers of their own, `<!-- bench-search:NAME -->`."""
 
 import platform
 import time
 from pathlib import Path
+
+from bench.doc import write_section as doc_section
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -17,17 +15,7 @@ HEADINGS = {"search-quality": "Search quality", "search-speed": "Search speed",
 
 
 def write_section(name: str, body: str, doc: Path = DOC) -> None:
-    start, end = f"<!-- bench-search:{name} -->", f"<!-- /bench-search:{name} -->"
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Performance\n"
-    block = f"{start}\n{body.strip()}\n{end}"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        _old, after = rest.split(end, 1)
-        text = before + block + after
-    else:
-        text = text.rstrip("\n") + f"\n\n## {HEADINGS[name]}\n\n{block}\n"
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(text, encoding="utf-8")
+    doc_section(name, body, doc, heading=HEADINGS[name], prefix="bench-search")
 
 
 def stamp() -> str:
