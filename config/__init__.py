@@ -94,6 +94,14 @@ class BaseConfig:
     SEARCH_PARAMS = {}
     SEARCH_RELOAD_SECONDS = 5.0  # how often a web process looks for a newer index (one query)
 
+    # --- public page cache (issue 11 part 1) ---
+    # anonymous knowledge-base pages (home, directories, articles) are kept this many
+    # seconds in the cache (in-process, or Redis with REDIS_URL); an edit replaces them at
+    # once, so this only bounds how old a "Popular articles" list may get; 0: no page cache
+    PAGE_CACHE_SECONDS = 300
+    # `Cache-Control: public, max-age=` of those pages, for browsers and a CDN in front
+    PAGE_MAX_AGE_SECONDS = 60
+
     # --- jobs ---
     # how often each worker writes due ticket notifications and re-enqueues due emails
     # (the outbox sweep: retries after their backoff, emails whose job was lost)

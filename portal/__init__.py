@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BUILT_IN_SECRET_KEYS, ROOT, ConfigError, config_from_env
 from portal.database import engine_options
-from portal.extensions import csrf, db, limiter
+from portal.extensions import cache, csrf, db, limiter
 from portal.labels import register_labels
 from portal.observability import configure_logging, init_observability
 from portal.schemas.converters import register_converters
@@ -28,6 +28,7 @@ def create_app(config=None) -> Flask:
     init_observability(app)  # before any other request hook: its request id comes first
 
     db.init_app(app)
+    cache.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     _use_themes(app)
@@ -115,9 +116,15 @@ def _derive_settings(app: Flask) -> None:
             parents=True, exist_ok=True
         )
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(cfg)
+    cfg["CACHE_TYPE"] = "SimpleCache"  # per process: fine, as cached pages are keyed by version
     if cfg.get("REDIS_URL"):
+        cfg["CACHE_TYPE"] = "portal.cache_backend.TolerantRedisCache"
+        cfg["CACHE_REDIS_URL"] = cfg["REDIS_URL"]
+        cfg["CACHE_KEY_PREFIX"] = "helpport:cache:"
         cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
-        timeout = cfg["REDIS_TIMEOUT_SECONDS"]  # fail fast and count in this process
+        timeout = cfg["REDIS_TIMEOUT_SECONDS"]  # fail fast: a miss, or counts in this process
+        cfg.setdefault("CACHE_OPTIONS", {"socket_connect_timeout": timeout,
+                                         "socket_timeout": timeout})
         cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": timeout,
                                                      "socket_timeout": timeout})
     cfg["SESSION_COOKIE_SECURE"] = cfg["COOKIE_SECURE"]

@@ -2,6 +2,7 @@
 
 from flask import current_app
 from flask_appbuilder.models.sqla import Model
+from flask_caching import Cache
 from flask_limiter import Limiter as FlaskLimiter
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
@@ -34,6 +35,8 @@ class Limiter(FlaskLimiter):
 
 db = SQLAlchemy(model_class=Model, session_options={"class_": WorkspaceSession})
 csrf = CSRFProtect()
+# in-process (SimpleCache) by default, Redis with REDIS_URL (portal._derive_settings)
+cache = Cache()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 _fake_servers: dict[str, object] = {}

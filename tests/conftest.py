@@ -138,7 +138,7 @@ class _Writes:
 
 
 def _clean(app):
-    from portal.extensions import db, limiter, redis_connection
+    from portal.extensions import cache, db, limiter, redis_connection
 
     db.session.rollback()
     if _Writes.seen:
@@ -149,6 +149,7 @@ def _clean(app):
                 conn.execute(table.delete())
         _Writes.seen = False
     limiter.reset()
+    cache.clear()  # workspaces of the next test may have the same ids and versions
     redis_connection().flushdb()
     from flask import g
 

@@ -1,5 +1,6 @@
 """Models, one module per aggregate; importing this package registers them all."""
 
+from portal.models import content_version  # noqa: F401  (bumps it on writes)
 from portal.models.auth import CustomerSession, OneTimeCode, StaffSession
 from portal.models.customer import Account, Contact, CustomerGroup, group_members
 from portal.models.idempotency import IdempotencyKey

@@ -20,6 +20,8 @@ class Workspace(Model):
     jit_provisioning: Mapped[bool] = mapped_column(default=False)
     support_email: Mapped[str | None] = mapped_column(String(320))
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # bumped with every change public pages show (portal.models.content_version)
+    content_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

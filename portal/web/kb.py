@@ -30,7 +30,7 @@ from portal.schemas.pages import QUERY_MAX, ArticleArgs, SearchArgs, page_args
 from portal.search.related import related
 from portal.services import article_access, article_feedback, article_files, article_lists
 from portal.services.errors import Invalid, NotFound
-from portal.web import bp, pages, render_portal
+from portal.web import bp, page_cache, pages, render_portal
 
 SUGGEST_LIMIT = 5
 RESULTS_LIMIT = 20
@@ -80,6 +80,7 @@ def _article_or_404(key: str) -> Article:
 
 
 @bp.get("/directories")
+@page_cache.public_page
 def home():
     ws, reader = g.workspace, current_contact()
     can_read = article_access.can_browse(ws, reader)
@@ -92,6 +93,7 @@ def home():
 
 
 @bp.get("/directories/<dir_slug>")
+@page_cache.public_page
 @kb_page
 def directory(dir_slug: str):
     found = article_lists.directory_by_slug(g.workspace, dir_slug)
@@ -112,6 +114,7 @@ def directory(dir_slug: str):
 
 
 @bp.get("/articles/<slug>")
+@page_cache.public_page
 @kb_page
 def article(slug: str):
     found = _article_or_404(slug)
