@@ -113,7 +113,7 @@ class BaseConfig:
     WORKER_REDIS_RETRY_SECONDS = 5
     # rate limits count in this process while their Redis storage is unreachable
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    # seconds the rate-limit storage waits for Redis to connect or answer
+    # seconds the cache and the rate-limit storage wait for Redis to connect or answer
     REDIS_TIMEOUT_SECONDS = 2
 
     # --- database connection loss (issue 9 part 2) ---
