@@ -29,7 +29,7 @@ import re
 from datetime import UTC, datetime
 from functools import wraps
 
-from flask import current_app, g, make_response, render_template, request, session
+from flask import current_app, g, make_response, request, session
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -212,7 +212,9 @@ def _feedback_state(article_id: int, _slug: str) -> tuple:
 
 
 def _feedback(_article_id: int, slug: str, state: tuple) -> Markup:
-    return Markup(render_template("kb/_feedback.html", slug=slug, voted=state[0]))
+    # the template alone: the page's context processors ran (or run) for the page
+    template = current_app.jinja_env.get_template("kb/_feedback.html")
+    return Markup(template.render(slug=slug, voted=state[0]))
 
 
 HOLES = {"feedback": (_feedback_state, _feedback)}  # name -> (state, render)

@@ -1,0 +1,13 @@
+"""The page cache benchmark on a tiny site, so bench/ cannot rot. No timing here: the
+measurement lives in bench/page_cache.py and docs/PERFORMANCE.md."""
+
+from bench import page_cache
+
+
+def test_benchmark_runs_and_reports_both_modes_of_both_pages(make_app, capsys):
+    results = page_cache.main(["--quick"])
+    assert set(results) == set(page_cache.PAGES)
+    for found in results.values():
+        assert found["uncached"] > 0 and found["cached"] > 0
+    out = capsys.readouterr().out
+    assert "| article page |" in out and "| knowledge base home |" in out
