@@ -62,8 +62,10 @@ def public_page(view):
         entry = cache.get(key)
         if entry is None:
             g.page_holes = []  # holes render as markers, filled per answer
-            response = make_response(view(*args, **kwargs))
-            holes = g.pop("page_holes")
+            try:
+                response = make_response(view(*args, **kwargs))
+            finally:
+                holes = g.pop("page_holes")
             if not _storable(response):
                 if holes:
                     response.set_data(_fill(response.get_data(as_text=True), holes))

@@ -354,3 +354,4 @@ def test_two_instances_with_in_process_caches_both_see_an_edit(app, acme, site, 
         assert "Changed: press the blue button." in response.get_data(as_text=True)
     with other.app_context():
         db.session.remove()
+        db.engine.dispose()
