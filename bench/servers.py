@@ -22,6 +22,7 @@ import argparse
 import http.client
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -160,6 +161,20 @@ def post_reply(port: int, targets: dict, result: dict) -> None:
     result["posted_at"] = time.monotonic()
 
 
+def cpu_seconds(group: int) -> float:
+    """CPU time used so far by the processes of a process group (a gunicorn and its
+    workers): what a request costs, whatever else the shared machine is running."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # pgrp; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def check(port: int, line: str) -> None:
     path, *header = line.split("\t")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -172,8 +187,11 @@ def check(port: int, line: str) -> None:
     print(f"  {path[:60]}: {size / 1024:.1f} KB")
 
 
-def run_once(setup: tuple, ports: dict, targets: dict, mix_file: Path, args) -> dict:
+def run_once(setup: tuple, ports: dict, groups: dict, targets: dict, mix_file: Path,
+             args) -> dict:
     _name, _label, pages, streams_on = setup
+    used = [groups[pages]] + ([groups[streams_on]] if streams_on not in (None, pages) else [])
+    cpu_before = sum(cpu_seconds(g) for g in used)
     streams = []
     if streams_on:
         streams = [Stream(ports[streams_on], targets["events"], targets["cookie"])
@@ -198,8 +216,10 @@ def run_once(setup: tuple, ports: dict, targets: dict, mix_file: Path, args) -> 
     result["event_ms_max"] = max(got) * 1000 if got else None
     for s in streams:
         s.close()
-    return {**result, "rps": load["rps"], "p50_ms": load["p50_us"] / 1000,
-            "p95_ms": load["p95_us"] / 1000, "errors": sum(load["errors"].values())}
+    cpu = sum(cpu_seconds(g) for g in used) - cpu_before
+    return {**result, "cpu_ms": cpu * 1000 / max(load["requests"], 1), "rps": load["rps"],
+            "p50_ms": load["p50_us"] / 1000, "p95_ms": load["p95_us"] / 1000,
+            "errors": sum(load["errors"].values())}
 
 
 def summarise(setups: list, runs: dict, args, load: list) -> dict:
@@ -212,6 +232,7 @@ def summarise(setups: list, runs: dict, args, load: list) -> dict:
             "rps": statistics.median(r["rps"] for r in mine),
             "p50_ms": statistics.median(r["p50_ms"] for r in mine),
             "p95_ms": statistics.median(r["p95_ms"] for r in mine),
+            "cpu_ms": statistics.median(r["cpu_ms"] for r in mine),
             "ratio": statistics.median(r["rps"] / max(q["rps"], 1e-9)
                                        for r, q in zip(mine, ref, strict=True)),
             "errors": sum(r["errors"] for r in mine),
@@ -230,14 +251,15 @@ def table(summary: dict) -> str:
              f"-d{summary['duration_s']}s x {summary['reps']} interleaved, medians; "
              f"{summary['streams']} event streams open during each run except the reference; "
              f"load average before each repetition: {'; '.join(summary['load'])}", "",
-             "| Setup | Req/s | p50 ms | p95 ms | vs sync | Errors | Streams ready "
-             "| Got the event | Reply POST | Event after |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+             "| Setup | Req/s | p50 ms | p95 ms | vs sync | CPU ms per request | Errors "
+             "| Streams ready | Got the event | Reply POST | Event after |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
     for r in summary["results"]:
         n = r["streams"]
         late = f"{r['event_ms_max']:.0f} ms" if r["event_ms_max"] else "-"
         lines.append(f"| {r['label']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
-                     f"{r['p95_ms']:.1f} | {r['ratio']:.2f} | {r['errors']} | "
+                     f"{r['p95_ms']:.1f} | {r['ratio']:.2f} | {r['cpu_ms']:.1f} | "
+                     f"{r['errors']} | "
                      f"{r['streams_open']}/{n} | {r['streams_event']}/{n} | "
                      f"{', '.join(r['post'])} | {late} |")
     return "\n".join(lines)
@@ -276,6 +298,7 @@ def run(args) -> dict:
         for server in servers.values():
             server.wait("/healthz")
         ports = {name: server.port for name, server in servers.items()}
+        groups = {name: server.proc.pid for name, server in servers.items()}
         for line in targets["mix"]:  # every page answers 200 on every server
             for port in {ports[s[2]] for s in args.setups}:
                 check(port, line)
@@ -290,11 +313,12 @@ def run(args) -> dict:
             for setup in args.setups:
                 if not args.quick:
                     quiet_enough(args.quiet, args.max_wait)
-                r = run_once(setup, ports, targets, mix_file, args)
+                r = run_once(setup, ports, groups, targets, mix_file, args)
                 runs[setup[0]].append(r)
                 print(f"  rep {rep + 1} {setup[0]:<10} {r['rps']:7.1f} req/s p50 "
-                      f"{r['p50_ms']:6.1f} ms p95 {r['p95_ms']:6.1f} ms, streams ready "
-                      f"{r['streams_open']}, got the event {r['streams_event']}, reply POST "
+                      f"{r['p50_ms']:6.1f} ms p95 {r['p95_ms']:6.1f} ms, CPU "
+                      f"{r['cpu_ms']:5.1f} ms/req, streams ready {r['streams_open']}, "
+                      f"got the event {r['streams_event']}, reply POST "
                       f"{r['post_status']}", flush=True)
     finally:
         for proc in procs.values():
@@ -325,6 +349,7 @@ def main(argv=None) -> dict:
         args.tickets, args.duration, args.reps, args.streams = 300, 1, 1, 2
         args.setups = [s for s in SETUPS if s[0] in QUICK_SETUPS]
     ensure_wrk()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # stop the servers too
     summary = run(args)
     text = table(summary)
     print("\n" + text)
