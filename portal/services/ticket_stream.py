@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import nullcontext
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -144,8 +144,21 @@ def stream(workspace_id: int, ticket_id: int, viewer: Actor, last_event_id: int 
     timing = (float(config.get("LIVE_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)),
               float(config.get("LIVE_STREAM_SECONDS", LIFETIME_SECONDS)),
               float(config.get("LIVE_POLL_SECONDS", POLL_SECONDS)))
+    if one_request_at_a_time():
+        timing = (timing[0], 0.0, timing[2])
     return _frames(workspace_id, ticket_id, staff, contact_id, last_event_id,
                    babel_locale(locale) if locale else None, timing)
+
+
+def one_request_at_a_time() -> bool:
+    """True in a gunicorn sync worker, which serves one request at a time: a stream held
+    open there would keep every other visitor of the process waiting (and gunicorn kills
+    the worker after its `timeout`). There a stream sends what is new and ends at once; the
+    browser comes back after `retry` with Last-Event-ID, so updates still arrive, polled.
+    Streams belong on the live-update instance (docs/DEPLOYMENT.md, "Web instances")."""
+    environ = request.environ
+    return (str(environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn")
+            and environ.get("wsgi.multithread") is False)
 
 
 def _frames(workspace_id, ticket_id, staff, contact_id, last_event_id, locale, timing):
