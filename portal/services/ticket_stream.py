@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import nullcontext
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -156,6 +156,8 @@ def one_request_at_a_time() -> bool:
     the worker after its `timeout`). There a stream sends what is new and ends at once; the
     browser comes back after `retry` with Last-Event-ID, so updates still arrive, polled.
     Streams belong on the live-update instance (docs/DEPLOYMENT.md, "Web instances")."""
+    if not has_request_context():
+        return False
     environ = request.environ
     return (str(environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn")
             and environ.get("wsgi.multithread") is False)
