@@ -113,36 +113,70 @@ def prepare(out: str, tickets: int) -> None:
 
 
 class Stream(threading.Thread):
-    """One customer's open ticket page: reads the event stream, noting when `ready` and
-    the first `comment` event arrived."""
+    """One customer's open ticket page, as EventSource does it: reads the event stream and,
+    when the server ends it, comes back after `retry` with Last-Event-ID. Notes when the
+    first `ready` and the first `comment` event arrived."""
 
     def __init__(self, port: int, path: str, cookie: str):
         super().__init__(daemon=True)
         self.port, self.path, self.cookie = port, path, cookie
         self.ready = threading.Event()
+        self.closed = threading.Event()
         self.comment_at: float | None = None
         self.conn: http.client.HTTPConnection | None = None
+        self.last_id: str | None = None
         self.start()
 
     def run(self) -> None:
+        while not self.closed.is_set():
+            retry = self.read_once()
+            self.closed.wait(retry)
+
+    def read_once(self) -> float:
+        retry = 2.0
+        name, value = self.cookie.split(": ", 1)
+        headers = {name: value, **({"Last-Event-ID": self.last_id} if self.last_id else {})}
         try:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            name, value = self.cookie.split(": ", 1)
-            self.conn.request("GET", self.path, headers={name: value})
+            self.conn.request("GET", self.path, headers=headers)
             response = self.conn.getresponse()
             while line := response.readline():
-                if line.startswith(b"event: ready"):
+                if line.startswith(b"retry: "):
+                    retry = int(line[7:]) / 1000
+                elif line.startswith(b"id: "):
+                    self.last_id = line[4:].strip().decode()
+                elif line.startswith(b"event: ready"):
                     self.ready.set()
                 elif line.startswith(b"event: comment") and self.comment_at is None:
                     self.comment_at = time.monotonic()
         except (OSError, http.client.HTTPException, ValueError, AttributeError):
             pass
+        finally:
+            self.conn.close()
+        return retry
 
     def close(self) -> None:
+        self.closed.set()
         try:
             self.conn.sock.shutdown(2)
         except (OSError, AttributeError):
             pass
+
+
+def recovered(port: int, seconds: float = 45) -> bool:
+    """Wait until the server answers again (a previous run may have left its workers busy)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            status = conn.getresponse().status
+            conn.close()
+            if status == 200:
+                return True
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.5)
+    return False
 
 
 def post_reply(port: int, targets: dict, result: dict) -> None:
@@ -179,18 +213,18 @@ def check(port: int, line: str) -> None:
     path, *header = line.split("\t")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("GET", path, headers=dict([header]) if header else {})
-    response = conn.getresponse()
-    size = len(response.read())
+    status = conn.getresponse().status
     conn.close()
-    if response.status != 200:
-        sys.exit(f"GET {path} answered {response.status}, not the page")
-    print(f"  {path[:60]}: {size / 1024:.1f} KB")
+    if status != 200:
+        sys.exit(f"GET {path} answered {status}, not the page")
 
 
 def run_once(setup: tuple, ports: dict, groups: dict, targets: dict, mix_file: Path,
              args) -> dict:
     _name, _label, pages, streams_on = setup
     used = [groups[pages]] + ([groups[streams_on]] if streams_on not in (None, pages) else [])
+    for port in {ports[pages], ports.get(streams_on, ports[pages])}:
+        recovered(port)
     cpu_before = sum(cpu_seconds(g) for g in used)
     streams = []
     if streams_on:
@@ -304,8 +338,8 @@ def run(args) -> dict:
                 check(port, line)
         mix_file = WORK / "servers-mix.txt"
         mix_file.write_text("\n".join(targets["mix"]) + "\n")
-        for name in {s[2] for s in args.setups}:  # warm-up: every page once per worker
-            wrk(ports[name], "/", None, 1 if args.quick else 2, 4, MIX, (str(mix_file),))
+        for name in {s[2] for s in args.setups} if not args.quick else ():  # warm-up
+            wrk(ports[name], "/", None, 2, 4, MIX, (str(mix_file),))
         runs = {s[0]: [] for s in args.setups}
         load = []
         for rep in range(args.reps):
