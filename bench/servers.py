@@ -12,9 +12,9 @@ API: every open stream must receive it as a `comment` event. Setups are visited 
 every repetition (interleaved) and compared with sync workers serving pages with no stream
 open, within the same repetition; quote the ratios, the machine is shared.
 
-Setups: sync (-w 2; with K streams too, to show what a stream does to a sync worker),
-gthread -w 2 with 4 and 8 threads, gevent -w 2, and the split recommended in
-docs/DEPLOYMENT.md: pages on sync workers (gunicorn.conf.py), event streams on a gevent
+Setups: sync (-w 2; with K streams too, where they end at once and poll), gthread -w 2
+with 4 and 8 threads, gevent -w 2, and the split recommended in docs/DEPLOYMENT.md: pages
+on sync workers (gunicorn.conf.py; -w 2 and -w 4, two per core), event streams on a gevent
 process (deploy/gunicorn-events.conf.py) that the reverse proxy routes `.../events` to.
 """
 
@@ -50,6 +50,7 @@ EVENTS_CONFIG = "deploy/gunicorn-events.conf.py"
 SYNC = ("-k", "sync", "-w", "2", "--threads", "1")  # threads > 1 would turn sync into gthread
 SERVERS = {  # name: (gunicorn config, options)
     "sync": ("gunicorn.conf.py", SYNC),
+    "sync4": ("gunicorn.conf.py", ("-k", "sync", "-w", "4", "--threads", "1")),
     "gthread4": ("gunicorn.conf.py", ("-k", "gthread", "-w", "2", "--threads", "4")),
     "gthread8": ("gunicorn.conf.py", ("-k", "gthread", "-w", "2", "--threads", "8")),
     "gevent": ("gunicorn.conf.py", ("-k", "gevent", "-w", "2", "--threads", "1")),
@@ -59,13 +60,14 @@ SERVERS = {  # name: (gunicorn config, options)
 # streams goes last: its workers stay blocked until the closed streams' next heartbeat.
 SETUPS = [
     ("sync-pages", "sync -w 2, no stream open (reference)", "sync", None),
-    ("split", "split: pages sync -w 2 + streams gevent -w 1 (recommended)", "sync", "events"),
+    ("split", "split: pages sync -w 2 + streams gevent -w 1", "sync", "events"),
+    ("split4", "split: pages sync -w 4 + streams gevent -w 1 (recommended)", "sync4", "events"),
     ("gthread4", "gthread -w 2 --threads 4", "gthread4", "gthread4"),
     ("gthread8", "gthread -w 2 --threads 8 (the old README)", "gthread8", "gthread8"),
     ("gevent", "gevent -w 2", "gevent", "gevent"),
     ("sync", "sync -w 2, streams on the same workers", "sync", "sync"),
 ]
-QUICK_SETUPS = ("sync-pages", "split")
+QUICK_SETUPS = ("sync-pages", "split4")
 
 
 def prepare(out: str, tickets: int) -> None:
@@ -150,7 +152,7 @@ class Stream(threading.Thread):
                 elif line.startswith(b"event: comment") and self.comment_at is None:
                     self.comment_at = time.monotonic()
         except (OSError, http.client.HTTPException, ValueError, AttributeError):
-            pass
+            return retry
         finally:
             self.conn.close()
         return retry
@@ -170,8 +172,7 @@ def recovered(port: int, seconds: float = 45) -> bool:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
-            status = conn.getresponse().status
-            conn.close()
+            status, _ = conn.getresponse().status, conn.close()
             if status == 200:
                 return True
         except (OSError, http.client.HTTPException):
@@ -213,8 +214,7 @@ def check(port: int, line: str) -> None:
     path, *header = line.split("\t")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("GET", path, headers=dict([header]) if header else {})
-    status = conn.getresponse().status
-    conn.close()
+    status, _ = conn.getresponse().status, conn.close()
     if status != 200:
         sys.exit(f"GET {path} answered {status}, not the page")
 
