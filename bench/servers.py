@@ -14,7 +14,7 @@ open, within the same repetition; quote the ratios, the machine is shared.
 
 Setups: sync (-w 2; with K streams too, where they end at once and poll), gthread -w 2
 with 4 and 8 threads, gevent -w 2, and the split recommended in docs/DEPLOYMENT.md: pages
-on sync workers (gunicorn.conf.py; -w 2 and -w 4, two per core), event streams on a gevent
+on sync workers (gunicorn.conf.py; -w 2, and -w 4: two per core), event streams on a gevent
 process (deploy/gunicorn-events.conf.py) that the reverse proxy routes `.../events` to.
 """
 
@@ -60,14 +60,14 @@ SERVERS = {  # name: (gunicorn config, options)
 # streams goes last: its workers stay blocked until the closed streams' next heartbeat.
 SETUPS = [
     ("sync-pages", "sync -w 2, no stream open (reference)", "sync", None),
-    ("split", "split: pages sync -w 2 + streams gevent -w 1", "sync", "events"),
-    ("split4", "split: pages sync -w 4 + streams gevent -w 1 (recommended)", "sync4", "events"),
+    ("split", "split: pages sync -w 2 + streams gevent -w 1 (recommended)", "sync", "events"),
+    ("split4", "split: pages sync -w 4 + streams gevent -w 1", "sync4", "events"),
     ("gthread4", "gthread -w 2 --threads 4", "gthread4", "gthread4"),
     ("gthread8", "gthread -w 2 --threads 8 (the old README)", "gthread8", "gthread8"),
     ("gevent", "gevent -w 2", "gevent", "gevent"),
     ("sync", "sync -w 2, streams on the same workers", "sync", "sync"),
 ]
-QUICK_SETUPS = ("sync-pages", "split4")
+QUICK_SETUPS = ("sync-pages", "split")
 
 
 def prepare(out: str, tickets: int) -> None:
