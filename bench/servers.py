@@ -3,14 +3,13 @@
     python -m bench.servers                 # SQLite, 10k tickets (--db postgres: PostgreSQL)
     python -m bench.servers --write-doc     # also the "servers" section of docs/PERFORMANCE.md
 
-Every setup serves the same data (bench/seed_tickets.py plus six knowledge-base articles)
-with its own redis-server, so live updates cross processes as in production. One run of a
-setup: K customers hold a ticket's event stream open (a small client here), wrk (16
-connections) requests the page mix (ticket list page, ticket page, the API's ticket list JSON,
-a public article page) for a few seconds, and halfway through a reply is posted through the
-API: every open stream must receive it as a `comment` event. Setups are visited in turn in
-every repetition (interleaved) and compared with sync workers serving pages with no stream
-open, within the same repetition; quote the ratios, the machine is shared.
+Every setup serves the same data (bench/seed_tickets.py, six articles) with its own
+redis-server, so live updates cross processes as in production. One run: K customers hold a
+ticket's event stream open, wrk (16 connections) requests the page mix (ticket list page,
+ticket page, the API's ticket list JSON, an article) for a few seconds, and halfway through a
+reply is posted through the API: every open stream must receive it as a `comment` event.
+Setups are interleaved in every repetition and compared with sync workers serving pages with
+no stream open, in the same repetition; also CPU time per request (the machine is shared).
 
 Setups: sync (-w 2; with K streams too, where they end at once and poll), gthread -w 2
 with 4 and 8 threads, gevent -w 2, and the split recommended in docs/DEPLOYMENT.md: pages
@@ -32,12 +31,13 @@ from pathlib import Path
 
 from bench import doc
 from bench.faults_stack import Proc, wait_port
+from bench.servers_client import Stream, cpu_seconds, post_reply, recovered
 from bench.tickets_load import (
+    PG_ADMIN_URL,
     PY,
     ROOT,
     WORK,
     Server,
-    database_url,
     ensure_wrk,
     free_port,
     portal_env,
@@ -47,6 +47,7 @@ from bench.tickets_load import (
 
 MIX = Path(__file__).with_name("wrk_mix.lua")
 EVENTS_CONFIG = "deploy/gunicorn-events.conf.py"
+PG_OWN = "helpport_bench_servers"
 SYNC = ("-k", "sync", "-w", "2", "--threads", "1")  # threads > 1 would turn sync into gthread
 SERVERS = {  # name: (gunicorn config, options)
     "sync": ("gunicorn.conf.py", SYNC),
@@ -57,7 +58,7 @@ SERVERS = {  # name: (gunicorn config, options)
     "events": (EVENTS_CONFIG, ()),
 }
 # (name, label, pages server, streams server or None: no stream open). The sync run with
-# streams goes last: its workers stay blocked until the closed streams' next heartbeat.
+# streams goes last: its streams poll the same workers until they are closed.
 SETUPS = [
     ("sync-pages", "sync -w 2, no stream open (reference)", "sync", None),
     ("split", "split: pages sync -w 2 + streams gevent -w 1 (recommended)", "sync", "events"),
@@ -112,102 +113,6 @@ def prepare(out: str, tickets: int) -> None:
                             f"/api/v1/workspaces/{SLUG}/tickets\t{bearer}",
                             f"{base}/articles/{article.slug}"]}
     Path(out).write_text(json.dumps(data, indent=2))
-
-
-class Stream(threading.Thread):
-    """One customer's open ticket page, as EventSource does it: reads the event stream and,
-    when the server ends it, comes back after `retry` with Last-Event-ID. Notes when the
-    first `ready` and the first `comment` event arrived."""
-
-    def __init__(self, port: int, path: str, cookie: str):
-        super().__init__(daemon=True)
-        self.port, self.path, self.cookie = port, path, cookie
-        self.ready = threading.Event()
-        self.closed = threading.Event()
-        self.comment_at: float | None = None
-        self.conn: http.client.HTTPConnection | None = None
-        self.last_id: str | None = None
-        self.start()
-
-    def run(self) -> None:
-        while not self.closed.is_set():
-            retry = self.read_once()
-            self.closed.wait(retry)
-
-    def read_once(self) -> float:
-        retry = 2.0
-        name, value = self.cookie.split(": ", 1)
-        headers = {name: value, **({"Last-Event-ID": self.last_id} if self.last_id else {})}
-        try:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            self.conn.request("GET", self.path, headers=headers)
-            response = self.conn.getresponse()
-            while line := response.readline():
-                if line.startswith(b"retry: "):
-                    retry = int(line[7:]) / 1000
-                elif line.startswith(b"id: "):
-                    self.last_id = line[4:].strip().decode()
-                elif line.startswith(b"event: ready"):
-                    self.ready.set()
-                elif line.startswith(b"event: comment") and self.comment_at is None:
-                    self.comment_at = time.monotonic()
-        except (OSError, http.client.HTTPException, ValueError, AttributeError):
-            return retry
-        finally:
-            self.conn.close()
-        return retry
-
-    def close(self) -> None:
-        self.closed.set()
-        try:
-            self.conn.sock.shutdown(2)
-        except (OSError, AttributeError):
-            pass
-
-
-def recovered(port: int, seconds: float = 45) -> bool:
-    """Wait until the server answers again (a previous run may have left its workers busy)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            status, _ = conn.getresponse().status, conn.close()
-            if status == 200:
-                return True
-        except (OSError, http.client.HTTPException):
-            time.sleep(0.5)
-    return False
-
-
-def post_reply(port: int, targets: dict, result: dict) -> None:
-    """The change during the run: a customer reply through the API (its commit publishes)."""
-    body = json.dumps({"body": "A reply while the pages are under load."})
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
-        conn.request("POST", f"/api/v1/workspaces/{targets['slug']}/tickets/"
-                     f"{targets['number']}/comments", body=body,
-                     headers={"Authorization": f"Bearer {targets['token']}",
-                              "Content-Type": "application/json"})
-        result["post_status"] = conn.getresponse().status
-        conn.close()
-    except (OSError, http.client.HTTPException) as exc:
-        result["post_status"] = type(exc).__name__
-    result["posted_at"] = time.monotonic()
-
-
-def cpu_seconds(group: int) -> float:
-    """CPU time used so far by the processes of a process group (a gunicorn and its
-    workers): what a request costs, whatever else the shared machine is running."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:  # pgrp; utime and stime follow at 11 and 12
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def check(port: int, line: str) -> None:
@@ -321,7 +226,14 @@ def start(args, env: dict) -> tuple[dict, dict]:
 def run(args) -> dict:
     WORK.mkdir(parents=True, exist_ok=True)
     own = f"sqlite:///{WORK / ('servers-quick.db' if args.quick else 'servers.db')}"
-    env = portal_env(own if args.db == "sqlite" else database_url(args.db))
+    if args.db == "postgres":  # a database of its own: prepare() changes the bench workspace
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            if not conn.execute(f"SELECT 1 FROM pg_database WHERE datname = '{PG_OWN}'").fetchone():
+                conn.execute(f'CREATE DATABASE "{PG_OWN}"')
+        own = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_OWN}"
+    env = portal_env(own)
     # a closed stream frees its worker at its next heartbeat: beat often between runs
     env.update({"PORTAL_LIVE_HEARTBEAT_SECONDS": "2", "OPENBLAS_NUM_THREADS": "1",
                 "PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "bench-" + "x" * 40,
