@@ -299,7 +299,8 @@ def main(argv=None) -> dict:
     summary = run(args)
     text = table(summary)
     print("\n" + text)
-    (WORK / f"servers-{'quick-' if args.quick else ''}{args.db}.json").write_text(json.dumps(summary, indent=2))
+    name = f"servers-{'quick-' if args.quick else ''}{args.db}.json"
+    (WORK / name).write_text(json.dumps(summary, indent=2))
     if args.write_doc:
         doc.write_section("servers", doc.stamp("python -m bench.servers --write-doc")
                           + "\n\n" + text, heading="Server settings (issue 11)")
