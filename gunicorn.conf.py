@@ -9,7 +9,7 @@ Override any setting on the command line or in GUNICORN_CMD_ARGS, e.g.
   (bench/servers.py, docs/PERFORMANCE.md "Server settings"). The live-event streams of
   ticket pages run on a second instance with gevent workers (deploy/gunicorn-events.conf.py)
   that the reverse proxy routes `.../events` to; a stream that reaches a sync worker
-  anyway ends at once and the browser polls (portal.services.ticket_stream).
+  anyway ends at once and the browser polls (portal.server).
 - On SIGTERM a worker first sets the app's draining flag (portal.shutdown): live-event
   streams end with their `end` event at once (clients resume on another instance),
   /readyz answers 503, requests in flight finish, and the worker exits in a few seconds.

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import nullcontext
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -127,12 +127,14 @@ def _wait(pubsub, seconds: float):
 
 
 def stream(workspace_id: int, ticket_id: int, viewer: Actor, last_event_id: int | None = None,
-           locale: str | None = None) -> Iterator[str]:
+           locale: str | None = None, hold: bool = True) -> Iterator[str]:
     """SSE frames for `viewer` (a customer Actor, or a staff Actor for a staff member of the
     workspace, who also gets internal notes): every visible event after `last_event_id`
     (None: only what happens from now on), a `ready` event once subscribed, `:` heartbeat
     comments, and an `end` event when the lifetime is over or the ticket is out of sight.
-    Labels are in `locale` (a URL locale such as `de-DE`).
+    Labels are in `locale` (a URL locale such as `de-DE`). `hold=False` (a server that
+    serves one request at a time: portal.server) sends what is new and ends at once; the
+    client comes back after `retry`, i.e. polls.
 
     Call it in the view and wrap the result in flask.stream_with_context. The frames are
     made after the request's teardown has cleared `g` and closed its session, so only ids
@@ -144,23 +146,10 @@ def stream(workspace_id: int, ticket_id: int, viewer: Actor, last_event_id: int 
     timing = (float(config.get("LIVE_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)),
               float(config.get("LIVE_STREAM_SECONDS", LIFETIME_SECONDS)),
               float(config.get("LIVE_POLL_SECONDS", POLL_SECONDS)))
-    if one_request_at_a_time():
+    if not hold:
         timing = (timing[0], 0.0, timing[2])
     return _frames(workspace_id, ticket_id, staff, contact_id, last_event_id,
                    babel_locale(locale) if locale else None, timing)
-
-
-def one_request_at_a_time() -> bool:
-    """True in a gunicorn sync worker, which serves one request at a time: a stream held
-    open there would keep every other visitor of the process waiting (and gunicorn kills
-    the worker after its `timeout`). There a stream sends what is new and ends at once; the
-    browser comes back after `retry` with Last-Event-ID, so updates still arrive, polled.
-    Streams belong on the live-update instance (docs/DEPLOYMENT.md, "Web instances")."""
-    if not has_request_context():
-        return False
-    environ = request.environ
-    return (str(environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn")
-            and environ.get("wsgi.multithread") is False)
 
 
 def _frames(workspace_id, ticket_id, staff, contact_id, last_event_id, locale, timing):
