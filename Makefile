@@ -64,3 +64,11 @@ FAULTS_ARGS ?=
 .PHONY: bench-faults
 bench-faults: install-test
 	$(BIN)/python -m bench.faults_load $(FAULTS_ARGS)
+
+# gunicorn worker classes (issue 11 part 4): sync, gthread, gevent and the recommended split
+# (pages on sync workers, event streams on the gevent live-update instance) under a page mix
+# with open event streams (~8 minutes, SQLite, its own redis-server). Writes the "Server
+# settings" section of docs/PERFORMANCE.md; results in instance/bench/servers-sqlite.json.
+.PHONY: bench-servers
+bench-servers: install-test
+	$(BIN)/python -m bench.servers --reps 5 --duration 6 --write-doc

@@ -1,10 +1,15 @@
-"""gunicorn settings for Helpport web instances: `gunicorn -c gunicorn.conf.py` (gunicorn
+"""gunicorn settings for Helpport's page instances: `gunicorn -c gunicorn.conf.py` (gunicorn
 also reads this file by itself when it is started in this directory).
 
 Override any setting on the command line or in GUNICORN_CMD_ARGS, e.g.
-`gunicorn -c gunicorn.conf.py -b 0.0.0.0:8000 -w 4 --threads 16`.
+`gunicorn -c gunicorn.conf.py -b 0.0.0.0:8000 -w 4`.
 
-- Threaded workers: an open ticket page holds one Server-Sent Events connection.
+- Sync workers: one request at a time per process. Pages are CPU work in Python; threads
+  or greenlets share one core per process anyway and only add waiting behind each other
+  (bench/servers.py, docs/PERFORMANCE.md "Server settings"). The live-event streams of
+  ticket pages run on a second instance with gevent workers (deploy/gunicorn-events.conf.py)
+  that the reverse proxy routes `.../events` to; a stream that reaches a sync worker
+  anyway ends at once and the browser polls (portal.server).
 - On SIGTERM a worker first sets the app's draining flag (portal.shutdown): live-event
   streams end with their `end` event at once (clients resume on another instance),
   /readyz answers 503, requests in flight finish, and the worker exits in a few seconds.
@@ -15,9 +20,9 @@ Override any setting on the command line or in GUNICORN_CMD_ARGS, e.g.
 
 wsgi_app = "app:app"
 bind = "127.0.0.1:8000"  # behind a reverse proxy on the same host; containers: -b 0.0.0.0:8000
-workers = 2  # processes: about one per core
-worker_class = "gthread"
-threads = 8  # requests (and open event streams) per process at once
+workers = 2  # processes: about one per core, each serves one request at a time
+worker_class = "sync"
+threads = 1  # more than 1 turns gunicorn's sync worker into a threaded one
 timeout = 30  # a worker that does not report for this long is restarted
 graceful_timeout = 15  # at most this long for requests in flight after SIGTERM
 keepalive = 5

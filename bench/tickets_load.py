@@ -74,12 +74,13 @@ def free_port() -> int:
 class Server:
     """A gunicorn started by us, stopped by its own process group id."""
 
-    def __init__(self, module: str, env: dict, log: Path):
+    def __init__(self, module: str, env: dict, log: Path,
+                 options: tuple = ("-w", "2", "--threads", "4"),
+                 config: str = "gunicorn.conf.py"):
         self.port = free_port()
         self.log = log.open("w")
         self.proc = subprocess.Popen(
-            [GUNICORN, "-c", "gunicorn.conf.py", "-w", "2", "--threads", "4",
-             "-b", f"127.0.0.1:{self.port}", module],
+            [GUNICORN, "-c", config, *options, "-b", f"127.0.0.1:{self.port}", module],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
 
@@ -114,13 +115,14 @@ def get(port: int, path: str, cookie: str | None = None) -> tuple[int, bytes]:
     return response.status, body
 
 
-def wrk(port: int, path: str, cookie: str | None, seconds: int, connections: int) -> dict:
+def wrk(port: int, path: str, cookie: str | None, seconds: int, connections: int,
+        script: Path = LUA, script_args: tuple = ()) -> dict:
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
-           "-s", str(LUA)]
+           "-s", str(script)]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
-    out = subprocess.run(cmd + [f"http://127.0.0.1:{port}{path}"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(cmd + [f"http://127.0.0.1:{port}{path}", *script_args],
+                         capture_output=True, text=True, check=True, cwd=ROOT).stdout
     line = next(x for x in out.splitlines() if x.startswith("BENCH_JSON "))
     data = json.loads(line[len("BENCH_JSON "):])
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)

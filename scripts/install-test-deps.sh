@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 # PyTorch's CPU build first (the embeddings extra needs it; unpinned, pip may pick a
-# several-GB CUDA build), then the project with its test and embeddings extras
+# several-GB CUDA build), then the project with its test, embeddings and server (gevent)
+# extras
 .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q 'torch==2.13.0'
-.venv/bin/pip install -q -e '.[test,embeddings]'
+.venv/bin/pip install -q -e '.[test,embeddings,server]'
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)

@@ -8,6 +8,7 @@ from flask import Response, g, jsonify, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal import server
 from portal.api import bp
 from portal.api.common import resolve_caller
 from portal.idempotent import FirstAnswer, idempotent
@@ -202,6 +203,6 @@ def ticket_events(slug, number, args):
     last = after if after is not None else \
         ticket_stream.parse_last_event_id(request.headers.get("Last-Event-ID"))
     frames = ticket_stream.stream(g.workspace_id, ticket.id, actors.customer(g.contact), last,
-                                  locale=g.locale)
+                                  locale=g.locale, hold=server.can_hold_streams())
     return Response(stream_with_context(frames), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"})

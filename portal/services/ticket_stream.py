@@ -127,12 +127,14 @@ def _wait(pubsub, seconds: float):
 
 
 def stream(workspace_id: int, ticket_id: int, viewer: Actor, last_event_id: int | None = None,
-           locale: str | None = None) -> Iterator[str]:
+           locale: str | None = None, hold: bool = True) -> Iterator[str]:
     """SSE frames for `viewer` (a customer Actor, or a staff Actor for a staff member of the
     workspace, who also gets internal notes): every visible event after `last_event_id`
     (None: only what happens from now on), a `ready` event once subscribed, `:` heartbeat
     comments, and an `end` event when the lifetime is over or the ticket is out of sight.
-    Labels are in `locale` (a URL locale such as `de-DE`).
+    Labels are in `locale` (a URL locale such as `de-DE`). `hold=False` (a server that
+    serves one request at a time: portal.server) sends what is new and ends at once; the
+    client comes back after `retry`, i.e. polls.
 
     Call it in the view and wrap the result in flask.stream_with_context. The frames are
     made after the request's teardown has cleared `g` and closed its session, so only ids
@@ -144,6 +146,8 @@ def stream(workspace_id: int, ticket_id: int, viewer: Actor, last_event_id: int 
     timing = (float(config.get("LIVE_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)),
               float(config.get("LIVE_STREAM_SECONDS", LIFETIME_SECONDS)),
               float(config.get("LIVE_POLL_SECONDS", POLL_SECONDS)))
+    if not hold:
+        timing = (timing[0], 0.0, timing[2])
     return _frames(workspace_id, ticket_id, staff, contact_id, last_event_id,
                    babel_locale(locale) if locale else None, timing)
 

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from portal import server
 from portal.auth.sessions import current_contact, customer_required
 from portal.body_limits import cut_short, takes_uploads
 from portal.forms.compile import answer_rows, describe, option_labels
@@ -239,6 +240,6 @@ def ticket_events(number: int):
     found = _ticket_or_404(number)
     last = ticket_stream.parse_last_event_id(request.headers.get("Last-Event-ID"))
     frames = ticket_stream.stream(g.workspace_id, found.id, actors.customer(current_contact()),
-                                  last, locale=g.locale)
+                                  last, locale=g.locale, hold=server.can_hold_streams())
     return Response(stream_with_context(frames), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"})

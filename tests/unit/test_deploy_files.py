@@ -13,8 +13,8 @@ from config import BaseConfig
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SERVICES = {"postgres", "redis", "minio", "createbucket", "mailpit", "migrate", "web1", "web2",
-            "worker", "nginx"}
-APP_SERVICES = ("migrate", "web1", "web2", "worker")
+            "events", "worker", "nginx"}
+APP_SERVICES = ("migrate", "web1", "web2", "events", "worker")
 # settings of issue 9 parts 3-5, declared on their own branches (issue9-health, issue9-storage,
 # issue9-observe), that the deployment files use already: empty this once they are merged
 NOT_YET_MERGED: set[str] = set()
@@ -39,18 +39,21 @@ def test_compose_has_the_whole_scaled_deployment():
     assert services["worker"]["command"][-2:] == ["portal", "worker"]
     assert services["web1"]["command"][0] == "gunicorn"
     assert "/readyz" in " ".join(services["web1"]["healthcheck"]["test"])
+    assert services["events"]["command"][:3] == ["gunicorn", "-c",
+                                                 "deploy/gunicorn-events.conf.py"]
+    assert ":8001/readyz" in " ".join(services["events"]["healthcheck"]["test"])
 
 
 def test_migrations_and_the_bucket_come_before_web_and_worker():
     services = compose()["services"]
-    for name in ("web1", "web2", "worker"):
+    for name in ("web1", "web2", "events", "worker"):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
     for name in ("web1", "web2"):
         assert services[name]["depends_on"]["createbucket"]["condition"] == \
             "service_completed_successfully"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    assert {"web1", "web2"} <= set(services["nginx"]["depends_on"])
+    assert {"web1", "web2", "events"} <= set(services["nginx"]["depends_on"])
 
 
 def test_every_portal_variable_in_compose_is_a_setting():
@@ -74,6 +77,10 @@ def test_nginx_does_not_buffer_live_updates_and_knows_both_instances():
     events = conf[conf.index("location ~ /tickets/[0-9]+/events$"):]
     events = events[:events.index("}")]
     assert "proxy_buffering off;" in events
+    # streams go to the gevent instance, pages to the sync ones (bench/servers.py)
+    assert "proxy_pass http://helpport_events;" in events
+    upstream = conf[conf.index("upstream helpport_events {"):]
+    assert "server events:8001" in upstream[:upstream.index("}")]
     timeout = int(re.search(r"proxy_read_timeout (\d+)s;", events).group(1))
     assert timeout > BaseConfig.LIVE_HEARTBEAT_SECONDS
     assert "server web1:8000" in conf and "server web2:8000" in conf
@@ -83,6 +90,8 @@ def test_nginx_does_not_buffer_live_updates_and_knows_both_instances():
 
 def test_systemd_units_restart_and_read_one_environment_file():
     for unit, command in (("helpport-web.service", "gunicorn -c gunicorn.conf.py"),
+                          ("helpport-events.service",
+                           "gunicorn -c deploy/gunicorn-events.conf.py"),
                           ("helpport-worker.service", "flask --app app portal worker")):
         text = (DEPLOY / "systemd" / unit).read_text()
         assert "Restart=always" in text
