@@ -9,6 +9,8 @@ default). Visibility is a row mask applied before ranking, so hidden documents n
 a place or count in a total."""
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -29,6 +31,7 @@ QUERY_MAX = 1000
 # loaded but rebuilt. 1 was a pickle (loading one could run code); 2 is data only
 FORMAT = 2
 EMBEDDERS = {"lsa": LsaEmbedder, "sentence": SentenceEmbedder}  # stored "kind" -> class
+MASKS_MAX = 64  # visibility masks an index keeps (one per audience set and visible set)
 
 
 @dataclass
@@ -113,6 +116,34 @@ class Index:
             return np.zeros(len(self.ids), dtype=bool)
         return np.isin(self.ids, np.fromiter(allowed_ids, dtype=np.int64))
 
+    # -- per-version caches: a new index version is a new object, so nothing kept here
+    # outlives the version it was computed from. Shared by threads: values are never
+    # modified once kept.
+    def cache_get(self, kind: str, key):
+        return self.__dict__.get("_cached", {}).get(kind, {}).get(key)
+
+    def cache_put(self, kind: str, key, value, limit: int) -> None:
+        """Keep `value` under (kind, key): up to `limit` per kind, the oldest dropped."""
+        if limit <= 0:
+            return
+        caches = self.__dict__.setdefault("_cached", {})
+        with self.__dict__.setdefault("_cached_lock", threading.Lock()):
+            entries = caches.setdefault(kind, {})
+            while len(entries) >= limit:
+                entries.pop(next(iter(entries)))
+            entries[key] = value
+
+    def cached_mask(self, key, allowed_ids: Callable[[], set[int]]) -> np.ndarray:
+        """The row mask of `allowed_ids()`, made once per `key` for this index. The key
+        must change whenever the allowed set may (the service uses the audiences and a
+        digest of the visible ids)."""
+        mask = self.cache_get("masks", key)
+        if mask is None:
+            mask = self.mask(allowed_ids())
+            mask.flags.writeable = False
+            self.cache_put("masks", key, mask, MASKS_MAX)
+        return mask
+
     def search(self, query: str, mode: str = "hybrid", limit: int = 10,
                allowed_ids: set[int] | None = None, params: Params | None = None
                ) -> list[tuple[int, float]]:
@@ -120,9 +151,10 @@ class Index:
 
     def query(self, query: str, mode: str = "hybrid", limit: int = 10,
               allowed_ids: set[int] | None = None, params: Params | None = None,
-              prefix: bool = False) -> Ranking:
+              prefix: bool = False, allowed_mask: np.ndarray | None = None) -> Ranking:
         """Rank the allowed documents for `query`. `prefix`: the last word may be
-        unfinished (search-as-you-type) and also matches the words it begins."""
+        unfinished (search-as-you-type) and also matches the words it begins.
+        `allowed_mask` (a row mask, e.g. from `cached_mask`) replaces `allowed_ids`."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         p = params or self.params
@@ -130,7 +162,7 @@ class Index:
         words, weights, stems, corrected, unknown = self._terms(query, p, prefix)
         if not words or not len(self.ids):
             return Ranking(0, [], stems, corrected)
-        mask = self.mask(allowed_ids)
+        mask = allowed_mask if allowed_mask is not None else self.mask(allowed_ids)
         if not mask.any():
             return Ranking(0, [], stems, corrected)
         depth = max(p.depth, limit)
