@@ -61,9 +61,10 @@ def _rows(ws_id: int, start: int, count: int, seed: int):
                          "audience": audience, "slug": f"article-{i}", "position": i,
                          "created_at": WHEN, "updated_at": WHEN, "published_at": WHEN})
         source = _markdown(rng, body, long=i % 10 == 0)
+        description, html = body.split(". ")[0][:500], article_content.render_markdown(source)
         texts.append({"workspace_id": ws_id, "locale": "en-US", "title": title[:300],
-                      "description": body.split(". ")[0][:500], "body": source,
-                      "body_html": article_content.render_markdown(source),
+                      "description": description, "body": source, "body_html": html,
+                      "plain_text": article_content.plain_text(description, source, html),
                       "updated_at": WHEN})
     return articles, texts
 

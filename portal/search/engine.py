@@ -204,7 +204,7 @@ class Index:
         also the corrected text: the mean of both directions."""
         try:
             if not self.reads_sentences:
-                return self.semantic.query_vector(" ".join(words))
+                return self._lsa_vector(" ".join(words))
             texts = [query]
             near = {w: fix for w, fix in corrected.items()
                      if fuzz.ratio(w, fix[0]) >= p.sentence_correction}
@@ -217,6 +217,32 @@ class Index:
         except EmbeddingsUnavailable:
             log.warning("sentence-embedding model unavailable: keyword ranking only")
             return np.zeros(self.semantic.vectors.shape[1], dtype=np.float32)
+
+    def _lsa_vector(self, text: str) -> np.ndarray:
+        """LSA's query vector computed directly from the fitted vocabulary, idf and
+        projection: what `TfidfVectorizer.transform` (sublinear tf, idf, l2) and the
+        projection give, without sklearn's per-call validation (most of a query's
+        semantic time). Character n-grams or no projection: the embedder itself."""
+        emb = self.semantic.embedder
+        fitted = getattr(emb, "words", None)
+        if not isinstance(emb, LsaEmbedder) or fitted is None or emb.chars is not None \
+                or emb.projection is None:
+            return self.semantic.query_vector(text)
+        vocab = fitted.vocabulary_
+        counts: dict[int, int] = {}
+        for term in self.analyzer(text):
+            j = vocab.get(term)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return np.zeros(emb.projection.shape[1], dtype=np.float32)
+        cols = np.fromiter(counts.keys(), dtype=np.int64)
+        weights = (1 + np.log(np.fromiter(counts.values(), dtype=np.float32))) \
+            * np.asarray(fitted.idf_, dtype=np.float32)[cols]
+        weights /= np.linalg.norm(weights)
+        vector = weights @ emb.projection[cols]
+        norm = np.linalg.norm(vector)
+        return (vector / norm if norm else vector).astype(np.float32)
 
     def _terms(self, query: str, p: Params, prefix: bool):
         """Query words after typo correction, their keyword weights, the stems to
