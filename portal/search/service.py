@@ -5,6 +5,7 @@ the index before ranking, so a hidden article never takes a place or counts in a
 With no stored index yet, a small workspace builds one on the spot; a large one falls back
 to a plain LIKE search until the job has built it. Never an error page for odd input."""
 
+import time
 from dataclasses import dataclass
 
 from flask import current_app
@@ -26,11 +27,20 @@ from portal.tenancy import use_workspace
 LIMIT_MAX = 50
 SYNC_BUILD_MAX = 2000  # published articles a request may index synchronously
 LOGGED_QUERY_MAX = 200
+DIGESTS_MAX = 16  # audience sets whose visible-id digest an index keeps
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """What a result needs of its article (links, ids): no ORM object per hit."""
+    id: int
+    slug: str
+    external_ref: str | None
 
 
 @dataclass
 class Hit:
-    article: Article
+    article: ArticleRef
     title: str
     score: float
     snippet: Markup  # escaped text with <mark>…</mark> around matched words
@@ -103,22 +113,25 @@ def _run(ws, reader, text, mode, locale, limit, prefix) -> SearchResult:
     with SEARCH_SECONDS.labels("suggest" if prefix else "search").time(), \
             use_workspace(ws.id):
         allowed = article_access.audiences(ws, reader)
-        digest = _visible_digest(ws, allowed)
-        if digest[0] == 0:
+        if not allowed:
             return SearchResult(mode, 0, [])
         index = index_for(ws, locale)
+        digest = _digest(ws, allowed, index)
+        if digest[0] == 0:
+            return SearchResult(mode, 0, [])
         if index is None:
             return _like_search(ws, allowed, text, mode, locale, limit)
         # readers of one audience set share a mask and the answers (never another set's)
         key = (allowed, digest, mode, text, limit, prefix)
-        found = index.cache_get("results", key)
+        keep = current_app.config["SEARCH_RESULT_CACHE"]
+        found = index.cache_get("results", key) if keep else None
         if found is not None:
             articles = _articles(ws, allowed, [h[0] for h in found.hits])
         else:
             mask = index.cached_mask((allowed, digest), lambda: _visible_ids(ws, allowed))
             ranking = index.query(text, mode, limit, prefix=prefix, allowed_mask=mask)
             found, articles = _found(ws, allowed, ranking, index.analyzer, locale)
-            index.cache_put("results", key, found, current_app.config["SEARCH_RESULT_CACHE"])
+            index.cache_put("results", key, found, keep)
         return SearchResult(mode, found.total, [
             Hit(articles[i], title, score, snip) for i, title, score, snip in found.hits
             if i in articles])
@@ -127,6 +140,24 @@ def _run(ws, reader, text, mode, locale, limit, prefix) -> SearchResult:
 def _visible_ids(ws: Workspace, allowed: tuple[str, ...]) -> set[int]:
     return set(db.session.scalars(select(Article.id).where(
         article_access.audience_condition(ws, allowed))))
+
+
+def _digest(ws: Workspace, allowed: tuple[str, ...], index: Index | None) -> tuple:
+    """`_visible_digest`, asked of the database at most every SEARCH_RELOAD_SECONDS per
+    index and audience set (as often as the index itself is checked for a new version).
+    Until then an article hidden meanwhile may still take a place in the ranking or the
+    total, but is never shown: every hit is checked against the database (`_articles`,
+    `_found`)."""
+    ttl = store.reload_seconds()
+    now = time.monotonic()
+    if index is not None and ttl > 0:
+        kept = index.cache_get("digests", allowed)
+        if kept is not None and now - kept[1] < ttl:
+            return kept[0]
+    digest = _visible_digest(ws, allowed)
+    if index is not None and ttl > 0:
+        index.cache_put("digests", allowed, (digest, now), DIGESTS_MAX)
+    return digest
 
 
 def _visible_digest(ws: Workspace, allowed: tuple[str, ...]) -> tuple[int, int]:
@@ -145,16 +176,17 @@ def _visible_digest(ws: Workspace, allowed: tuple[str, ...]) -> tuple[int, int]:
 
 
 def _articles(ws: Workspace, allowed: tuple[str, ...], ids: list[int]) -> dict:
-    """{id: Article} of those of `ids` that `allowed` may still read."""
+    """{id: ArticleRef} of those of `ids` that `allowed` may still read."""
     if not ids:
         return {}
-    return {a.id: a for a in db.session.scalars(select(Article).where(
-        Article.id.in_(ids), article_access.audience_condition(ws, allowed)))}
+    return {row[0]: ArticleRef(*row) for row in db.session.execute(
+        select(Article.id, Article.slug, Article.external_ref).where(
+            Article.id.in_(ids), article_access.audience_condition(ws, allowed)))}
 
 
 def _found(ws: Workspace, allowed: tuple[str, ...], ranking: Ranking, analyzer: Analyzer,
            locale: str) -> tuple[_Found, dict]:
-    """The ranked articles with their title and snippet, and {id: Article}: one query for
+    """The ranked articles with their title and snippet, and {id: ArticleRef}: one query for
     the articles and their stored plain text in the locale or the default one, visibility
     checked again (an article hidden since the mask was made is left out)."""
     ids = [doc_id for doc_id, _score in ranking.hits]
@@ -162,23 +194,25 @@ def _found(ws: Workspace, allowed: tuple[str, ...], ranking: Ranking, analyzer: 
         return _Found(ranking.total, ()), {}
     tr = ArticleTranslation
     wanted = (locale, ws.default_locale)
-    rows: dict[int, tuple] = {}  # article id -> (article, locale rank, title, text)
-    for article, tr_locale, title, text in db.session.execute(
-            select(Article, tr.locale, tr.title, tr.plain_text)
+    rows: dict[int, tuple] = {}  # article id -> (ref, locale rank, title, text)
+    for article_id, slug, ref, tr_locale, title, text in db.session.execute(
+            select(Article.id, Article.slug, Article.external_ref, tr.locale, tr.title,
+                   tr.plain_text)
             .outerjoin(tr, and_(tr.article_id == Article.id, tr.locale.in_(wanted)))
             .where(Article.id.in_(ids), article_access.audience_condition(ws, allowed))):
         rank = wanted.index(tr_locale) if tr_locale in wanted else len(wanted)
-        if article.id not in rows or rank < rows[article.id][1]:
-            rows[article.id] = (article, rank, title, text)
+        if article_id not in rows or rank < rows[article_id][1]:
+            rows[article_id] = (ArticleRef(article_id, slug, ref), rank, title, text)
     pattern = snippets.matcher(ranking.stems, analyzer)
     hits = []
     for doc_id, score in ranking.hits:
         found = rows.get(doc_id)
         if found is None:  # deleted or hidden since the index was built
             continue
-        article, rank, title, text = found
+        _ref, rank, title, text = found
         if rank == len(wanted) or text is None:  # another locale, or text not stored yet
-            title, text = build.article_text(article, locale, ws.default_locale)
+            title, text = build.article_text(db.session.get(Article, doc_id), locale,
+                                             ws.default_locale)
         hits.append((doc_id, title, round(score, 6),
                      snippets.snippet(text, ranking.stems, analyzer, pattern=pattern)))
     return _Found(ranking.total, tuple(hits)), {i: row[0] for i, row in rows.items()}
@@ -201,7 +235,8 @@ def _like_search(ws, allowed, text, mode, locale, limit) -> SearchResult:
     hits = []
     for article in found[:limit]:
         title, body = build.article_text(article, locale, ws.default_locale)
-        hits.append(Hit(article, title, 1.0, snippets.snippet(body, stems, analyzer)))
+        hits.append(Hit(ArticleRef(article.id, article.slug, article.external_ref), title,
+                        1.0, snippets.snippet(body, stems, analyzer)))
     return SearchResult(mode, len(found), hits)
 
 

@@ -15,14 +15,17 @@ from portal.search.analysis import MAX_TOKEN, Analyzer, normalise
 WINDOW = 220  # characters of text around the matches
 SCAN = 100_000  # characters of an article searched for matches
 # German stems lose umlauts and ß ("häuser" -> "haus", "größer" -> "gross")
-_GERMAN = (("ss", "(?:ss|ß)"), ("a", "[aä]"), ("o", "[oö]"), ("u", "[uü]"))
+_GERMAN = (("ss", "(?:ss|ß)"), ("s", "(?:s|ß)"), ("a", "[aä]"), ("o", "[oö]"),
+           ("u", "[uü]"))
 
 
 def _stem_pattern(stem: str, german: bool) -> str:
     """A regex for the start of a word that may stem to `stem`: the stem without its last
-    letter (stemming rewrites endings: "happy" -> "happi", "dying" -> "die")."""
+    letter (stemming rewrites endings: "happy" -> "happi"; "dying" -> "die", "lying")."""
     head = stem[:-1] if len(stem) > 2 else stem
     if not german:
+        if stem.endswith("ie"):
+            return f"{re.escape(head)}|{re.escape(stem[:-2])}y"
         return re.escape(head)
     out, i = [], 0
     while i < len(head):
