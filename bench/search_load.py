@@ -34,6 +34,7 @@ from bench.tickets_load import (
     ROOT,
     WORK,
     Server,
+    busy_fraction,
     ensure_wrk,
     free_port,
     get,
@@ -145,11 +146,13 @@ def run(args) -> dict:
                         "file": None, "path": f"/page?rows={rows}", "port": reference.port,
                         "bytes": len(get(reference.port, f"/page?rows={rows}")[1])})
         for t in targets:  # warm-up: every worker loads the index, caches fill
-            wrk(t["port"], t["file"], t["path"], args.warmup, args.connections)
+            if args.warmup:
+                wrk(t["port"], t["file"], t["path"], args.warmup, args.connections)
             t["runs"] = []
         for rep in range(args.reps):
             for t in targets:
-                busy = quiet_enough(args.quiet, args.max_wait)
+                busy = busy_fraction(0.2) if args.quick else quiet_enough(args.quiet,
+                                                                          args.max_wait)
                 r = wrk(t["port"], t["file"], t["path"], args.duration, args.connections)
                 r["background_busy"] = busy
                 t["runs"].append(r)
@@ -216,10 +219,11 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="smoke test: tiny and short")
     parser.add_argument("--write-doc", action="store_true")
     parser.add_argument("--note", default="", help="text put above the table in the doc")
+    parser.add_argument("--doc", type=Path, default=doc.DOC, help="the document to write")
     args = parser.parse_args(argv)
     if args.quick:
         args.articles, args.queries, args.duration, args.reps = 300, 200, 1, 1
-        args.warmup, args.max_wait = 1, 0
+        args.warmup, args.max_wait = 0, 0
     ensure_wrk()
     summary = run(args)
     text = table(summary)
@@ -229,7 +233,7 @@ def main(argv=None) -> None:
         command = "python -m bench.search_load " + " ".join(argv or sys.argv[1:])
         doc.write_section("search-load", "\n\n".join(
             x for x in (doc.stamp(command.strip()), args.note, text) if x),
-            heading="Search under load (issue 11)")
+            args.doc, heading="Search under load (issue 11)")
 
 
 if __name__ == "__main__":
