@@ -20,6 +20,7 @@ medians reported; quote the ratios, this machine is shared.
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -59,6 +60,21 @@ class Gunicorn(Server):
              "--threads", str(threads), "-b", f"127.0.0.1:{self.port}", module],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
+
+
+def cpu_seconds(master: int) -> float:
+    """CPU time (user + system) used so far by a gunicorn master and its workers: per
+    request it stays meaningful when other processes crowd the machine, unlike latency."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if master in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def queries(count: int, distinct: bool, seed: int = 3) -> list[str]:
@@ -153,12 +169,16 @@ def run(args) -> dict:
             for t in targets:
                 busy = busy_fraction(0.2) if args.quick else quiet_enough(args.quiet,
                                                                           args.max_wait)
+                server = portal if t["name"] != "reference" else reference
+                cpu = cpu_seconds(server.proc.pid)
                 r = wrk(t["port"], t["file"], t["path"], args.duration, args.connections)
+                r["cpu_ms"] = (cpu_seconds(server.proc.pid) - cpu) * 1000 / max(r["requests"], 1)
                 r["background_busy"] = busy
                 t["runs"].append(r)
                 print(f"  rep {rep + 1} {t['name']:<9} {r['rps']:7.1f} req/s  p50 "
                       f"{r['p50_us'] / 1000:6.1f}  p95 {r['p95_us'] / 1000:6.1f}  p99 "
-                      f"{r['p99_us'] / 1000:6.1f} ms  errors {sum(r['errors'].values())}  "
+                      f"{r['p99_us'] / 1000:6.1f} ms  CPU {r['cpu_ms']:5.2f} ms/req  "
+                      f"errors {sum(r['errors'].values())}  "
                       f"(others {busy:.0%} CPU)", flush=True)
     finally:
         portal.stop()
@@ -175,6 +195,7 @@ def summarise(targets, args, seed) -> dict:
         out.append({"name": t["name"], "label": t["label"], "bytes": t["bytes"],
                     "rps": med("rps"), "p50_ms": med("p50_us") / 1000,
                     "p95_ms": med("p95_us") / 1000, "p99_ms": med("p99_us") / 1000,
+                    "cpu_ms": med("cpu_ms"),
                     "ratio": statistics.median(r["rps"] / q["rps"] for r, q in
                                                zip(t["runs"], ref["runs"], strict=True)),
                     "errors": sum(sum(r["errors"].values()) for r in t["runs"])})
@@ -195,11 +216,11 @@ def table(s: dict) -> str:
             f"load average {s['load_average']}, others used up to "
             f"{s['background_busy_max']:.0%} of the CPUs before a run")
     lines = [head, "", "| Target | Size | Req/s | p50 ms | p95 ms | p99 ms | vs reference | "
-             "errors |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "server CPU ms/request | errors |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in s["results"]:
         lines.append(f"| {r['label']} | {r['bytes'] / 1024:.1f} KB | {r['rps']:.0f} | "
                      f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | "
-                     f"{r['ratio']:.2f} | {r['errors']} |")
+                     f"{r['ratio']:.2f} | {r['cpu_ms']:.2f} | {r['errors']} |")
     return "\n".join(lines)
 
 

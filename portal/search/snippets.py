@@ -7,6 +7,7 @@ stem -- those that begin like it -- and only those few candidates are stemmed to
 them, so the cost is a regex scan in C plus a handful of stems."""
 
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -43,10 +44,12 @@ def _stem_pattern(stem: str, german: bool) -> str:
 def matcher(stems: set[str], analyzer: Analyzer) -> re.Pattern | None:
     """Candidates for `stems`: whole words (the analyser's tokens) with a matching start."""
     heads = sorted({_stem_pattern(s, analyzer.lang == "german") for s in stems if s},
-                   key=len, reverse=True)
-    if not heads:
-        return None
-    alternatives = "|".join(heads)
+                   key=lambda h: (-len(h), h))
+    return _compiled("|".join(heads)) if heads else None
+
+
+@lru_cache(maxsize=1024)
+def _compiled(alternatives: str) -> re.Pattern:
     return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
 
 

@@ -34,7 +34,7 @@ def test_quick_run_measures_every_target_and_writes_its_section(tmp_path):
     assert [r["name"] for r in summary["results"]] == ["keyword", "hybrid", "suggest",
                                                         "reference"]
     for row in summary["results"]:
-        assert row["rps"] > 0 and row["p95_ms"] >= row["p50_ms"] > 0
+        assert row["rps"] > 0 and row["p95_ms"] >= row["p50_ms"] > 0 and row["cpu_ms"] > 0
         assert row["errors"] == 0, row
         assert row["bytes"] > 300  # JSON with results, not an error body
     text = doc.read_text()
