@@ -22,9 +22,11 @@ import argparse
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -60,6 +62,13 @@ class Gunicorn(Server):
              "--threads", str(threads), "-b", f"127.0.0.1:{self.port}", module],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
+
+    def stop(self) -> None:
+        """SIGQUIT: gunicorn's quick shutdown (a graceful one waits for idle keep-alive
+        connections; nothing is in flight after a run)."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGQUIT)
+        super().stop()
 
 
 def cpu_seconds(master: int) -> float:
@@ -115,10 +124,10 @@ def wrk(port: int, lines_file: Path | None, path: str, seconds: int, connections
     return data
 
 
-def check(port: int, lines: list[str]) -> int:
+def check(port: int, lines: list[str], count: int = 20) -> int:
     """Every target answers JSON with results before it is measured; returns a size."""
     sizes = []
-    for line in lines[:20]:
+    for line in lines[:count]:
         path, _tab, header = line.partition("\t")
         if header:  # signed-in lines: wrk's status count catches their failures
             continue
@@ -135,9 +144,12 @@ def run(args) -> dict:
     env = {**portal_env(f"sqlite:///{WORK / (name + '.db')}"), "PORTAL_SEARCH_EMBEDDER": "lsa",
            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     seed_file = WORK / f"{name}-seed.json"
-    print(f"== seeding {args.articles} articles", flush=True)
-    subprocess.run([PY, "-m", "bench.search_seed", "--articles", str(args.articles),
-                    "--out", str(seed_file)], cwd=ROOT, env=env, check=True)
+    if args.quick and seed_file.exists() and time.time() - seed_file.stat().st_mtime < 3600:
+        print("== reusing the seed of the last hour", flush=True)
+    else:
+        print(f"== seeding {args.articles} articles", flush=True)
+        subprocess.run([PY, "-m", "bench.search_seed", "--articles", str(args.articles),
+                        "--out", str(seed_file)], cwd=ROOT, env=env, check=True)
     seed = json.loads(seed_file.read_text())
     words = queries(args.queries, args.distinct)
     targets = []
@@ -156,7 +168,8 @@ def run(args) -> dict:
         portal.wait(targets[0]["lines"][0], 120)
         reference.wait("/page?rows=1")
         for t in targets:
-            t["bytes"], t["port"], t["path"] = check(portal.port, t["lines"]), portal.port, "/"
+            t["bytes"] = check(portal.port, t["lines"], 4 if args.quick else 20)
+            t["port"], t["path"] = portal.port, "/"
         rows = reference_rows(reference.port, targets[1]["bytes"])
         targets.append({"name": "reference", "label": f"Reference: bare Flask ({rows} rows)",
                         "file": None, "path": f"/page?rows={rows}", "port": reference.port,
