@@ -54,6 +54,13 @@ bench-search: install-test
 	$(BIN)/python -m bench.search.speed --write-doc
 	$(BIN)/python -m bench.search.speed --embedder sentence --sizes 1000 10000 --repeats 3 1 --write-doc
 
+# Search JSON under load (issue 11 part 2): 10k synthetic articles, gunicorn 2 workers, wrk 16
+# connections over many different queries (keyword, hybrid, search-as-you-type), the bare
+# Flask reference in the same run. Updates "Search under load (issue 11)" in PERFORMANCE.md.
+.PHONY: bench-search-load
+bench-search-load: install
+	$(BIN)/python -m bench.search_load --write-doc
+
 # Faults under load (issue 9): PostgreSQL (a fresh database), its own redis-server, two
 # gunicorn instances, one worker and an SMTP server on this machine; ticket creations with
 # Idempotency-Key and retries, reads and sign-in codes while the worker is killed, Redis

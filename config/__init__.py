@@ -93,6 +93,9 @@ class BaseConfig:
     # ranking knobs over the defaults of portal/search/params.py, e.g. {"typo_cutoff": 70}
     SEARCH_PARAMS = {}
     SEARCH_RELOAD_SECONDS = 5.0  # how often a web process looks for a newer index (one query)
+    # answers (a few KB each) a web process keeps per index version, for the same query, mode and
+    # audience set (0: none); a new index version starts empty
+    SEARCH_RESULT_CACHE = 500
 
     # --- public page cache (issue 11 part 1) ---
     # anonymous knowledge-base pages (home, directories, articles) are kept this many

@@ -91,6 +91,9 @@ class ArticleTranslation(WorkspaceScoped, Model):
     description: Mapped[str] = mapped_column(String(500), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # description and body as plain text, as search shows them (snippets); set on every
+    # save (portal.services.articles); None: not computed yet, search computes it
+    plain_text: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     article: Mapped[Article] = relationship(back_populates="translations")
 

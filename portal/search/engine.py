@@ -9,6 +9,8 @@ default). Visibility is a row mask applied before ranking, so hidden documents n
 a place or count in a total."""
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -29,6 +31,7 @@ QUERY_MAX = 1000
 # loaded but rebuilt. 1 was a pickle (loading one could run code); 2 is data only
 FORMAT = 2
 EMBEDDERS = {"lsa": LsaEmbedder, "sentence": SentenceEmbedder}  # stored "kind" -> class
+MASKS_MAX = 64  # visibility masks an index keeps (one per audience set and visible set)
 
 
 @dataclass
@@ -113,6 +116,34 @@ class Index:
             return np.zeros(len(self.ids), dtype=bool)
         return np.isin(self.ids, np.fromiter(allowed_ids, dtype=np.int64))
 
+    # -- per-version caches: a new index version is a new object, so nothing kept here
+    # outlives the version it was computed from. Shared by threads: values are never
+    # modified once kept.
+    def cache_get(self, kind: str, key):
+        return self.__dict__.get("_cached", {}).get(kind, {}).get(key)
+
+    def cache_put(self, kind: str, key, value, limit: int) -> None:
+        """Keep `value` under (kind, key): up to `limit` per kind, the oldest dropped."""
+        if limit <= 0:
+            return
+        caches = self.__dict__.setdefault("_cached", {})
+        with self.__dict__.setdefault("_cached_lock", threading.Lock()):
+            entries = caches.setdefault(kind, {})
+            while len(entries) >= limit:
+                entries.pop(next(iter(entries)))
+            entries[key] = value
+
+    def cached_mask(self, key, allowed_ids: Callable[[], set[int]]) -> np.ndarray:
+        """The row mask of `allowed_ids()`, made once per `key` for this index. The key
+        must change whenever the allowed set may (the service uses the audiences and a
+        digest of the visible ids)."""
+        mask = self.cache_get("masks", key)
+        if mask is None:
+            mask = self.mask(allowed_ids())
+            mask.flags.writeable = False
+            self.cache_put("masks", key, mask, MASKS_MAX)
+        return mask
+
     def search(self, query: str, mode: str = "hybrid", limit: int = 10,
                allowed_ids: set[int] | None = None, params: Params | None = None
                ) -> list[tuple[int, float]]:
@@ -120,9 +151,10 @@ class Index:
 
     def query(self, query: str, mode: str = "hybrid", limit: int = 10,
               allowed_ids: set[int] | None = None, params: Params | None = None,
-              prefix: bool = False) -> Ranking:
+              prefix: bool = False, allowed_mask: np.ndarray | None = None) -> Ranking:
         """Rank the allowed documents for `query`. `prefix`: the last word may be
-        unfinished (search-as-you-type) and also matches the words it begins."""
+        unfinished (search-as-you-type) and also matches the words it begins.
+        `allowed_mask` (a row mask, e.g. from `cached_mask`) replaces `allowed_ids`."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         p = params or self.params
@@ -130,7 +162,7 @@ class Index:
         words, weights, stems, corrected, unknown = self._terms(query, p, prefix)
         if not words or not len(self.ids):
             return Ranking(0, [], stems, corrected)
-        mask = self.mask(allowed_ids)
+        mask = allowed_mask if allowed_mask is not None else self.mask(allowed_ids)
         if not mask.any():
             return Ranking(0, [], stems, corrected)
         depth = max(p.depth, limit)
@@ -172,7 +204,7 @@ class Index:
         also the corrected text: the mean of both directions."""
         try:
             if not self.reads_sentences:
-                return self.semantic.query_vector(" ".join(words))
+                return self._lsa_vector(" ".join(words))
             texts = [query]
             near = {w: fix for w, fix in corrected.items()
                      if fuzz.ratio(w, fix[0]) >= p.sentence_correction}
@@ -185,6 +217,32 @@ class Index:
         except EmbeddingsUnavailable:
             log.warning("sentence-embedding model unavailable: keyword ranking only")
             return np.zeros(self.semantic.vectors.shape[1], dtype=np.float32)
+
+    def _lsa_vector(self, text: str) -> np.ndarray:
+        """LSA's query vector computed directly from the fitted vocabulary, idf and
+        projection: what `TfidfVectorizer.transform` (sublinear tf, idf, l2) and the
+        projection give, without sklearn's per-call validation (most of a query's
+        semantic time). Character n-grams or no projection: the embedder itself."""
+        emb = self.semantic.embedder
+        fitted = getattr(emb, "words", None)
+        if not isinstance(emb, LsaEmbedder) or fitted is None or emb.chars is not None \
+                or emb.projection is None:
+            return self.semantic.query_vector(text)
+        vocab = fitted.vocabulary_
+        counts: dict[int, int] = {}
+        for term in self.analyzer(text):
+            j = vocab.get(term)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return np.zeros(emb.projection.shape[1], dtype=np.float32)
+        cols = np.fromiter(counts.keys(), dtype=np.int64)
+        weights = (1 + np.log(np.fromiter(counts.values(), dtype=np.float32))) \
+            * np.asarray(fitted.idf_, dtype=np.float32)[cols]
+        weights /= np.linalg.norm(weights)
+        vector = weights @ emb.projection[cols]
+        norm = np.linalg.norm(vector)
+        return (vector / norm if norm else vector).astype(np.float32)
 
     def _terms(self, query: str, p: Params, prefix: bool):
         """Query words after typo correction, their keyword weights, the stems to

@@ -2,6 +2,8 @@
 directory first, then those semantic search finds similar to its title. The search engine
 is imported only when the directory does not fill the box (it is slow to import)."""
 
+from sqlalchemy import select
+
 from portal.extensions import db
 from portal.models import Article, Contact, Workspace
 from portal.services import article_lists
@@ -23,10 +25,10 @@ def related(ws: Workspace, reader: Contact | None, article: Article, title: str,
         db.session.rollback()
         hits = []
     known = {a.id for a in found} | {article.id}
-    for hit in hits:
-        if len(found) >= limit:
-            break
-        if hit.article.id not in known:
-            known.add(hit.article.id)
-            found.append(hit.article)
+    wanted = [hit.article.id for hit in hits if hit.article.id not in known]
+    wanted = wanted[:limit - len(found)]
+    if wanted:  # results carry ids and slugs: the articles themselves, in their order
+        loaded = {a.id: a for a in db.session.scalars(
+            select(Article).where(Article.id.in_(wanted)))}
+        found.extend(loaded[i] for i in wanted if i in loaded)
     return found

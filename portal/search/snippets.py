@@ -1,22 +1,85 @@
 """Result snippets: the passage of an article with the most matched words, HTML-escaped,
-with each matched word wrapped in <mark>."""
+with each matched word wrapped in <mark>.
+
+A snippet does not stem the article (that was 41 % of a search: every hit's first 100k
+characters, word by word). One regular expression finds the words that may stem to a query
+stem -- those that begin like it -- and only those few candidates are stemmed to confirm
+them, so the cost is a regex scan in C plus a handful of stems."""
+
+import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from portal.search.analysis import Analyzer
+from portal.search.analysis import MAX_TOKEN, Analyzer, normalise
 
 WINDOW = 220  # characters of text around the matches
+SCAN = 100_000  # characters of an article searched for matches
+# German stems lose umlauts and ß ("häuser" -> "haus", "größer" -> "gross")
+_GERMAN = (("ss", "(?:ss|ß)"), ("s", "(?:s|ß)"), ("a", "[aä]"), ("o", "[oö]"),
+           ("u", "[uü]"))
 
 
-def snippet(text: str, stems: set[str], analyzer: Analyzer, width: int = WINDOW) -> Markup:
-    """Safe HTML: the best window of `text` (plain text) for the query's `stems`."""
-    text = " ".join((text or "").split())
+def _stem_pattern(stem: str, german: bool) -> str:
+    """A regex for the start of a word that may stem to `stem`: the stem without its last
+    letter (stemming rewrites endings: "happy" -> "happi"; "dying" -> "die", "lying")."""
+    head = stem[:-1] if len(stem) > 2 else stem
+    if not german:
+        if stem.endswith("ie"):
+            return f"{re.escape(head)}|{re.escape(stem[:-2])}y"
+        return re.escape(head)
+    out, i = [], 0
+    while i < len(head):
+        for plain, variant in _GERMAN:
+            if head.startswith(plain, i):
+                out.append(variant)
+                i += len(plain)
+                break
+        else:
+            out.append(re.escape(head[i]))
+            i += 1
+    return "".join(out)
+
+
+def matcher(stems: set[str], analyzer: Analyzer) -> re.Pattern | None:
+    """Candidates for `stems`: whole words (the analyser's tokens) with a matching start."""
+    heads = sorted({_stem_pattern(s, analyzer.lang == "german") for s in stems if s},
+                   key=lambda h: (-len(h), h))
+    return _compiled("|".join(heads)) if heads else None
+
+
+@lru_cache(maxsize=1024)
+def _compiled(alternatives: str) -> re.Pattern:
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
+
+
+def matches(text: str, stems: set[str], analyzer: Analyzer,
+            pattern: re.Pattern | None = None) -> list[tuple[int, int]]:
+    """(start, end) of every word of `text` whose stem is one of `stems`."""
+    pattern = pattern or matcher(stems, analyzer)
+    if pattern is None:
+        return []
+    out = []
+    for m in pattern.finditer(text, 0, SCAN):
+        word = normalise(m.group())
+        if len(word) <= MAX_TOKEN and word not in analyzer.stop \
+                and analyzer.stem(word) in stems:
+            out.append(m.span())
+    return out
+
+
+def snippet(text: str, stems: set[str], analyzer: Analyzer, width: int = WINDOW,
+            pattern: re.Pattern | None = None) -> Markup:
+    """Safe HTML: the best window of `text` (plain text) for the query's `stems`.
+    `pattern`: matcher(stems, analyzer), made once for all hits of a search."""
+    text = text or ""
+    cut = len(text) > SCAN + 2 * width
+    text = " ".join((text[:SCAN + 2 * width] if cut else text).split())
     if not text:
         return Markup("")
-    hits = [(start, end) for stem, start, end in analyzer.spans(text[:100_000])
-            if stem in stems]
+    hits = matches(text, stems, analyzer, pattern)
     if not hits:
-        return _cut(text, 0, width, [])
+        return _cut(text, 0, width, [], cut)
     # the window starting at a hit that covers the most hits
     best, best_count, j = 0, 0, 0
     for i, (start, _end) in enumerate(hits):
@@ -29,10 +92,10 @@ def snippet(text: str, stems: set[str], analyzer: Analyzer, width: int = WINDOW)
     if begin:
         space = text.rfind(" ", 0, begin + 1)
         begin = space + 1 if space >= 0 and begin - space < 30 else begin
-    return _cut(text, begin, width, hits)
+    return _cut(text, begin, width, hits, cut)
 
 
-def _cut(text: str, begin: int, width: int, hits) -> Markup:
+def _cut(text: str, begin: int, width: int, hits, more: bool = False) -> Markup:
     end = min(len(text), begin + width)
     if end < len(text):
         space = text.rfind(" ", begin, end)
@@ -46,5 +109,5 @@ def _cut(text: str, begin: int, width: int, hits) -> Markup:
         pos = stop
     parts.append(escape(text[pos:end]))
     prefix = "… " if begin > 0 else ""
-    suffix = " …" if end < len(text) else ""
+    suffix = " …" if end < len(text) or more else ""
     return Markup(escape(prefix) + Markup("").join(parts) + escape(suffix))

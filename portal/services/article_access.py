@@ -42,7 +42,11 @@ def can_browse(ws: Workspace, reader: Contact | None) -> bool:
 
 
 def visible_condition(ws: Workspace, reader: Contact | None) -> ColumnElement:
-    allowed = audiences(ws, reader)
+    return audience_condition(ws, audiences(ws, reader))
+
+
+def audience_condition(ws: Workspace, allowed: tuple[str, ...]) -> ColumnElement:
+    """The articles readers of the `allowed` audiences (from `audiences`) may open."""
     if not allowed:
         return false()
     return and_(Article.workspace_id == ws.id, Article.status == "published",

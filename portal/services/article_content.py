@@ -82,6 +82,13 @@ def html_text(html: str) -> tuple[str, str]:
     return (parser.title or parser.h1), text
 
 
+def plain_text(description: str, body: str, body_html: str) -> str:
+    """An article translation as plain text for search: the description and the body as a
+    reader sees it (Markdown rendered to text; a file's extracted text as it is)."""
+    text = html_text(body_html)[1] if body_html else body or ""
+    return f"{description or ''}\n{text}".strip()
+
+
 def markdown_title(source: str) -> str:
     for line in source.splitlines():
         match = re.match(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", line)

@@ -112,6 +112,7 @@ def _write_translation(ws: Workspace, article: Article, *, locale: str, title: s
         article.translations.append(tr)
     tr.title, tr.description, tr.body = title.strip(), description.strip(), body
     tr.body_html = article_content.render_markdown(body) if article.kind == "native" else ""
+    tr.plain_text = article_content.plain_text(tr.description, body, tr.body_html)
     tr.updated_at = now
     db.session.add(ArticleRevision(
         workspace_id=ws.id, article_id=article.id, locale=locale, title=tr.title,

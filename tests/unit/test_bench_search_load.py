@@ -1,0 +1,43 @@
+"""The search load benchmark (bench/search_load.py) runs end to end on a tiny slice, so it
+cannot rot: seeding (reused when present), gunicorn, wrk cycling through the queries with
+a signed-in quarter, the reference, and the doc section. No timing thresholds here: the
+numbers live in docs/PERFORMANCE.md ("Search under load")."""
+
+import json
+import subprocess
+import sys
+
+from bench.search_load import request_lines
+from bench.tickets_load import ROOT, WORK
+
+
+def test_request_lines_cycle_queries_and_sign_in_every_fourth():
+    seed = {"slug": "sb", "api_token": "tok", "cookie": "c=1"}
+    lines = request_lines("hybrid", ["reset password", "invoice", "sso", "export csv"], seed)
+    assert lines[0] == ("/api/v1/workspaces/sb/articles/search?q=reset%20password"
+                        "&mode=hybrid&limit=10")
+    assert [line.count("\t") for line in lines] == [0, 0, 0, 1]
+    assert lines[3].endswith("\tAuthorization: Bearer tok")
+    typed = request_lines("suggest", ["reset password"] * 4, seed)
+    assert typed[0].startswith("/en-US/sb/search/suggest?q=reset") and "c=1" in typed[3]
+
+
+def test_quick_run_measures_every_target_and_writes_its_section(tmp_path):
+    doc = tmp_path / "PERFORMANCE.md"
+    doc.write_text("# Performance\n\nHand-written text stays.\n")
+    done = subprocess.run([sys.executable, "-m", "bench.search_load", "--quick",
+                           "--write-doc", "--doc", str(doc)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((WORK / "results-search-load.json").read_text())
+    assert summary["articles"] == 300
+    assert [r["name"] for r in summary["results"]] == ["keyword", "hybrid", "suggest",
+                                                        "reference"]
+    for row in summary["results"]:
+        assert row["rps"] > 0 and row["p95_ms"] >= row["p50_ms"] > 0 and row["cpu_ms"] > 0
+        assert row["errors"] == 0, row
+        assert row["bytes"] > 300  # JSON with results, not an error body
+    text = doc.read_text()
+    assert "Hand-written text stays." in text
+    assert "## Search under load (issue 11)" in text and "<!-- bench:search-load -->" in text
+    assert "| API search JSON, hybrid |" in text and "load average" in text

@@ -1,0 +1,97 @@
+"""Snippets find the query's words without stemming the article: the same words the
+analyser's own spans find, in English and German, marked and escaped; and the LSA query
+vector computed directly equals the embedder's."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from portal.search import snippets
+from portal.search.analysis import Analyzer
+from portal.search.engine import Doc, build_index
+from portal.search.params import DEFAULT
+
+DATA = Path(__file__).resolve().parents[2] / "bench" / "search" / "data"
+
+
+def _lines(name):
+    return [json.loads(line) for line in (DATA / name).read_text().splitlines() if line]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de-DE"])
+def test_matches_are_exactly_the_words_whose_stem_is_asked_for(locale):
+    """Against the slow definition (stem every word) on the relevance set's articles and
+    queries: no word missed, none extra."""
+    analyzer = Analyzer(locale)
+    articles = [a for a in _lines("articles.jsonl") if a["locale"] == locale][::2]
+    queries = [q for q in _lines("queries.jsonl") if q["locale"] == locale]
+    compared = marked = 0
+    for query in queries:
+        stems = set(analyzer(query["query"]))
+        pattern = snippets.matcher(stems, analyzer)
+        for article in articles:
+            text = " ".join(f"{article['title']}\n{article['body']}".split())
+            expected = [(s, e) for stem, s, e in analyzer.spans(text) if stem in stems]
+            assert snippets.matches(text, stems, analyzer, pattern) == expected, \
+                (query["query"], article["slug"])
+            compared += 1
+            marked += len(expected)
+    assert compared > 300 and marked > 50
+
+
+@pytest.mark.parametrize("locale, query, text, marked", [
+    ("de-DE", "haus", "Alle Häuser und das HAUS.", ["Häuser", "HAUS"]),
+    ("de-DE", "strasse", "Die Straße ist gesperrt.", ["Straße"]),
+    ("de-DE", "gross", "Das Paket ist größer.", ["größer"]),
+    ("en-US", "happiness", "A happy customer is happily served.", ["happy"]),
+    ("en-US", "dies", "The battery is dying, it died.", ["dying", "died"]),
+    ("en-US", "connection", "Connected, connecting; reconnect.", ["Connected", "connecting"]),
+])
+def test_words_whose_stem_changed_their_letters_are_still_marked(locale, query, text,
+                                                                 marked):
+    analyzer = Analyzer(locale)
+    stems = set(analyzer(query))
+    html = str(snippets.snippet(text, stems, analyzer))
+    assert [part.split("</mark>")[0] for part in html.split("<mark>")[1:]] == marked
+
+
+def test_snippet_is_escaped_and_marks_the_best_window():
+    analyzer = Analyzer("en-US")
+    text = ("<script>alert(1)</script> filler " * 40 + "reset the password here, "
+            "password reset link " + "more filler words " * 40)
+    html = str(snippets.snippet(text, set(analyzer("password reset")), analyzer))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert html.count("<mark>") == 4 and html.startswith("… ") and html.endswith(" …")
+
+
+def test_a_long_article_is_scanned_not_stemmed(monkeypatch):
+    """100k characters with one match: a handful of stems, not one per word."""
+    analyzer = Analyzer("en-US")
+    calls = []
+    real = Analyzer.stem
+    monkeypatch.setattr(Analyzer, "stem", lambda self, w: calls.append(w) or real(self, w))
+    text = "lorem ipsum dolor sit amet " * 3000 + "the invoice is ready " + "tail " * 5000
+    html = str(snippets.snippet(text, {"invoic"}, analyzer))
+    assert "<mark>invoice</mark>" in html
+    assert len(calls) < 10
+
+
+def test_no_match_shows_the_beginning():
+    analyzer = Analyzer("en-US")
+    html = str(snippets.snippet("First words of the article. " * 20, {"zebra"}, analyzer))
+    assert html.startswith("First words") and "<mark>" not in html
+
+
+def test_lsa_query_vector_equals_the_embedders():
+    articles = [a for a in _lines("articles.jsonl") if a["locale"] == "en-US"]
+    docs = [Doc(i, a["title"], a["body"]) for i, a in enumerate(articles)]
+    index = build_index(docs, "en-US", DEFAULT.with_(char_ngrams_below=0, dims=40))
+    assert index.semantic.embedder.chars is None  # the direct path applies
+    for q in _lines("queries.jsonl")[:60]:
+        text = " ".join(index.analyzer.words(q["query"]))
+        direct, via = index._lsa_vector(text), index.semantic.query_vector(text)
+        assert direct.dtype == np.float32
+        np.testing.assert_allclose(direct, via, atol=1e-5)
+    assert not index._lsa_vector("zzqx").any()
