@@ -120,7 +120,7 @@ def article(slug: str):
     tr = text_of(found)
     title = tr.title if tr else found.slug
     address = get_remote_address()
-    article_feedback.count_view(g.workspace, found, g.reader, address)
+    article_feedback.count_view(g.workspace, found.id, g.reader, address)
     return render_portal(
         "kb/article.html", title=title, article=found, tr=tr,
         description=(tr.description if tr else "") or "",
