@@ -154,3 +154,28 @@ def test_a_view_is_counted_without_expiring_what_the_page_loaded(app, acme):
         db.session.expire_all()
         assert article.views == 1
         assert db.session().expire_on_commit  # the session's own setting is back
+
+
+# the ticket page: workspace, session with contact, the contact's groups (who may see the
+# ticket), the ticket with its account and form, attachments, comments, events, reporters
+TICKET_PAGE = 8
+
+
+@pytest.mark.parametrize("comments", [1, 6])
+def test_ticket_page_statements(app, acme, comments):
+    from portal.services import actors, timeline
+
+    account = make_account(acme, "Acme Corp")
+    pat = make_contact(acme, "pat@acme.example", account=account, name="Pat Doe")
+    ticket = open_ticket(acme, pat)
+    number = ticket.number
+    with use_workspace(acme.id):
+        for n in range(comments):
+            timeline.add_comment(ticket, actors.customer(pat), f"Still burning ({n})")
+    client = app.test_client()
+    login_as(client, pat)
+    page, sql = get(client, f"/en-US/acme/tickets/{number}")
+    assert sql.count() == TICKET_PAGE, sql.report()
+    html = page.get_data(as_text=True)
+    assert html.count("Still burning") == comments
+    assert "Acme Corp" in html and "Pat Doe" in html
