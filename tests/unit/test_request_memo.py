@@ -80,3 +80,15 @@ def test_slug_and_domain_in_one_query(app, acme, globex):
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
     assert len(seen) == 5
+
+
+def test_template_strings_follow_the_locale_within_a_request(app):
+    from flask import render_template_string
+
+    page = "{% trans %}Open{% endtrans %}|{{ _('Closed') }}"
+    with app.test_request_context():
+        g.locale = "de-DE"
+        assert render_template_string(page) == "Offen|Geschlossen"
+        with force_locale("en_US"):  # an email to someone who reads English
+            assert render_template_string(page) == "Open|Closed"
+        assert render_template_string(page) == "Offen|Geschlossen"
