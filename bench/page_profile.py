@@ -252,7 +252,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--write-doc", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
-        args.articles, args.tickets, args.requests = 60, 40, 3
+        args.articles, args.tickets, args.requests = 30, 20, 3
     if args.json:
         print(json.dumps(run_here(args)))
         return {}
