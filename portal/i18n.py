@@ -5,7 +5,9 @@ Flask-AppBuilder's own choice (its language menu).
 """
 
 from flask import g, has_request_context
-from flask_babel import lazy_gettext
+from flask_babel import get_domain, get_locale, lazy_gettext
+
+from portal.request_memo import memo
 
 SUPPORTED = {"en-US": lazy_gettext("English"), "de-DE": lazy_gettext("German")}
 
@@ -38,3 +40,22 @@ def init_i18n(app, appbuilder) -> None:
         return fab_selector()
 
     babel_state.locale_selector = select_locale
+    install_template_gettext(app)
+
+
+def _translations():
+    """The catalogue of the current locale, found once per request and locale: Flask-Babel
+    finds it again for every string (four context lookups and the locale's name), and a page
+    has thirty or more. The locale is part of the key, so force_locale still switches."""
+    return memo(("translations", get_locale()), lambda: get_domain().get_translations())
+
+
+def install_template_gettext(app) -> None:
+    """`{% trans %}` and `_()` in templates, as Flask-Babel installs them, through
+    `_translations`."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)

@@ -238,7 +238,8 @@ def _check_assignments(state: ORMExecuteState, statement, refs: dict, workspace_
 
 
 REQUEST_SCOPED = ("workspace", "workspace_id", "locale", "customer_session", "contact",
-                  "host_workspace", "admin_workspace", "redirect_locale", "api_session", "reader")
+                  "host_workspace", "admin_workspace", "redirect_locale", "api_session", "reader",
+                  "request_memo")
 
 
 def register_request_scope(app) -> None:

@@ -10,6 +10,7 @@ from functools import wraps
 
 from flask import current_app, g, redirect, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.auth.tokens import digest, new_token
 from portal.extensions import db
@@ -45,7 +46,7 @@ def resolve(token: str | None, kind: str) -> CustomerSession | None:
     row = db.session.scalar(
         select(CustomerSession).where(
             CustomerSession.token_hash == digest(token), CustomerSession.kind == kind
-        )
+        ).options(joinedload(CustomerSession.contact))  # every use reads it: one query
     )
     if row is None or row.revoked_at is not None:
         return None

@@ -42,6 +42,7 @@ class Article(WorkspaceScoped, Model):
         UniqueConstraint("workspace_id", "slug"),
         UniqueConstraint("workspace_id", "external_ref"),
         Index("ix_kb_article_ws_status", "workspace_id", "status", "audience"),
+        Index("ix_kb_article_ws_directory", "workspace_id", "directory_id", "status", "audience"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), default="native")
@@ -83,7 +84,8 @@ class ArticleTranslation(WorkspaceScoped, Model):
     extracted text for uploaded files; `body_html` is the sanitized rendering."""
 
     __tablename__ = "kb_article_translation"
-    __table_args__ = (UniqueConstraint("article_id", "locale"),)
+    __table_args__ = (UniqueConstraint("article_id", "locale"),
+                      Index("ix_kb_article_translation_ws_article", "workspace_id", "article_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("kb_article.id", ondelete="CASCADE"))
     locale: Mapped[str] = mapped_column(String(10))

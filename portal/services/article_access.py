@@ -15,15 +15,24 @@ from sqlalchemy.sql import ColumnElement
 from portal.extensions import db
 from portal.models import Article, Contact, Workspace
 from portal.models.base import as_id
+from portal.request_memo import memo
 from portal.services import contacts, workspace_settings
 
 
 def access(ws: Workspace) -> str:
-    return workspace_settings.for_workspace(ws).kb_access
+    return memo(("kb_access", ws.id), lambda: workspace_settings.for_workspace(ws).kb_access)
 
 
 def audiences(ws: Workspace, reader: Contact | None) -> tuple[str, ...]:
-    """The audiences `reader` (None: an anonymous visitor) may read in `ws`."""
+    """The audiences `reader` (None: an anonymous visitor) may read in `ws` (worked out
+    once per request: a page asks four or five times)."""
+    if reader is None:
+        return memo(("kb_audiences", ws.id, None), lambda: _audiences(ws, None))
+    return memo(("kb_audiences", ws.id, reader.id, reader.active, reader.verified),
+                lambda: _audiences(ws, reader))
+
+
+def _audiences(ws: Workspace, reader: Contact | None) -> tuple[str, ...]:
     mode = access(ws)
     if mode == "off":
         return ()

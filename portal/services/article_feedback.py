@@ -42,12 +42,12 @@ def _reader_match(reader: Contact | None, address: str):
     return ArticleVote.visitor == key, {"visitor": key}
 
 
-def current_vote(ws: Workspace, article: Article, reader: Contact | None,
+def current_vote(ws: Workspace, article_id: int, reader: Contact | None,
                  address: str) -> bool | None:
-    """The reader's vote on `article` (True: helpful), or None when they have not voted."""
+    """The reader's vote on the article (True: helpful), or None when they have not voted."""
     match, _fields = _reader_match(reader, address)
     return db.session.scalar(select(ArticleVote.helpful).where(
-        ArticleVote.workspace_id == ws.id, ArticleVote.article_id == article.id, match))
+        ArticleVote.workspace_id == ws.id, ArticleVote.article_id == article_id, match))
 
 
 def _count(article: Article, helpful: bool, step: int) -> None:
@@ -87,11 +87,15 @@ def vote(ws: Workspace, article: Article, reader: Contact | None, address: str,
     db.session.commit()
 
 
-def count_view(ws: Workspace, article: Article, reader: Contact | None, address: str) -> bool:
-    """Count a view unless this reader was counted for `article` within VIEW_PERIOD.
-    Without Redis nothing is counted (and nothing fails): a lost view beats an inflated one."""
+def count_view(ws: Workspace, article_id: int, reader: Contact | None, address: str) -> bool:
+    """Count a view of article `article_id` unless this reader was counted for it within
+    VIEW_PERIOD. Without Redis nothing is counted (and nothing fails): a lost view beats an
+    inflated one. Takes the id, so a page served without loading the article can count too.
+
+    The count is one UPDATE committed without expiring what the request has loaded: the
+    page renders from the rows it already has instead of loading each one again."""
     who = f"contact:{reader.id}" if reader is not None else visitor_key(address)
-    key = f"helpport:kb-view:{ws.id}:{article.id}:{who}"
+    key = f"helpport:kb-view:{ws.id}:{article_id}:{who}"
     try:
         first = redis_connection().set(key, 1, nx=True,
                                        ex=int(VIEW_PERIOD.total_seconds()))
@@ -100,8 +104,15 @@ def count_view(ws: Workspace, article: Article, reader: Contact | None, address:
         return False
     if not first:
         return False
-    db.session.execute(update(Article).where(Article.workspace_id == ws.id,
-                                             Article.id == article.id)
-                       .values(views=Article.views + 1))
-    db.session.commit()
+    session = db.session()
+    session.execute(update(Article).where(Article.workspace_id == ws.id,
+                                          Article.id == article_id)
+                    .values(views=Article.views + 1)
+                    .execution_options(synchronize_session=False))
+    keep = session.expire_on_commit
+    session.expire_on_commit = False  # nothing loaded changed but `views`, shown nowhere
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
     return True

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Article, Contact, Directory, Workspace
+from portal.models import Article, ArticleTranslation, Contact, Directory, Workspace
 from portal.models.kb import KINDS, STATUSES
 from portal.services import article_access, scoped
 
@@ -109,14 +109,21 @@ def _with_text(query):
     return query.options(selectinload(Article.translations))
 
 
+def _with_titles(query):
+    """For lists that show titles and descriptions only: the bodies (long, and rendered
+    HTML besides) stay in the database."""
+    return query.options(selectinload(Article.translations).load_only(
+        ArticleTranslation.locale, ArticleTranslation.title, ArticleTranslation.description))
+
+
 def in_directory(ws: Workspace, reader: Contact | None, directory: Directory) -> list[Article]:
-    return list(db.session.scalars(_with_text(
+    return list(db.session.scalars(_with_titles(
         article_access.visible_articles(ws, reader).where(Article.directory_id == directory.id)
         .order_by(Article.position, Article.slug))))
 
 
 def popular(ws: Workspace, reader: Contact | None, limit: int = POPULAR_LIMIT) -> list[Article]:
-    return list(db.session.scalars(_with_text(
+    return list(db.session.scalars(_with_titles(
         article_access.visible_articles(ws, reader)
         .order_by(Article.views.desc(), Article.helpful_yes.desc(), Article.id.desc())
         .limit(limit))))
@@ -127,7 +134,7 @@ def same_directory(ws: Workspace, reader: Contact | None, article: Article,
     """Other readable articles of `article`'s directory, in their order."""
     if article.directory_id is None:
         return []
-    return list(db.session.scalars(_with_text(
+    return list(db.session.scalars(_with_titles(
         article_access.visible_articles(ws, reader)
         .where(Article.directory_id == article.directory_id, Article.id != article.id)
         .order_by(Article.position, Article.slug).limit(limit))))

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.models import Account, Contact, CustomerGroup, Workspace
 from portal.models.customer import CUSTOMER_ADMINS
+from portal.request_memo import memo
 
 
 def by_email(ws: Workspace, email: str) -> Contact | None:
@@ -51,7 +52,11 @@ def provision(ws: Workspace, email: str) -> Contact:
 
 
 def is_customer_admin(contact: Contact) -> bool:
-    return any(g.system and g.name == CUSTOMER_ADMINS for g in contact.groups)
+    """Whether `contact` is in the Customer Admins group (once per request: the ticket and
+    article rules and the pages ask it several times; portal.services.groups forgets it
+    when a membership changes)."""
+    return memo(("customer_admin", contact.id), lambda: any(
+        grp.system and grp.name == CUSTOMER_ADMINS for grp in contact.groups))
 
 
 def customer_admins_group(ws: Workspace) -> CustomerGroup | None:

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from portal.extensions import db
 from portal.models import Contact, CustomerGroup, Workspace
+from portal.request_memo import forget
 from portal.services.errors import NotFound
 
 SEARCH_MAX = 100
@@ -65,9 +66,11 @@ def add_member(group: CustomerGroup, member: Contact) -> None:
     if member not in group.members:
         group.members.append(member)
         db.session.commit()
+        forget("customer_admin", "kb_audiences")
 
 
 def remove_member(group: CustomerGroup, member: Contact) -> None:
     if member in group.members:
         group.members.remove(member)
         db.session.commit()
+        forget("customer_admin", "kb_audiences")

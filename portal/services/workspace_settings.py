@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 
 from portal.models import Workspace
+from portal.request_memo import forget
 from portal.services.errors import Invalid
 
 log = logging.getLogger(__name__)
@@ -122,4 +123,5 @@ def update(ws: Workspace, **changes) -> WorkspaceSettings:
     stored.update({name: list(v) if isinstance(v, tuple) else v
                    for name, v in checked.items()})
     ws.settings = stored  # a new dict: the JSON column sees the change
+    forget("kb_access", "kb_audiences")
     return for_workspace(ws)

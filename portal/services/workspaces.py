@@ -3,7 +3,7 @@
 import re
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.extensions import db
 from portal.i18n import SUPPORTED
@@ -22,11 +22,27 @@ def by_slug(slug: str) -> Workspace | None:
     return db.session.scalar(select(Workspace).where(Workspace.slug == slug))
 
 
+def _domain_of(host: str) -> str:
+    return host.split(":")[0].lower()
+
+
 def by_domain(host: str) -> Workspace | None:
-    host = host.split(":")[0].lower()
+    host = _domain_of(host)
     if not host:
         return None
     return db.session.scalar(select(Workspace).where(Workspace.custom_domain == host))
+
+
+def by_slug_and_domain(slug: str, host: str) -> tuple[Workspace | None, Workspace | None]:
+    """(the workspace of `slug`, the one whose custom domain is `host`): what `by_slug` and
+    `by_domain` answer, in one query (every portal page asks both)."""
+    domain = _domain_of(host)
+    match = Workspace.slug == slug
+    if domain:
+        match = or_(match, Workspace.custom_domain == domain)
+    rows = list(db.session.scalars(select(Workspace).where(match)))
+    return (next((ws for ws in rows if ws.slug == slug), None),
+            next((ws for ws in rows if domain and ws.custom_domain == domain), None))
 
 
 def by_id(workspace_id: int) -> Workspace | None:

@@ -76,10 +76,17 @@ def host_workspace():
     return g.host_workspace
 
 
+def _slug_and_host_workspace(slug: str):
+    """(the workspace of `slug`, the Host's): one query when the Host was not asked yet."""
+    if "host_workspace" in g:
+        return workspaces.by_slug(slug), g.host_workspace
+    ws, g.host_workspace = workspaces.by_slug_and_domain(slug, request.host)
+    return ws, g.host_workspace
+
+
 def _workspace_or_404(slug: str):
     """The workspace of `slug`; on a custom domain only that domain's own workspace."""
-    ws = workspaces.by_slug(slug)
-    host_ws = host_workspace()
+    ws, host_ws = _slug_and_host_workspace(slug)
     if ws is None or (host_ws is not None and host_ws.id != ws.id):
         abort(404)
     return ws
@@ -162,8 +169,7 @@ def error_page_workspace() -> None:
     parts = request.path.split("/")
     if len(parts) < 3 or not parts[2]:
         return
-    ws = workspaces.by_slug(parts[2])
-    host_ws = host_workspace()
+    ws, host_ws = _slug_and_host_workspace(parts[2])
     if ws is None or (host_ws is not None and host_ws.id != ws.id):
         return
     enter_workspace(ws, locale=workspaces.locale_for(ws, normalise(parts[1]))

@@ -122,16 +122,14 @@ def article(slug: str):
         return redirect(url_for(".article", slug=found.slug), 301 if slug != found.slug else 302)
     tr = text_of(found)
     title = tr.title if tr else found.slug
-    address = get_remote_address()
-    article_feedback.count_view(g.workspace, found, g.reader, address)
+    article_feedback.count_view(g.workspace, found.id, g.reader, get_remote_address())
     return render_portal(
         "kb/article.html", title=title, article=found, tr=tr,
         description=(tr.description if tr else "") or "",
         updated=format_date(found.updated_at, "long"),
         trail=article_lists.ancestors(g.workspace, found.directory),
         related=related(g.workspace, g.reader, found, title, g.locale),
-        title_of=title_of,
-        voted=article_feedback.current_vote(g.workspace, found, g.reader, address) is not None)
+        title_of=title_of)
 
 
 def _opened_from_search(found) -> bool:

@@ -37,8 +37,7 @@ from markupsafe import Markup
 from config import ROOT
 from portal.auth.sessions import current_contact
 from portal.extensions import cache
-from portal.models import Article
-from portal.services import article_feedback, scoped
+from portal.services import article_feedback
 from portal.web import bp
 
 PRIVATE = "private, no-store"
@@ -187,18 +186,9 @@ def _holes_named(entry: dict, name: str) -> list:
     return [hole for hole in entry["holes"] if hole[0] == name]
 
 
-def _article(article_id: int) -> Article | None:
-    found = g.setdefault("page_cache_articles", {})
-    if article_id not in found:
-        found[article_id] = scoped.by_id(Article, g.workspace, article_id)
-    return found[article_id]
-
-
 def _count_view(article_id: int) -> None:
     """The one call of count_view for a cached article page (readers are anonymous)."""
-    article = _article(article_id)
-    if article is not None:
-        article_feedback.count_view(g.workspace, article, None, get_remote_address())
+    article_feedback.count_view(g.workspace, article_id, None, get_remote_address())
 
 
 def _feedback_state(article_id: int, _slug: str) -> tuple:
@@ -206,9 +196,8 @@ def _feedback_state(article_id: int, _slug: str) -> tuple:
     under "csrf_token", made here if missing; a token is valid as long as that secret:
     WTF_CSRF_TIME_LIMIT)."""
     generate_csrf()  # the form's token; the template's csrf_token() answers the same
-    article = _article(article_id)
-    voted = article is not None and article_feedback.current_vote(
-        g.workspace, article, current_contact(), get_remote_address()) is not None
+    voted = article_feedback.current_vote(
+        g.workspace, article_id, current_contact(), get_remote_address()) is not None
     secret = session.get("csrf_token")
     return voted, _digest(str(secret).encode())
 

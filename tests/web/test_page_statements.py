@@ -1,0 +1,187 @@
+"""How many SQL statements a page costs (issue 11, docs/PERFORMANCE.md "Page profile").
+
+The counts are pinned, and they must not grow with what the page lists: a lazy load per
+row, or the page loading its rows again after a commit expired them, fails here first.
+"""
+
+import pytest
+from sqlalchemy import event, inspect, select
+
+from portal.extensions import db
+from portal.models import Article, ArticleTranslation, Directory
+from portal.services import articles
+from portal.tenancy import use_workspace
+from tests.factories import login_as, make_account, make_contact
+from tests.tickets_helpers import open_ticket
+
+
+class Statements:
+    """The SQL statements the database receives while the block runs."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def note(self, _conn, _cursor, statement, *_args):
+        self.seen.append(" ".join(statement.split()))
+
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self.note)
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(db.engine, "before_cursor_execute", self.note)
+
+    def count(self) -> int:
+        return len(self.seen)
+
+    def report(self) -> str:
+        return "\n".join(s[:160] for s in self.seen)
+
+
+def get(client, url, **kwargs):
+    with Statements() as sql:
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200, url
+    return response, sql
+
+
+def make_kb(ws, per_directory: int):
+    """A public knowledge base: a directory in a directory, `per_directory` articles in the
+    inner one (long bodies, as imported articles have)."""
+    ws.settings = {**(ws.settings or {}), "kb_access": "public"}
+    db.session.commit()
+    with use_workspace(ws.id):
+        top = Directory(workspace_id=ws.id, slug="guides", names={"en-US": "Guides"})
+        db.session.add(top)
+        db.session.flush()
+        inner = Directory(workspace_id=ws.id, slug="network", parent_id=top.id,
+                          names={"en-US": "Network"})
+        db.session.add(inner)
+        db.session.commit()
+        made = [articles.save(ws, locale="en-US", title=f"Network guide {n}",
+                              body=f"Section {n}. " + "All about the network. " * 300,
+                              status="published", audience="public", directory_id=inner.id)
+                for n in range(per_directory)]
+        return [a.slug for a in made]
+
+
+# the article page: workspace (slug and Host in one), the article, its translations,
+# the directory and its parent (breadcrumbs), the related articles and their titles,
+# the reader's vote; signed in, the session with its contact and the contact's groups
+ARTICLE_ANONYMOUS = 8
+ARTICLE_SIGNED_IN = 10
+# from the public page cache: the workspace, and the reader's vote for the feedback form
+ARTICLE_CACHED = 2
+
+
+@pytest.mark.parametrize("per_directory", [6, 12])
+def test_article_page_statements(app, acme, per_directory, monkeypatch):
+    slugs = make_kb(acme, per_directory)
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.7"
+    url = f"/en-US/acme/articles/{slugs[0]}"
+    first, sql = get(client, url)
+    assert sql.count() == ARTICLE_ANONYMOUS + 1, sql.report()  # + the view's UPDATE
+    assert sum(s.startswith("UPDATE kb_article SET views") for s in sql.seen) == 1
+    again, sql = get(client, url)  # from the page cache, counted already: no UPDATE
+    assert sql.count() == ARTICLE_CACHED, sql.report()
+    assert first.get_data() == again.get_data()
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)  # rendered again
+    rendered, sql = get(client, url)
+    assert sql.count() == ARTICLE_ANONYMOUS, sql.report()
+    assert rendered.get_data() == again.get_data()
+    related = again.get_data(as_text=True).split('id="related-title"')[1]
+    assert related.count("Network guide") == 5
+
+    pat = make_contact(acme, "pat@acme.example")
+    login_as(client, pat)
+    _page, sql = get(client, url)
+    assert sql.count() == ARTICLE_SIGNED_IN + 1, sql.report()
+    _page, sql = get(client, url)
+    assert sql.count() == ARTICLE_SIGNED_IN, sql.report()
+
+
+def test_lists_of_titles_leave_the_bodies_in_the_database(app, acme):
+    """Related articles (and the home's popular ones, a directory's list) show titles: the
+    bodies of those articles are not loaded."""
+    slugs = make_kb(acme, 7)
+    from flask import g
+
+    from portal.search.related import related
+    from portal.services import article_lists
+
+    with app.test_request_context(), use_workspace(acme.id):
+        g.workspace = acme
+        article = db.session.scalar(select(Article).where(Article.slug == slugs[0]))
+        shown = related(acme, None, article, "Network guide 0", "en-US")
+        assert [a.slug for a in shown] == slugs[1:6]
+        for listed in (shown, article_lists.popular(acme, None)):
+            for a in listed:
+                tr = a.translations[0]
+                assert {"body", "body_html"} <= inspect(tr).unloaded
+                assert tr.title.startswith("Network guide")
+
+
+# the ticket list: workspace, session with contact, the page of tickets, the contact's
+# groups (the organization tab)
+TICKET_LIST = 4
+
+
+@pytest.mark.parametrize("tickets", [2, 12])
+def test_ticket_list_statements(app, acme, tickets):
+    account = make_account(acme, "Acme Corp")
+    pat = make_contact(acme, "pat@acme.example", account=account)
+    for n in range(tickets):
+        open_ticket(acme, pat, title=f"Printer {n} on fire")
+    client = app.test_client()
+    login_as(client, pat)
+    page, sql = get(client, "/en-US/acme/tickets")
+    assert sql.count() == TICKET_LIST, sql.report()
+    html = page.get_data(as_text=True)
+    assert html.count('class="stage stage-open"') == tickets
+    assert html.count(">Open</span>") == tickets
+    _page, sql = get(client, "/de-DE/acme/tickets")
+    assert sql.count() == TICKET_LIST, sql.report()
+    assert _page.get_data(as_text=True).count(">Offen</span>") == tickets
+
+
+def test_a_view_is_counted_without_expiring_what_the_page_loaded(app, acme):
+    from portal.services import article_feedback
+
+    slugs = make_kb(acme, 1)
+    with app.test_request_context(), use_workspace(acme.id):
+        article = db.session.scalar(select(Article).where(Article.slug == slugs[0]))
+        translation = db.session.scalar(select(ArticleTranslation)
+                                        .where(ArticleTranslation.article_id == article.id))
+        assert article_feedback.count_view(acme, article.id, None, "198.51.100.1")
+        assert not inspect(article).expired_attributes
+        assert not inspect(translation).expired_attributes
+        assert not article_feedback.count_view(acme, article.id, None, "198.51.100.1")
+        db.session.expire_all()
+        assert article.views == 1
+        assert db.session().expire_on_commit  # the session's own setting is back
+
+
+# the ticket page: workspace, session with contact, the contact's groups (who may see the
+# ticket), the ticket with its account and form, attachments, comments, events, reporters
+TICKET_PAGE = 8
+
+
+@pytest.mark.parametrize("comments", [1, 6])
+def test_ticket_page_statements(app, acme, comments):
+    from portal.services import actors, timeline
+
+    account = make_account(acme, "Acme Corp")
+    pat = make_contact(acme, "pat@acme.example", account=account, name="Pat Doe")
+    ticket = open_ticket(acme, pat)
+    number = ticket.number
+    with use_workspace(acme.id):
+        for n in range(comments):
+            timeline.add_comment(ticket, actors.customer(pat), f"Still burning ({n})")
+    client = app.test_client()
+    login_as(client, pat)
+    page, sql = get(client, f"/en-US/acme/tickets/{number}")
+    assert sql.count() == TICKET_PAGE, sql.report()
+    html = page.get_data(as_text=True)
+    assert html.count("Still burning") == comments
+    assert "Acme Corp" in html and "Pat Doe" in html
