@@ -47,6 +47,7 @@ def build_app(tmp: Path):
         OUTBOX_DIR = str(tmp / "outbox")
         UPLOAD_DIR = str(tmp / "uploads")
         RUN_EMBEDDED_WORKER = False  # no search index builds in the background
+        PAGE_CACHE_SECONDS = 0  # what a render costs; cache hits: bench/page_cache.py
         TESTING = False
 
     return create_app(Config)
