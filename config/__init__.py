@@ -93,6 +93,11 @@ class BaseConfig:
     # ranking knobs over the defaults of portal/search/params.py, e.g. {"typo_cutoff": 70}
     SEARCH_PARAMS = {}
     SEARCH_RELOAD_SECONDS = 5.0  # how often a web process looks for a newer index (one query)
+    # where indexes are unpacked for memory-mapping, shared by the workers of one machine
+    # (written again from the database when missing; empty: each process holds its own copy)
+    SEARCH_INDEX_DIR = str(INSTANCE / "search-index")
+    SEARCH_CACHE_INDEXES = 32  # indexes one process keeps loaded (least recently used go)
+    SEARCH_CACHE_IDLE_SECONDS = 1800  # an index no search used for this long is let go
 
     # --- jobs ---
     # how often each worker writes due ticket notifications and re-enqueues due emails

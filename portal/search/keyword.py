@@ -11,8 +11,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from portal.search.analysis import Analyzer
+from portal.search.analysis import MAX_TOKEN, Analyzer
 from portal.search.params import Params
+from portal.search.terms import Terms
 
 
 class KeywordIndex:
@@ -21,7 +22,7 @@ class KeywordIndex:
         self.analyzer = analyzer
         vocab: dict[str, int] = {}
         surface: Counter = Counter()  # surface word -> document frequency
-        self.stem_of: dict[str, str] = {}
+        stem_of: dict[str, str] = {}
         rows, cols, tvals, bvals = [], [], [], []
         tlen = np.zeros(len(titles), dtype=np.float32)
         blen = np.zeros(len(titles), dtype=np.float32)
@@ -31,9 +32,9 @@ class KeywordIndex:
             counts: dict[int, list[int]] = {}
             for field, words in ((0, tw), (1, bw)):
                 for word in words:
-                    stem = self.stem_of.get(word)
+                    stem = stem_of.get(word)
                     if stem is None:
-                        stem = self.stem_of[word] = analyzer.stem(word)
+                        stem = stem_of[word] = analyzer.stem(word)
                     j = vocab.setdefault(stem, len(vocab))
                     counts.setdefault(j, [0, 0])[field] += 1
             surface.update(set(tw) | set(bw))
@@ -42,9 +43,12 @@ class KeywordIndex:
                 cols.append(j)
                 tvals.append(tc)
                 bvals.append(bc)
-        self.vocab = vocab
+        # columns in the sorted order of the stems: a column is found by binary search
+        self.vocab = Terms.of(vocab)
+        order = self.vocab.columns(list(vocab))  # first-seen column -> sorted column
         n = len(titles)
-        rows_a, cols_a = np.asarray(rows, dtype=np.int32), np.asarray(cols, dtype=np.int32)
+        rows_a = np.asarray(rows, dtype=np.int32)
+        cols_a = order[np.asarray(cols, dtype=np.int64)].astype(np.int32)
         tf_t, tf_b = np.asarray(tvals, np.float32), np.asarray(bvals, np.float32)
         p = params
         norm_t = 1 - p.b_title + p.b_title * tlen / max(float(tlen.mean()) if n else 1, 1e-9)
@@ -56,39 +60,51 @@ class KeywordIndex:
         self.matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(n, len(vocab)),
                                         dtype=np.float32)
         self.df = df
-        self.surface_df = surface
-        self._group_by_length()
+        self._set_words(Terms.of(surface), surface)
 
-    def _group_by_length(self) -> None:
-        """Surface words grouped by length: typo correction only compares similar lengths."""
-        surface = self.surface_df
-        self.by_length: dict[int, list[str]] = {}
-        for word in sorted(surface, key=lambda w: -surface[w]):
-            self.by_length.setdefault(len(word), []).append(word)
+    def _set_words(self, words: Terms, counts, by_length: np.ndarray | None = None) -> None:
+        """Surface words (sorted, for prefixes) with their document frequencies, and their
+        rows grouped by length, most frequent first (typo correction compares similar
+        lengths only)."""
+        self.words = words
+        if not isinstance(counts, np.ndarray):
+            counts = np.asarray([counts[w] for w in words], dtype=np.int32)
+        self.counts = counts
+        if by_length is None:
+            lengths = np.asarray([len(w) for w in words], dtype=np.int32)
+            # by length, then most frequent, then alphabetical (the array's own order)
+            order = np.lexsort((np.arange(len(words)), -counts, lengths)).astype(np.int32)
+            starts = np.searchsorted(lengths[order], np.arange(MAX_TOKEN + 2))
+            by_length = np.concatenate([starts, order]).astype(np.int32)
+        self._by_length = by_length
+
+    def _length_rows(self, n: int) -> np.ndarray:
+        """Rows of the surface words of `n` characters, most frequent first."""
+        if n < 0 or n > MAX_TOKEN:
+            return np.zeros(0, dtype=np.int32)
+        start, end = int(self._by_length[n]), int(self._by_length[n + 1])
+        return self._by_length[MAX_TOKEN + 2 + start:MAX_TOKEN + 2 + end]
 
     # -- storage (portal.search.codec) -------------------------------------------------
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """What a stored index keeps: JSON-able vocabularies and plain arrays."""
-        words = list(self.surface_df)  # in the order they were first seen
-        meta = {"vocab": list(self.vocab), "words": words,
-                "counts": [self.surface_df[w] for w in words],
-                "stems": [self.stem_of[w] for w in words]}
+        """What a stored index keeps: plain arrays only (vocabularies as sorted byte
+        strings, see portal.search.terms), so all of it can be memory-mapped."""
         m = self.matrix
-        return meta, {"data": m.data, "indices": m.indices, "indptr": m.indptr,
-                      "shape": np.asarray(m.shape, dtype=np.int64), "df": self.df}
+        return {}, {"data": m.data, "indices": m.indices, "indptr": m.indptr,
+                    "shape": np.asarray(m.shape, dtype=np.int64), "df": self.df,
+                    "vocab": self.vocab.array, "words": self.words.array,
+                    "counts": self.counts, "by_length": self._by_length}
 
     @classmethod
     def restore(cls, analyzer: Analyzer, meta: dict, arrays: dict) -> "KeywordIndex":
         index = cls.__new__(cls)
         index.analyzer = analyzer
-        index.vocab = {stem: j for j, stem in enumerate(meta["vocab"])}
-        index.stem_of = dict(zip(meta["words"], meta["stems"], strict=True))
-        index.surface_df = Counter(dict(zip(meta["words"], meta["counts"], strict=True)))
+        index.vocab = Terms(arrays["vocab"])
+        shape = tuple(int(n) for n in arrays["shape"])
         index.matrix = sparse.csc_matrix(
-            (arrays["data"], arrays["indices"], arrays["indptr"]),
-            shape=tuple(int(n) for n in arrays["shape"]))
+            (arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape, copy=False)
         index.df = arrays["df"]
-        index._group_by_length()
+        index._set_words(Terms(arrays["words"]), arrays["counts"], arrays["by_length"])
         return index
 
     # -- queries ---------------------------------------------------------------------
@@ -97,30 +113,31 @@ class KeywordIndex:
         if len(word) < p.typo_min_length or word.isdigit():
             return []
         spread = 1 if len(word) < 7 else 2
-        choices = [w for n in range(len(word) - spread, len(word) + spread + 1)
-                   for w in self.by_length.get(n, ())]
-        if not choices:
+        rows = np.concatenate([self._length_rows(n) for n in
+                               range(len(word) - spread, len(word) + spread + 1)])
+        if not len(rows):
             return []
+        choices = self.words.decode(rows)
         found = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=p.typo_cutoff,
                                 limit=max(p.typo_candidates * 3, 3))
-        found.sort(key=lambda m: (-m[1], -self.surface_df[m[0]]))
+        found.sort(key=lambda m: (-m[1], -int(self.counts[rows[m[2]]])))
         return [m[0] for m in found[:p.typo_candidates]]
 
     def expand_prefix(self, prefix: str, limit: int = 8) -> list[str]:
         """Vocabulary words starting with `prefix` (for search-as-you-type), frequent first."""
         if len(prefix) < 2:
             return []
-        found = []
-        for n in range(len(prefix), len(prefix) + 12):
-            found.extend(w for w in self.by_length.get(n, ()) if w.startswith(prefix))
-        found.sort(key=lambda w: -self.surface_df[w])
-        return found[:limit]
+        start, end = self.words.prefix_range(prefix)
+        found = [(-int(count), len(word), word) for word, count in
+                 zip(self.words.decode(slice(start, end)), self.counts[start:end].tolist(),
+                     strict=True) if len(word) < len(prefix) + 12]
+        found.sort()  # most frequent first, then shorter, then alphabetical
+        return [word for _count, _length, word in found[:limit]]
 
     def term_weights(self, words: list[str]) -> dict[int, float]:
         out: dict[int, float] = {}
         for word in words:
-            stem = self.stem_of.get(word) or self.analyzer.stem(word)
-            j = self.vocab.get(stem)
+            j = self.vocab.get(self.analyzer.stem(word))
             if j is not None:
                 out[j] = out.get(j, 0.0) + 1.0
         return out
