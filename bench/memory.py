@@ -289,6 +289,17 @@ def table(rows: list[dict], ref: dict) -> str:
     return "\n".join(lines)
 
 
+def write_doc(body: str, load: str, command: str) -> None:
+    doc.write_section("memory", "\n\n".join([
+        doc.stamp(command) + f" Load average at the start: {load}.",
+        "Two gunicorn sync workers after each has answered one search per workspace and "
+        "locale (so each loaded every index; at 100 workspaces each keeps the 32 most "
+        "recently used, SEARCH_CACHE_INDEXES). PSS counts pages shared between the workers "
+        "(memory-mapped index files in the page cache) half in each: the sum is what the "
+        "two workers really hold. Target: under 500 MiB for 10 workspaces of 1,000 "
+        "articles.", body]), heading="Memory (issue 11)")
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workspaces", type=int, nargs="+", default=[1, 10, 100])
@@ -309,16 +320,10 @@ def main(argv=None) -> dict:
     rows = [run_size(n, a, args.quick) for n, a in sizes]
     body = table(rows, ref)
     print(body)
-    (HERE / "results.json").write_text(json.dumps({"rows": rows, "reference": ref}, indent=1))
+    (HERE / "results.json").write_text(json.dumps({"rows": rows, "reference": ref,
+                                                   "load": load}, indent=1))
     if args.write_doc:
-        command = "python -m bench.memory" + (" --quick" if args.quick else "")
-        doc.write_section("memory", "\n\n".join([
-            doc.stamp(command) + f" Load average at the start: {load}.",
-            "Two gunicorn sync workers after each has answered one search per workspace "
-            "and locale (so each loaded every index). PSS counts pages shared between the "
-            "workers (memory-mapped index files, the page cache) half in each: the sum is "
-            "what the two workers really hold. Target: under 500 MiB for 10 workspaces of "
-            "1,000 articles.", body]), heading="Memory (issue 11)")
+        write_doc(body, load, "python -m bench.memory" + (" --quick" if args.quick else ""))
     return {"rows": rows, "reference": ref}
 
 
