@@ -62,28 +62,36 @@ class KeywordIndex:
         self.df = df
         self._set_words(Terms.of(surface), surface)
 
-    def _set_words(self, words: Terms, counts, by_length: np.ndarray | None = None) -> None:
-        """Surface words (sorted, for prefixes) with their document frequencies, and their
-        rows grouped by length, most frequent first (typo correction compares similar
-        lengths only)."""
+    def _set_words(self, words: Terms, counts, typo: dict | None = None) -> None:
+        """Surface words (sorted, for prefixes) with their document frequencies, and the
+        same words grouped by length, most frequent first, for typo correction (it
+        compares similar lengths only): each group's characters in one UCS-4 run, so a
+        group becomes a list of str at C speed (`_length_group`)."""
         self.words = words
         if not isinstance(counts, np.ndarray):
             counts = np.asarray([counts[w] for w in words], dtype=np.int32)
         self.counts = counts
-        if by_length is None:
-            lengths = np.asarray([len(w) for w in words], dtype=np.int32)
+        if typo is None:
+            text = list(words)
+            lengths = np.asarray([len(w) for w in text], dtype=np.int64)
             # by length, then most frequent, then alphabetical (the array's own order)
-            order = np.lexsort((np.arange(len(words)), -counts, lengths)).astype(np.int32)
+            order = np.lexsort((np.arange(len(text)), -counts, lengths))
             starts = np.searchsorted(lengths[order], np.arange(MAX_TOKEN + 2))
-            by_length = np.concatenate([starts, order]).astype(np.int32)
-        self._by_length = by_length
+            joined = "".join(text[i] for i in order).encode("utf-32-le")
+            typo = {"typo_chars": np.frombuffer(joined, dtype="<u4").copy(),
+                    "typo_counts": counts[order].astype(np.int32),
+                    "typo_starts": starts.astype(np.int64)}
+        self.typo = typo
 
-    def _length_rows(self, n: int) -> np.ndarray:
-        """Rows of the surface words of `n` characters, most frequent first."""
-        if n < 0 or n > MAX_TOKEN:
-            return np.zeros(0, dtype=np.int32)
-        start, end = int(self._by_length[n]), int(self._by_length[n + 1])
-        return self._by_length[MAX_TOKEN + 2 + start:MAX_TOKEN + 2 + end]
+    def _length_group(self, n: int) -> tuple[list[str], np.ndarray]:
+        """The surface words of `n` characters, most frequent first, and their counts."""
+        if n < 1 or n > MAX_TOKEN:
+            return [], np.zeros(0, dtype=np.int32)
+        starts = self.typo["typo_starts"]
+        start, end = int(starts[n]), int(starts[n + 1])
+        offset = int(np.dot(np.diff(starts[:n + 1]), np.arange(n)))  # chars before group n
+        chars = self.typo["typo_chars"][offset:offset + (end - start) * n]
+        return chars.view(f"<U{n}").tolist(), self.typo["typo_counts"][start:end]
 
     # -- storage (portal.search.codec) -------------------------------------------------
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
@@ -93,7 +101,7 @@ class KeywordIndex:
         return {}, {"data": m.data, "indices": m.indices, "indptr": m.indptr,
                     "shape": np.asarray(m.shape, dtype=np.int64), "df": self.df,
                     "vocab": self.vocab.array, "words": self.words.array,
-                    "counts": self.counts, "by_length": self._by_length}
+                    "counts": self.counts, **self.typo}
 
     @classmethod
     def restore(cls, analyzer: Analyzer, meta: dict, arrays: dict) -> "KeywordIndex":
@@ -104,7 +112,8 @@ class KeywordIndex:
         index.matrix = sparse.csc_matrix(
             (arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape, copy=False)
         index.df = arrays["df"]
-        index._set_words(Terms(arrays["words"]), arrays["counts"], arrays["by_length"])
+        index._set_words(Terms(arrays["words"]), arrays["counts"],
+                         {k: v for k, v in arrays.items() if k.startswith("typo_")})
         return index
 
     # -- queries ---------------------------------------------------------------------
@@ -113,14 +122,17 @@ class KeywordIndex:
         if len(word) < p.typo_min_length or word.isdigit():
             return []
         spread = 1 if len(word) < 7 else 2
-        rows = np.concatenate([self._length_rows(n) for n in
-                               range(len(word) - spread, len(word) + spread + 1)])
-        if not len(rows):
+        choices, counts = [], []
+        for n in range(len(word) - spread, len(word) + spread + 1):
+            group, group_counts = self._length_group(n)
+            choices += group
+            counts.append(group_counts)
+        if not choices:
             return []
-        choices = self.words.decode(rows)
+        counts = np.concatenate(counts)
         found = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=p.typo_cutoff,
                                 limit=max(p.typo_candidates * 3, 3))
-        found.sort(key=lambda m: (-m[1], -int(self.counts[rows[m[2]]])))
+        found.sort(key=lambda m: (-m[1], -int(counts[m[2]])))
         return [m[0] for m in found[:p.typo_candidates]]
 
     def expand_prefix(self, prefix: str, limit: int = 8) -> list[str]:

@@ -178,10 +178,13 @@ def char_ngrams(text: str, low: int = 3, high: int = 5) -> list[str]:
 def normalize(matrix):
     """Rows scaled to unit length (zero rows stay zero), dense or sparse CSR."""
     if sparse.issparse(matrix):
-        matrix = matrix.tocsr().astype(np.float32)
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        matrix = matrix.tocsr()
+        data = matrix.data.astype(np.float32)
+        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=matrix.shape[0]))
         norms[norms == 0] = 1.0
-        return sparse.csr_matrix(sparse.diags(1 / norms) @ matrix, dtype=np.float32)
+        return sparse.csr_matrix((data / norms[rows].astype(np.float32), matrix.indices,
+                                  matrix.indptr), shape=matrix.shape)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return matrix / norms

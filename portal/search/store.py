@@ -107,14 +107,17 @@ def _checked(index: Index) -> Index:
 
 def _tidy(kept: Path) -> None:
     """Remove the folders of older versions next to `kept` (a process still mapping one
-    keeps its pages until it lets go: unlinked files live on while mapped)."""
+    keeps its pages until it lets go: unlinked files live on while mapped), half-written
+    ones of dead processes, and "newer" ones left long ago (a database restored from a
+    backup numbers its versions again)."""
     version = int(kept.name.split("-", 1)[0])
     for other in kept.parent.iterdir():
         try:
+            old = time.time() - other.stat().st_mtime > TMP_MAX_AGE
             if other.name.startswith(".tmp-"):
-                if time.time() - other.stat().st_mtime > TMP_MAX_AGE:
+                if old:
                     shutil.rmtree(other, ignore_errors=True)
-            elif other != kept and int(other.name.split("-", 1)[0]) < version:
+            elif other != kept and (int(other.name.split("-", 1)[0]) < version or old):
                 shutil.rmtree(other, ignore_errors=True)
         except (OSError, ValueError):
             continue

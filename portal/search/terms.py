@@ -57,8 +57,11 @@ class Terms:
         return start, end
 
     def get(self, term: str, default=None):
-        column = int(self.columns([term])[0])
-        return default if column < 0 else column
+        key = term.encode()
+        if len(key) > self.width or not len(self.array):
+            return default
+        at = int(self.array.searchsorted(key))
+        return at if at < len(self.array) and self.array[at] == key else default
 
     def __contains__(self, term) -> bool:
         return isinstance(term, str) and self.get(term) is not None

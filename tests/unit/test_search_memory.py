@@ -3,6 +3,7 @@ unpacked once per machine into version folders and memory-mapped from there (reb
 the database row when the folder is missing or broken), loaded on the first search only,
 evicted when unused, and built only for the locales that have articles."""
 
+import shutil
 import threading
 import time
 
@@ -42,7 +43,8 @@ def folders(app, ws_id, locale="en-US"):
 
 @pytest.fixture
 def fresh_cache(app):
-    store._cache()[0].clear()  # a process that has not searched yet
+    store._cache()[0].clear()  # a process that has not searched yet, on a new machine
+    shutil.rmtree(app.config["SEARCH_INDEX_DIR"], ignore_errors=True)
     yield
     store._cache()[0].clear()
 
@@ -142,9 +144,9 @@ def test_a_new_version_removes_the_older_folder(app, acme, fresh_cache):
     publish(acme, "Scanner setup", "Connect the scanner over wifi.")
     build.rebuild_workspace(acme.id)
     assert store.current(acme.id, "en-US").search("scanner", "keyword")
-    new = folders(app, acme.id)  # (earlier tests' version 1 folders went too)
-    assert any(name.startswith("1-") for name in old)
-    assert len(new) == 1 and new[0].startswith("2-")
+    new = folders(app, acme.id)
+    assert len(old) == len(new) == 1
+    assert old[0].startswith("1-") and new[0].startswith("2-")
 
 
 def test_least_recently_used_indexes_are_evicted(app, acme, globex, fresh_cache):
