@@ -97,6 +97,12 @@ class BaseConfig:
     # audience set (0: none); a new index version starts empty
     SEARCH_RESULT_CACHE = 500
 
+    # where indexes are unpacked for memory-mapping, shared by the workers of one machine
+    # (written again from the database when missing; empty: each process holds its own copy)
+    SEARCH_INDEX_DIR = str(INSTANCE / "search-index")
+    SEARCH_CACHE_INDEXES = 32  # indexes one process keeps loaded (least recently used go)
+    SEARCH_CACHE_IDLE_SECONDS = 1800  # an index no search used for this long is let go
+
     # --- public page cache (issue 11 part 1) ---
     # anonymous knowledge-base pages (home, directories, articles) are kept this many
     # seconds in the cache (in-process, or Redis with REDIS_URL); an edit replaces them at

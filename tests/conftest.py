@@ -88,6 +88,7 @@ def app(tmp_path_factory):
         DATABASE_URL = f"sqlite:///{tmp / 'test.db'}"
         OUTBOX_DIR = str(tmp / "outbox")
         UPLOAD_DIR = str(tmp / "uploads")
+        SEARCH_INDEX_DIR = str(tmp / "search-index")
         BASE_URL = "http://portal.test"
 
     if PG_URL:

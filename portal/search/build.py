@@ -1,9 +1,11 @@
 """Build the stored indexes of a workspace from its articles.
 
-One index per enabled locale, over ALL published articles of every audience: who may see
-what is decided per query (allowed ids, before ranking), so one index serves every reader.
-An article without a translation in the locale is indexed in the workspace's default
-locale (the same fallback the article page uses)."""
+One index per locale that has articles (the default locale, and each enabled locale with
+at least one published translation), over ALL published articles of every audience: who
+may see what is decided per query (allowed ids, before ranking), so one index serves every
+reader. An article without a translation in the locale is indexed in the workspace's
+default locale (the same fallback the article page uses); a locale without any
+translation is searched in the default locale's index (it would hold the same texts)."""
 
 from collections.abc import Callable
 
@@ -12,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Article, Workspace
+from portal.models import Article, ArticleTranslation, Workspace
 from portal.search import sentence, store
 from portal.search.engine import Doc, build_index, lsa_embedder
 from portal.search.params import DEFAULT, Params
@@ -20,9 +22,22 @@ from portal.services import article_content
 from portal.tenancy import use_workspace
 
 
-def locales(ws: Workspace) -> list[str]:
+def enabled_locales(ws: Workspace) -> list[str]:
     enabled = list(ws.enabled_locales or [])
     return enabled if ws.default_locale in enabled else [ws.default_locale, *enabled]
+
+
+def locales(ws: Workspace) -> list[str]:
+    """The locales with an index of their own: the default one, and the enabled ones
+    that have a published translation."""
+    enabled = enabled_locales(ws)
+    with use_workspace(ws.id):
+        written = set(db.session.scalars(
+            select(ArticleTranslation.locale).distinct()
+            .join(Article, Article.id == ArticleTranslation.article_id)
+            .where(Article.workspace_id == ws.id, Article.status == "published",
+                   ArticleTranslation.locale.in_(enabled))))
+    return [loc for loc in enabled if loc == ws.default_locale or loc in written]
 
 
 def article_text(article: Article, locale: str, fallback: str) -> tuple[str, str]:
@@ -89,7 +104,8 @@ def rebuild_workspace(workspace_id: int,
                                   Article.status == "published")
             .options(selectinload(Article.translations)).order_by(Article.id)))
         built = 0
-        for locale in locales(ws):
+        wanted = locales(ws)
+        for locale in wanted:
             docs = []
             for article in found:
                 title, text = article_text(article, locale, ws.default_locale)
@@ -99,5 +115,6 @@ def rebuild_workspace(workspace_id: int,
             index = build_index(docs, locale, params(), embedder_factory(locale, progress))
             store.save(ws.id, locale, index)
             built += 1
+        store.drop_other_locales(ws.id, wanted)
         db.session.commit()
     return built

@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 MODES = ("hybrid", "keyword", "semantic")
 QUERY_MAX = 1000
 # the stored layout (portal.search.codec): a stored index of another format is never
-# loaded but rebuilt. 1 was a pickle (loading one could run code); 2 is data only
-FORMAT = 2
+# loaded but rebuilt. 1 was a pickle (loading one could run code); 2 is data only; 3 keeps
+# vocabularies as sorted arrays (memory-mappable) and the LSA projection in float16
+FORMAT = 3
 EMBEDDERS = {"lsa": LsaEmbedder, "sentence": SentenceEmbedder}  # stored "kind" -> class
 MASKS_MAX = 64  # visibility masks an index keeps (one per audience set and visible set)
 
@@ -51,7 +52,9 @@ class Ranking:
 
 def lsa_embedder(analyzer: Analyzer, params: Params, size: int | None = None) -> Embedder:
     small = size is not None and size < params.char_ngrams_below
-    return LsaEmbedder(analyzer, dims=params.dims, char_ngrams=params.char_ngrams or small)
+    return LsaEmbedder(analyzer, dims=params.dims, char_ngrams=params.char_ngrams or small,
+                       max_features=params.word_features,
+                       char_features=params.char_features, char_text=params.char_text)
 
 
 class Index:

@@ -11,8 +11,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from portal.search.analysis import Analyzer
+from portal.search.analysis import MAX_TOKEN, Analyzer
 from portal.search.params import Params
+from portal.search.terms import Terms
 
 
 class KeywordIndex:
@@ -21,7 +22,7 @@ class KeywordIndex:
         self.analyzer = analyzer
         vocab: dict[str, int] = {}
         surface: Counter = Counter()  # surface word -> document frequency
-        self.stem_of: dict[str, str] = {}
+        stem_of: dict[str, str] = {}
         rows, cols, tvals, bvals = [], [], [], []
         tlen = np.zeros(len(titles), dtype=np.float32)
         blen = np.zeros(len(titles), dtype=np.float32)
@@ -31,9 +32,9 @@ class KeywordIndex:
             counts: dict[int, list[int]] = {}
             for field, words in ((0, tw), (1, bw)):
                 for word in words:
-                    stem = self.stem_of.get(word)
+                    stem = stem_of.get(word)
                     if stem is None:
-                        stem = self.stem_of[word] = analyzer.stem(word)
+                        stem = stem_of[word] = analyzer.stem(word)
                     j = vocab.setdefault(stem, len(vocab))
                     counts.setdefault(j, [0, 0])[field] += 1
             surface.update(set(tw) | set(bw))
@@ -42,9 +43,12 @@ class KeywordIndex:
                 cols.append(j)
                 tvals.append(tc)
                 bvals.append(bc)
-        self.vocab = vocab
+        # columns in the sorted order of the stems: a column is found by binary search
+        self.vocab = Terms.of(vocab)
+        order = self.vocab.columns(list(vocab))  # first-seen column -> sorted column
         n = len(titles)
-        rows_a, cols_a = np.asarray(rows, dtype=np.int32), np.asarray(cols, dtype=np.int32)
+        rows_a = np.asarray(rows, dtype=np.int32)
+        cols_a = order[np.asarray(cols, dtype=np.int64)].astype(np.int32)
         tf_t, tf_b = np.asarray(tvals, np.float32), np.asarray(bvals, np.float32)
         p = params
         norm_t = 1 - p.b_title + p.b_title * tlen / max(float(tlen.mean()) if n else 1, 1e-9)
@@ -56,39 +60,60 @@ class KeywordIndex:
         self.matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(n, len(vocab)),
                                         dtype=np.float32)
         self.df = df
-        self.surface_df = surface
-        self._group_by_length()
+        self._set_words(Terms.of(surface), surface)
 
-    def _group_by_length(self) -> None:
-        """Surface words grouped by length: typo correction only compares similar lengths."""
-        surface = self.surface_df
-        self.by_length: dict[int, list[str]] = {}
-        for word in sorted(surface, key=lambda w: -surface[w]):
-            self.by_length.setdefault(len(word), []).append(word)
+    def _set_words(self, words: Terms, counts, typo: dict | None = None) -> None:
+        """Surface words (sorted, for prefixes) with their document frequencies, and the
+        same words grouped by length, most frequent first, for typo correction (it
+        compares similar lengths only): each group's characters in one UCS-4 run, so a
+        group becomes a list of str at C speed (`_length_group`)."""
+        self.words = words
+        if not isinstance(counts, np.ndarray):
+            counts = np.asarray([counts[w] for w in words], dtype=np.int32)
+        self.counts = counts
+        if typo is None:
+            text = list(words)
+            lengths = np.asarray([len(w) for w in text], dtype=np.int64)
+            # by length, then most frequent, then alphabetical (the array's own order)
+            order = np.lexsort((np.arange(len(text)), -counts, lengths))
+            starts = np.searchsorted(lengths[order], np.arange(MAX_TOKEN + 2))
+            joined = "".join(text[i] for i in order).encode("utf-32-le")
+            typo = {"typo_chars": np.frombuffer(joined, dtype="<u4").copy(),
+                    "typo_counts": counts[order].astype(np.int32),
+                    "typo_starts": starts.astype(np.int64)}
+        self.typo = typo
+
+    def _length_group(self, n: int) -> tuple[list[str], np.ndarray]:
+        """The surface words of `n` characters, most frequent first, and their counts."""
+        if n < 1 or n > MAX_TOKEN:
+            return [], np.zeros(0, dtype=np.int32)
+        starts = self.typo["typo_starts"]
+        start, end = int(starts[n]), int(starts[n + 1])
+        offset = int(np.dot(np.diff(starts[:n + 1]), np.arange(n)))  # chars before group n
+        chars = self.typo["typo_chars"][offset:offset + (end - start) * n]
+        return chars.view(f"<U{n}").tolist(), self.typo["typo_counts"][start:end]
 
     # -- storage (portal.search.codec) -------------------------------------------------
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """What a stored index keeps: JSON-able vocabularies and plain arrays."""
-        words = list(self.surface_df)  # in the order they were first seen
-        meta = {"vocab": list(self.vocab), "words": words,
-                "counts": [self.surface_df[w] for w in words],
-                "stems": [self.stem_of[w] for w in words]}
+        """What a stored index keeps: plain arrays only (vocabularies as sorted byte
+        strings, see portal.search.terms), so all of it can be memory-mapped."""
         m = self.matrix
-        return meta, {"data": m.data, "indices": m.indices, "indptr": m.indptr,
-                      "shape": np.asarray(m.shape, dtype=np.int64), "df": self.df}
+        return {}, {"data": m.data, "indices": m.indices, "indptr": m.indptr,
+                    "shape": np.asarray(m.shape, dtype=np.int64), "df": self.df,
+                    "vocab": self.vocab.array, "words": self.words.array,
+                    "counts": self.counts, **self.typo}
 
     @classmethod
     def restore(cls, analyzer: Analyzer, meta: dict, arrays: dict) -> "KeywordIndex":
         index = cls.__new__(cls)
         index.analyzer = analyzer
-        index.vocab = {stem: j for j, stem in enumerate(meta["vocab"])}
-        index.stem_of = dict(zip(meta["words"], meta["stems"], strict=True))
-        index.surface_df = Counter(dict(zip(meta["words"], meta["counts"], strict=True)))
+        index.vocab = Terms(arrays["vocab"])
+        shape = tuple(int(n) for n in arrays["shape"])
         index.matrix = sparse.csc_matrix(
-            (arrays["data"], arrays["indices"], arrays["indptr"]),
-            shape=tuple(int(n) for n in arrays["shape"]))
+            (arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape, copy=False)
         index.df = arrays["df"]
-        index._group_by_length()
+        index._set_words(Terms(arrays["words"]), arrays["counts"],
+                         {k: v for k, v in arrays.items() if k.startswith("typo_")})
         return index
 
     # -- queries ---------------------------------------------------------------------
@@ -97,30 +122,34 @@ class KeywordIndex:
         if len(word) < p.typo_min_length or word.isdigit():
             return []
         spread = 1 if len(word) < 7 else 2
-        choices = [w for n in range(len(word) - spread, len(word) + spread + 1)
-                   for w in self.by_length.get(n, ())]
+        choices, counts = [], []
+        for n in range(len(word) - spread, len(word) + spread + 1):
+            group, group_counts = self._length_group(n)
+            choices += group
+            counts.append(group_counts)
         if not choices:
             return []
+        counts = np.concatenate(counts)
         found = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=p.typo_cutoff,
                                 limit=max(p.typo_candidates * 3, 3))
-        found.sort(key=lambda m: (-m[1], -self.surface_df[m[0]]))
+        found.sort(key=lambda m: (-m[1], -int(counts[m[2]])))
         return [m[0] for m in found[:p.typo_candidates]]
 
     def expand_prefix(self, prefix: str, limit: int = 8) -> list[str]:
         """Vocabulary words starting with `prefix` (for search-as-you-type), frequent first."""
         if len(prefix) < 2:
             return []
-        found = []
-        for n in range(len(prefix), len(prefix) + 12):
-            found.extend(w for w in self.by_length.get(n, ()) if w.startswith(prefix))
-        found.sort(key=lambda w: -self.surface_df[w])
-        return found[:limit]
+        start, end = self.words.prefix_range(prefix)
+        found = [(-int(count), len(word), word) for word, count in
+                 zip(self.words.decode(slice(start, end)), self.counts[start:end].tolist(),
+                     strict=True) if len(word) < len(prefix) + 12]
+        found.sort()  # most frequent first, then shorter, then alphabetical
+        return [word for _count, _length, word in found[:limit]]
 
     def term_weights(self, words: list[str]) -> dict[int, float]:
         out: dict[int, float] = {}
         for word in words:
-            stem = self.stem_of.get(word) or self.analyzer.stem(word)
-            j = self.vocab.get(stem)
+            j = self.vocab.get(self.analyzer.stem(word))
             if j is not None:
                 out[j] = out.get(j, 0.0) + 1.0
         return out

@@ -20,6 +20,12 @@ class Params:
     # character n-grams help paraphrases and typos on small collections but cost ~5x build
     # time and memory: used automatically below this many documents (bench/search results)
     char_ngrams_below: int = 10_000
+    # caps on what LSA keeps (its stored projection is terms x dims): the most frequent
+    # words and character n-grams, n-grams read from the first characters of each text.
+    # Uncapped, 1,000 long articles kept 250k terms (a 200 MB projection per locale)
+    word_features: int = 50_000
+    char_features: int = 20_000
+    char_text: int = 20_000
     # typo tolerance (query time)
     typo_min_length: int = 4       # shorter words are never corrected
     typo_cutoff: float = 70.0      # rapidfuzz ratio a correction must reach (swept: 70 best)

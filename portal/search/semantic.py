@@ -6,16 +6,16 @@ semantic analysis, so words that occur in the same documents land near each othe
 query can match an article that says the same thing in other words. A sentence-embedding
 model can replace it by implementing `fit` and `embed`."""
 
+import re
 import warnings
 from typing import Protocol
 
 import numpy as np
 from scipy import sparse
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from portal.search.analysis import Analyzer
+from portal.search.params import DEFAULT
+from portal.search.terms import Terms
 
 
 class Embedder(Protocol):
@@ -31,49 +31,66 @@ class Embedder(Protocol):
         ...
 
 
+_SPACES = re.compile(r"\s\s+")  # as sklearn's char_wb analyzer collapses them
+CHAR_WEIGHT = 0.5  # of the character n-gram part next to the word part
+FEW_ROWS = 16  # up to this many texts (queries) read only their terms' projection rows
+
+
 class LsaEmbedder:
+    """Fitted with sklearn's vectorizers; what is kept of them (and stored) is each
+    vocabulary as a sorted array (portal.search.terms) with its idf array, and the
+    projection as float16 rows in the same order. Texts are weighed here exactly as
+    TfidfVectorizer(sublinear_tf=True) does, so no dict of terms is ever held."""
+
     def __init__(self, analyzer: Analyzer, dims: int = 200, char_ngrams: bool = False,
-                 max_features: int = 200_000):
+                 max_features: int = DEFAULT.word_features,
+                 char_features: int = DEFAULT.char_features,
+                 char_text: int = DEFAULT.char_text):
         self.analyzer = analyzer
         self.dims = dims
         self.char_ngrams = char_ngrams
         self.max_features = max_features
-        self.words = None
-        self.chars = None
+        self.char_features = char_features
+        self.char_text = char_text
+        self.words: Terms | None = None
+        self.chars: Terms | None = None
+        self.words_idf = self.chars_idf = None
         self.projection = None  # terms x dims of the truncated SVD (None: no reduction)
 
-    def _word_vectorizer(self, vocabulary=None) -> TfidfVectorizer:
-        return TfidfVectorizer(analyzer=self.analyzer, sublinear_tf=True,
-                               max_features=self.max_features, dtype=np.float32,
-                               vocabulary=vocabulary)
+    def _fit_part(self, vectorizer, texts: list[str]):
+        """(sorted terms, idf in their order, tf-idf matrix of `texts` in their order)."""
+        matrix = vectorizer.fit_transform(texts).tocsc()
+        fitted = _terms(vectorizer)
+        terms = Terms.of(fitted)
+        where = terms.columns(fitted)  # sklearn's column -> ours (the same when sorted)
+        idf = np.zeros(len(terms), dtype=np.float32)
+        idf[where] = vectorizer.idf_
+        if not np.array_equal(where, np.arange(len(where))):
+            matrix = matrix[:, np.argsort(where)]
+        return terms, idf, matrix.tocsr()
 
-    def _char_vectorizer(self, vocabulary=None) -> TfidfVectorizer:
-        return TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                               lowercase=True, min_df=2, max_features=self.max_features,
-                               dtype=np.float32, vocabulary=vocabulary)
+    def fit_embed(self, texts: list[str]) -> np.ndarray:
+        """Fit on `texts` and return their vectors (one tf-idf pass for both). sklearn is
+        imported here only: a web process that only searches never loads it (~70 MB)."""
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
-    def _tfidf(self, texts: list[str], fit: bool):
-        if fit:
-            self.words = self._word_vectorizer()
-            parts = [self.words.fit_transform(texts)]
-            if self.char_ngrams:
-                self.chars = self._char_vectorizer()
-                try:
-                    parts.append(self.chars.fit_transform(texts) * 0.5)
-                except ValueError:  # too few documents for min_df: words alone
-                    self.chars = None
-        else:
-            parts = [self.words.transform(texts)]
-            if self.chars is not None:
-                parts.append(self.chars.transform(texts) * 0.5)
-        return normalize(sparse.hstack(parts).tocsr()) if len(parts) > 1 else parts[0]
-
-    def fit(self, texts: list[str]) -> None:
         try:
-            matrix = self._tfidf(texts, fit=True)
+            self.words, self.words_idf, matrix = self._fit_part(TfidfVectorizer(
+                analyzer=self.analyzer, sublinear_tf=True, max_features=self.max_features,
+                dtype=np.float32), texts)
         except ValueError:  # no terms at all (empty collection or only stop words)
             self.words = None
-            return
+            return self.embed(texts)
+        if self.char_ngrams:
+            try:
+                self.chars, self.chars_idf, chars = self._fit_part(TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+                    lowercase=True, min_df=2, max_features=self.char_features,
+                    dtype=np.float32), [t[:self.char_text] for t in texts])
+                matrix = normalize(sparse.hstack([matrix, chars * CHAR_WEIGHT]).tocsr())
+            except ValueError:  # too few documents for min_df: words alone
+                self.chars = None
         n_docs, n_features = matrix.shape
         # a small collection gets few dimensions: LSA's point is to merge co-occurring words
         dims = min(self.dims, n_features - 1, max(2, n_docs // 3))
@@ -82,27 +99,52 @@ class LsaEmbedder:
                                random_state=0)
             with warnings.catch_warnings(action="ignore", category=RuntimeWarning):
                 svd.fit(matrix)  # explained-variance ratio of a tiny collection: 0/0
-            # terms x dims, C-contiguous: a query is a sparse row times this (fast)
-            self.projection = np.ascontiguousarray(svd.components_.T, dtype=np.float32)
+            # terms x dims in half precision (a query reads only its terms' rows)
+            self.projection = np.ascontiguousarray(svd.components_.T, dtype=np.float16)
+        return self._project(matrix)
+
+    def fit(self, texts: list[str]) -> None:
+        self.fit_embed(texts)
+
+    def _tfidf(self, texts: list[str]) -> sparse.csr_matrix:
+        matrix = _weigh(self.words, self.words_idf, [self.analyzer(t) for t in texts])
+        if self.chars is None:
+            return matrix
+        chars = _weigh(self.chars, self.chars_idf,
+                       [char_ngrams(t[:self.char_text]) for t in texts])
+        return normalize(sparse.hstack([matrix, chars * CHAR_WEIGHT]).tocsr())
+
+    def _project(self, matrix: sparse.csr_matrix) -> np.ndarray:
+        if self.projection is None:
+            dense = matrix.toarray()
+        elif matrix.shape[0] <= FEW_ROWS:  # only the rows of the terms present
+            dense = np.zeros((matrix.shape[0], self.projection.shape[1]), dtype=np.float32)
+            for i in range(matrix.shape[0]):
+                row = matrix.getrow(i)
+                if row.nnz:
+                    rows = np.asarray(self.projection[row.indices], dtype=np.float32)
+                    dense[i] = row.data.astype(np.float32) @ rows
+        else:
+            dense = matrix @ np.asarray(self.projection, dtype=np.float32)
+        return normalize(np.asarray(dense, dtype=np.float32))
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if self.words is None:
             return np.zeros((len(texts), 1), dtype=np.float32)
-        matrix = self._tfidf(texts, fit=False)
-        dense = matrix @ self.projection if self.projection is not None else matrix.toarray()
-        return normalize(np.asarray(dense, dtype=np.float32))
+        return self._project(self._tfidf(texts))
 
-    # -- storage (portal.search.codec): fitted vectorizers as vocabularies and idf arrays,
-    # rebuilt with the same settings on load (sklearn objects are never stored as such)
+    # -- storage (portal.search.codec): vocabularies, idf and projection as plain arrays
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         meta = {"kind": "lsa", "dims": self.dims, "char_ngrams": self.char_ngrams,
-                "max_features": self.max_features}
+                "max_features": self.max_features, "char_features": self.char_features,
+                "char_text": self.char_text}
         arrays = {}
         for name in ("words", "chars"):
-            fitted = getattr(self, name)
-            meta[name] = _terms(fitted) if fitted is not None else None
-            if fitted is not None:
-                arrays[f"{name}_idf"] = fitted.idf_
+            terms = getattr(self, name)
+            meta[name] = terms is not None
+            if terms is not None:
+                arrays[name] = terms.array
+                arrays[f"{name}_idf"] = getattr(self, f"{name}_idf")
         if self.projection is not None:
             arrays["projection"] = self.projection
         return meta, arrays
@@ -110,29 +152,78 @@ class LsaEmbedder:
     @classmethod
     def restore(cls, analyzer: Analyzer, meta: dict, arrays: dict) -> "LsaEmbedder":
         embedder = cls(analyzer, dims=meta["dims"], char_ngrams=meta["char_ngrams"],
-                       max_features=meta["max_features"])
-        for name, make in (("words", embedder._word_vectorizer),
-                           ("chars", embedder._char_vectorizer)):
-            if meta[name] is not None:
-                fitted = make(vocabulary={term: j for j, term in enumerate(meta[name])})
-                fitted.idf_ = arrays[f"{name}_idf"]
-                setattr(embedder, name, fitted)
+                       max_features=meta["max_features"],
+                       char_features=meta["char_features"], char_text=meta["char_text"])
+        for name in ("words", "chars"):
+            if meta[name]:
+                setattr(embedder, name, Terms(arrays[name]))
+                setattr(embedder, f"{name}_idf", arrays[f"{name}_idf"])
         embedder.projection = arrays.get("projection")
         return embedder
 
 
-def _terms(vectorizer: TfidfVectorizer) -> list[str]:
+def char_ngrams(text: str, low: int = 3, high: int = 5) -> list[str]:
+    """sklearn's analyzer="char_wb" n-grams of `text` (lowercased, each word padded with
+    one space), without importing sklearn."""
+    out = []
+    for word in _SPACES.sub(" ", text.lower()).split():
+        word = f" {word} "
+        for n in range(low, high + 1):
+            out.extend(word[i:i + n] for i in range(max(1, len(word) - n + 1)))
+            if len(word) <= n:  # a short word is counted once
+                break
+    return out
+
+
+def normalize(matrix):
+    """Rows scaled to unit length (zero rows stay zero), dense or sparse CSR."""
+    if sparse.issparse(matrix):
+        matrix = matrix.tocsr()
+        data = matrix.data.astype(np.float32)
+        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=matrix.shape[0]))
+        norms[norms == 0] = 1.0
+        return sparse.csr_matrix((data / norms[rows].astype(np.float32), matrix.indices,
+                                  matrix.indptr), shape=matrix.shape)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return matrix / norms
+
+
+def _terms(vectorizer) -> list[str]:
     """The fitted vocabulary as a list: the term of column j at place j."""
     ordered = sorted(vectorizer.vocabulary_.items(), key=lambda item: item[1])
     return [term for term, _column in ordered]
 
 
+def _weigh(terms: Terms, idf: np.ndarray, token_lists: list[list[str]]) -> sparse.csr_matrix:
+    """Sublinear tf x idf, each row L2-normalised (TfidfVectorizer's defaults), over the
+    terms of the vocabulary; other tokens are ignored."""
+    indptr, indices, data = [0], [], []
+    for tokens in token_lists:
+        columns = terms.columns(tokens)
+        columns, counts = np.unique(columns[columns >= 0], return_counts=True)
+        weights = (1 + np.log(counts)) * idf[columns]
+        norm = float(np.sqrt(np.dot(weights, weights)))
+        indices.append(columns)
+        data.append(weights / norm if norm else weights)
+        indptr.append(indptr[-1] + len(columns))
+    return sparse.csr_matrix(
+        (np.concatenate(data).astype(np.float32) if data else np.zeros(0, np.float32),
+         np.concatenate(indices).astype(np.int32) if indices else np.zeros(0, np.int32),
+         np.asarray(indptr, dtype=np.int32)), shape=(len(token_lists), len(terms)))
+
+
 class SemanticIndex:
     def __init__(self, embedder: Embedder, texts: list[str]):
         self.embedder = embedder
-        embedder.fit(texts)
-        self.vectors = np.ascontiguousarray(
-            embedder.embed(texts) if texts else np.zeros((0, 1)), dtype=np.float32)
+        fit_embed = getattr(embedder, "fit_embed", None)
+        if fit_embed is not None:
+            vectors = fit_embed(texts) if texts else np.zeros((0, 1))
+        else:
+            embedder.fit(texts)
+            vectors = embedder.embed(texts) if texts else np.zeros((0, 1))
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
 
     @classmethod
     def restore(cls, embedder: Embedder, vectors: np.ndarray) -> "SemanticIndex":

@@ -74,8 +74,9 @@ def test_reindex_command_rebuilds_with_a_progress_bar(acme, globex, runner):
         save(acme, title=f"Article {n}", body=f"text number {n}")
     result = runner.invoke(args=["portal", "reindex", "--workspace", "acme"])
     assert result.exit_code == 0, result.output
-    assert "built 2 index(es) for acme: 3 published article(s)" in result.output
-    assert "indexing acme" in result.output and "6/6" in result.output  # 3 docs x 2 locales
+    # en-US only: no article has a German translation
+    assert "built 1 index(es) for acme: 3 published article(s)" in result.output
+    assert "indexing acme" in result.output and "3/3" in result.output  # 3 docs x 1 locale
     assert newest_version(acme) == 1
     again = runner.invoke(args=["portal", "reindex", "--workspace", "acme"])
     assert again.exit_code == 0

@@ -70,10 +70,10 @@ def test_concurrent_first_searches_load_the_index_once(app, acme, monkeypatch):
     loads = []
     real_load = store._load
 
-    def slow_load(ws_id, row_id):
-        loads.append(row_id)
+    def slow_load(ws_id, locale, stamp):
+        loads.append(stamp)
         time.sleep(0.2)  # unpacking a large index takes a while
-        return real_load(ws_id, row_id)
+        return real_load(ws_id, locale, stamp)
 
     monkeypatch.setattr(store, "_load", slow_load)
     served, failures = [], []
