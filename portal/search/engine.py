@@ -222,28 +222,22 @@ class Index:
             return np.zeros(self.semantic.vectors.shape[1], dtype=np.float32)
 
     def _lsa_vector(self, text: str) -> np.ndarray:
-        """LSA's query vector computed directly from the fitted vocabulary, idf and
-        projection: what `TfidfVectorizer.transform` (sublinear tf, idf, l2) and the
-        projection give, without sklearn's per-call validation (most of a query's
-        semantic time). Character n-grams or no projection: the embedder itself."""
+        """LSA's query vector computed directly from the stored vocabulary, idf and the
+        projection rows of the query's terms: what the embedder gives (sublinear tf, idf,
+        l2, projection), without building a sparse matrix for one row. Character n-grams
+        or no projection: the embedder itself."""
         emb = self.semantic.embedder
-        fitted = getattr(emb, "words", None)
-        if not isinstance(emb, LsaEmbedder) or fitted is None or emb.chars is not None \
+        if not isinstance(emb, LsaEmbedder) or emb.words is None or emb.chars is not None \
                 or emb.projection is None:
             return self.semantic.query_vector(text)
-        vocab = fitted.vocabulary_
-        counts: dict[int, int] = {}
-        for term in self.analyzer(text):
-            j = vocab.get(term)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        if not counts:
+        cols = emb.words.columns(list(self.analyzer(text)))
+        cols, counts = np.unique(cols[cols >= 0], return_counts=True)
+        if not len(cols):
             return np.zeros(emb.projection.shape[1], dtype=np.float32)
-        cols = np.fromiter(counts.keys(), dtype=np.int64)
-        weights = (1 + np.log(np.fromiter(counts.values(), dtype=np.float32))) \
-            * np.asarray(fitted.idf_, dtype=np.float32)[cols]
+        weights = (1 + np.log(counts.astype(np.float32))) \
+            * np.asarray(emb.words_idf, dtype=np.float32)[cols]
         weights /= np.linalg.norm(weights)
-        vector = weights @ emb.projection[cols]
+        vector = weights @ np.asarray(emb.projection[cols], dtype=np.float32)
         norm = np.linalg.norm(vector)
         return (vector / norm if norm else vector).astype(np.float32)
 
