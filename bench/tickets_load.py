@@ -74,12 +74,14 @@ def free_port() -> int:
 class Server:
     """A gunicorn started by us, stopped by its own process group id."""
 
-    def __init__(self, module: str, env: dict, log: Path):
+    def __init__(self, module: str, env: dict, log: Path, *, workers: int = 2,
+                 threads: int = 4, worker_class: str | None = None):
         self.port = free_port()
         self.log = log.open("w")
+        kind = ["-k", worker_class] if worker_class else []
         self.proc = subprocess.Popen(
-            [GUNICORN, "-c", "gunicorn.conf.py", "-w", "2", "--threads", "4",
-             "-b", f"127.0.0.1:{self.port}", module],
+            [GUNICORN, "-c", "gunicorn.conf.py", "-w", str(workers), *kind,
+             "--threads", str(threads), "-b", f"127.0.0.1:{self.port}", module],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
 
@@ -105,22 +107,28 @@ class Server:
         self.log.close()
 
 
-def get(port: int, path: str, cookie: str | None = None) -> tuple[int, bytes]:
+def get(port: int, path: str, cookie: str | None = None, *, method: str = "GET",
+        headers: dict | None = None, body: str | None = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    conn.request(method, path, body=body,
+                 headers={**({"Cookie": cookie} if cookie else {}), **(headers or {})})
     response = conn.getresponse()
     body = response.read()
     conn.close()
     return response.status, body
 
 
-def wrk(port: int, path: str, cookie: str | None, seconds: int, connections: int) -> dict:
+def wrk(port: int, path: str, cookie: str | None, seconds: int, connections: int, *,
+        headers: list[str] = (), script: Path = LUA, env: dict | None = None) -> dict:
+    """One wrk run; `headers` ("Name: value") and `env` (read by `script`) are extra."""
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
-           "-s", str(LUA)]
+           "-s", str(script)]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
+    for header in headers:
+        cmd += ["-H", header]
     out = subprocess.run(cmd + [f"http://127.0.0.1:{port}{path}"], capture_output=True,
-                         text=True, check=True).stdout
+                         text=True, check=True, env={**os.environ, **(env or {})}).stdout
     line = next(x for x in out.splitlines() if x.startswith("BENCH_JSON "))
     data = json.loads(line[len("BENCH_JSON "):])
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
@@ -154,9 +162,10 @@ def quiet_enough(limit: float, max_wait: float) -> float:
     return busy
 
 
-def reference_rows(port: int, size: int) -> int:
-    """How many rows make the reference page as large as `size` bytes."""
-    small, large = len(get(port, "/page?rows=0")[1]), len(get(port, "/page?rows=100")[1])
+def reference_rows(port: int, size: int, route: str = "/page") -> int:
+    """How many rows make the reference page at `route` as large as `size` bytes."""
+    small = len(get(port, f"{route}?rows=0")[1])
+    large = len(get(port, f"{route}?rows=100")[1])
     return max(0, round((size - small) / ((large - small) / 100)))
 
 
