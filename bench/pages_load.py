@@ -26,6 +26,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,15 +118,16 @@ def request(t: dict) -> tuple[int, bytes]:
 
 
 def probe(targets: list[dict], times: int) -> None:
-    """Each target answers what it should, `times` times on new connections (so that
-    each worker has seen it before it is measured; a POST creates tickets here)."""
+    """Each target answers what it should, `times` times at once on new connections (so
+    that each worker has seen it before it is measured; a POST creates tickets here)."""
     for t in targets:
-        for _ in range(times):
-            status, body = request(t)
+        with ThreadPoolExecutor(times) as pool:
+            answers = list(pool.map(lambda _i, t=t: request(t), range(times)))
+        for status, body in answers:
             if status not in (200, 201) or t["expect"].encode() not in body:
                 sys.exit(f"{t['name']}: {t.get('method', 'GET')} {t['path']} answered "
                          f"{status}, not the page: {body[:300]!r}")
-        t["bytes"], t["probes"] = len(body), times
+        t["bytes"], t["probes"] = len(answers[0][1]), times
 
 
 def reference_for(t: dict, port: int) -> dict:
@@ -257,8 +259,16 @@ def table(s: dict) -> str:
     return "\n".join(lines)
 
 
+STARTED = [time.monotonic()]
+
+
+def say(message: str) -> None:
+    print(f"== pages: {message} ({time.monotonic() - STARTED[0]:.0f} s)", flush=True)
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    STARTED[0] = time.monotonic()
     ensure_wrk()
     env = environment(args)
     load_before = doc.load_average()
@@ -271,15 +281,19 @@ def main(argv=None) -> dict:
         if args.no_seed:  # the schema is there: boot while the sessions are minted
             portal = Server("app:app", env, args.work / "gunicorn-pages.log", **options)
         plan = make_targets(args, env)
+        say("sessions minted, targets picked")
         portal = portal or Server("app:app", env, args.work / "gunicorn-pages.log", **options)
         portal.wait("/healthz")
         reference.wait("/page?rows=1")
+        say("both servers answer")
         targets = plan["targets"]
         for t in targets:
             t["port"] = portal.port
         probe(targets, PROBES)
         pairs = [(t, reference_for(t, reference.port)) for t in targets]
+        say("every target answered; references sized")
         measure(pairs, args)
+        say("measured")
         create = next(t for t in targets if t["name"] == "create")
         created = count_created(portal.port, create["path"], plan["creator_token"])
     finally:
