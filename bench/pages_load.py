@@ -23,6 +23,7 @@ the same).
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -118,16 +119,17 @@ def request(t: dict) -> tuple[int, bytes]:
 
 
 def probe(targets: list[dict], times: int) -> None:
-    """Each target answers what it should, `times` times at once on new connections (so
-    that each worker has seen it before it is measured; a POST creates tickets here)."""
-    for t in targets:
-        with ThreadPoolExecutor(times) as pool:
-            answers = list(pool.map(lambda _i, t=t: request(t), range(times)))
-        for status, body in answers:
+    """Each target answers what it should, `times` times on new connections, eight
+    requests at a time (so that each worker has seen it before it is measured; a POST
+    creates tickets here)."""
+    with ThreadPoolExecutor(2 * times) as pool:
+        answers = list(pool.map(request, [t for t in targets for _ in range(times)]))
+    for i, t in enumerate(targets):
+        for status, body in answers[i * times:(i + 1) * times]:
             if status not in (200, 201) or t["expect"].encode() not in body:
                 sys.exit(f"{t['name']}: {t.get('method', 'GET')} {t['path']} answered "
                          f"{status}, not the page: {body[:300]!r}")
-        t["bytes"], t["probes"] = len(answers[0][1]), times
+        t["bytes"], t["probes"] = len(body), times
 
 
 def reference_for(t: dict, port: int) -> dict:
@@ -181,6 +183,18 @@ def measure(pairs: list[tuple[dict, dict]], args) -> None:
 
 
 def count_created(port: int, path: str, token: str) -> int:
+    """The creator's tickets, once creations still in flight when wrk stopped are done
+    (the same count twice, a second apart)."""
+    last, count = -1, _count(port, path, token)
+    for _ in range(10):
+        if count == last:
+            break
+        time.sleep(1)
+        last, count = count, _count(port, path, token)
+    return count
+
+
+def _count(port: int, path: str, token: str) -> int:
     """The creator's tickets, read back page by page through the customer API."""
     total, after = 0, ""
     while True:
@@ -216,9 +230,8 @@ def summarise(pairs, args, plan, created: int, load_before: str) -> dict:
     seen = create["probes"] + create["warmup_ok"] + sum(r["ok"] for r in create["runs"])
     wrk_runs = len(create["runs"]) + (0 if args.quick else 1)  # and the warm-up
     return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
-            "quick": args.quick, "tickets": args.tickets, "articles": args.articles,
-            "data": ("data as found" if args.no_seed else f"{args.articles} articles, "
-                     f"{args.tickets} tickets") + (", SQLite" if not args.url else ""),
+            "quick": args.quick, "tickets": plan["tickets"], "articles": plan["articles"],
+            "database": args.url.split(":", 1)[0] if args.url else "sqlite",
             "duration_s": args.duration, "reps": args.reps, "connections": args.connections,
             "workers": args.workers, "worker_class": args.worker_class,
             "threads": args.threads, "load_before": load_before,
@@ -238,7 +251,8 @@ def table(s: dict) -> str:
     c = s["created"]
     lines = [f"{s['cpus']} cores, gunicorn -w {s['workers']} -k {s['worker_class']} --threads "
              f"{s['threads']}, wrk -t1 -c{s['connections']} -d{s['duration_s']}s x {s['reps']} "
-             f"interleaved, {s['data']}; load "
+             f"interleaved, {s['database']}, {s['articles']} published articles, "
+             f"{s['tickets']} tickets in the workspace before the run; load "
              f"average (1/5/15 min) {s['load_before']} before, {s['load_after']} after.", "",
              "| Target | Size | Req/s | p50 ms | p95 ms | p99 ms | Reference req/s (size) "
              "| Ratio | Goal (issue 11) | Load (1 min) per run |",
@@ -290,16 +304,19 @@ def main(argv=None) -> dict:
         for t in targets:
             t["port"] = portal.port
         probe(targets, PROBES)
-        pairs = [(t, reference_for(t, reference.port)) for t in targets]
+        with ThreadPoolExecutor(len(targets)) as pool:
+            refs = list(pool.map(lambda t: reference_for(t, reference.port), targets))
+        pairs = list(zip(targets, refs, strict=True))
         say("every target answered; references sized")
         measure(pairs, args)
         say("measured")
         create = next(t for t in targets if t["name"] == "create")
         created = count_created(portal.port, create["path"], plan["creator_token"])
-    finally:
-        reference.stop()
-        if portal is not None:
-            portal.stop()
+    finally:  # a graceful stop waits for requests wrk gave up on: nothing is needed of them
+        for server in (reference, portal):
+            if server is not None:
+                server.stop(signal.SIGKILL)
+    say("servers stopped")
     summary = summarise(pairs, args, plan, created, load_before)
     name = "pages-results-quick.json" if args.quick else "pages-results.json"
     (args.work / name).write_text(json.dumps(summary, indent=2))

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from bench import seed_kb, seed_tickets, targets
 from portal.auth import sessions
 from portal.extensions import db
-from portal.models import Account, Article, ArticleTranslation, Contact, Directory
+from portal.models import Account, Article, ArticleTranslation, Contact, Directory, Ticket
 from portal.services import article_lists, contacts, workspaces
 from portal.tenancy import use_workspace
 
@@ -74,11 +74,15 @@ def build(slug: str = seed_tickets.SLUG, locale: str = "en-US") -> dict:
         creator = _creator(ws)
         creator_token, _row = sessions.start(creator, kind="api")
         article_title = article.translation(locale, ws.default_locale).title
+        counts = {"articles": db.session.scalar(select(func.count(Article.id)).where(
+                      Article.workspace_id == ws.id, Article.status == "published")),
+                  "tickets": db.session.scalar(select(func.count(Ticket.id)).where(
+                      Ticket.workspace_id == ws.id))}
         top_name = top.name(locale, ws.default_locale)
         db.session.commit()
     kb, api = f"/{locale}/{slug}", API.format(slug=slug)
     json_headers = ["Accept: application/json"]
-    return {"workspace": slug, "creator_token": creator_token, "targets": [
+    return {"workspace": slug, "creator_token": creator_token, **counts, "targets": [
         {"name": "article", "label": "Article page (anonymous)", "shape": "article",
          "path": f"{kb}/articles/{article.slug}", "headers": [], "expect": article_title},
         {"name": "home", "label": "Knowledge base home (anonymous)", "shape": "home",

@@ -97,9 +97,10 @@ class Server:
                 time.sleep(0.3)
         sys.exit(f"gunicorn did not answer on port {self.port}")
 
-    def stop(self) -> None:
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """SIGTERM: gunicorn's graceful stop; SIGINT: its quick one."""
         if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
+            os.killpg(self.proc.pid, sig)
             try:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
