@@ -79,3 +79,14 @@ bench-faults: install-test
 .PHONY: bench-servers
 bench-servers: install-test
 	$(BIN)/python -m bench.servers --reps 5 --duration 6 --write-doc
+
+# Issue 11 (speed), every benchmark in one go (~12 minutes): seeds the bench database (10k
+# tickets, 1,000 imported articles), then pages and the API under load next to a bare Flask
+# reference (bench/pages_load.py), then search under load, memory and server settings
+# (bench/search_load.py, bench/memory.py, bench/servers.py; each skipped with a line when
+# the module is missing). Each writes its section of docs/PERFORMANCE.md with the load
+# average of its run. BENCH_DURATION: seconds per wrk run (default 5).
+BENCH_DURATION ?= 5
+.PHONY: bench
+bench: install-test
+	BENCH_DURATION=$(BENCH_DURATION) $(BIN)/python -m bench.run_all

@@ -96,9 +96,10 @@ class Server:
                 time.sleep(0.3)
         sys.exit(f"gunicorn did not answer on port {self.port}")
 
-    def stop(self) -> None:
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """SIGTERM: gunicorn's graceful stop; SIGINT: its quick one."""
         if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
+            os.killpg(self.proc.pid, sig)
             try:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
@@ -106,9 +107,18 @@ class Server:
         self.log.close()
 
 
-def get(port: int, path: str, cookie: str | None = None) -> tuple[int, bytes]:
+def gunicorn_options(workers: int = 2, threads: int = 4,
+                     worker_class: str | None = None) -> tuple:
+    """Server's `options` for a worker count, threads and worker class."""
+    kind = ("-k", worker_class) if worker_class else ()
+    return ("-w", str(workers), *kind, "--threads", str(threads))
+
+
+def get(port: int, path: str, cookie: str | None = None, *, method: str = "GET",
+        headers: dict | None = None, body: str | None = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    conn.request(method, path, body=body,
+                 headers={**({"Cookie": cookie} if cookie else {}), **(headers or {})})
     response = conn.getresponse()
     body = response.read()
     conn.close()
@@ -116,13 +126,19 @@ def get(port: int, path: str, cookie: str | None = None) -> tuple[int, bytes]:
 
 
 def wrk(port: int, path: str, cookie: str | None, seconds: int, connections: int,
-        script: Path = LUA, script_args: tuple = ()) -> dict:
+        script: Path = LUA, script_args: tuple = (), *, headers: list[str] = (),
+        env: dict | None = None) -> dict:
+    """One wrk run; `headers` ("Name: value"), `script_args` and `env` (both read by
+    `script`) are extra."""
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
            "-s", str(script)]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
+    for header in headers:
+        cmd += ["-H", header]
     out = subprocess.run(cmd + [f"http://127.0.0.1:{port}{path}", *script_args],
-                         capture_output=True, text=True, check=True, cwd=ROOT).stdout
+                         capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, **(env or {})}).stdout
     line = next(x for x in out.splitlines() if x.startswith("BENCH_JSON "))
     data = json.loads(line[len("BENCH_JSON "):])
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
@@ -156,9 +172,10 @@ def quiet_enough(limit: float, max_wait: float) -> float:
     return busy
 
 
-def reference_rows(port: int, size: int) -> int:
-    """How many rows make the reference page as large as `size` bytes."""
-    small, large = len(get(port, "/page?rows=0")[1]), len(get(port, "/page?rows=100")[1])
+def reference_rows(port: int, size: int, route: str = "/page") -> int:
+    """How many rows make the reference page at `route` as large as `size` bytes."""
+    small = len(get(port, f"{route}?rows=0")[1])
+    large = len(get(port, f"{route}?rows=100")[1])
     return max(0, round((size - small) / ((large - small) / 100)))
 
 

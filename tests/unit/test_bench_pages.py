@@ -1,0 +1,46 @@
+"""The page benchmark (bench/pages_load.py --quick) end to end on tiny data, so bench/
+cannot rot: the knowledge base seeded through the importer (idempotently), two gunicorns,
+wrk over every target and its reference, tickets counted back through the API, the table.
+No timing asserted: the numbers of a 1-second run on a shared machine mean nothing; the
+measured ones live in docs/PERFORMANCE.md."""
+
+from sqlalchemy import select
+
+from bench import pages_load, seed_kb, seed_tickets
+from portal.models import Article, SearchIndex
+from portal.services import workspace_settings, workspaces
+from portal.tenancy import use_workspace
+
+TARGETS = ("article", "home", "directory", "list_page", "ticket_page", "list_json", "create")
+
+
+def test_quick_run_measures_every_target_against_its_reference(app, db, tmp_path, capsys):
+    seed_tickets.seed(150, progress=False)
+    first = seed_kb.seed(8, progress=False)
+    again = seed_kb.seed(8, progress=False)
+    assert (first["articles"], first["added"], again["added"]) == (8, 8, 0)
+    ws = workspaces.by_slug(seed_tickets.SLUG)
+    assert workspace_settings.for_workspace(ws).kb_access == "public"
+    with use_workspace(ws.id):
+        imported = db.session.scalars(select(Article)).all()
+        assert {a.external_ref for a in imported} == {f"bench-kb-{n:04d}" for n in range(1, 9)}
+        assert all(a.status == "published" and a.directory_id for a in imported)
+        assert db.session.scalar(select(SearchIndex.documents).where(
+            SearchIndex.locale == ws.default_locale).order_by(SearchIndex.version.desc())) == 8
+        db.session.commit()
+
+    summary = pages_load.main(["--quick", "--url", app.config["DATABASE_URL"], "--no-seed",
+                               "--no-migrate", "--work", str(tmp_path)])
+
+    rows = {r["name"]: r for r in summary["results"]}
+    assert tuple(rows) == TARGETS
+    for row in rows.values():
+        assert row["rps"] > 0 and row["ref_rps"] > 0 and row["ratio"] > 0, row
+        assert row["bytes"] > 0 and abs(row["ref_bytes"] - row["bytes"]) < row["bytes"] * 0.2
+    assert rows["article"]["goal"] == 0.6 and rows["create"]["goal"] == 0.15
+    created = summary["created"]
+    assert created["ok"] and created["tickets"] >= created["answered_2xx"] >= 2
+    table = capsys.readouterr().out
+    for row in rows.values():
+        assert f"| {row['label']}" in table
+    assert "django-helpdesk is not set up" in table
