@@ -46,7 +46,8 @@ def test_paired_test_separates_a_real_difference_from_none():
 def test_relevance_set_is_in_sync_and_meets_the_brief():
     articles, queries, problems = make_data.build(check_only=True)
     assert problems == []
-    on_disk = [json.loads(line) for line in open(evaluate.DATA / "queries.jsonl")]
+    lines = (evaluate.DATA / "queries.jsonl").read_text(encoding="utf-8").splitlines()
+    on_disk = [json.loads(line) for line in lines]
     assert on_disk == queries, "data/ is stale: run python -m bench.search.make_data"
     assert len([a for a in articles if a["locale"] == "en-US"]) >= 120
     assert len(queries) >= 60
