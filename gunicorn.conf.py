@@ -33,6 +33,13 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
+    import numpy  # noqa: F401  (loads OpenBLAS, so that its threads can be limited)
+    from threadpoolctl import threadpool_limits
+
     from portal import shutdown
 
     shutdown.drain_on_sigterm()
+    # one BLAS thread per worker: with one per core, each search's `vectors @ query`
+    # woke threads that spun against the other worker's (10k articles, shared 2 cores:
+    # 5.4 ms per product instead of 0.7 in one profile; docs/PERFORMANCE.md)
+    threadpool_limits(limits=1, user_api="blas")

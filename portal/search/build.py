@@ -40,6 +40,22 @@ def locales(ws: Workspace) -> list[str]:
     return [loc for loc in enabled if loc == ws.default_locale or loc in written]
 
 
+def has_locale(ws: Workspace, locale: str) -> bool:
+    """`locale in locales(ws)`, without reading every translation: the default locale
+    needs no query, another enabled one the first published translation in it (the
+    DISTINCT of `locales` read all 10k rows: ~8 ms per search, issue 11)."""
+    if locale == ws.default_locale:
+        return True
+    if locale not in enabled_locales(ws):
+        return False
+    with use_workspace(ws.id):
+        return db.session.scalar(
+            select(ArticleTranslation.id)
+            .join(Article, Article.id == ArticleTranslation.article_id)
+            .where(Article.workspace_id == ws.id, Article.status == "published",
+                   ArticleTranslation.locale == locale).limit(1)) is not None
+
+
 def article_text(article: Article, locale: str, fallback: str) -> tuple[str, str]:
     """(title, plain text) of the article in `locale` (or the fallback): the description
     and the body as a reader sees it (Markdown rendered to text, file text as extracted)."""

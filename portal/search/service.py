@@ -64,7 +64,7 @@ def _check(query, mode) -> str:
 
 
 def _locale(ws: Workspace, locale: str | None) -> str:
-    return locale if locale in build.locales(ws) else ws.default_locale
+    return locale if build.has_locale(ws, locale) else ws.default_locale
 
 
 def index_for(ws: Workspace, locale: str) -> Index | None:

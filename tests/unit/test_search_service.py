@@ -106,6 +106,24 @@ def test_german_locale_falls_back_to_the_default_translation(world, acme):
     assert found(unknown)[:1] == [made["billing"].id]
 
 
+def test_has_locale_agrees_with_locales(world, acme):
+    """The per-search check (no scan of every translation) answers as `locales` does."""
+    _readers, made = world
+    acme.enabled_locales = ["en-US", "de-DE", "fr-FR"]
+    db.session.commit()
+    assert build.locales(acme) == ["en-US"]
+    with use_workspace(acme.id):
+        articles.save(acme, article=made["billing"], locale="de-DE", title="Rechnungen",
+                      body="Rechnungen auf der Abrechnungsseite.", status="published")
+    assert build.locales(acme) == ["en-US", "de-DE"]
+    for locale in ("en-US", "de-DE", "fr-FR", "xx-XX", None):
+        assert build.has_locale(acme, locale) is (locale in build.locales(acme)), locale
+    with use_workspace(acme.id):
+        articles.save(acme, article=made["billing"], locale="de-DE", title="Rechnungen",
+                      body="Rechnungen.", status="draft")
+    assert not build.has_locale(acme, "de-DE")
+
+
 @pytest.mark.parametrize("query", ["", "   ", "x" * 1000, "the and of", "😀", "' OR 1=1 --",
                                    "%", "_", "<mark>"])
 def test_odd_queries_answer_without_error(world, acme, query):
