@@ -32,15 +32,14 @@ from urllib.parse import quote
 
 from bench import doc
 from bench.tickets_load import (
-    GUNICORN,
     PY,
     ROOT,
     WORK,
     Server,
     busy_fraction,
     ensure_wrk,
-    free_port,
     get,
+    gunicorn_options,
     portal_env,
     quiet_enough,
     reference_rows,
@@ -55,13 +54,7 @@ class Gunicorn(Server):
     """tickets_load's Server with the worker class and threads of this run."""
 
     def __init__(self, module: str, env: dict, log: Path, worker_class: str, threads: int):
-        self.port = free_port()
-        self.log = log.open("w")
-        self.proc = subprocess.Popen(
-            [GUNICORN, "-c", "gunicorn.conf.py", "-w", "2", "-k", worker_class,
-             "--threads", str(threads), "-b", f"127.0.0.1:{self.port}", module],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+        super().__init__(module, env, log, gunicorn_options(2, threads, worker_class))
 
     def stop(self) -> None:
         """SIGQUIT: gunicorn's quick shutdown (a graceful one waits for idle keep-alive
@@ -246,8 +239,9 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per target")
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="sync", choices=("gthread", "sync"),
+                        help="default sync, as gunicorn.conf.py and the README recommend")
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quiet", type=float, default=0.15)
     parser.add_argument("--max-wait", type=float, default=20)
     parser.add_argument("--quick", action="store_true", help="smoke test: tiny and short")
