@@ -1,0 +1,63 @@
+"""What a cached knowledge-base page costs on a hit (portal.web.page_cache): the limiters
+skip public pages only while none of their limits applies; the workspace lookup statement
+is built once and keeps the custom-domain rules."""
+
+from config import TestingConfig
+from portal.extensions import db, limiter
+from portal.services import workspaces
+from portal.web import page_cache
+
+HOME = "/en-US/acme/directories"
+KEEP = ("DATABASE_URL", "OUTBOX_DIR", "UPLOAD_DIR", "BASE_URL")
+
+
+def public(ws):
+    ws.settings = {**(ws.settings or {}), "kb_access": "public"}
+    db.session.commit()
+
+
+def test_limiters_skip_public_pages_until_a_limit_of_theirs_applies(app, acme, make_app):
+    public(acme)
+    other = make_app(type("Fresh", (TestingConfig,), {name: app.config[name] for name in KEEP}))
+    try:
+        limiters = other.extensions["limiter"]
+        assert len(limiters) == 2 and limiter in limiters  # ours and Flask-AppBuilder's
+        assert all(page_cache._unlimited_page in each._request_filters for each in limiters)
+        with other.test_request_context(HOME):
+            assert page_cache._unlimited_page()
+        with other.test_request_context("/en-US/acme/articles/x/helpful", method="POST"):
+            assert not page_cache._unlimited_page()  # not a cached page: limited as before
+        client = other.test_client()
+        assert [client.get(HOME).status_code for _ in range(3)] == [200, 200, 200]
+
+        # a limit on the portal blueprint (this app's own Flask-AppBuilder limiter) applies
+        appbuilder_limiter = next(each for each in limiters if each is not limiter)
+        appbuilder_limiter.limit("2/minute")(other.blueprints["portal"])
+        other.extensions.pop("page_cache_unlimited")
+        with other.test_request_context(HOME):
+            assert not page_cache._unlimited_page()
+        answers = [other.test_client().get(HOME).status_code for _ in range(3)]
+        assert answers == [200, 200, 429]
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_the_lookup_statement_is_built_once_and_binds_each_request(app, acme, globex):
+    acme.custom_domain = "help.acme.example"
+    db.session.commit()
+    built = workspaces._slug_or_domain()
+    assert workspaces._slug_or_domain() is built
+    assert workspaces.by_slug_and_domain("globex", "HELP.acme.example:8443") == (globex, acme)
+    assert workspaces.by_slug_and_domain("acme", "help.acme.example") == (acme, acme)
+    assert workspaces.by_slug_and_domain("acme", "other.example") == (acme, None)
+    assert workspaces.by_slug_and_domain("nope", "") == (None, None)
+    assert workspaces.by_slug_and_domain("globex", ":8080") == (globex, None)
+    client = app.test_client()
+    public(acme)
+    public(globex)
+    on_domain = {"Host": "help.acme.example"}
+    assert client.get(HOME, headers=on_domain).status_code == 200
+    assert client.get("/en-US/globex/directories", headers=on_domain).status_code == 404
+    assert client.get("/en-US/globex/directories").status_code == 200
