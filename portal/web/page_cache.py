@@ -53,10 +53,23 @@ def private_by_default(response):
 
 def register(app) -> None:
     """Every Flask-Limiter bound to the app (ours and Flask-AppBuilder's) skips cached pages
-    that carry no limit of it, instead of resolving an empty list of limits per answer."""
-    for limiter in app.extensions.get("limiter", ()):
-        if _unlimited_page not in limiter._request_filters:  # one filter per limiter
-            limiter.request_filter(_unlimited_page)
+    that carry no limit of it, instead of resolving an empty list of limits per answer: its
+    before-request check is not called for them."""
+    limiters = app.extensions.get("limiter", ())
+    hooks = app.before_request_funcs.get(None, [])
+    for index, hook in enumerate(hooks):
+        if (getattr(hook, "__self__", None) in limiters
+                and getattr(hook, "__name__", "") == "_check_request_limit"):
+            hooks[index] = _unless_unlimited_page(hook)
+
+
+def _unless_unlimited_page(check):
+    @wraps(check)
+    def limited():
+        return None if _unlimited_page() else check()
+
+    limited.skips_public_pages = True
+    return limited
 
 
 def _unlimited_page() -> bool:
