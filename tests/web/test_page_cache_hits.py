@@ -1,12 +1,13 @@
 """What a cached knowledge-base page costs on a hit (portal.web.page_cache): the limiters
-skip public pages only while none of their limits applies; the workspace lookup statement
-is built once and keeps the custom-domain rules."""
+skip public pages only while none of their limits applies; the workspace lookup and the
+reader's vote statements are built once and keep their rules."""
 
 from config import TestingConfig
 from portal.extensions import db, limiter
-from portal.services import workspaces
+from portal.services import article_feedback, articles, workspaces
 from portal.tenancy import use_workspace
 from portal.web import page_cache
+from tests.factories import make_contact
 
 HOME = "/en-US/acme/directories"
 KEEP = ("DATABASE_URL", "OUTBOX_DIR", "UPLOAD_DIR", "BASE_URL")
@@ -66,3 +67,22 @@ def test_the_lookup_statement_is_built_once_and_binds_each_request(app, acme, gl
     assert client.get(HOME, headers=on_domain).status_code == 200
     assert client.get("/en-US/globex/directories", headers=on_domain).status_code == 404
     assert client.get("/en-US/globex/directories").status_code == 200
+
+
+def test_the_vote_statement_is_built_once_and_tells_readers_apart(app, acme, globex):
+    with use_workspace(acme.id):
+        article = articles.save(acme, locale="en-US", title="Printer", body="Add it.",
+                                status="published", audience="public")
+        pat = make_contact(acme, "pat@acme.example")
+        lee = make_contact(acme, "lee@acme.example")
+        with app.test_request_context():
+            article_feedback.vote(acme, article, pat, "203.0.113.1", True)
+            article_feedback.vote(acme, article, None, "203.0.113.2", False)
+            asked = article_feedback._vote_of("visitor")
+            assert article_feedback.current_vote(acme, article.id, pat, "203.0.113.2") is True
+            assert article_feedback.current_vote(acme, article.id, lee, "203.0.113.1") is None
+            assert article_feedback.current_vote(acme, article.id, None, "203.0.113.2") is False
+            assert article_feedback.current_vote(acme, article.id, None, "203.0.113.1") is None
+            assert article_feedback._vote_of("visitor") is asked
+    with use_workspace(globex.id), app.test_request_context():  # another workspace: none
+        assert article_feedback.current_vote(globex, article.id, None, "203.0.113.2") is None
