@@ -86,3 +86,22 @@ def test_the_vote_statement_is_built_once_and_tells_readers_apart(app, acme, glo
             assert article_feedback._vote_of("visitor") is asked
     with use_workspace(globex.id), app.test_request_context():  # another workspace: none
         assert article_feedback.current_vote(globex, article.id, None, "203.0.113.2") is None
+
+
+def test_security_headers_once_each_on_a_hit_and_hsts_when_cookies_are_secure(
+        app, acme, monkeypatch):
+    public(acme)
+    client = app.test_client()
+    client.get(HOME)
+    hit = client.get(HOME)
+    assert hit.headers["X-Page-Cache"] == "hit"
+    names = [name.lower() for name, _value in hit.headers]
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+                 "Referrer-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy"):
+        assert names.count(name.lower()) == 1, name
+    assert hit.headers["X-Frame-Options"] == "DENY"
+    assert "strict-transport-security" not in names
+    monkeypatch.setitem(app.config, "COOKIE_SECURE", True)
+    secure = client.get(HOME, base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert client.get("/admin/").headers["X-Frame-Options"] == "SAMEORIGIN"
