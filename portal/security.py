@@ -1,5 +1,7 @@
 """Security headers on every response, and JSON errors under /api/."""
 
+from functools import lru_cache
+
 from flask import Flask, request
 
 PORTAL_CSP = (
@@ -24,17 +26,28 @@ def _csp_for(path: str) -> str:
     return PORTAL_CSP
 
 
+@lru_cache(maxsize=16)
+def _defaults(csp: str, framing: str, hsts: bool) -> tuple[tuple[str, str], ...]:
+    headers = (("Content-Security-Policy", csp), ("X-Content-Type-Options", "nosniff"),
+               ("X-Frame-Options", framing),
+               ("Referrer-Policy", "strict-origin-when-cross-origin"),
+               ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+               ("Cross-Origin-Opener-Policy", "same-origin"))
+    if hsts:
+        headers += (("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),)
+    return headers
+
+
 def register_security(app: Flask) -> None:
     @app.after_request
     def secure_headers(response):
+        """Each header unless the view set it (one pass over the response's headers, not
+        one lookup per header: this runs on every answer, cached pages included)."""
+        path = request.path
+        framing = "SAMEORIGIN" if path.startswith("/admin") else "DENY"
         h = response.headers
-        h.setdefault("Content-Security-Policy", _csp_for(request.path))
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        framing = "SAMEORIGIN" if request.path.startswith("/admin") else "DENY"
-        h.setdefault("X-Frame-Options", framing)
-        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config["COOKIE_SECURE"]:
-            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        present = {key.lower() for key in h.keys()}
+        for name, value in _defaults(_csp_for(path), framing, bool(app.config["COOKIE_SECURE"])):
+            if name.lower() not in present:
+                h.add(name, value)
         return response

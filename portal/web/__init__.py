@@ -195,10 +195,11 @@ def error_page(exc: HTTPException):
 
 
 def register_web(app: Flask) -> None:
-    from portal.web import kb, pages, signin, tickets  # noqa: F401  (routes)
+    from portal.web import kb, page_cache, pages, signin, tickets  # noqa: F401  (routes)
 
     app.register_blueprint(root)
     app.register_blueprint(bp)
+    page_cache.register(app)
     app.extensions[errors.PAGES] = error_page
 
     @app.context_processor

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from functools import wraps
 
 from flask import current_app, g, make_response, request, session
-from flask_limiter.util import get_remote_address
+from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -49,6 +49,49 @@ CODE = ("portal/**/*.py", "themes/**/*.*", "translations/**/*.mo")  # what rende
 def private_by_default(response):
     response.headers.setdefault("Cache-Control", PRIVATE)
     return response
+
+
+def register(app) -> None:
+    """Every Flask-Limiter bound to the app (ours and Flask-AppBuilder's) skips cached pages
+    that carry no limit of it, instead of resolving an empty list of limits per answer: its
+    before-request check is not called for them."""
+    limiters = app.extensions.get("limiter", ())
+    hooks = app.before_request_funcs.get(None, [])
+    for index, hook in enumerate(hooks):
+        if (getattr(hook, "__self__", None) in limiters
+                and getattr(hook, "__name__", "") == "_check_request_limit"):
+            hooks[index] = _unless_unlimited_page(hook)
+
+
+def _unless_unlimited_page(check):
+    @wraps(check)
+    def limited():
+        return None if _unlimited_page() else check()
+
+    limited.skips_public_pages = True
+    return limited
+
+
+def _unlimited_page() -> bool:
+    """A public page no limiter of this app limits (decided once per endpoint): then
+    skipping the limiters changes nothing but the time they take."""
+    app = current_app._get_current_object()
+    known = app.extensions.setdefault("page_cache_unlimited", {})
+    endpoint = request.endpoint
+    if endpoint not in known:
+        view = app.view_functions.get(endpoint or "")
+        known[endpoint] = getattr(view, "public_page", False) and not any(
+            _limits(limiter, app, view) for limiter in app.extensions.get("limiter", ()))
+    return known[endpoint]
+
+
+def _limits(limiter, app, view) -> bool:
+    """Whether `limiter` has any limit that could apply to `view` (a portal page)."""
+    manager = limiter.limit_manager
+    name = get_qualified_name(view)
+    return bool(manager.application_limits or manager.default_limits
+                or limiter._in_memory_fallback or manager.blueprint_limits(app, bp.name)
+                or manager.decorated_limits(name) or manager.has_hints(request.endpoint))
 
 
 def public_page(view):
@@ -78,6 +121,7 @@ def public_page(view):
             _count_view(article_id)  # the miss ran the view, which counted it
         return _answer(entry, "hit")
 
+    wrapper.public_page = True
     return wrapper
 
 

@@ -1,0 +1,107 @@
+"""What a cached knowledge-base page costs on a hit (portal.web.page_cache): the limiters
+skip public pages only while none of their limits applies; the workspace lookup and the
+reader's vote statements are built once and keep their rules."""
+
+from config import TestingConfig
+from portal.extensions import db, limiter
+from portal.services import article_feedback, articles, workspaces
+from portal.tenancy import use_workspace
+from portal.web import page_cache
+from tests.factories import make_contact
+
+HOME = "/en-US/acme/directories"
+KEEP = ("DATABASE_URL", "OUTBOX_DIR", "UPLOAD_DIR", "BASE_URL")
+
+
+def public(ws):
+    ws.settings = {**(ws.settings or {}), "kb_access": "public"}
+    db.session.commit()
+
+
+def test_limiters_skip_public_pages_until_a_limit_of_theirs_applies(app, acme, make_app):
+    public(acme)
+    other = make_app(type("Fresh", (TestingConfig,), {name: app.config[name] for name in KEEP}))
+    try:
+        limiters = other.extensions["limiter"]
+        assert len(limiters) == 2 and limiter in limiters  # ours and Flask-AppBuilder's
+        wrapped = [hook.__wrapped__.__self__ for hook in other.before_request_funcs[None]
+                   if getattr(hook, "skips_public_pages", False)]
+        assert sorted(map(id, wrapped)) == sorted(map(id, limiters))
+        with other.test_request_context(HOME):
+            assert page_cache._unlimited_page()
+        with other.test_request_context("/en-US/acme/articles/x/helpful", method="POST"):
+            assert not page_cache._unlimited_page()  # not a cached page: limited as before
+        client = other.test_client()
+        assert [client.get(HOME).status_code for _ in range(3)] == [200, 200, 200]
+
+        # a limit on the portal blueprint (this app's own Flask-AppBuilder limiter) applies
+        appbuilder_limiter = next(each for each in limiters if each is not limiter)
+        appbuilder_limiter.limit("2/minute")(other.blueprints["portal"])
+        other.extensions.pop("page_cache_unlimited")
+        with other.test_request_context(HOME):
+            assert not page_cache._unlimited_page()
+        answers = [other.test_client().get(HOME).status_code for _ in range(3)]
+        assert answers == [200, 200, 429]
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_the_lookup_statement_is_built_once_and_binds_each_request(app, acme, globex):
+    acme.custom_domain = "help.acme.example"
+    db.session.commit()
+    built = workspaces._slug_or_domain()
+    assert workspaces._slug_or_domain() is built
+    assert workspaces.by_slug_and_domain("globex", "HELP.acme.example:8443") == (globex, acme)
+    assert workspaces.by_slug_and_domain("acme", "help.acme.example") == (acme, acme)
+    assert workspaces.by_slug_and_domain("acme", "other.example") == (acme, None)
+    assert workspaces.by_slug_and_domain("nope", "") == (None, None)
+    assert workspaces.by_slug_and_domain("globex", ":8080") == (globex, None)
+    with use_workspace(globex.id):  # the guard skips the lookup: the answers are the same
+        assert workspaces.by_slug_and_domain("acme", "help.acme.example") == (acme, acme)
+    client = app.test_client()
+    public(acme)
+    public(globex)
+    on_domain = {"Host": "help.acme.example"}
+    assert client.get(HOME, headers=on_domain).status_code == 200
+    assert client.get("/en-US/globex/directories", headers=on_domain).status_code == 404
+    assert client.get("/en-US/globex/directories").status_code == 200
+
+
+def test_the_vote_statement_is_built_once_and_tells_readers_apart(app, acme, globex):
+    with use_workspace(acme.id):
+        article = articles.save(acme, locale="en-US", title="Printer", body="Add it.",
+                                status="published", audience="public")
+        pat = make_contact(acme, "pat@acme.example")
+        lee = make_contact(acme, "lee@acme.example")
+        with app.test_request_context():
+            article_feedback.vote(acme, article, pat, "203.0.113.1", True)
+            article_feedback.vote(acme, article, None, "203.0.113.2", False)
+            asked = article_feedback._vote_of("visitor")
+            assert article_feedback.current_vote(acme, article.id, pat, "203.0.113.2") is True
+            assert article_feedback.current_vote(acme, article.id, lee, "203.0.113.1") is None
+            assert article_feedback.current_vote(acme, article.id, None, "203.0.113.2") is False
+            assert article_feedback.current_vote(acme, article.id, None, "203.0.113.1") is None
+            assert article_feedback._vote_of("visitor") is asked
+    with use_workspace(globex.id), app.test_request_context():  # another workspace: none
+        assert article_feedback.current_vote(globex, article.id, None, "203.0.113.2") is None
+
+
+def test_security_headers_once_each_on_a_hit_and_hsts_when_cookies_are_secure(
+        app, acme, monkeypatch):
+    public(acme)
+    client = app.test_client()
+    client.get(HOME)
+    hit = client.get(HOME)
+    assert hit.headers["X-Page-Cache"] == "hit"
+    names = [name.lower() for name, _value in hit.headers]
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+                 "Referrer-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy"):
+        assert names.count(name.lower()) == 1, name
+    assert hit.headers["X-Frame-Options"] == "DENY"
+    assert "strict-transport-security" not in names
+    monkeypatch.setitem(app.config, "COOKIE_SECURE", True)
+    secure = client.get(HOME, base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert client.get("/admin/").headers["X-Frame-Options"] == "SAMEORIGIN"
