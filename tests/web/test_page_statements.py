@@ -197,12 +197,17 @@ def test_ticket_page_statements(app, acme, comments):
 TICKET_CREATE = 10
 
 
-def test_ticket_creation_statements(app, acme):
+@pytest.mark.parametrize("support_email", [None, "help@acme.example"])
+def test_ticket_creation_statements(app, acme, support_email):
+    """With a support address, one INSERT more: the staff notification (a new ticket has
+    none waiting, so none is looked up)."""
     from sqlalchemy import func
 
-    from portal.models import Ticket, TicketEvent
+    from portal.models import Ticket, TicketEvent, TicketNotification
     from tests.factories import api_token
 
+    acme.support_email = support_email
+    db.session.commit()
     account = make_account(acme, "Acme Corp")
     pat = make_contact(acme, "pat@acme.example", account=account)
     headers = {"Authorization": f"Bearer {api_token(pat)}"}
@@ -226,7 +231,7 @@ def test_ticket_creation_statements(app, acme):
             assert response.json["account"]["name"] == "Acme Corp"
             assert len(commits) == 1
             if number > 1:
-                assert sql.count() == TICKET_CREATE, sql.report()
+                assert sql.count() == TICKET_CREATE + bool(support_email), sql.report()
     finally:
         event.remove(db.engine, "commit", note_commit)
     db.session.expire_all()
@@ -237,3 +242,6 @@ def test_ticket_creation_statements(app, acme):
         assert created.kind == "created"
         assert created.created_at == ticket.created_at == ticket.public_updated_at
         assert db.session.scalar(select(func.count(Ticket.id))) == 3
+        waiting = db.session.scalars(select(TicketNotification)).all()
+        assert [(n.recipient_email, len(n.event_ids)) for n in waiting] == \
+            ([(support_email, 1)] * 3 if support_email else [])
