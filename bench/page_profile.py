@@ -32,7 +32,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("article_anonymous", "article_new_reader", "article_signed_in", "kb_home_anonymous",
-         "kb_home_signed_in", "directory", "ticket_list", "ticket_page", "ticket_list_json")
+         "kb_home_signed_in", "directory", "ticket_list", "ticket_page", "ticket_list_json",
+         "ticket_create")
+NEW_TICKET = {"title": "Export fails after the update", "priority": "normal",
+              "description": "Since this morning the CSV export stops at 40%.",
+              "custom_fields": {"category": "problem"}}  # bench/pages_targets.py's body
 WORDS = ("install configure network printer account password reset token update client server "
          "mailbox calendar invoice export report dashboard backup restore firewall").split()
 AUDIENCES = ("public", "public", "public", "verified", "admins")
@@ -129,6 +133,9 @@ def targets() -> dict:
         "ticket_page": {"path": f"{base}/tickets/{number}", **signed},
         "ticket_list_json": {"path": f"/api/v1/workspaces/{SLUG}/tickets",
                              "headers": {"Authorization": f"Bearer {api}"}},
+        "ticket_create": {"path": f"/api/v1/workspaces/{SLUG}/tickets", "method": "POST",
+                          "json": NEW_TICKET, "status": 201,
+                          "headers": {"Authorization": f"Bearer {api}"}},
     }
 
 
@@ -140,8 +147,8 @@ class Counter:
         self.count += 1
 
 
-def measure(app, requests: int, profile: str | None = None) -> dict:
-    """{page: {"ms": median CPU ms, "statements": median count}}."""
+def measure(app, requests: int, profile: str | None = None, only=PAGES) -> dict:
+    """{page: {"ms": median CPU ms, "statements": median count}} of the pages in `only`."""
     from sqlalchemy import event
 
     from portal.extensions import db
@@ -154,6 +161,8 @@ def measure(app, requests: int, profile: str | None = None) -> dict:
     readers = iter(range(1, 10**9))
     results = {}
     for name, target in pages.items():
+        if name not in only:
+            continue
         client = app.test_client()
         if "cookie" in target:
             client.set_cookie(*target["cookie"])
@@ -163,10 +172,11 @@ def measure(app, requests: int, profile: str | None = None) -> dict:
             if target.get("new_reader"):  # a reader not counted yet: the view's UPDATE
                 n = next(readers)
                 env["REMOTE_ADDR"] = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
-            response = client.get(target["path"], headers=target.get("headers", {}),
-                                  environ_base=env)
-            if response.status_code != 200:
-                sys.exit(f"{name}: GET {target['path']} answered {response.status_code}")
+            response = client.open(target["path"], method=target.get("method", "GET"),
+                                   json=target.get("json"), environ_base=env,
+                                   headers=target.get("headers", {}))
+            if response.status_code != target.get("status", 200):
+                sys.exit(f"{name}: {target['path']} answered {response.status_code}")
 
         for _ in range(5):  # warm-up: templates compiled, statements cached
             one()
@@ -205,7 +215,7 @@ def run_here(args) -> dict:
             app = build_app(Path(tmp))
             with app.app_context():
                 seed(args.articles, args.tickets)
-            return measure(app, args.requests, args.profile)
+            return measure(app, args.requests, args.profile, args.pages)
     finally:
         logging.disable(logging.NOTSET)
 
@@ -214,25 +224,25 @@ def run_in(checkout: Path, args) -> dict:
     """The same, on `checkout`'s code (a subprocess with it first on the path)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--json",
                "--articles", str(args.articles), "--tickets", str(args.tickets),
-               "--requests", str(args.requests)]
+               "--requests", str(args.requests), "--pages", *args.pages]
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     out = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True,
                          check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def table(here: list[dict], other: list[dict] | None) -> str:
+def table(here: list[dict], other: list[dict] | None, pages=PAGES) -> str:
     def med(runs, page, key):
         return statistics.median(r[page][key] for r in runs)
 
     if other is None:
         lines = ["| page | statements | ms (CPU, median) |", "|---|---:|---:|"]
         lines += [f"| {p} | {med(here, p, 'statements'):.0f} | {med(here, p, 'ms'):.2f} |"
-                  for p in PAGES]
+                  for p in pages]
         return "\n".join(lines)
     lines = ["| page | statements before | after | ms before | ms after | after/before |",
              "|---|---:|---:|---:|---:|---:|"]
-    for p in PAGES:
+    for p in pages:
         old, new = med(other, p, "ms"), med(here, p, "ms")
         lines.append(f"| {p} | {med(other, p, 'statements'):.0f} | "
                      f"{med(here, p, 'statements'):.0f} | {old:.2f} | {new:.2f} | "
@@ -248,6 +258,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--rounds", type=int, default=1, help="alternations with --against")
     parser.add_argument("--against", type=Path, help="another checkout: measured as 'before'")
     parser.add_argument("--profile", choices=PAGES, help="print a cProfile of this page")
+    parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES),
+                        help="measure these pages only")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, a few seconds")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--write-doc", action="store_true")
@@ -264,7 +276,7 @@ def main(argv=None) -> dict:
         here.append(run_in(ROOT, args) if other is not None else run_here(args))
         if other is not None and round_no % 2 == 0:
             other.append(run_in(args.against.resolve(), args))
-    body = table(here, other)
+    body = table(here, other, args.pages)
     print(body)
     if args.write_doc:
         from bench.doc import load_average, stamp, write_section
@@ -273,7 +285,7 @@ def main(argv=None) -> dict:
                  f"per page, {args.rounds} round(s); load average {load_average()}")
         write_section("page_profile", f"{stamp('python -m bench.page_profile')}\n\n"
                       f"{sizes}\n\n{body}", heading="Page profile (issue 11)")
-    return {p: here[-1][p] for p in PAGES}
+    return {p: here[-1][p] for p in args.pages}
 
 
 if __name__ == "__main__":

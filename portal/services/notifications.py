@@ -48,7 +48,8 @@ def ticket_changed(ticket: Ticket, ev: TicketEvent, *, by_staff: bool) -> None:
 
 def _queue(ticket: Ticket, email: str, locale: str, audience: str, ev: TicketEvent) -> None:
     now = utcnow()
-    row = db.session.scalar(
+    # a ticket opened in this transaction has no notification waiting yet
+    row = None if ev.kind == "created" else db.session.scalar(
         select(TicketNotification).where(
             TicketNotification.ticket_id == ticket.id,
             TicketNotification.recipient_email == email,

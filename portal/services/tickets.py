@@ -44,8 +44,16 @@ def next_number(ws: Workspace) -> int:
     """Take the workspace's next ticket number inside the caller's transaction.
 
     The counter row is updated in place (a row lock on PostgreSQL), so concurrent creators
-    queue behind each other and a rolled-back ticket gives its number back.
+    queue behind each other and a rolled-back ticket gives its number back. One
+    `UPDATE ... RETURNING` where the database has it (PostgreSQL, SQLite 3.35+); the
+    counter row is created the first time.
     """
+    bump = (update(TicketCounter).where(TicketCounter.workspace_id == ws.id)
+            .values(last_number=TicketCounter.last_number + 1))
+    if db.session.get_bind().dialect.update_returning:
+        number = db.session.scalar(bump.returning(TicketCounter.last_number))
+        if number is not None:
+            return number
     counter_id = db.session.scalar(
         select(TicketCounter.id).where(TicketCounter.workspace_id == ws.id))
     if counter_id is None:
@@ -54,9 +62,7 @@ def next_number(ws: Workspace) -> int:
                 db.session.add(TicketCounter(workspace_id=ws.id, last_number=0))
         except IntegrityError:
             pass  # another transaction created it first
-    db.session.execute(
-        update(TicketCounter).where(TicketCounter.workspace_id == ws.id)
-        .values(last_number=TicketCounter.last_number + 1))
+    db.session.execute(bump)
     return db.session.scalar(
         select(TicketCounter.last_number).where(TicketCounter.workspace_id == ws.id))
 
@@ -124,7 +130,8 @@ def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form,
         description=data.description, priority=data.priority,
         category=category if isinstance(category, str) else None,
         custom_fields=data.custom_fields, form_id=form.id, account_id=contact.account_id,
-        created_by_contact_id=contact.id, created_at=now, updated_at=now,
+        # loaded once here, the answer's account and the flush's reference check use it
+        account=contact.account, created_by_contact_id=contact.id, created_at=now, updated_at=now,
         public_updated_at=now)
     ticket.reporters.append(contact)
     db.session.add(ticket)
@@ -133,7 +140,7 @@ def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form,
         from portal.services import attachments
 
         attachments.store(ticket, files)
-    ev = timeline.record(ticket, "created", actor=contact.name or contact.email)
+    ev = timeline.record(ticket, "created", actor=contact.name or contact.email, at=now)
     notifications.ticket_changed(ticket, ev, by_staff=False)
     if before_commit is not None:
         before_commit(ticket)

@@ -21,13 +21,15 @@ COMMENT_MAX = 20000
 
 
 def record(ticket: Ticket, kind: str, *, actor: str, data: dict | None = None,
-           public: bool = True) -> TicketEvent:
+           public: bool = True, at=None) -> TicketEvent:
     """Add an event to the ticket's history. A public event is also the ticket's last
-    change as customers see it (`public_updated_at`); an internal one leaves that alone."""
-    now = utcnow()
+    change as customers see it (`public_updated_at`); an internal one leaves that alone.
+    `at`: the change's time when the caller already stamped the ticket with it (a new
+    ticket: no UPDATE of `public_updated_at` follows)."""
+    now = at or utcnow()
     ev = TicketEvent(workspace_id=ticket.workspace_id, ticket_id=ticket.id, kind=kind,
                      data=data or {}, public=public, actor=actor, created_at=now)
-    if public:
+    if public and ticket.public_updated_at != now:
         ticket.public_updated_at = now
     db.session.add(ev)
     db.session.flush()

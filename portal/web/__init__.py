@@ -130,6 +130,20 @@ def render_portal(template: str, **context):
     return render_template(template, workspace=g.workspace, **context)
 
 
+ROW_MARKER = 7340033  # a number no portal URL holds otherwise
+
+
+def row_url(endpoint: str, key: str):
+    """`url_for(endpoint, **{key: n})` for the many numbers of a list's rows: the URL is
+    built once with a marker and the number put in its place (url_for per row was about
+    10% of the ticket list). Falls back to url_for when the marker is not found once."""
+    built = url_for(endpoint, **{key: ROW_MARKER})
+    head, marker, tail = built.partition(str(ROW_MARKER))
+    if not marker or str(ROW_MARKER) in tail:
+        return lambda value: url_for(endpoint, **{key: value})
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
 def language_links() -> list[dict]:
     """This page in every enabled locale of the workspace: for hreflang and the footer."""
     ws = g.get("workspace")

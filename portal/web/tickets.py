@@ -34,7 +34,7 @@ from portal.services import (
     timeline,
 )
 from portal.services.errors import Invalid, NotFound
-from portal.web import bp, render_portal
+from portal.web import bp, render_portal, row_url
 
 
 @bp.app_template_global()
@@ -87,6 +87,7 @@ def tickets_list():
         return redirect(url_for(".tickets"))
     return render_portal("tickets/list.html", title=_("Tickets"), page=page, query=query,
                          stages=STAGES, priorities=PRIORITIES,
+                         ticket_url=row_url(".ticket", "number"),
                          is_customer_admin=bool(contact.account_id
                                                 and contacts.is_customer_admin(contact)))
 

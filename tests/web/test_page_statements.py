@@ -140,9 +140,12 @@ def test_ticket_list_statements(app, acme, tickets):
     html = page.get_data(as_text=True)
     assert html.count('class="stage stage-open"') == tickets
     assert html.count(">Open</span>") == tickets
+    for number in range(1, tickets + 1):  # each row links its own ticket (row_url)
+        assert f'<a href="/en-US/acme/tickets/{number}">Printer {number - 1} on fire</a>' in html
     _page, sql = get(client, "/de-DE/acme/tickets")
     assert sql.count() == TICKET_LIST, sql.report()
     assert _page.get_data(as_text=True).count(">Offen</span>") == tickets
+    assert '<a href="/de-DE/acme/tickets/1">' in _page.get_data(as_text=True)
 
 
 def test_a_view_is_counted_without_expiring_what_the_page_loaded(app, acme):
@@ -185,3 +188,60 @@ def test_ticket_page_statements(app, acme, comments):
     html = page.get_data(as_text=True)
     assert html.count("Still burning") == comments
     assert "Acme Corp" in html and "Pat Doe" in html
+
+
+# opening a ticket through the customer API: the token's session (workspace, then with
+# its contact), the workspace, the current form, the counter (one UPDATE ... RETURNING),
+# the contact's account, the ticket, its reporter, its "created" event, and the answer's
+# comment count; one commit
+TICKET_CREATE = 10
+
+
+@pytest.mark.parametrize("support_email", [None, "help@acme.example"])
+def test_ticket_creation_statements(app, acme, support_email):
+    """With a support address, one INSERT more: the staff notification (a new ticket has
+    none waiting, so none is looked up)."""
+    from sqlalchemy import func
+
+    from portal.models import Ticket, TicketEvent, TicketNotification
+    from tests.factories import api_token
+
+    acme.support_email = support_email
+    db.session.commit()
+    account = make_account(acme, "Acme Corp")
+    pat = make_contact(acme, "pat@acme.example", account=account)
+    headers = {"Authorization": f"Bearer {api_token(pat)}"}
+    client = app.test_client()
+    body = {"title": "Printer on fire", "description": "Smoke everywhere.",
+            "custom_fields": {"category": "problem"}}
+    commits = []
+
+    def note_commit(conn):
+        commits.append(conn)
+
+    event.listen(db.engine, "commit", note_commit)
+    try:
+        for number in (1, 2, 3):  # the first one also makes the form and the counter
+            commits.clear()
+            with Statements() as sql:
+                response = client.post("/api/v1/workspaces/acme/tickets", json=body,
+                                       headers=headers)
+            assert response.status_code == 201, response.get_data(as_text=True)
+            assert response.json["number"] == number
+            assert response.json["account"]["name"] == "Acme Corp"
+            assert len(commits) == 1
+            if number > 1:
+                assert sql.count() == TICKET_CREATE + bool(support_email), sql.report()
+    finally:
+        event.remove(db.engine, "commit", note_commit)
+    db.session.expire_all()
+    with use_workspace(acme.id):
+        ticket = db.session.scalar(select(Ticket).where(Ticket.number == 3))
+        created = db.session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
+        # the "created" event has the ticket's own time: no UPDATE of public_updated_at
+        assert created.kind == "created"
+        assert created.created_at == ticket.created_at == ticket.public_updated_at
+        assert db.session.scalar(select(func.count(Ticket.id))) == 3
+        waiting = db.session.scalars(select(TicketNotification)).all()
+        assert [(n.recipient_email, len(n.event_ids)) for n in waiting] == \
+            ([(support_email, 1)] * 3 if support_email else [])
