@@ -15,52 +15,26 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from config import ROOT, TestingConfig
-from portal import database
-from tests.factories import api_token, make_contact, make_workspace
+from config import ROOT
 from tests.live import SSEClient
-from tests.tickets_helpers import open_ticket
+from tests.served import GUNICORN, free_port, seeded_site
 
 pytest.importorskip("gevent", reason="the `server` extra (scripts/install-test-deps.sh)")
 
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 STREAMS = 4  # more than the page instance's two sync workers could hold
 EVENT_WITHIN = 3.0
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def seeded(make_app, tmp_path, redis_server):
-    settings = {"DATABASE_URL": f"sqlite:///{tmp_path / 'split.db'}",
-                "REDIS_URL": redis_server.url,
-                "OUTBOX_DIR": str(tmp_path / "outbox"), "UPLOAD_DIR": str(tmp_path / "up")}
-    app = make_app(type("Config", (TestingConfig,), settings))
-    with app.app_context():
-        database.upgrade()
-        acme = make_workspace(slug="acme", name="Acme Support")
-        pat = make_contact(acme, "pat@customer.example")
-        number = open_ticket(acme, pat).number
-        token = api_token(pat)
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PORTAL_", "GUNICORN_"))}
-    env.update({"PORTAL_ENV": "testing", "PYTHONUNBUFFERED": "1",
-                "PORTAL_LIVE_HEARTBEAT_SECONDS": "1",
-                **{f"PORTAL_{k}": v for k, v in settings.items()}})
+    env, number, token = seeded_site(make_app, tmp_path, "split", REDIS_URL=redis_server.url)
+    env["PORTAL_LIVE_HEARTBEAT_SECONDS"] = "1"
     return env, number, token
 
 

@@ -12,48 +12,27 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from config import ROOT, TestingConfig
-from portal import database, shutdown
+from config import ROOT
+from portal import shutdown
 from portal.services import live
-from tests.factories import api_token, make_contact, make_workspace
+from tests.factories import api_token, make_contact
 from tests.live import SSEClient, events_path
+from tests.served import GUNICORN, free_port, seeded_site
 from tests.tickets_helpers import open_ticket
 
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 END_WITHIN = 2.0
 EXIT_WITHIN = 6.0  # gunicorn.conf.py's graceful_timeout is 15 s
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def seeded(make_app, tmp_path):
     """A migrated SQLite file with workspace acme, a customer's ticket and API token."""
-    settings = {"DATABASE_URL": f"sqlite:///{tmp_path / 'shutdown.db'}",
-                "OUTBOX_DIR": str(tmp_path / "outbox"), "UPLOAD_DIR": str(tmp_path / "up")}
-    app = make_app(type("Config", (TestingConfig,), settings))
-    with app.app_context():
-        database.upgrade()
-        acme = make_workspace(slug="acme", name="Acme Support")
-        pat = make_contact(acme, "pat@customer.example")
-        number = open_ticket(acme, pat).number
-        token = api_token(pat)
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PORTAL_", "GUNICORN_"))}
-    env.update({"PORTAL_ENV": "testing", "PYTHONUNBUFFERED": "1",
-                **{f"PORTAL_{k}": v for k, v in settings.items()}})
-    return env, number, token
+    return seeded_site(make_app, tmp_path, "shutdown")
 
 
 @pytest.fixture
