@@ -42,7 +42,8 @@ def _sentence(i: int, words: int = 60) -> str:
 
 @app.get("/page")
 def page():
-    return render_template("reference.html", items=_items(_rows()), stages=STAGES)
+    return render_template("reference.html", title="Tickets", items=_items(_rows()),
+                           stages=STAGES)
 
 
 @app.get("/article")

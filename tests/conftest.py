@@ -209,6 +209,30 @@ def make_app(monkeypatch):
 
 
 @pytest.fixture
+def unmigrated_app(make_app, tmp_path):
+    """An app on an empty database of its own (a SQLite file, or a fresh PostgreSQL schema
+    when PG_URL is set), for tests that run migrations step by step; dropped afterwards."""
+    from config import TestingConfig
+    from portal.extensions import db as database
+
+    class Config(TestingConfig):
+        DATABASE_URL = f"sqlite:///{tmp_path / 'migrate.db'}"
+        OUTBOX_DIR = str(tmp_path / "outbox")
+        UPLOAD_DIR = str(tmp_path / "uploads")
+
+    schema = None
+    if PG_URL:
+        Config.DATABASE_URL, schema = _postgres_url(PG_URL)
+    app = make_app(Config)
+    yield app
+    with app.app_context():
+        database.session.remove()
+        database.engine.dispose()
+    if schema:
+        _drop_schema(PG_URL, schema)
+
+
+@pytest.fixture
 def db(app):
     from portal.extensions import db as database
 

@@ -11,6 +11,7 @@ import snowballstemmer
 from portal.search import analysis, build, store
 from portal.services import articles
 from portal.tenancy import use_workspace
+from tests.threads import at_once
 
 BASES = ["connect", "nation", "relate", "happy", "generous", "print", "organ", "sensitiv",
          "drucker", "verbind", "zahl", "rechnung", "abonn", "hoffnung", "schnell"]
@@ -76,20 +77,7 @@ def test_concurrent_first_searches_load_the_index_once(app, acme, monkeypatch):
         return real_load(ws_id, locale, stamp)
 
     monkeypatch.setattr(store, "_load", slow_load)
-    served, failures = [], []
-
-    def first_search():
-        try:
-            with app.app_context():
-                served.append(store.current(ws_id, "en-US"))
-        except Exception as exc:  # noqa: BLE001
-            failures.append(repr(exc))
-
-    threads = [threading.Thread(target=first_search) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    served, failures = at_once(app, lambda: store.current(ws_id, "en-US"))
     assert failures == []
     assert len(loads) == 1
     assert len(served) == 8 and all(index is served[0] for index in served)

@@ -4,7 +4,6 @@ the database row when the folder is missing or broken), loaded on the first sear
 evicted when unused, and built only for the locales that have articles."""
 
 import shutil
-import threading
 import time
 
 import numpy as np
@@ -19,6 +18,7 @@ from portal.search.terms import Terms
 from portal.services import articles
 from portal.tenancy import use_workspace
 from tests.factories import make_contact
+from tests.threads import at_once
 
 DOCS = [
     Doc(1, "Reset your password", "Use the reset link on the sign-in page to pick a new one."),
@@ -204,7 +204,7 @@ def test_concurrent_first_searches_unpack_one_folder(app, acme, fresh_cache, mon
     build.rebuild_workspace(acme.id)
     store._cache()[0].clear()
     ws_id = acme.id
-    unpacked, served, failures = [], [], []
+    unpacked = []
     real = codec.unpack
 
     def counted(data, where):
@@ -214,17 +214,7 @@ def test_concurrent_first_searches_unpack_one_folder(app, acme, fresh_cache, mon
 
     monkeypatch.setattr(codec, "unpack", counted)
 
-    def first_search():
-        try:
-            with app.app_context():
-                served.append(store.current(ws_id, "en-US").search("printer", "keyword"))
-        except Exception as exc:  # noqa: BLE001
-            failures.append(repr(exc))
-
-    threads = [threading.Thread(target=first_search) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    served, failures = at_once(
+        app, lambda: store.current(ws_id, "en-US").search("printer", "keyword"))
     assert failures == [] and len(unpacked) == 1
     assert len(served) == 8 and all(s == served[0] and s for s in served)
