@@ -158,6 +158,13 @@ class BaseConfig:
     DB_POOL_TIMEOUT = 10  # PostgreSQL: seconds a request waits for a free connection
     HEALTH_TIMEOUT_SECONDS = 1  # /readyz: connect and statement timeout of each check
 
+    # --- SQLite, the embedded database (issue 11 part 5) ---
+    # the embedded database file runs in WAL mode (portal/sqlite_setup.py); "normal": a
+    # crash of the app loses nothing, a power loss or OS crash may lose the last commits
+    # (never corrupts the file); "full": every commit waits for the disk (slower writes)
+    SQLITE_SYNCHRONOUS = "normal"
+    SQLITE_BUSY_TIMEOUT_SECONDS = 5  # how long a write waits for another process's write
+
     # --- logs and metrics (issue 9 part 5) ---
     LOG_FORMAT = "text"  # "text": readable lines; "json": one JSON object a line
     LOG_LEVEL = "INFO"  # of the portal's own loggers (portal.*, portal.access); libraries: WARNING

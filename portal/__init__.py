@@ -8,7 +8,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BUILT_IN_SECRET_KEYS, ROOT, ConfigError, config_from_env
-from portal.database import engine_options
+from portal.database import configure_engines, engine_options
 from portal.extensions import cache, csrf, db, limiter
 from portal.labels import register_labels
 from portal.observability import configure_logging, init_observability
@@ -28,6 +28,7 @@ def create_app(config=None) -> Flask:
     init_observability(app)  # before any other request hook: its request id comes first
 
     db.init_app(app)
+    configure_engines(app)  # SQLite: WAL and its pragmas on every connection
     cache.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -4,7 +4,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from flask import current_app
+from flask import Flask, current_app
+
+from portal import sqlite_setup
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -31,6 +33,16 @@ def engine_options(cfg) -> dict:
         if value not in (None, ""):
             options.setdefault(option, kind(value))
     return options
+
+
+def configure_engines(app: Flask) -> None:
+    """Connection set-up the engine options cannot express: SQLite's pragmas
+    (portal/sqlite_setup.py) on each new connection to a SQLite file."""
+    from portal.extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            sqlite_setup.install(engine, app.config)
 
 
 def alembic_config() -> Config:
