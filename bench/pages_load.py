@@ -8,6 +8,7 @@ served by a second gunicorn with the same flags.
     python -m bench.pages_load --write-doc      # and update docs/PERFORMANCE.md
     python -m bench.pages_load --worker-class gthread --threads 8
     python -m bench.pages_load --quick          # tiny data, 1 s runs: the smoke test's run
+    python -m bench.pages_load --only create    # some targets only (and their references)
 
 Runs are interleaved: each repetition runs every target and then its reference, and the
 ratio quoted is the median of the per-repetition ratios, because this machine's speed
@@ -80,8 +81,13 @@ def parse_args(argv=None):
     parser.add_argument("--max-wait", type=float, default=0,
                         help="... for at most this many seconds (default 0: only measure "
                         "it, so that the run takes ~4.5 minutes whatever the load)")
+    parser.add_argument("--only", nargs="+", metavar="TARGET",
+                        help="measure these targets only (article, home, directory, "
+                        "list_page, ticket_page, list_json, create)")
     parser.add_argument("--write-doc", action="store_true")
     args = parser.parse_args(argv)
+    if args.only and args.write_doc:
+        parser.error("--write-doc writes the whole table: measure every target")
     if args.quick:
         if args.write_doc:
             parser.error("--quick numbers are not worth writing down")
@@ -229,9 +235,10 @@ def summarise(pairs, args, plan, created: int, load_before: str) -> dict:
                      "errors": sum(sum(r["errors"].values()) for r in t["runs"]),
                      "rps_runs": [round(r["rps"], 1) for r in t["runs"]],
                      "load_runs": [round(r["load_1m"], 2) for r in t["runs"]]})
-    create = next(t for t, _ref in pairs if t["name"] == "create")
-    seen = create["probes"] + create["warmup_ok"] + sum(r["ok"] for r in create["runs"])
-    wrk_runs = len(create["runs"]) + (0 if args.quick else 1)  # and the warm-up
+    create = next((t for t, _ref in pairs if t["name"] == "create"), None)
+    seen = 0 if create is None else (
+        create["probes"] + create["warmup_ok"] + sum(r["ok"] for r in create["runs"]))
+    wrk_runs = 0 if create is None else len(create["runs"]) + (0 if args.quick else 1)
     return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
             "quick": args.quick, "tickets": plan["tickets"], "articles": plan["articles"],
             "database": args.url.split(":", 1)[0] if args.url else "sqlite",
@@ -267,6 +274,8 @@ def table(s: dict) -> str:
             f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | "
             f"{r['ref_rps']:.0f} ({r['ref_bytes'] / 1024:.1f} KB) | {r['ratio']:.2f} | "
             f"{_goal(r)} | {', '.join(f'{x:.1f}' for x in r['load_runs'])} |")
+    if not any(r["name"] == "create" for r in s["results"]):
+        return "\n".join(lines)
     lines += ["", f"Ticket creation: {c['tickets']} tickets created, wrk saw "
               f"{c['answered_2xx']} 2xx answers (the probes included); at most "
               f"{c['in_flight_max']} more were in flight when wrk stopped: "
@@ -302,7 +311,9 @@ def main(argv=None) -> dict:
         portal.wait("/healthz")
         reference.wait("/page?rows=1")
         say("both servers answer")
-        targets = plan["targets"]
+        targets = [t for t in plan["targets"] if not args.only or t["name"] in args.only]
+        if not targets:
+            sys.exit(f"--only {' '.join(args.only)}: no such target")
         for t in targets:
             t["port"] = portal.port
         probe(targets, PROBES)
@@ -312,8 +323,9 @@ def main(argv=None) -> dict:
         say("every target answered; references sized")
         measure(pairs, args)
         say("measured")
-        create = next(t for t in targets if t["name"] == "create")
-        created = count_created(portal.port, create["path"], plan["creator_token"])
+        create = next((t for t in targets if t["name"] == "create"), None)
+        created = 0 if create is None else count_created(portal.port, create["path"],
+                                                         plan["creator_token"])
     finally:  # a graceful stop waits for requests wrk gave up on: nothing is needed of them
         for server in (reference, portal):
             if server is not None:
