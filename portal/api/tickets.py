@@ -63,8 +63,8 @@ def _ticket(number: int):
     return ticket_access.get_for_customer(g.workspace, g.contact, number)
 
 
-def ticket_detail(ticket) -> dict:
-    return ticket_json.detail(ticket, CUSTOMER, g.locale, g.workspace.default_locale)
+def ticket_detail(ticket, known: dict | None = None) -> dict:
+    return ticket_json.detail(ticket, CUSTOMER, g.locale, g.workspace.default_locale, known)
 
 
 @bp.get(f"{BASE}/ticket-form")
@@ -110,7 +110,8 @@ def create_ticket(slug):
         raise invalid(refused)
     found, form = tickets.parse_input(g.workspace, data)
     found.errors.update(refused)
-    answer = FirstAnswer(lambda ticket: (201, ticket_detail(ticket), {
+    # a ticket opened here has no comments yet: its answer needs no query to count them
+    answer = FirstAnswer(lambda ticket: (201, ticket_detail(ticket, {"comment_count": 0}), {
         "Location": url_for(".get_ticket", slug=slug, number=ticket.number)}))
     tickets.open_ticket(g.workspace, g.contact, found, form, before_commit=answer)
     return answer.response()

@@ -164,10 +164,14 @@ def summary(ticket, view: TicketView) -> dict:
 
 
 def detail(ticket, view: TicketView, locale: str | None = None,
-           fallback: str | None = None) -> dict:
-    """`locale` (and the workspace's `fallback`) name the language of the form's labels."""
+           fallback: str | None = None, known: dict | None = None) -> dict:
+    """`locale` (and the workspace's `fallback`) name the language of the form's labels.
+    `known`: fields whose value the caller knows without a query (a ticket it has just
+    opened has no comments: {"comment_count": 0})."""
     ctx = Context(view, locale, fallback)
-    return _pick(view.detail, lambda field: TICKET_FIELDS[field](ticket, ctx))
+    known = known or {}
+    return _pick(view.detail, lambda field: known[field] if field in known
+                 else TICKET_FIELDS[field](ticket, ctx))
 
 
 def comment(found, view: TicketView, files: list | None = None) -> dict:
