@@ -5,7 +5,6 @@ seeded bench database, add the indexes there (and planner statistics), print its
     python -m bench.tickets_load --db sqlite --url <printed URL>
 """
 
-import shutil
 import sqlite3
 import sys
 
@@ -22,7 +21,13 @@ INDEXES = (
 
 def sqlite_copy() -> str:
     source, target = WORK / "helpport_bench.db", WORK / "helpport_bench_fix.db"
-    shutil.copyfile(source, target)
+    for suffix in ("", "-wal", "-shm"):  # an old log must not be replayed into the new copy
+        target.with_name(target.name + suffix).unlink(missing_ok=True)
+    # SQLite's backup API, not a file copy: the newest commits may be in the -wal file
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
     with sqlite3.connect(target) as conn:
         for statement in INDEXES:
             conn.execute(statement)
