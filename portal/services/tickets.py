@@ -129,13 +129,16 @@ def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form,
         raise Invalid(_("Check the highlighted fields."), fields=data.errors)
     now = utcnow()
     category = data.custom_fields.get("category")
+    # loaded before the counter's UPDATE, which starts the write transaction: on SQLite
+    # other writers wait for it, so reads stay out of it
+    account = contact.account
     ticket = Ticket(
         workspace_id=ws.id, number=next_number(ws), title=data.title,
         description=data.description, priority=data.priority,
         category=category if isinstance(category, str) else None,
         custom_fields=data.custom_fields, form_id=form.id, account_id=contact.account_id,
         # loaded once here, the answer's account and the flush's reference check use it
-        account=contact.account, created_by_contact_id=contact.id, created_at=now, updated_at=now,
+        account=account, created_by_contact_id=contact.id, created_at=now, updated_at=now,
         public_updated_at=now)
     ticket.reporters.append(contact)
     db.session.add(ticket)

@@ -78,6 +78,36 @@ def test_create_read_and_list(client, acme, pat, hardware_form):
     assert listed["next_cursor"] is None
 
 
+def test_creation_reads_before_its_write_transaction(client, acme, hardware_form):
+    """On SQLite a write transaction holds the file's write lock until its commit, and the
+    other creators wait: everything the creation reads is read before its first write
+    (the counter's UPDATE), the answer included."""
+    from sqlalchemy import event
+
+    acme.support_email = "help@acme.example"  # a notification is queued too
+    db.session.commit()
+    sam = make_contact(acme, "sam@customer.example", account=make_account(acme, "Sam Corp"))
+    first = client.post(f"{BASE}/tickets", json=new_ticket(**LAPTOP), headers=bearer(sam))
+    assert first.status_code == 201  # the counter and the notification exist from here
+    headers, seen = {**bearer(sam), "Idempotency-Key": "one-ticket"}, []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        response = client.post(f"{BASE}/tickets", json=new_ticket(**LAPTOP), headers=headers)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert response.status_code == 201
+    assert response.get_json()["account"]["name"] == "Sam Corp"
+    writes = [i for i, sql in enumerate(seen) if not sql.startswith("SELECT")]
+    assert seen[writes[0]].startswith("UPDATE ticket_counter"), seen
+    assert [sql for sql in seen[writes[0]:] if sql.startswith("SELECT")] == []
+    assert any(sql.startswith("INSERT INTO ticket_notification") for sql in seen)
+    assert any(sql.startswith("INSERT INTO idempotency_key") for sql in seen)
+
+
 @pytest.mark.parametrize("custom, errors", [
     ({"category": "billing"},  # conditional field required when its condition holds
      {"custom_fields.order_number", "custom_fields.subcategory"}),
