@@ -93,8 +93,8 @@ class BaseConfig:
     # ranking knobs over the defaults of portal/search/params.py, e.g. {"typo_cutoff": 70}
     SEARCH_PARAMS = {}
     SEARCH_RELOAD_SECONDS = 5.0  # how often a web process looks for a newer index (one query)
-    # answers (a few KB each) a web process keeps per index version, for the same query, mode and
-    # audience set (0: none); a new index version starts empty
+    # answers (a few KB each) a web process keeps per index version, for the same query, mode,
+    # audience set and content version (0: none); a new index version starts empty
     SEARCH_RESULT_CACHE = 500
 
     # where indexes are unpacked for memory-mapping, shared by the workers of one machine

@@ -4,6 +4,7 @@ is public; a bearer token reads as its contact. Visibility comes only from
 portal.services.article_access: an article the reader may not open is 404, and never counted."""
 
 from functools import wraps
+from urllib.parse import quote
 
 from flask import g, jsonify, url_for
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from portal.services import article_access, article_lists, workspaces
 from portal.services.errors import NotFound, Unauthorized
 
 BASE = "/workspaces/<slug>/articles"
+PATH_SAFE = "!$&'()*+,/:;=@"  # what werkzeug's path converters leave unquoted
 DOC = {"security": s.OPTIONAL_BEARER, "tags": ("articles",),
        "errors": errors(s.ERRORS, 401, 404, 422)}
 
@@ -46,9 +48,28 @@ def _use_locale(args) -> None:
     """g.locale: the `locale` parameter, else the reader's language, else the workspace's."""
     ws, wanted = g.workspace, args.get("locale") or (g.reader.locale if g.reader else None)
     g.locale = (workspaces.locale_for(ws, wanted) if wanted else None) or ws.default_locale
+
+
 def article_url(ws, article: Article) -> str:
-    path = url_for("portal.article", workspace=ws.slug, locale=g.locale, slug=article.slug)
+    return _slug_url(ws, article.slug)
+
+
+def _slug_url(ws, slug: str) -> str:
+    path = url_for("portal.article", workspace=ws.slug, locale=g.locale, slug=slug)
     return workspaces.public_base(ws) + path
+
+
+def article_urls(ws):
+    """`article_url(ws, article)` for the many hits of one answer: the URL is built once
+    with a marker for the slug, and each slug put in its place, quoted as the route's
+    converter quotes it (url_for per hit was ~4% of a search request). url_for per
+    article when the marker is not found once."""
+    marker = "0slug0"
+    built = _slug_url(ws, marker)
+    head, found, tail = built.partition(marker)
+    if not found or marker in tail:
+        return lambda article: article_url(ws, article)
+    return lambda article: f"{head}{quote(article.slug, safe=PATH_SAFE)}{tail}"
 
 
 def _directory(ws, directory: Directory | None):
@@ -87,9 +108,10 @@ def search_articles(slug: str, args):
 
     result = service.search(ws, reader, args["q"], mode=args["mode"], locale=g.locale,
                             limit=args["limit"])
+    url = article_urls(ws)
     return jsonify({"mode": result.mode, "total": result.total, "results": [
         {"id": hit.article.id, "slug": hit.article.slug, "title": hit.title,
-         "external_ref": hit.article.external_ref, "url": article_url(ws, hit.article),
+         "external_ref": hit.article.external_ref, "url": url(hit.article),
          "score": hit.score, "snippet": str(hit.snippet)} for hit in result.results]})
 
 

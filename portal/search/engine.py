@@ -17,7 +17,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from portal.search.analysis import Analyzer, normalise
-from portal.search.fusion import rrf, top_rows
+from portal.search.fusion import fused_order, top_rows
 from portal.search.keyword import KeywordIndex
 from portal.search.params import DEFAULT, Params
 from portal.search.semantic import Embedder, LsaEmbedder, SemanticIndex
@@ -33,6 +33,7 @@ QUERY_MAX = 1000
 FORMAT = 3
 EMBEDDERS = {"lsa": LsaEmbedder, "sentence": SentenceEmbedder}  # stored "kind" -> class
 MASKS_MAX = 64  # visibility masks an index keeps (one per audience set and visible set)
+WORDS_MAX = 4096  # typo corrections and prefix expansions an index keeps, of each kind
 
 
 @dataclass
@@ -147,6 +148,16 @@ class Index:
             self.cache_put("masks", key, mask, MASKS_MAX)
         return mask
 
+    def _kept(self, kind: str, key, compute, *args) -> list:
+        """`compute(*args)` (a list of words), kept for this index under (kind, key): the
+        typo corrections and prefix expansions of words asked before (each scans a part of
+        the vocabulary; search-as-you-type asks the same prefixes again and again)."""
+        found = self.cache_get(kind, key)
+        if found is None:
+            found = tuple(compute(*args))
+            self.cache_put(kind, key, found, WORDS_MAX)
+        return list(found)
+
     def search(self, query: str, mode: str = "hybrid", limit: int = 10,
                allowed_ids: set[int] | None = None, params: Params | None = None
                ) -> list[tuple[int, float]]:
@@ -250,14 +261,15 @@ class Index:
         partial = words[-1] if prefix and words and not query[-1:].isspace() else None
         for i, word in enumerate(words):
             if partial is not None and i == len(words) - 1:
-                grown = self.keyword.expand_prefix(word)
+                grown = self._kept("prefixes", word, self.keyword.expand_prefix, word)
                 if grown:
                     out.extend(grown)
                     continue
             if stem(word) in vocab or word.isdigit():
                 out.append(word)
                 continue
-            fixed = self.keyword.correct(word, p)
+            fixed = self._kept("corrections", (word, p.typo_min_length, p.typo_cutoff,
+                                               p.typo_candidates), self.keyword.correct, word, p)
             if fixed:
                 corrected[word] = fixed
                 out.extend(fixed)
@@ -295,11 +307,8 @@ class Index:
             kw_scores = np.where(covered, kw_scores, 0)
         kw_rows = top_rows(kw_scores, mask, depth)
         sem_rows = top_rows(sem_scores, mask, depth, p.semantic_min)
-        fused = rrf([kw_rows, sem_rows], k=p.rrf_k,
-                    weights=[p.keyword_weight, p.semantic_weight])
-        order = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
-        rows = np.asarray([r for r, _s in order], dtype=np.int64)
-        scores = np.asarray([s for _r, s in order], dtype=np.float64)
+        rows, scores = fused_order([kw_rows, sem_rows], k=p.rrf_k,
+                                   weights=[p.keyword_weight, p.semantic_weight])
         total = int(np.count_nonzero(mask & ((kw_scores > 0) | (sem_scores > p.semantic_min))))
         return rows, scores, total
 

@@ -3,15 +3,21 @@
 Visibility first: the reader's allowed article ids (portal.services.article_access.visible_ids) mask
 the index before ranking, so a hidden article never takes a place or counts in a total.
 With no stored index yet, a small workspace builds one on the spot; a large one falls back
-to a plain LIKE search until the job has built it. Never an error page for odd input."""
+to a plain LIKE search until the job has built it. Never an error page for odd input.
 
-import time
+Kept per index version (each process, each index): the visibility masks, and the answers
+per audience set and `Workspace.content_version`, which every write that changes an
+article, a translation or who may read it bumps in its own transaction
+(portal.models.content_version). A kept answer is served with no statement at all while
+the version it was read at is the workspace's current one; the first search after a change
+reads its hits again, visibility checked in the same query."""
+
 from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -104,9 +110,9 @@ def suggest(ws: Workspace, reader: Contact | None, text: str, *, locale: str,
 
 @dataclass(frozen=True)
 class _Found:
-    """A search's answer without the session's Article objects, as the cache keeps it."""
+    """A search's answer as the cache keeps it (no ORM objects)."""
     total: int
-    hits: tuple[tuple[int, str, float, Markup], ...]  # (article id, title, score, snippet)
+    hits: tuple[tuple[ArticleRef, str, float, Markup], ...]  # (article, title, score, snippet)
 
 
 def _run(ws, reader, text, mode, locale, limit, prefix) -> SearchResult:
@@ -116,25 +122,25 @@ def _run(ws, reader, text, mode, locale, limit, prefix) -> SearchResult:
         if not allowed:
             return SearchResult(mode, 0, [])
         index = index_for(ws, locale)
-        digest = _digest(ws, allowed, index)
+        # bumped in the same transaction by every write that changes an article, its
+        # translations or who may read it (portal.models.content_version), and read from
+        # the database in this request: what was kept at this version is still true
+        version = ws.content_version
+        digest = _digest(ws, allowed, index, version)
         if digest[0] == 0:
             return SearchResult(mode, 0, [])
         if index is None:
             return _like_search(ws, allowed, text, mode, locale, limit)
         # readers of one audience set share a mask and the answers (never another set's)
-        key = (allowed, digest, mode, text, limit, prefix)
+        key = (allowed, version, mode, text, limit, prefix)
         keep = current_app.config["SEARCH_RESULT_CACHE"]
         found = index.cache_get("results", key) if keep else None
-        if found is not None:
-            articles = _articles(ws, allowed, [h[0] for h in found.hits])
-        else:
+        if found is None:
             mask = index.cached_mask((allowed, digest), lambda: _visible_ids(ws, allowed))
             ranking = index.query(text, mode, limit, prefix=prefix, allowed_mask=mask)
-            found, articles = _found(ws, allowed, ranking, index.analyzer, locale)
+            found = _found(ws, allowed, ranking, index, locale)
             index.cache_put("results", key, found, keep)
-        return SearchResult(mode, found.total, [
-            Hit(articles[i], title, score, snip) for i, title, score, snip in found.hits
-            if i in articles])
+        return SearchResult(mode, found.total, [Hit(*hit) for hit in found.hits])
 
 
 def _visible_ids(ws: Workspace, allowed: tuple[str, ...]) -> set[int]:
@@ -142,31 +148,27 @@ def _visible_ids(ws: Workspace, allowed: tuple[str, ...]) -> set[int]:
         article_access.audience_condition(ws, allowed))))
 
 
-def _digest(ws: Workspace, allowed: tuple[str, ...], index: Index | None) -> tuple:
-    """`_visible_digest`, asked of the database at most every SEARCH_RELOAD_SECONDS per
-    index and audience set (as often as the index itself is checked for a new version).
-    Until then an article hidden meanwhile may still take a place in the ranking or the
-    total, but is never shown: every hit is checked against the database (`_articles`,
-    `_found`)."""
-    ttl = store.reload_seconds()
-    now = time.monotonic()
-    if index is not None and ttl > 0:
-        kept = index.cache_get("digests", allowed)
-        if kept is not None and now - kept[1] < ttl:
-            return kept[0]
-    digest = _visible_digest(ws, allowed)
-    if index is not None and ttl > 0:
-        index.cache_put("digests", allowed, (digest, now), DIGESTS_MAX)
-    return digest
+def _digest(ws: Workspace, allowed: tuple[str, ...], index: Index | None,
+            version: int) -> tuple:
+    """`_visible_digest`, asked of the database once per index, audience set and content
+    version (a write that may change who reads what bumps the version)."""
+    if index is None:
+        return _visible_digest(ws, allowed)
+    kept = index.cache_get("digests", (allowed, version))
+    if kept is None:
+        kept = _visible_digest(ws, allowed)
+        index.cache_put("digests", (allowed, version), kept, DIGESTS_MAX)
+    return kept
 
 
 def _visible_digest(ws: Workspace, allowed: tuple[str, ...]) -> tuple[int, int]:
     """(count, sum) of the ids `allowed` may read: one aggregate over a covering index
-    (~1 ms at 10k articles) instead of loading every id on every search. Publishing,
-    hiding, deleting or moving one article changes it, and so does swapping one for
-    another; only a commit that swaps several with equal id sums would not -- and every
-    such change rebuilds the index, whose new version starts with no cached masks. The
-    hits are checked against the database again in any case (`_hits`)."""
+    (~1 ms at 10k articles) instead of loading every id. The visibility masks are kept per
+    digest, so an edit that changes no one's access (a title, a body) keeps them.
+    Publishing, hiding, deleting or moving one article changes it, and so does swapping
+    one for another; only a commit that swaps several with equal id sums would not -- then
+    a hidden article may take a place in the ranking or count in a total, but is never
+    shown: the hits are read with their visibility checked again (`_found`)."""
     if not allowed:
         return (0, 0)
     row = db.session.execute(select(func.count(Article.id),
@@ -175,47 +177,56 @@ def _visible_digest(ws: Workspace, allowed: tuple[str, ...]) -> tuple[int, int]:
     return (int(row[0]), int(row[1]))
 
 
-def _articles(ws: Workspace, allowed: tuple[str, ...], ids: list[int]) -> dict:
-    """{id: ArticleRef} of those of `ids` that `allowed` may still read."""
-    if not ids:
-        return {}
-    return {row[0]: ArticleRef(*row) for row in db.session.execute(
-        select(Article.id, Article.slug, Article.external_ref).where(
-            Article.id.in_(ids), article_access.audience_condition(ws, allowed)))}
+def _hits_statement(ws: Workspace, allowed: tuple[str, ...], wanted: tuple[str, ...],
+                    index: Index):
+    """The select of `_found`, made once per index, audience set and locales (building it
+    cost more than running it): the hits' columns, their translations in `wanted`, only
+    those `allowed` may read (article_access's condition, through the tenancy guard).
+    Table columns, not ORM attributes: rows, no ORM compile step."""
+    key = (allowed, wanted)
+    statement = index.cache_get("statements", key)
+    if statement is None:
+        a, tr = Article.__table__.c, ArticleTranslation.__table__.c
+        statement = (
+            select(a.id, a.slug, a.external_ref, tr.locale, tr.title, tr.plain_text)
+            .select_from(Article.__table__.outerjoin(
+                ArticleTranslation.__table__,
+                and_(tr.article_id == a.id, tr.locale.in_(wanted))))
+            .where(a.id.in_(bindparam("ids", expanding=True)),
+                   article_access.audience_condition(ws, allowed)))
+        index.cache_put("statements", key, statement, DIGESTS_MAX)
+    return statement
 
 
-def _found(ws: Workspace, allowed: tuple[str, ...], ranking: Ranking, analyzer: Analyzer,
-           locale: str) -> tuple[_Found, dict]:
-    """The ranked articles with their title and snippet, and {id: ArticleRef}: one query for
-    the articles and their stored plain text in the locale or the default one, visibility
-    checked again (an article hidden since the mask was made is left out)."""
-    ids = [doc_id for doc_id, _score in ranking.hits]
-    if not ids:
-        return _Found(ranking.total, ()), {}
-    tr = ArticleTranslation
+def _found(ws: Workspace, allowed: tuple[str, ...], ranking: Ranking, index: Index,
+           locale: str) -> _Found:
+    """The ranked articles with their title and snippet: one query for the articles and
+    their stored plain text in the locale or the default one, visibility checked again
+    (an article hidden since the mask was made is left out)."""
+    if not ranking.hits:
+        return _Found(ranking.total, ())
     wanted = (locale, ws.default_locale)
     rows: dict[int, tuple] = {}  # article id -> (ref, locale rank, title, text)
+    statement = _hits_statement(ws, allowed, wanted, index)
     for article_id, slug, ref, tr_locale, title, text in db.session.execute(
-            select(Article.id, Article.slug, Article.external_ref, tr.locale, tr.title,
-                   tr.plain_text)
-            .outerjoin(tr, and_(tr.article_id == Article.id, tr.locale.in_(wanted)))
-            .where(Article.id.in_(ids), article_access.audience_condition(ws, allowed))):
+            statement, {"ids": [doc_id for doc_id, _score in ranking.hits]}):
         rank = wanted.index(tr_locale) if tr_locale in wanted else len(wanted)
         if article_id not in rows or rank < rows[article_id][1]:
             rows[article_id] = (ArticleRef(article_id, slug, ref), rank, title, text)
+    analyzer = index.analyzer
     pattern = snippets.matcher(ranking.stems, analyzer)
     hits = []
     for doc_id, score in ranking.hits:
         found = rows.get(doc_id)
         if found is None:  # deleted or hidden since the index was built
             continue
-        _ref, rank, title, text = found
+        ref, rank, title, text = found
         if rank == len(wanted) or text is None:  # another locale, or text not stored yet
             title, text = build.article_text(db.session.get(Article, doc_id), locale,
                                              ws.default_locale)
-        hits.append((doc_id, title, round(score, 6),
+        hits.append((ref, title, round(score, 6),
                      snippets.snippet(text, ranking.stems, analyzer, pattern=pattern)))
-    return _Found(ranking.total, tuple(hits)), {i: row[0] for i, row in rows.items()}
+    return _Found(ranking.total, tuple(hits))
 
 
 def _like_search(ws, allowed, text, mode, locale, limit) -> SearchResult:

@@ -48,9 +48,29 @@ def matcher(stems: set[str], analyzer: Analyzer) -> re.Pattern | None:
     return _compiled("|".join(heads)) if heads else None
 
 
+_HEAD, _TAIL = r"(?<![^\W_])(?:", r")[^\W_]*"  # a word start, a candidate, the word's rest
+
+
 @lru_cache(maxsize=1024)
 def _compiled(alternatives: str) -> re.Pattern:
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
+    return re.compile(f"{_HEAD}{alternatives}{_TAIL}", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def _lowercase(pattern: str) -> re.Pattern:
+    """The same candidates for lower-cased ASCII text, case-sensitive and without the
+    word-start look-behind (checked by the caller): both kept the regex engine from
+    skipping ahead to a candidate's first letter (2x faster on the benchmark's articles)."""
+    return re.compile("(?:" + pattern[len(_HEAD):])
+
+
+def _candidates(text: str, pattern: re.Pattern):
+    """(start, end) of the words of `text` (up to SCAN) that `pattern` (of `matcher`) finds."""
+    if not text.isascii():
+        return (m.span() for m in pattern.finditer(text, 0, SCAN))
+    lower = text.lower()  # ASCII: the same length, and alike where IGNORECASE finds alike
+    return (m.span() for m in _lowercase(pattern.pattern).finditer(lower, 0, SCAN)
+            if not m.start() or not lower[m.start() - 1].isalnum())  # [^\W_] before: inside
 
 
 def matches(text: str, stems: set[str], analyzer: Analyzer,
@@ -60,11 +80,11 @@ def matches(text: str, stems: set[str], analyzer: Analyzer,
     if pattern is None:
         return []
     out = []
-    for m in pattern.finditer(text, 0, SCAN):
-        word = normalise(m.group())
+    for start, end in _candidates(text, pattern):
+        word = normalise(text[start:end])
         if len(word) <= MAX_TOKEN and word not in analyzer.stop \
                 and analyzer.stem(word) in stems:
-            out.append(m.span())
+            out.append((start, end))
     return out
 
 

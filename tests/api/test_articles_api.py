@@ -178,3 +178,23 @@ def test_openapi_documents_the_article_endpoints(client):
     hit = doc["components"]["schemas"]["ArticleHit"]
     assert set(hit["required"]) == {"id", "slug", "title", "external_ref", "url", "score",
                                     "snippet"}
+
+
+@pytest.mark.parametrize("custom_domain", [None, "help.acme.example"])
+def test_search_hit_urls_are_built_as_url_for_builds_them(app, acme, custom_domain):
+    """The answer's links put each slug into one URL built per request: the same text as
+    url_for, odd slugs included (quoted as the route's converter quotes them)."""
+    from types import SimpleNamespace
+
+    from flask import g
+
+    from portal.api.articles import article_url, article_urls
+
+    acme.custom_domain = custom_domain
+    with app.test_request_context("/"):
+        g.locale = "de-DE"
+        url = article_urls(acme)
+        for slug in ("reset-password", "größe ändern", "a/b", "x?y#z", "100%", "0slug0",
+                     "slug0slug0", "a+b@c:d=e&f"):
+            article = SimpleNamespace(slug=slug)
+            assert url(article) == article_url(acme, article)

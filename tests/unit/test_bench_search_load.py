@@ -41,3 +41,25 @@ def test_quick_run_measures_every_target_and_writes_its_section(tmp_path):
     assert "Hand-written text stays." in text
     assert "## Search under load (issue 11)" in text and "<!-- bench:search-load -->" in text
     assert "| API search JSON, hybrid |" in text and "load average" in text
+
+
+def test_in_process_profile_measures_every_target(tmp_path):
+    """bench/search/cpu.py (CPU and statements per search request, in-process) on a tiny
+    seeded copy: every target answers 200 and gets a row."""
+    from bench.tickets_load import portal_env
+
+    db = tmp_path / "search.db"
+    seed = tmp_path / "seed.json"
+    env = {**portal_env(f"sqlite:///{db}"), "PORTAL_SEARCH_EMBEDDER": "lsa",
+           "PORTAL_SEARCH_INDEX_DIR": str(tmp_path / "index")}
+    seeded = subprocess.run([sys.executable, "-m", "bench.search_seed", "--articles", "120",
+                             "--out", str(seed)], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert seeded.returncode == 0, seeded.stderr[-2000:]
+    done = subprocess.run([sys.executable, "-m", "bench.search.cpu", "--db", str(db),
+                           "--seed", str(seed), "--requests", "5", "--no-result-cache"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    assert [row.split("|")[1].strip() for row in rows[1:]] == ["keyword", "hybrid", "suggest"]
+    assert "load average" in done.stdout

@@ -5,7 +5,7 @@ on save and read by snippets."""
 
 import pytest
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from portal.extensions import db
 from portal.models import Article, ArticleTranslation
@@ -138,3 +138,60 @@ def test_plain_text_is_stored_on_save_and_computed_when_missing(kb, acme):
     build.rebuild_workspace(acme.id)  # a new version: nothing kept
     again = service.search(acme, None, "reset link", mode="keyword", locale="en-US")
     assert again.results[0].snippet == hit.snippet
+
+
+class _Statements:
+    """The SQL statements the database receives while the block runs."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def note(self, _conn, _cursor, statement, *_args):
+        self.seen.append(statement)
+
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self.note)
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(db.engine, "before_cursor_execute", self.note)
+
+
+@pytest.mark.parametrize("mode", ["keyword", "hybrid"])
+def test_a_kept_answer_costs_no_statement_while_the_content_version_stands(kb, acme, mode,
+                                                                          monkeypatch):
+    monkeypatch.setitem(current_app.config, "SEARCH_RELOAD_SECONDS", 60)  # as deployed
+    readers, made = kb
+    first = service.search(acme, readers["verified"], "password", mode=mode, locale="en-US")
+    with _Statements() as sql:
+        again = service.search(acme, readers["verified"], "password", mode=mode,
+                               locale="en-US")
+    assert sql.seen == [] and again.results == first.results and again.total == first.total
+    version = acme.content_version
+    change(acme, made["reset"], audience="admins")  # bumps the version in its transaction
+    assert acme.content_version == version + 1
+    with _Statements() as sql:
+        after = service.search(acme, readers["verified"], "password", mode=mode,
+                               locale="en-US")
+    assert any("kb_article" in s for s in sql.seen)  # read again, visibility checked
+    assert made["reset"].id not in ids(after) and after.total == first.total - 1
+
+
+def test_an_edit_is_seen_at_once_and_keeps_the_visibility_masks(kb, acme, monkeypatch):
+    """A new title before the index is rebuilt: the next answer carries it (the kept answer
+    was of the previous content version), and the masks are kept (nobody's access changed)."""
+    readers, made = kb
+    before = service.search(acme, None, "reset link", mode="hybrid", locale="en-US")
+    assert "Reset your password" in [h.title for h in before.results]
+    with use_workspace(acme.id):
+        articles.save(acme, article=made["reset"], locale="en-US", title="Renew your password",
+                      body="Use the **reset link** to choose a new password.",
+                      status="published", audience="public")
+        db.session.commit()
+    loads = []
+    real = service._visible_ids
+    monkeypatch.setattr(service, "_visible_ids", lambda *a: loads.append(a) or real(*a))
+    after = service.search(acme, None, "reset link", mode="hybrid", locale="en-US")
+    assert "Renew your password" in [h.title for h in after.results]
+    assert "Reset your password" not in [h.title for h in after.results]
+    assert loads == []

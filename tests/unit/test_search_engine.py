@@ -6,7 +6,7 @@ import pytest
 
 from portal.search.analysis import Analyzer
 from portal.search.engine import MODES, Doc, build_index
-from portal.search.fusion import rrf, top_rows
+from portal.search.fusion import fused_order, rrf, top_rows
 from portal.search.params import DEFAULT
 from portal.search.snippets import snippet
 
@@ -115,6 +115,56 @@ def test_rrf_fuses_by_rank():
     assert fused[1] == pytest.approx(1 / 61 + 1 / 62)
     weighted = rrf([np.array([1]), np.array([2])], k=1, weights=[1.0, 3.0])
     assert weighted[2] > weighted[1]
+
+
+def test_fused_order_is_rrf_sorted_to_the_last_bit():
+    """The fused ranking without a dict: the same rows in the same order (ties: lower row
+    first) and the same sums, for random rankings, depths, k and weights (zero included)."""
+    rng = np.random.default_rng(5)
+    for _case in range(500):
+        rankings = [rng.permutation(150)[:rng.integers(0, 100)] for _side in range(2)]
+        k = float(rng.choice([1.0, 10.0, 60.0, 60.5]))
+        weights = [float(rng.choice([0.0, 0.5, 1.0, 1.3])), float(rng.choice([0.0, 1.0, 2.7]))]
+        fused = rrf(rankings, k=k, weights=weights)
+        expected = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+        rows, scores = fused_order(rankings, k=k, weights=weights)
+        assert list(zip(rows.tolist(), scores.tolist(), strict=True)) == expected
+
+
+def test_keyword_scores_are_the_sparse_products(helpdesk):
+    """Columns gathered from the CSC arrays: what scipy's `matrix[:, cols] @ weights`
+    gives, to the last bit (float32, columns added in the order given)."""
+    kw = helpdesk.keyword
+    for words in (["password"], ["reset", "password", "link"], ["invoice", "zzz"], []):
+        weights = kw.term_weights(words * 2)
+        if weights:
+            cols = np.fromiter(weights.keys(), dtype=np.int64)
+            qw = np.fromiter(weights.values(), dtype=np.float32)
+            expected = np.asarray(kw.matrix[:, cols] @ qw).ravel()
+        else:
+            expected = np.zeros(kw.matrix.shape[0], dtype=np.float32)
+        got = kw.scores(weights)
+        assert got.dtype == np.float32 and got.tobytes() == expected.tobytes()
+
+
+def test_corrections_and_prefixes_are_kept_per_index(monkeypatch):
+    helpdesk = build_index(HELP, "en-US")
+    calls = []
+    for name in ("correct", "expand_prefix"):
+        real = getattr(type(helpdesk.keyword), name)
+        monkeypatch.setattr(type(helpdesk.keyword), name,
+                            lambda self, *a, real=real, name=name:
+                            calls.append(name) or real(self, *a))
+    first = helpdesk.query("subscripton warehuose", "keyword")
+    again = helpdesk.query("subscripton warehuose", "keyword")
+    assert first.corrected == again.corrected == {"subscripton": ["subscription"],
+                                                  "warehuose": ["warehouse"]}
+    assert first.hits == again.hits and calls == ["correct", "correct"]
+    typed = [helpdesk.query("cancel subscr", "hybrid", prefix=True) for _twice in range(2)]
+    assert typed[0].hits == typed[1].hits and calls.count("expand_prefix") == 1
+    strict = helpdesk.query("subscripton", "keyword",
+                            params=helpdesk.params.with_(typo_cutoff=99))
+    assert strict.corrected == {} and calls.count("correct") == 3  # other knobs: asked
 
 
 def test_top_rows_respects_mask_and_depth():

@@ -95,3 +95,21 @@ def test_lsa_query_vector_equals_the_embedders():
         assert direct.dtype == np.float32
         np.testing.assert_allclose(direct, via, atol=1e-5)
     assert not index._lsa_vector("zzqx").any()
+
+
+@pytest.mark.parametrize("text", [
+    "Printer_setup: PRINTERS, printed re-print reprint print3d 3print _print printer.",
+    "Print, print; PRINTING print",
+    "Drucker-Einrichtung: Drücken Sie PRINT und printer.",  # not ASCII: the other path
+])
+def test_ascii_text_finds_the_same_words_as_the_case_blind_pattern(text):
+    """ASCII text is scanned lower-cased, without the look-behind; the words found are the
+    ones the case-blind pattern finds (underscores, digits and hyphens as word edges)."""
+    analyzer = Analyzer("en-US")
+    stems = set(analyzer("printer print"))
+    pattern = snippets.matcher(stems, analyzer)
+    slow = [(s, e) for stem, s, e in analyzer.spans(text) if stem in stems]
+    found = snippets.matches(text, stems, analyzer, pattern)
+    assert found == slow and found
+    assert list(snippets._candidates(text, pattern)) == \
+        [m.span() for m in pattern.finditer(text)]
