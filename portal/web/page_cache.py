@@ -26,10 +26,12 @@ states) and `If-None-Match` answered with 304; pages without holes also carry
 import hashlib
 import hmac
 import re
+import secrets
 from datetime import UTC, datetime
 from functools import wraps
 
 from flask import current_app, g, make_response, request, session
+from flask_babel import get_locale
 from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -246,10 +248,27 @@ def _feedback_state(article_id: int, _slug: str) -> tuple:
     return voted, _digest(str(secret).encode())
 
 
+FRAGMENTS_KEPT = 1024  # rendered feedback forms per process (a few hundred bytes each)
+TOKEN_SLOT = secrets.token_hex(16)  # stands for the visitor's CSRF token in a kept form
+
+
 def _feedback(_article_id: int, slug: str, state: tuple) -> Markup:
-    # the template alone: the page's context processors ran (or run) for the page
-    template = current_app.jinja_env.get_template("kb/_feedback.html")
-    return Markup(template.render(slug=slug, voted=state[0]))
+    """The form (or the thanks) as rendered once per template, language, URL and vote,
+    with the visitor's own CSRF token put in: rendering it was a tenth of a cached article
+    page's answer. The template alone: the page's context processors ran (or run) for the
+    page; it reads nothing else but its translations and the vote URL."""
+    voted = state[0]
+    template = current_app.jinja_env.get_template("kb/_feedback.html")  # new when reloaded
+    key = (template, str(get_locale()), g.locale, g.workspace.slug, request.script_root,
+           slug, voted)
+    kept = current_app.extensions.setdefault("page_cache_fragments", {})
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= FRAGMENTS_KEPT:
+            kept.clear()
+        html = kept[key] = template.render(slug=slug, voted=voted,
+                                           csrf_token=lambda: TOKEN_SLOT)
+    return Markup(html.replace(TOKEN_SLOT, generate_csrf()) if TOKEN_SLOT in html else html)
 
 
 HOLES = {"feedback": (_feedback_state, _feedback)}  # name -> (state, render)
