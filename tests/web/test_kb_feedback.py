@@ -142,3 +142,15 @@ def test_the_vote_lookup_is_scoped_like_the_tenancy_guard_would(app, acme, globe
         assert article_feedback.current_vote(globex, ours, None, ADDRESS) is None
     with pytest.raises(NoWorkspace):
         article_feedback.current_vote(acme, ours, None, ADDRESS)
+
+
+def test_without_redis_views_are_remembered_in_this_process(app, acme, site):
+    from portal.extensions import redis_connection
+
+    conn = redis_connection()
+    if not hasattr(conn, "marks"):
+        pytest.skip("a real Redis is configured")
+    fresh(app).get(f"/en-US/acme/articles/{site[2]}")
+    fresh(app).get(f"/en-US/acme/articles/{site[2]}")
+    assert counts(acme, site[2])[2] == 1
+    assert len(conn.marks) == 1 and not conn.keys("helpport:kb-view:*")
