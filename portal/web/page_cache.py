@@ -56,21 +56,33 @@ def private_by_default(response):
 def register(app) -> None:
     """Every Flask-Limiter bound to the app (ours and Flask-AppBuilder's) skips cached pages
     that carry no limit of it, instead of resolving an empty list of limits per answer: its
-    before-request check is not called for them."""
+    before-request check is not called for them, nor its after-request hook that adds the
+    headers of the limit checked (there is none) and deducts conditional limits (none)."""
     limiters = app.extensions.get("limiter", ())
     hooks = app.before_request_funcs.get(None, [])
     for index, hook in enumerate(hooks):
         if (getattr(hook, "__self__", None) in limiters
                 and getattr(hook, "__name__", "") == "_check_request_limit"):
             hooks[index] = _unless_unlimited_page(hook)
+    hooks = app.after_request_funcs.get(None, [])
+    for index, hook in enumerate(hooks):
+        if (getattr(hook, "args", ())[:1] and hook.args[0] in limiters
+                and getattr(hook.func, "__name__", "") == "__inject_headers"):
+            hooks[index] = _unless_unlimited_page(hook, after=True)
 
 
-def _unless_unlimited_page(check):
-    @wraps(check)
-    def limited():
-        return None if _unlimited_page() else check()
+def _unless_unlimited_page(hook, after: bool = False):
+    if after:
+        @wraps(hook.func)
+        def limited(response):
+            return response if _unlimited_page() else hook(response)
+    else:
+        @wraps(hook)
+        def limited():
+            return None if _unlimited_page() else hook()
 
     limited.skips_public_pages = True
+    limited.__wrapped__ = hook
     return limited
 
 
