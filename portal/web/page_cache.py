@@ -57,30 +57,36 @@ def register(app) -> None:
     """Every Flask-Limiter bound to the app (ours and Flask-AppBuilder's) skips cached pages
     that carry no limit of it, instead of resolving an empty list of limits per answer: its
     before-request check is not called for them, nor its after-request hook that adds the
-    headers of the limit checked (there is none) and deducts conditional limits (none)."""
+    headers of the limit checked (there is none) and deducts conditional limits (none), nor
+    its teardown that empties the request's limiter state (it made none)."""
     limiters = app.extensions.get("limiter", ())
-    hooks = app.before_request_funcs.get(None, [])
-    for index, hook in enumerate(hooks):
-        if (getattr(hook, "__self__", None) in limiters
-                and getattr(hook, "__name__", "") == "_check_request_limit"):
-            hooks[index] = _unless_unlimited_page(hook)
-    hooks = app.after_request_funcs.get(None, [])
-    for index, hook in enumerate(hooks):
-        if (getattr(hook, "args", ())[:1] and hook.args[0] in limiters
-                and getattr(hook.func, "__name__", "") == "__inject_headers"):
-            hooks[index] = _unless_unlimited_page(hook, after=True)
+
+    def theirs(hook, name: str) -> bool:
+        owner = hook.args[0] if getattr(hook, "args", ()) else getattr(hook, "__self__", None)
+        func = getattr(hook, "func", hook)
+        return owner in limiters and getattr(func, "__name__", "") == name
+
+    for hooks, name, kind in (
+            (app.before_request_funcs.get(None, []), "_check_request_limit", "before"),
+            (app.after_request_funcs.get(None, []), "__inject_headers", "after"),
+            (app.teardown_request_funcs.get(None, []), "__release_context", "teardown")):
+        for index, hook in enumerate(hooks):
+            if theirs(hook, name):
+                hooks[index] = _unless_unlimited_page(hook, kind)
 
 
-def _unless_unlimited_page(hook, after: bool = False):
-    if after:
-        @wraps(hook.func)
+def _unless_unlimited_page(hook, kind: str):
+    if kind == "after":
         def limited(response):
             return response if _unlimited_page() else hook(response)
+    elif kind == "teardown":
+        def limited(exc=None):
+            return None if _unlimited_page() else hook(exc)
     else:
-        @wraps(hook)
         def limited():
             return None if _unlimited_page() else hook()
 
+    limited.__name__ = getattr(getattr(hook, "func", hook), "__name__", "limited")
     limited.skips_public_pages = True
     limited.__wrapped__ = hook
     return limited

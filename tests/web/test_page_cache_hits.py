@@ -30,6 +30,9 @@ def test_limiters_skip_public_pages_until_a_limit_of_theirs_applies(app, acme, m
         headers = [hook.__wrapped__.args[0] for hook in other.after_request_funcs[None]
                    if getattr(hook, "skips_public_pages", False)]
         assert sorted(map(id, headers)) == sorted(map(id, limiters))
+        released = [hook.__wrapped__.__self__ for hook in other.teardown_request_funcs[None]
+                    if getattr(hook, "skips_public_pages", False)]
+        assert sorted(map(id, released)) == sorted(map(id, limiters))
         with other.test_request_context(HOME):
             assert page_cache._unlimited_page()
         with other.test_request_context("/en-US/acme/articles/x/helpful", method="POST"):
