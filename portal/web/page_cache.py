@@ -26,10 +26,12 @@ states) and `If-None-Match` answered with 304; pages without holes also carry
 import hashlib
 import hmac
 import re
+import secrets
 from datetime import UTC, datetime
 from functools import wraps
 
 from flask import current_app, g, make_response, request, session
+from flask_babel import get_locale
 from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -54,21 +56,39 @@ def private_by_default(response):
 def register(app) -> None:
     """Every Flask-Limiter bound to the app (ours and Flask-AppBuilder's) skips cached pages
     that carry no limit of it, instead of resolving an empty list of limits per answer: its
-    before-request check is not called for them."""
+    before-request check is not called for them, nor its after-request hook that adds the
+    headers of the limit checked (there is none) and deducts conditional limits (none), nor
+    its teardown that empties the request's limiter state (it made none)."""
     limiters = app.extensions.get("limiter", ())
-    hooks = app.before_request_funcs.get(None, [])
-    for index, hook in enumerate(hooks):
-        if (getattr(hook, "__self__", None) in limiters
-                and getattr(hook, "__name__", "") == "_check_request_limit"):
-            hooks[index] = _unless_unlimited_page(hook)
+
+    def theirs(hook, name: str) -> bool:
+        owner = hook.args[0] if getattr(hook, "args", ()) else getattr(hook, "__self__", None)
+        func = getattr(hook, "func", hook)
+        return owner in limiters and getattr(func, "__name__", "") == name
+
+    for hooks, name, kind in (
+            (app.before_request_funcs.get(None, []), "_check_request_limit", "before"),
+            (app.after_request_funcs.get(None, []), "__inject_headers", "after"),
+            (app.teardown_request_funcs.get(None, []), "__release_context", "teardown")):
+        for index, hook in enumerate(hooks):
+            if theirs(hook, name):
+                hooks[index] = _unless_unlimited_page(hook, kind)
 
 
-def _unless_unlimited_page(check):
-    @wraps(check)
-    def limited():
-        return None if _unlimited_page() else check()
+def _unless_unlimited_page(hook, kind: str):
+    if kind == "after":
+        def limited(response):
+            return response if _unlimited_page() else hook(response)
+    elif kind == "teardown":
+        def limited(exc=None):
+            return None if _unlimited_page() else hook(exc)
+    else:
+        def limited():
+            return None if _unlimited_page() else hook()
 
+    limited.__name__ = getattr(getattr(hook, "func", hook), "__name__", "limited")
     limited.skips_public_pages = True
+    limited.__wrapped__ = hook
     return limited
 
 
@@ -246,10 +266,27 @@ def _feedback_state(article_id: int, _slug: str) -> tuple:
     return voted, _digest(str(secret).encode())
 
 
+FRAGMENTS_KEPT = 1024  # rendered feedback forms per process (a few hundred bytes each)
+TOKEN_SLOT = secrets.token_hex(16)  # stands for the visitor's CSRF token in a kept form
+
+
 def _feedback(_article_id: int, slug: str, state: tuple) -> Markup:
-    # the template alone: the page's context processors ran (or run) for the page
-    template = current_app.jinja_env.get_template("kb/_feedback.html")
-    return Markup(template.render(slug=slug, voted=state[0]))
+    """The form (or the thanks) as rendered once per template, language, URL and vote,
+    with the visitor's own CSRF token put in: rendering it was a tenth of a cached article
+    page's answer. The template alone: the page's context processors ran (or run) for the
+    page; it reads nothing else but its translations and the vote URL."""
+    voted = state[0]
+    template = current_app.jinja_env.get_template("kb/_feedback.html")  # new when reloaded
+    key = (template, str(get_locale()), g.locale, g.workspace.slug, request.script_root,
+           slug, voted)
+    kept = current_app.extensions.setdefault("page_cache_fragments", {})
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= FRAGMENTS_KEPT:
+            kept.clear()
+        html = kept[key] = template.render(slug=slug, voted=voted,
+                                           csrf_token=lambda: TOKEN_SLOT)
+    return Markup(html.replace(TOKEN_SLOT, generate_csrf()) if TOKEN_SLOT in html else html)
 
 
 HOLES = {"feedback": (_feedback_state, _feedback)}  # name -> (state, render)

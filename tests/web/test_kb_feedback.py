@@ -124,3 +124,33 @@ def test_votes_and_views_stay_in_their_workspace(app, acme, globex, site):
     with use_workspace(globex.id):
         article = db.session.get(Article, theirs_id)
         assert (article.helpful_yes, article.views) == (0, 0)
+
+
+def test_the_vote_lookup_is_scoped_like_the_tenancy_guard_would(app, acme, globex, site):
+    """current_vote skips the guard's walk (all_workspaces) and scopes itself: only the
+    current workspace's votes, none of another, and no lookup without a workspace."""
+    from portal.tenancy import NoWorkspace
+
+    vote(fresh(app), site[0])
+    with use_workspace(acme.id):
+        ours = db.session.scalar(select(Article.id).where(Article.slug == site[0]))
+        assert article_feedback.current_vote(acme, ours, None, ADDRESS) is True
+        assert article_feedback.current_vote(acme, ours, None, "198.51.100.20") is None
+        assert article_feedback.current_vote(globex, ours, None, ADDRESS) is None
+    with use_workspace(globex.id):  # acme's vote, asked in globex: not there
+        assert article_feedback.current_vote(acme, ours, None, ADDRESS) is None
+        assert article_feedback.current_vote(globex, ours, None, ADDRESS) is None
+    with pytest.raises(NoWorkspace):
+        article_feedback.current_vote(acme, ours, None, ADDRESS)
+
+
+def test_without_redis_views_are_remembered_in_this_process(app, acme, site):
+    from portal.extensions import redis_connection
+
+    conn = redis_connection()
+    if not hasattr(conn, "marks"):
+        pytest.skip("a real Redis is configured")
+    fresh(app).get(f"/en-US/acme/articles/{site[2]}")
+    fresh(app).get(f"/en-US/acme/articles/{site[2]}")
+    assert counts(acme, site[2])[2] == 1
+    assert len(conn.marks) == 1 and not conn.keys("helpport:kb-view:*")

@@ -148,6 +148,24 @@ def test_each_visitor_gets_their_own_token_and_an_anonymous_vote_from_a_cached_p
     assert 'name="helpful"' in visitor(app, "203.0.113.3").get(PRINTER).get_data(as_text=True)
 
 
+def test_the_kept_feedback_form_is_what_the_template_renders(app, site):
+    """The form is rendered once per language, URL and vote and kept, with each visitor's
+    CSRF token put in: the answer is the template's, in every language."""
+    from portal.web import page_cache
+
+    answers = set()
+    for url in (PRINTER, PRINTER.replace("/en-US/", "/de-DE/")):
+        for voted in (False, True):
+            with app.app_context(), app.test_request_context(url):  # as a request has
+                app.preprocess_request()  # the workspace and language of the URL
+                template = app.jinja_env.get_template("kb/_feedback.html")
+                expected = template.render(slug="printer-setup", voted=voted)
+                for _ in range(2):  # rendered and kept, then the kept one
+                    assert page_cache._feedback(1, "printer-setup", (voted, "")) == expected
+                answers.add(expected)
+    assert len(answers) == 4
+
+
 def test_views_are_counted_on_hits_and_counters_leave_the_version(app, acme, site):
     before = version(acme)
     for number in range(1, 5):

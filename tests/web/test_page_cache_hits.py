@@ -27,6 +27,12 @@ def test_limiters_skip_public_pages_until_a_limit_of_theirs_applies(app, acme, m
         wrapped = [hook.__wrapped__.__self__ for hook in other.before_request_funcs[None]
                    if getattr(hook, "skips_public_pages", False)]
         assert sorted(map(id, wrapped)) == sorted(map(id, limiters))
+        headers = [hook.__wrapped__.args[0] for hook in other.after_request_funcs[None]
+                   if getattr(hook, "skips_public_pages", False)]
+        assert sorted(map(id, headers)) == sorted(map(id, limiters))
+        released = [hook.__wrapped__.__self__ for hook in other.teardown_request_funcs[None]
+                    if getattr(hook, "skips_public_pages", False)]
+        assert sorted(map(id, released)) == sorted(map(id, limiters))
         with other.test_request_context(HOME):
             assert page_cache._unlimited_page()
         with other.test_request_context("/en-US/acme/articles/x/helpful", method="POST"):
@@ -40,8 +46,11 @@ def test_limiters_skip_public_pages_until_a_limit_of_theirs_applies(app, acme, m
         other.extensions.pop("page_cache_unlimited")
         with other.test_request_context(HOME):
             assert not page_cache._unlimited_page()
-        answers = [other.test_client().get(HOME).status_code for _ in range(3)]
-        assert answers == [200, 200, 429]
+        other.config["RATELIMIT_HEADERS_ENABLED"] = True
+        appbuilder_limiter._headers_enabled = True  # read at init_app
+        answers = [other.test_client().get(HOME) for _ in range(3)]
+        assert [answer.status_code for answer in answers] == [200, 200, 429]
+        assert answers[0].headers["X-RateLimit-Remaining"] == "1"  # its headers are added
     finally:
         with other.app_context():
             db.session.remove()
