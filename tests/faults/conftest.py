@@ -9,7 +9,7 @@ from tests.faults.redis_server import RedisServer, migrated_sqlite
 
 @pytest.fixture(scope="session")
 def template(tmp_path_factory):
-    """Migrating a fresh file takes seconds (a process, the migrations, the staff roles):
+    """Migrating a fresh file takes seconds (the migrations, then the staff roles):
     done once per test process; every test works on a copy (outage_config, seeded_site)."""
     return migrated_sqlite(tmp_path_factory.mktemp("migrated"))
 
