@@ -174,18 +174,28 @@ def ctx(request):
         _clean(app)
 
 
-# modules of a minute or more (fuzzers, probes of every URL): run first, so that with
-# several workers (pytest-xdist) the short tests fill in around them instead of one worker
-# finishing alone with a long one
-LONG_MODULES = ("test_fuzz.py", "test_fuzz_staff.py", "test_url_probe.py",
-                "test_bench_search.py", "test_role_matrix.py", "test_health.py")
+# modules of half a minute or more (fuzzers, probes of every URL, tests that start real
+# gunicorns or run a benchmark end to end), longest first: they start first, so that with
+# several workers (pytest-xdist, --dist loadfile) the short tests fill in around them
+# instead of one worker finishing alone with a long one. xdist (3.7 and later) reorders
+# files by their number of tests unless told --no-loadscope-reorder (scripts/run-tests.sh
+# does): that would start these files, one to nine tests each, last.
+LONG_MODULES = ("test_fuzz_staff.py", "test_fuzz.py", "test_role_matrix.py", "test_health.py",
+                "test_bench_search.py", "test_bench_search_load.py", "test_shutdown.py",
+                "test_bench_memory.py", "test_bench_servers.py", "test_server_split.py",
+                "test_bench_pages.py", "test_url_probe.py")
+
+
+def _start_order(item) -> int:
+    name = item.path.name
+    return LONG_MODULES.index(name) if name in LONG_MODULES else len(LONG_MODULES)
 
 
 def pytest_collection_modifyitems(items):
     """Mark `services` every test that uses the session app, hence its database and Redis
     (the PostgreSQL/Redis pass of scripts/run-tests.sh selects them), and `embeddings` every
     test that needs the sentence model (its `model_ready` fixture). Long modules go first."""
-    items.sort(key=lambda item: item.path.name not in LONG_MODULES)  # stable: else as found
+    items.sort(key=_start_order)  # stable: else as found
     for item in items:
         used = getattr(item, "fixturenames", ())
         if "app" in used:

@@ -5,7 +5,6 @@ back on the same port. Also a migrated SQLite database to copy, and apps built o
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from config import ROOT, TestingConfig
+from config import TestingConfig
 from tests.jobs.support import free_port
 
 START_WITHIN = 10  # seconds
@@ -62,13 +61,24 @@ class RedisServer:
 
 
 def migrated_sqlite(folder: Path) -> Path:
-    """A database at the newest schema, migrated by the CLI in its own process (so the
-    test process's extensions keep the session app's state)."""
+    """A database at the newest schema, migrated in this process like make_app's apps (the
+    session app's limiter storage, which create_app replaces, is put back)."""
+    from portal import create_app, database
+    from portal.extensions import db, limiter
+
     path = folder / "migrated.db"
-    env = {**os.environ, "PORTAL_ENV": "testing", "PORTAL_DATABASE_URL": f"sqlite:///{path}",
-           "PORTAL_REDIS_URL": ""}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "portal", "init-db"],
-                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    saved = (limiter._storage, limiter._limiter, limiter._storage_uri, limiter._storage_dead)
+    try:
+        app = create_app(type("TemplateConfig", (TestingConfig,), {
+            "DATABASE_URL": f"sqlite:///{path}", "OUTBOX_DIR": str(folder / "outbox"),
+            "UPLOAD_DIR": str(folder / "uploads")}))
+        with app.app_context():
+            database.upgrade()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        (limiter._storage, limiter._limiter, limiter._storage_uri,
+         limiter._storage_dead) = saved
     return path
 
 

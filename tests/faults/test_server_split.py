@@ -32,8 +32,9 @@ EVENT_WITHIN = 3.0
 
 
 @pytest.fixture
-def seeded(make_app, tmp_path, redis_server):
-    env, number, token = seeded_site(make_app, tmp_path, "split", REDIS_URL=redis_server.url)
+def seeded(make_app, template, tmp_path, redis_server):
+    env, number, token = seeded_site(make_app, template, tmp_path, "split",
+                                     REDIS_URL=redis_server.url)
     env["PORTAL_LIVE_HEARTBEAT_SECONDS"] = "1"
     return env, number, token
 

@@ -30,9 +30,9 @@ EXIT_WITHIN = 6.0  # gunicorn.conf.py's graceful_timeout is 15 s
 
 
 @pytest.fixture
-def seeded(make_app, tmp_path):
+def seeded(make_app, template, tmp_path):
     """A migrated SQLite file with workspace acme, a customer's ticket and API token."""
-    return seeded_site(make_app, tmp_path, "shutdown")
+    return seeded_site(make_app, template, tmp_path, "shutdown")
 
 
 @pytest.fixture

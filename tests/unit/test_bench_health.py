@@ -1,7 +1,11 @@
 """The health-check latency benchmark on a few requests, so bench/ cannot rot. No timing
 asserted here: the numbers live in bench/health_latency.py's output and the report."""
 
+import pytest
+
 from bench import health_latency
+
+pytestmark = pytest.mark.bench  # a smoke run: not again on PostgreSQL (scripts/run-tests.sh)
 
 
 def test_benchmark_runs_and_reports_medians(make_app, capsys):

@@ -1,7 +1,11 @@
 """The memory benchmark on one tiny workspace, so bench/ cannot rot: two real gunicorn
 workers each answer the workspace's searches, then their memory is read."""
 
+import pytest
+
 from bench import memory
+
+pytestmark = pytest.mark.bench  # a smoke run: not again on PostgreSQL (scripts/run-tests.sh)
 
 
 def test_benchmark_loads_the_index_in_both_workers_and_reports_their_memory(capsys):

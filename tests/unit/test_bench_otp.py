@@ -1,7 +1,11 @@
 """The sign-in timing benchmark on a few requests, so bench/ cannot rot. No timing here:
 the measurement lives in bench/otp_timing.py and docs/PERFORMANCE.md."""
 
+import pytest
+
 from bench import otp_timing
+
+pytestmark = pytest.mark.bench  # a smoke run: not again on PostgreSQL (scripts/run-tests.sh)
 
 
 def test_benchmark_runs_and_reports_both_medians(make_app, capsys):

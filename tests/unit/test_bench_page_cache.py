@@ -1,7 +1,11 @@
 """The page cache benchmark on a tiny site, so bench/ cannot rot. No timing here: the
 measurement lives in bench/page_cache.py and docs/PERFORMANCE.md."""
 
+import pytest
+
 from bench import page_cache
+
+pytestmark = pytest.mark.bench  # a smoke run: not again on PostgreSQL (scripts/run-tests.sh)
 
 
 def test_benchmark_runs_and_reports_both_modes_of_both_pages(make_app, capsys):

@@ -1,7 +1,11 @@
 """The page profile on tiny sizes, so bench/ cannot rot. No timing is judged here: the
 measurement lives in bench/page_profile.py and docs/PERFORMANCE.md."""
 
+import pytest
+
 from bench import page_profile
+
+pytestmark = pytest.mark.bench  # a smoke run: not again on PostgreSQL (scripts/run-tests.sh)
 
 
 def test_profile_runs_and_reports_every_page(make_app, capsys):

@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from bench.search_load import request_lines
 from bench.tickets_load import ROOT, WORK
 
@@ -22,6 +24,7 @@ def test_request_lines_cycle_queries_and_sign_in_every_fourth():
     assert typed[0].startswith("/en-US/sb/search/suggest?q=reset") and "c=1" in typed[3]
 
 
+@pytest.mark.bench
 def test_quick_run_measures_every_target_and_writes_its_section(tmp_path):
     doc = tmp_path / "PERFORMANCE.md"
     doc.write_text("# Performance\n\nHand-written text stays.\n")

@@ -11,6 +11,7 @@ import pytest
 from bench import servers
 
 pytest.importorskip("gevent", reason="the `server` extra (scripts/install-test-deps.sh)")
+pytestmark = pytest.mark.bench  # a smoke run: not again on PostgreSQL (scripts/run-tests.sh)
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")

@@ -68,3 +68,28 @@ def test_a_test_with_the_app_runs_in_its_context_and_is_marked(request, db):
 
     assert has_app_context()
     assert request.node.get_closest_marker("services") is not None
+
+
+def test_long_modules_exist_and_keep_their_order_under_xdist():
+    """tests/conftest.py starts LONG_MODULES first; a renamed file would silently drop out
+    of that list, and xdist's own reordering (by number of tests per file) would start the
+    long ones last (scripts/run-tests.sh turns it off)."""
+    from tests.conftest import LONG_MODULES
+
+    for name in LONG_MODULES:
+        assert len(list(TESTS.rglob(name))) == 1, f"LONG_MODULES: no single tests/**/{name}"
+    script = (TESTS.parent / "scripts" / "run-tests.sh").read_text()
+    runs = [line for line in script.splitlines() if "-m pytest" in line and "--dist" in line]
+    assert runs and all("--dist loadfile --no-loadscope-reorder" in line for line in runs)
+
+
+def test_bench_smoke_runs_are_not_written_for_a_server_database():
+    """`bench` tests run in the first pass only, which skips `postgres` and `redis` tests:
+    a test marked both would never run."""
+    script = (TESTS.parent / "scripts" / "run-tests.sh").read_text()
+    assert 'SECOND_PASS="' in script and "and not bench\"" in script
+    for path in TESTS.rglob("test_*.py"):
+        source = path.read_text()
+        if "pytest.mark.bench" in source and path != Path(__file__):
+            assert "pytest.mark.postgres" not in source, path
+            assert "pytest.mark.redis" not in source, path
