@@ -58,3 +58,35 @@ def test_the_ticket_page_names_every_reporter_in_the_same_statements(app, acme):
         html = page.get_data(as_text=True)
         assert "<dd>Pat Doe, Kim Roe</dd>" in html
         assert html.count("Shared printer") >= 1
+
+
+def test_list_statements_built_once_answer_with_each_callers_values(acme, globex):
+    """The customer list's statements are kept per query shape (tickets._customer_list):
+    what fills them is the caller's (workspace, contact, filters, cursor), never a
+    previous caller's."""
+    from portal.services import tickets
+
+    pat = make_contact(acme, "pat@acme.example")
+    kim = make_contact(acme, "kim@acme.example")
+    gus = make_contact(globex, "gus@globex.example")
+    for n in range(3):
+        open_ticket(acme, pat, f"Pat printer {n}")
+        open_ticket(acme, kim, f"Kim scanner {n}")
+        open_ticket(globex, gus, f"Gus modem {n}")
+
+    def titles(ws, contact, **query):
+        with use_workspace(ws.id):
+            found = tickets.list_for_customer(ws, contact, tickets.ListQuery(**query))
+        return [t.title for t in found.items], found.next_cursor
+
+    assert titles(acme, pat)[0] == [f"Pat printer {n}" for n in (2, 1, 0)]
+    assert titles(acme, kim)[0] == [f"Kim scanner {n}" for n in (2, 1, 0)]
+    assert titles(globex, gus)[0] == [f"Gus modem {n}" for n in (2, 1, 0)]
+    assert titles(acme, pat, q="printer 1")[0] == ["Pat printer 1"]
+    assert titles(acme, kim, q="scanner 2")[0] == ["Kim scanner 2"]
+    assert titles(acme, kim, q="printer")[0] == []
+    first, cursor = titles(acme, pat, limit=2)
+    assert first == ["Pat printer 2", "Pat printer 1"] and cursor
+    assert titles(acme, pat, limit=2, after=cursor) == (["Pat printer 0"], None)
+    first, cursor = titles(acme, kim, limit=1)
+    assert titles(acme, kim, limit=1, after=cursor)[0] == ["Kim scanner 1"]
