@@ -1,14 +1,12 @@
 """Translated labels for stored codes (stages, priorities), shared by pages, emails and API.
 
-A list page shows one per row: each table is translated once per request and locale
-(portal.request_memo), not once per row, and a template gets plain lookups in the tables of
-the locale it renders in."""
+A list page shows one per row: each table is translated once per catalogue (locale) and
+process, not once per row nor per request, and a template gets plain lookups in the tables
+of the locale it renders in."""
 
 from flask import has_request_context
-from flask_babel import get_locale
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
-
-from portal.request_memo import memo
 
 STAGE_LABELS = {
     "open": _l("Open"),
@@ -25,19 +23,35 @@ PRIORITY_LABELS = {
 }
 
 
-def _translated(kind: str, table: dict) -> dict[str, str]:
-    # the locale is part of the key: force_locale (emails, live updates) may change it
-    return memo((kind, get_locale()), lambda: {k: str(v) for k, v in table.items()})
+class Labels(dict):
+    """Labels by code; a code without one (a stage that no longer exists) is its own label,
+    so `labels[code]` in a template never renders empty."""
+
+    def __missing__(self, code):
+        return code
+
+
+# (table name, id of the catalogue) -> (the catalogue, its labels): Flask-Babel keeps one
+# catalogue object per locale for the life of the process; holding it keeps its id unique
+_TRANSLATED: dict = {}
+
+
+def _translated(kind: str, table: dict) -> Labels:
+    # the catalogue of the current locale: force_locale (emails, live updates) changes it
+    catalogue = get_translations()
+    kept = _TRANSLATED.get((kind, id(catalogue)))
+    if kept is None or kept[0] is not catalogue:
+        kept = (catalogue, Labels({code: str(label) for code, label in table.items()}))
+        if len(_TRANSLATED) >= 64:  # catalogues of apps gone (tests build several)
+            _TRANSLATED.clear()
+        _TRANSLATED[(kind, id(catalogue))] = kept
+    return kept[1]
 
 
 def _label(kind: str, table: dict, code: str) -> str:
-    if not has_request_context():  # a job's email: nothing to share the work with
+    if not has_request_context():  # a job's email: no catalogue kept for a request's locale
         return str(table.get(code, code))
-    return _translated(kind, table).get(code, code)
-
-
-def _lookup(labels: dict[str, str]):
-    return lambda code: labels.get(code, code)
+    return _translated(kind, table)[code]
 
 
 def stage_label(code: str) -> str:
@@ -53,6 +67,11 @@ def register_labels(app) -> None:
 
     @app.context_processor
     def label_lookups():
-        """Per rendering, in its locale: a row's label is a dict lookup."""
-        return {"stage_label": _lookup(_translated("stage_labels", STAGE_LABELS)),
-                "priority_label": _lookup(_translated("priority_labels", PRIORITY_LABELS))}
+        """Per rendering, in its locale: a row's label is a dict lookup (`stage_labels[code]`
+        in a template, or the `stage_label(code)` function)."""
+        if not has_request_context():
+            return {}
+        stages = _translated("stage_labels", STAGE_LABELS)
+        priorities = _translated("priority_labels", PRIORITY_LABELS)
+        return {"stage_label": stages.__getitem__, "priority_label": priorities.__getitem__,
+                "stage_labels": stages, "priority_labels": priorities}

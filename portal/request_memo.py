@@ -26,6 +26,17 @@ def memo(key: tuple, compute: Callable[[], T]) -> T:
     return store[key]
 
 
+def keep(key: tuple, value) -> None:
+    """Keep an answer worked out elsewhere (a lookup that had it at hand): `memo(key, ...)`
+    then returns it for the rest of the request."""
+    if has_request_context():
+        store = g.get(KEY)
+        if store is None:
+            store = {}
+            setattr(g, KEY, store)
+        store[key] = value
+
+
 def forget(*kinds: str) -> None:
     """Drop what was kept for these kinds of key (their inputs changed)."""
     store = g.get(KEY) if has_request_context() else None

@@ -116,20 +116,51 @@ def _guard(state: ORMExecuteState) -> None:
                                 "statements; opt out with all_workspaces=True")
 
 
+PREPARED = "helpport_prepared"  # the execution option `prepared()` sets
+PREPARED_MAX = 2048  # (statement, workspace) pairs kept; all forgotten when full
+_prepared: dict = {}  # (id(statement), workspace id) -> (statement, schema, scoped copy)
+
+
+def prepared(statement):
+    """Mark a SELECT that is built once and run many times (a module constant, or one of a
+    cached builder's, its values as `bindparam`s): the guard scopes it once per workspace
+    and keeps the scoped copy, whose SQLAlchemy cache key is then computed once too. A
+    statement built per call gains nothing from it (and only fills the cache)."""
+    return statement.execution_options(**{PREPARED: True})
+
+
 def _guard_select(state: ORMExecuteState, statement) -> None:
-    found = scan(statement, schema())
     workspace_id = current_workspace_id()
+    if workspace_id is None or not state.execution_options.get(PREPARED, False):
+        state.statement = _scoped_select(statement, workspace_id, schema())
+        return
+    # the key holds the workspace, the entry the statement itself: while an entry exists
+    # its statement lives, so no other statement can have its id
+    known = schema()
+    key = (id(statement), workspace_id)
+    entry = _prepared.get(key)
+    if entry is None or entry[0] is not statement or entry[1] is not known:
+        entry = (statement, known, _scoped_select(statement, workspace_id, known))
+        if len(_prepared) >= PREPARED_MAX:
+            _prepared.clear()
+        _prepared[key] = entry
+    state.statement = entry[2]
+
+
+def _scoped_select(statement, workspace_id: int | None, known: Schema):
+    """`statement` as the guard runs it in `workspace_id` (None: no workspace is current)."""
+    found = scan(statement, known)
     if workspace_id is None:
         if found.scoped:
             raise NoWorkspace("workspace-owned query without a current workspace")
-        return
+        return statement
     if found.bare_nested:
         statement = scope_every_select(statement, workspace_id)
     elif found.bare_top:
         statement = filter_bare_tables(statement, workspace_id)
     if found.scoped or statement._with_options:  # loader options may reach scoped models
         statement = statement.options(_criteria(workspace_id))
-    state.statement = statement
+    return statement
 
 
 def _guard_dml(state: ORMExecuteState, statement) -> None:

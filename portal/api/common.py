@@ -43,18 +43,21 @@ def workspace_by_slug(slug: str):
 
 def resolve_caller(slug: str | None = None, *, optional: bool = False, check=None):
     """The one resolver of the customer API: the workspace and the contact of the bearer
-    token, each looked up once per request; sets them with tenancy.enter_workspace,
-    `g.contact` and `g.api_session` (None when anonymous), and returns the contact.
+    token, each looked up once per request (the token's session with its contact: one
+    statement over every workspace, used only in the token's own workspace); sets them
+    with tenancy.enter_workspace, `g.contact` and `g.api_session` (None when anonymous),
+    and returns the contact.
 
     Without `slug` (`/me`, sign-out) the token names the workspace. With a slug and a
     required token (tickets), a token of another workspace is a 404, as if the path named
     nothing; with an optional token (articles) the path is looked up first and a token of
     another workspace is a 401. `check(ws)` runs once the workspace is known, before the
-    token's session is read (a feature switched off is a 404 whatever the token)."""
+    token's session is checked (a feature switched off is a 404 whatever the token)."""
     token = bearer_token()
     if token is None and not optional:
         raise Unauthorized(str(SIGN_IN))
-    token_workspace = sessions.workspace_of_token(token, "api") if token is not None else None
+    found = sessions.find(token, "api", any_workspace=True) if token is not None else None
+    token_workspace = found[0].workspace_id if found is not None else None
     if slug is None or not optional:
         if token_workspace is None:
             raise Unauthorized(str(INVALID))
@@ -68,7 +71,7 @@ def resolve_caller(slug: str | None = None, *, optional: bool = False, check=Non
         ws = workspace_by_slug(slug)
     if check is not None:
         check(ws)
-    live = sessions.resolve(token, "api") if token_workspace == ws.id else None
+    live = sessions.live(found) if token_workspace == ws.id else None
     if token is not None and live is None:
         raise Unauthorized(str(INVALID))
     g.api_session = live

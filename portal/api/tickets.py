@@ -58,9 +58,9 @@ def _one_field(exc: Invalid) -> Invalid:
     return exc
 
 
-def _ticket(number: int):
+def _ticket(number: int, *, reporters: bool = False):
     """`number` is in range: the operation's TicketPath loaded it."""
-    return ticket_access.get_for_customer(g.workspace, g.contact, number)
+    return ticket_access.get_for_customer(g.workspace, g.contact, number, reporters=reporters)
 
 
 def ticket_detail(ticket, known: dict | None = None) -> dict:
@@ -128,7 +128,7 @@ def _one(op_id: str, summary: str, answer: Answer, *codes: int, **options):
 @ticket_api
 @_one("getTicket", "One ticket", Answer("The ticket", s.Ticket), 401, 404)
 def get_ticket(slug, number):
-    return jsonify(ticket_detail(_ticket(number)))
+    return jsonify(ticket_detail(_ticket(number, reporters=True)))
 
 
 @bp.get(f"{BASE}/tickets/<int:number>/comments")

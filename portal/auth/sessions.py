@@ -6,16 +6,18 @@ Idle and absolute lifetimes are enforced on every use.
 """
 
 from datetime import timedelta
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import current_app, g, redirect, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import contains_eager
 
 from portal.auth.tokens import digest, new_token
 from portal.extensions import db
 from portal.models import Contact, CustomerSession
 from portal.models.base import utcnow
+from portal.services import contacts
+from portal.tenancy import prepared
 
 COOKIE = "helpport_customer"
 
@@ -39,27 +41,54 @@ def start(contact: Contact, kind: str = "web") -> tuple[str, CustomerSession]:
     return token, row
 
 
-def resolve(token: str | None, kind: str) -> CustomerSession | None:
-    """The live session of `token` in the current workspace, touching its idle clock."""
+@lru_cache(maxsize=2)
+def _lookup(any_workspace: bool):
+    """The session of a token digest with its contact and the contact's Customer Admin
+    membership (every signed-in page asks it): one statement, built once."""
+    stmt = (select(CustomerSession, contacts.customer_admin_column())
+            .join(CustomerSession.contact)
+            .options(contains_eager(CustomerSession.contact))
+            .where(CustomerSession.token_hash == bindparam("token_hash"),
+                   CustomerSession.kind == bindparam("kind"),
+                   Contact.workspace_id == CustomerSession.workspace_id))
+    if any_workspace:  # a bearer token names its workspace: none is current yet
+        return stmt.execution_options(all_workspaces=True)
+    return prepared(stmt)
+
+
+def find(token: str | None, kind: str, *, any_workspace: bool = False):
+    """(the session row of `token`, whether its contact is a Customer Admin), not checked
+    yet (`live`); in the current workspace, or in any with `any_workspace`. None if unknown."""
     if not token or len(token) > 200:
         return None
-    row = db.session.scalar(
-        select(CustomerSession).where(
-            CustomerSession.token_hash == digest(token), CustomerSession.kind == kind
-        ).options(joinedload(CustomerSession.contact))  # every use reads it: one query
-    )
-    if row is None or row.revoked_at is not None:
+    return db.session.execute(_lookup(any_workspace),
+                              {"token_hash": digest(token), "kind": kind}).first()
+
+
+def live(found) -> CustomerSession | None:
+    """The session `find` found if it is still live, touching its idle clock; its contact's
+    Customer Admin membership is then known for the request (contacts.is_customer_admin)."""
+    if found is None:
+        return None
+    row, is_admin = found
+    if row.revoked_at is not None:
         return None
     now = utcnow()
     idle = timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"])
-    if row.expires_at <= now or (kind == "web" and row.last_seen_at + idle <= now):
+    if row.expires_at <= now or (row.kind == "web" and row.last_seen_at + idle <= now):
         return None
     if not row.contact.active:
         return None
+    contacts.note_customer_admin(row.contact, is_admin)
     if (now - row.last_seen_at).total_seconds() > 60:
         row.last_seen_at = now
         db.session.commit()
     return row
+
+
+def resolve(token: str | None, kind: str) -> CustomerSession | None:
+    """The live session of `token` in the current workspace, touching its idle clock."""
+    return live(find(token, kind))
 
 
 def sign_in_web(response, contact: Contact) -> str:
@@ -73,17 +102,6 @@ def sign_in_web(response, contact: Contact) -> str:
     g.customer_session = None
     set_cookie(response, token)
     return token
-
-
-def workspace_of_token(token: str | None, kind: str) -> int | None:
-    """Which workspace a bearer token belongs to (before any workspace is current)."""
-    if not token or len(token) > 200:
-        return None
-    return db.session.scalar(
-        select(CustomerSession.workspace_id)
-        .where(CustomerSession.token_hash == digest(token), CustomerSession.kind == kind)
-        .execution_options(all_workspaces=True)
-    )
 
 
 def revoke(row: CustomerSession) -> None:

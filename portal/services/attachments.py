@@ -8,10 +8,11 @@ less or more); a request at most MAX_FILES such files plus FORM_BYTES for the fo
 
 import re
 import uuid
+from functools import lru_cache
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.extensions import db
 from portal.models import Attachment, Comment, Ticket, Workspace
@@ -19,6 +20,7 @@ from portal.models.base import utcnow
 from portal.services import filenames, workspace_settings
 from portal.services.errors import Invalid, NotFound, TooLarge
 from portal.storage import FileMissing, get_storage
+from portal.tenancy import prepared
 
 DEFAULT_MAX_BYTES = workspace_settings.DEFAULTS.attachment_max_bytes
 DEFAULT_TYPES = {
@@ -127,14 +129,20 @@ def store(ticket: Ticket, checked: list[tuple[str, bytes, str]],
     return rows
 
 
-def for_ticket(ticket: Ticket, *, include_internal: bool) -> list[Attachment]:
-    stmt = select(Attachment).where(Attachment.ticket_id == ticket.id)
+@lru_cache(maxsize=2)
+def _for_ticket(include_internal: bool):
+    ticket_id = bindparam("ticket_id")
+    stmt = select(Attachment).where(Attachment.ticket_id == ticket_id)
     if not include_internal:
-        public_comments = select(Comment.id).where(Comment.ticket_id == ticket.id,
+        public_comments = select(Comment.id).where(Comment.ticket_id == ticket_id,
                                                    Comment.public.is_(True))
         stmt = stmt.where((Attachment.comment_id.is_(None))
                           | Attachment.comment_id.in_(public_comments))
-    return list(db.session.scalars(stmt.order_by(Attachment.id)))
+    return prepared(stmt.order_by(Attachment.id))
+
+
+def for_ticket(ticket: Ticket, *, include_internal: bool) -> list[Attachment]:
+    return list(db.session.scalars(_for_ticket(include_internal), {"ticket_id": ticket.id}))
 
 
 def get(ticket: Ticket, attachment_id: int, *, include_internal: bool) -> Attachment:

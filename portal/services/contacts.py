@@ -1,12 +1,12 @@
 """Contacts and accounts: lookup, just-in-time provisioning, account linking by domain."""
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import Account, Contact, CustomerGroup, Workspace
+from portal.models import Account, Contact, CustomerGroup, Workspace, group_members
 from portal.models.customer import CUSTOMER_ADMINS
-from portal.request_memo import memo
+from portal.request_memo import keep, memo
 
 
 def by_email(ws: Workspace, email: str) -> Contact | None:
@@ -57,6 +57,20 @@ def is_customer_admin(contact: Contact) -> bool:
     when a membership changes)."""
     return memo(("customer_admin", contact.id), lambda: any(
         grp.system and grp.name == CUSTOMER_ADMINS for grp in contact.groups))
+
+
+def customer_admin_column():
+    """SQL: whether the statement's `Contact` is in Customer Admins (for a lookup that loads
+    the contact anyway: the customer session); `note_customer_admin` keeps the answer."""
+    return exists().where(
+        group_members.c.contact_id == Contact.id, group_members.c.group_id == CustomerGroup.id,
+        CustomerGroup.workspace_id == Contact.workspace_id, CustomerGroup.system.is_(True),
+        CustomerGroup.name == CUSTOMER_ADMINS).label("customer_admin")
+
+
+def note_customer_admin(contact: Contact, is_admin: bool) -> None:
+    """What `is_customer_admin(contact)` answers for the rest of the request."""
+    keep(("customer_admin", contact.id), bool(is_admin))
 
 
 def customer_admins_group(ws: Workspace) -> CustomerGroup | None:

@@ -9,9 +9,12 @@ sees every ticket of their account. Staff see every ticket of the workspace.
 import base64
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
@@ -20,6 +23,7 @@ from portal.models.base import as_id, utcnow
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.services import contacts, ticket_forms, workspace_settings
 from portal.services.errors import Forbidden, Invalid, ServiceError
+from portal.tenancy import prepared
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20000
@@ -188,8 +192,6 @@ def _cursor(ticket: Ticket, column) -> str:
 
 
 def _decode_cursor(cursor: str):
-    from datetime import datetime
-
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, ticket_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -203,25 +205,73 @@ def _decode_cursor(cursor: str):
         raise Invalid(_("The page link is not valid."), field="after") from None
 
 
-def list_for_customer(ws: Workspace, contact: Contact, query: ListQuery) -> Page:
-    if query.scope not in ("mine", "organization"):
-        raise Invalid(_("Unknown list."), field="scope")
-    if not (contact.verified and contact.active):
+class Listed(NamedTuple):
+    """A ticket as customers' lists show it: the columns they read, no ORM object."""
+
+    id: int
+    number: int
+    title: str
+    stage: str
+    priority: str
+    category: str | None
+    created_at: datetime
+    public_updated_at: datetime
+
+    @property
+    def display_number(self) -> str:
+        return f"#{self.number}"
+
+
+MINE, ORGANIZATION, NOTHING = "mine", "organization", "nothing"
+
+
+@lru_cache(maxsize=256)
+def _customer_list(scope: str, shape: tuple):
+    """The customer list of one scope and query shape (its values are parameters), built
+    once: columns, not ORM rows."""
+    if scope == NOTHING:
         condition = Ticket.id.is_(None)
-    elif query.scope == "organization":
-        if not (contact.account_id and contacts.is_customer_admin(contact)):
-            raise Forbidden(_("Only customer admins see their organization's tickets."))
-        condition = Ticket.account_id == contact.account_id  # what visible_to grants admins
+    elif scope == ORGANIZATION:  # what visible_to grants customer admins
+        condition = Ticket.account_id == bindparam("account_id")
     else:
         condition = exists().where(ticket_reporters.c.ticket_id == Ticket.id,
-                                   ticket_reporters.c.contact_id == contact.id)
-    return page(select(Ticket).where(Ticket.workspace_id == ws.id, condition), query,
-                CUSTOMER_SORTS)
+                                   ticket_reporters.c.contact_id == bindparam("contact_id"))
+    stmt = (select(*(getattr(Ticket, name) for name in Listed._fields))
+            .where(Ticket.workspace_id == bindparam("workspace_id"), condition))
+    return prepared(_narrowed(stmt, shape, CUSTOMER_SORTS))
+
+
+def list_for_customer(ws: Workspace, contact: Contact, query: ListQuery) -> Page:
+    """A page of `contact`'s tickets (`Listed` rows): those reported by them, or with
+    `scope="organization"` (customer admins only) every ticket of their account."""
+    if query.scope not in (MINE, ORGANIZATION):
+        raise Invalid(_("Unknown list."), field="scope")
+    if not (contact.verified and contact.active):
+        scope = NOTHING
+    elif query.scope == ORGANIZATION:
+        if not (contact.account_id and contacts.is_customer_admin(contact)):
+            raise Forbidden(_("Only customer admins see their organization's tickets."))
+        scope = ORGANIZATION
+    else:
+        scope = MINE
+    shape, params = _plan(query, CUSTOMER_SORTS)
+    params.update(workspace_id=ws.id, contact_id=contact.id, account_id=contact.account_id)
+    rows = db.session.execute(_customer_list(scope, shape), params).all()
+    return _page([Listed(*row) for row in rows], params["limit"] - 1,
+                 CUSTOMER_SORTS[query.sort][0])
 
 
 def page(stmt, query: ListQuery, sorts: dict = SORTS) -> Page:
     """One keyset page of the tickets `stmt` selects, narrowed by `query`'s stages,
-    priority and text; the customer list and the staff queue both read through it."""
+    priority and text; the staff queue reads through it (and customers' lists through the
+    same narrowing)."""
+    shape, params = _plan(query, sorts)
+    rows = list(db.session.scalars(_narrowed(stmt, shape, sorts), params))
+    return _page(rows, params["limit"] - 1, sorts[query.sort][0])
+
+
+def _plan(query: ListQuery, sorts: dict) -> tuple[tuple, dict]:
+    """`query` checked: (the shape of its SQL, the values of its parameters)."""
     if query.sort not in sorts:
         raise Invalid(_("Unknown sort order."), field="sort")
     bad_stage = [s for s in query.stages if s not in STAGES]
@@ -229,27 +279,43 @@ def page(stmt, query: ListQuery, sorts: dict = SORTS) -> Page:
         raise Invalid(_("Unknown stage."), field="stage")
     if query.priority and query.priority not in PRIORITIES:
         raise Invalid(_("Unknown priority."), field="priority")
-    if query.stages:
-        stmt = stmt.where(Ticket.stage.in_(query.stages))
-    if query.priority:
-        stmt = stmt.where(Ticket.priority == query.priority)
+    params: dict = {"stages": list(query.stages), "priority": query.priority,
+                    "limit": max(1, min(int(query.limit or PAGE_SIZE), 100)) + 1}
     text = (query.q or "").strip()[:200]
+    number = as_id(text.lstrip("#")) if text else None
     if text:
-        number = as_id(text.lstrip("#"))
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        title_match = Ticket.title.ilike(like, escape="\\")
-        stmt = stmt.where(or_(title_match, Ticket.number == number)
-                          if number is not None else title_match)
-    column, desc = sorts[query.sort]
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.update(like=f"%{escaped}%", number=number)
     if query.after:
-        value, ticket_id = _decode_cursor(query.after)
+        params["after_value"], params["after_id"] = _decode_cursor(query.after)
+    shape = (query.sort, bool(query.stages), bool(query.priority), bool(text),
+             number is not None, bool(query.after))
+    return shape, params
+
+
+def _narrowed(stmt, shape: tuple, sorts: dict):
+    """`stmt` with the conditions, order and limit of a query of this `shape`."""
+    sort, stages, priority, text, number, after = shape
+    if stages:
+        stmt = stmt.where(Ticket.stage.in_(bindparam("stages", expanding=True)))
+    if priority:
+        stmt = stmt.where(Ticket.priority == bindparam("priority"))
+    if text:
+        title_match = Ticket.title.ilike(bindparam("like"), escape="\\")
+        stmt = stmt.where(or_(title_match, Ticket.number == bindparam("number"))
+                          if number else title_match)
+    column, desc = sorts[sort]
+    if after:
+        value, ticket_id = bindparam("after_value"), bindparam("after_id")
         if desc:
             stmt = stmt.where(or_(column < value, and_(column == value, Ticket.id < ticket_id)))
         else:
             stmt = stmt.where(or_(column > value, and_(column == value, Ticket.id > ticket_id)))
     order = (column.desc(), Ticket.id.desc()) if desc else (column.asc(), Ticket.id.asc())
-    limit = max(1, min(int(query.limit or PAGE_SIZE), 100))
-    rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    return stmt.order_by(*order).limit(bindparam("limit"))
+
+
+def _page(rows: list, limit: int, column) -> Page:
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, _cursor(rows[-1], column) if more and rows else None)

@@ -5,9 +5,10 @@ and their events are staff-only everywhere: pages, API, live events, emails and 
 """
 
 from datetime import timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.extensions import db
 from portal.models import Comment, Contact, Ticket, TicketEvent
@@ -16,6 +17,7 @@ from portal.models.ticket import FINISHED_STAGES, PRIORITIES, STAGES
 from portal.services import live, workspace_settings
 from portal.services.actors import Actor
 from portal.services.errors import Forbidden, Invalid
+from portal.tenancy import prepared
 
 COMMENT_MAX = 20000
 
@@ -204,22 +206,33 @@ def can_reopen(ticket: Ticket) -> bool:
             and utcnow() - since <= reopen_window(ticket))
 
 
-def comments(ticket: Ticket, *, include_internal: bool, newest_first: bool = True) -> list:
-    stmt = select(Comment).where(Comment.ticket_id == ticket.id)
+@lru_cache(maxsize=4)
+def _comments(include_internal: bool, newest_first: bool):
+    stmt = select(Comment).where(Comment.ticket_id == bindparam("ticket_id"))
     if not include_internal:
         stmt = stmt.where(Comment.public.is_(True))
-    order = Comment.id.desc() if newest_first else Comment.id.asc()
-    return list(db.session.scalars(stmt.order_by(order)))
+    return prepared(stmt.order_by(Comment.id.desc() if newest_first else Comment.id.asc()))
+
+
+def comments(ticket: Ticket, *, include_internal: bool, newest_first: bool = True) -> list:
+    return list(db.session.scalars(_comments(include_internal, newest_first),
+                                   {"ticket_id": ticket.id}))
 
 
 def _visible_events(stmt, include_internal: bool):
     return stmt if include_internal else stmt.where(TicketEvent.public.is_(True))
 
 
+@lru_cache(maxsize=2)
+def _events(include_internal: bool):
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == bindparam("ticket_id"),
+                                     TicketEvent.id > bindparam("after_id"))
+    return prepared(_visible_events(stmt, include_internal).order_by(TicketEvent.id))
+
+
 def events(ticket: Ticket, *, include_internal: bool, after_id: int = 0) -> list[TicketEvent]:
-    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.id > after_id)
-    stmt = _visible_events(stmt, include_internal)
-    return list(db.session.scalars(stmt.order_by(TicketEvent.id)))
+    return list(db.session.scalars(_events(include_internal),
+                                   {"ticket_id": ticket.id, "after_id": after_id}))
 
 
 def latest_event_id(ticket_id: int, *, include_internal: bool) -> int:

@@ -43,9 +43,10 @@ def idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
-def _ticket_or_404(number: int):
+def _ticket_or_404(number: int, *, reporters: bool = False):
     try:
-        return ticket_access.get_for_customer(g.workspace, current_contact(), number)
+        return ticket_access.get_for_customer(g.workspace, current_contact(), number,
+                                              reporters=reporters)
     except NotFound:
         abort(404)
 
@@ -166,7 +167,7 @@ def _thread_context(ticket):
 @customer_required
 def ticket(number: int):
     _enabled_or_404()
-    found = _ticket_or_404(number)
+    found = _ticket_or_404(number, reporters=True)
     return render_portal("tickets/show.html", title=found.title, errors={}, body="",
                          **_thread_context(found))
 
@@ -175,7 +176,7 @@ def ticket(number: int):
 @customer_required
 def ticket_thread(number: int):
     """The conversation alone: what the live-update script swaps in on a new event."""
-    found = _ticket_or_404(number)
+    found = _ticket_or_404(number, reporters=True)
     return render_portal("tickets/_thread.html", errors={}, body="", **_thread_context(found))
 
 

@@ -1,5 +1,6 @@
-"""The customer API's one resolver (portal.api.common.resolve_caller): every endpoint finds
-the bearer token's workspace and session once per request, whatever it does next."""
+"""The customer API's one resolver (portal.api.common.resolve_caller): every endpoint looks
+the bearer token up once per request (its workspace, session and contact in one statement),
+whatever it does next."""
 
 import pytest
 
@@ -13,17 +14,22 @@ NEW_TICKET = {"title": "Printer", "description": "It jams.", "priority": "normal
 
 @pytest.fixture
 def lookups(monkeypatch):
-    """How often this request looked the token up: its workspace, and its live session."""
-    counted = {"workspace_of_token": 0, "resolve": 0}
-    for name in counted:
-        real = getattr(sessions, name)
+    """How often this request looked the token up (its session with its workspace and
+    contact), and how often it checked the session found."""
+    counted = {"find": 0, "live": 0}
+    real_find, real_live = sessions.find, sessions.live
 
-        def counting(token, kind, _real=real, _name=name):
-            if kind == "api":
-                counted[_name] += 1
-            return _real(token, kind)
+    def find(token, kind, **options):
+        if kind == "api":
+            counted["find"] += 1
+        return real_find(token, kind, **options)
 
-        monkeypatch.setattr(sessions, name, counting)
+    def live(found):
+        counted["live"] += 1
+        return real_live(found)
+
+    monkeypatch.setattr(sessions, "find", find)
+    monkeypatch.setattr(sessions, "live", live)
     return counted
 
 
@@ -42,4 +48,4 @@ def test_the_token_is_resolved_once_per_request(client, acme, lookups, method, p
     response = getattr(client, method)(path, json=body,
                                        headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == status, response.get_data(as_text=True)
-    assert lookups == {"workspace_of_token": 1, "resolve": 1}
+    assert lookups == {"find": 1, "live": 1}

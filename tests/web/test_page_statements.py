@@ -76,9 +76,10 @@ def make_kb(ws, per_directory: int):
 
 # the article page: workspace (slug and Host in one), the article, its translations,
 # the directory and its parent (breadcrumbs), the related articles and their titles,
-# the reader's vote; signed in, the session with its contact and the contact's groups
+# the reader's vote; signed in, the session with its contact and whether the contact is a
+# Customer Admin (one statement)
 ARTICLE_ANONYMOUS = 8
-ARTICLE_SIGNED_IN = 10
+ARTICLE_SIGNED_IN = 9
 # from the public page cache: the workspace, and the reader's vote for the feedback form
 ARTICLE_CACHED = 2
 
@@ -131,9 +132,9 @@ def test_lists_of_titles_leave_the_bodies_in_the_database(app, acme):
                 assert tr.title.startswith("Network guide")
 
 
-# the ticket list: workspace, session with contact, the page of tickets, the contact's
-# groups (the organization tab)
-TICKET_LIST = 4
+# the ticket list: workspace, session with contact and whether it is a Customer Admin
+# (the organization tab), the page of tickets
+TICKET_LIST = 3
 
 
 @pytest.mark.parametrize("tickets", [2, 12])
@@ -174,9 +175,10 @@ def test_a_view_is_counted_without_expiring_what_the_page_loaded(app, acme):
         assert db.session().expire_on_commit  # the session's own setting is back
 
 
-# the ticket page: workspace, session with contact, the contact's groups (who may see the
-# ticket), the ticket with its account and form, attachments, comments, events, reporters
-TICKET_PAGE = 8
+# the ticket page: workspace, session with contact and whether it is a Customer Admin (who
+# may see the ticket), the ticket with its account, form and reporters, attachments,
+# comments, events
+TICKET_PAGE = 6
 
 
 @pytest.mark.parametrize("comments", [1, 6])
@@ -199,11 +201,11 @@ def test_ticket_page_statements(app, acme, comments):
     assert "Acme Corp" in html and "Pat Doe" in html
 
 
-# opening a ticket through the customer API: the token's session (workspace, then with
-# its contact), the workspace, the current form, the counter (one UPDATE ... RETURNING),
+# opening a ticket through the customer API: the token's session with its contact
+# (one statement), the workspace, the current form, the counter (one UPDATE ... RETURNING),
 # the contact's account, the ticket, its reporter and its "created" event (the answer's
 # comment count is 0 without a query: the ticket is new); one commit
-TICKET_CREATE = 9
+TICKET_CREATE = 8
 
 
 @pytest.mark.parametrize("support_email", [None, "help@acme.example"])
