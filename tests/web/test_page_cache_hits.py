@@ -60,8 +60,8 @@ def test_limiters_skip_public_pages_until_a_limit_of_theirs_applies(app, acme, m
 def test_the_lookup_statement_is_built_once_and_binds_each_request(app, acme, globex):
     acme.custom_domain = "help.acme.example"
     db.session.commit()
-    built = workspaces._slug_or_domain()
-    assert workspaces._slug_or_domain() is built
+    built = workspaces._statement("either")
+    assert workspaces._statement("either") is built
     assert workspaces.by_slug_and_domain("globex", "HELP.acme.example:8443") == (globex, acme)
     assert workspaces.by_slug_and_domain("acme", "help.acme.example") == (acme, acme)
     assert workspaces.by_slug_and_domain("acme", "other.example") == (acme, None)
