@@ -2,6 +2,8 @@
 skip public pages only while none of their limits applies; the workspace lookup and the
 reader's vote statements are built once and keep their rules."""
 
+from inspect import iscoroutinefunction
+
 from config import TestingConfig
 from portal.extensions import db, limiter
 from portal.services import article_feedback, articles, workspaces
@@ -114,3 +116,31 @@ def test_security_headers_once_each_on_a_hit_and_hsts_when_cookies_are_secure(
     secure = client.get(HOME, base_url="https://localhost")
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert client.get("/admin/").headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_flask_asks_once_whether_a_hook_is_a_coroutine_function(app, monkeypatch):
+    import flask.app
+
+    asked = []
+
+    def counting(func):
+        asked.append(func)
+        return iscoroutinefunction(func)
+
+    monkeypatch.setattr(flask.app, "iscoroutinefunction", counting)
+
+    def hook():
+        return None
+
+    async def coroutine():
+        return None
+
+    assert [app.ensure_sync(hook) for _ in range(3)] == [hook] * 3
+    assert asked == [hook]
+    for _ in range(2):  # an async function goes to Flask every time, as before
+        try:
+            wrapped = app.ensure_sync(coroutine)
+        except RuntimeError:  # Flask without its async extra says so, as before
+            wrapped = None
+        assert wrapped is not coroutine
+    assert asked == [hook, coroutine, coroutine]
