@@ -243,8 +243,8 @@ def seed(tickets: int = 10_000, *, slug: str = SLUG, seed: int = 1,
             ids = _insert_returning_ids(conn, Ticket.__table__, rows)
             reporter_rows, comments, events, touched = [], [], [], []
             for ticket_id, row, (reporters, n_comments) in zip(ids, rows, extra, strict=True):
-                reporter_rows += [{"ticket_id": ticket_id, "contact_id": c.id}
-                                  for c in reporters]
+                reporter_rows += [{"ticket_id": ticket_id, "contact_id": c.id,
+                                   "created_at": row["created_at"]} for c in reporters]
                 c_rows, e_rows, updated = _thread_rows(rng, ws, ticket_id, row, reporters,
                                                        n_comments, agent)
                 comments += c_rows

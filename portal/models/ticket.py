@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_appbuilder.models.sqla import Model
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import UTCDateTime, utcnow
@@ -19,6 +19,12 @@ ticket_reporters = Table(
     Column("ticket_id", ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True),
     Column("contact_id", ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True,
            index=True),
+    # the ticket's created_at, copied (a ticket's never changes): a customer's "my tickets"
+    # list reads the contact's rows newest first from the index below and stops after a
+    # page, instead of walking the whole workspace's tickets. Ticket.reporters writes it
+    # (its join names the column); the bench seed and migration 0013 too.
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_ticket_reporter_contact_created", "contact_id", "created_at", "ticket_id"),
 )
 
 
@@ -81,7 +87,11 @@ class Ticket(WorkspaceScoped, Model):
 
     account: Mapped[Account | None] = relationship()
     form: Mapped[TicketForm | None] = relationship()
-    reporters: Mapped[list[Contact]] = relationship(secondary=ticket_reporters)
+    # the join names created_at so that the ORM copies it into every row it adds
+    reporters: Mapped[list[Contact]] = relationship(
+        secondary=ticket_reporters,
+        primaryjoin=lambda: and_(Ticket.id == ticket_reporters.c.ticket_id,
+                                 Ticket.created_at == ticket_reporters.c.created_at))
 
     @property
     def display_number(self) -> str:
@@ -114,6 +124,9 @@ class Comment(WorkspaceScoped, Model):
 
 class Attachment(WorkspaceScoped, Model):
     __tablename__ = "ticket_attachment"
+    # the guarded lookup of a ticket's attachments (workspace_id = ? AND ticket_id = ?):
+    # without it SQLite took the workspace_id index and read every attachment of the workspace
+    __table_args__ = (Index("ix_ticket_attachment_ws_ticket", "workspace_id", "ticket_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
     comment_id: Mapped[int | None] = mapped_column(

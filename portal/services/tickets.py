@@ -166,6 +166,10 @@ SORTS = {  # staff: "updated" counts every change, internal ones included
 }
 # customers: "updated" counts only changes they can see (see timeline.record)
 CUSTOMER_SORTS = {**SORTS, "updated": (Ticket.public_updated_at, True)}
+# "my tickets" by creation: the same order read from ticket_reporter's copy of created_at
+# (equal to the ticket's; ticket_id is the ticket's id), which its index holds per contact
+BY_REPORTER = {"newest": (ticket_reporters.c.created_at, True),
+               "oldest": (ticket_reporters.c.created_at, False)}
 
 
 @dataclass
@@ -229,6 +233,15 @@ MINE, ORGANIZATION, NOTHING = "mine", "organization", "nothing"
 def _customer_list(scope: str, shape: tuple):
     """The customer list of one scope and query shape (its values are parameters), built
     once: columns, not ORM rows."""
+    columns = [getattr(Ticket, name) for name in Listed._fields]
+    if scope == MINE and shape[0] in BY_REPORTER:
+        # from the contact's ticket_reporter rows, in list order (their index): a page
+        # reads a page, however many newer tickets others have
+        stmt = (select(*columns).select_from(ticket_reporters)
+                .join(Ticket, Ticket.id == ticket_reporters.c.ticket_id)
+                .where(ticket_reporters.c.contact_id == bindparam("contact_id"),
+                       Ticket.workspace_id == bindparam("workspace_id")))
+        return prepared(_narrowed(stmt, shape, BY_REPORTER, ticket_reporters.c.ticket_id))
     if scope == NOTHING:
         condition = Ticket.id.is_(None)
     elif scope == ORGANIZATION:  # what visible_to grants customer admins
@@ -236,8 +249,7 @@ def _customer_list(scope: str, shape: tuple):
     else:
         condition = exists().where(ticket_reporters.c.ticket_id == Ticket.id,
                                    ticket_reporters.c.contact_id == bindparam("contact_id"))
-    stmt = (select(*(getattr(Ticket, name) for name in Listed._fields))
-            .where(Ticket.workspace_id == bindparam("workspace_id"), condition))
+    stmt = select(*columns).where(Ticket.workspace_id == bindparam("workspace_id"), condition)
     return prepared(_narrowed(stmt, shape, CUSTOMER_SORTS))
 
 
@@ -293,8 +305,9 @@ def _plan(query: ListQuery, sorts: dict) -> tuple[tuple, dict]:
     return shape, params
 
 
-def _narrowed(stmt, shape: tuple, sorts: dict):
-    """`stmt` with the conditions, order and limit of a query of this `shape`."""
+def _narrowed(stmt, shape: tuple, sorts: dict, tiebreak=Ticket.id):
+    """`stmt` with the conditions, order and limit of a query of this `shape`; `sorts`'
+    column and then `tiebreak` (the ticket's id) order it."""
     sort, stages, priority, text, number, after = shape
     if stages:
         stmt = stmt.where(Ticket.stage.in_(bindparam("stages", expanding=True)))
@@ -305,13 +318,15 @@ def _narrowed(stmt, shape: tuple, sorts: dict):
         stmt = stmt.where(or_(title_match, Ticket.number == bindparam("number"))
                           if number else title_match)
     column, desc = sorts[sort]
-    if after:
+    if after:  # the first condition alone bounds an index range (the OR does not)
         value, ticket_id = bindparam("after_value"), bindparam("after_id")
         if desc:
-            stmt = stmt.where(or_(column < value, and_(column == value, Ticket.id < ticket_id)))
+            stmt = stmt.where(column <= value,
+                              or_(column < value, and_(column == value, tiebreak < ticket_id)))
         else:
-            stmt = stmt.where(or_(column > value, and_(column == value, Ticket.id > ticket_id)))
-    order = (column.desc(), Ticket.id.desc()) if desc else (column.asc(), Ticket.id.asc())
+            stmt = stmt.where(column >= value,
+                              or_(column > value, and_(column == value, tiebreak > ticket_id)))
+    order = (column.desc(), tiebreak.desc()) if desc else (column.asc(), tiebreak.asc())
     return stmt.order_by(*order).limit(bindparam("limit"))
 
 
