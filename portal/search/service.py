@@ -28,7 +28,7 @@ from portal.search.analysis import Analyzer
 from portal.search.engine import MODES, QUERY_MAX, Index, Ranking
 from portal.services import article_access
 from portal.services.errors import Invalid
-from portal.tenancy import use_workspace
+from portal.tenancy import prepared, use_workspace
 
 LIMIT_MAX = 50
 SYNC_BUILD_MAX = 2000  # published articles a request may index synchronously
@@ -194,6 +194,9 @@ def _hits_statement(ws: Workspace, allowed: tuple[str, ...], wanted: tuple[str, 
                 and_(tr.article_id == a.id, tr.locale.in_(wanted))))
             .where(a.id.in_(bindparam("ids", expanding=True)),
                    article_access.audience_condition(ws, allowed)))
+        # the guard scopes it once per workspace and keeps that copy (it re-filtered the
+        # table-column select on every execution: ~0.35 ms of a search that reads hits)
+        statement = prepared(statement)
         index.cache_put("statements", key, statement, DIGESTS_MAX)
     return statement
 
