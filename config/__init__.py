@@ -93,9 +93,9 @@ class BaseConfig:
     # ranking knobs over the defaults of portal/search/params.py, e.g. {"typo_cutoff": 70}
     SEARCH_PARAMS = {}
     SEARCH_RELOAD_SECONDS = 5.0  # how often a web process looks for a newer index (one query)
-    # answers (a few KB each) a web process keeps per index version, for the same query, mode,
-    # audience set and content version (0: none); a new index version starts empty
-    SEARCH_RESULT_CACHE = 500
+    # answers (a few KB each) a web process keeps over all its indexes, the most recently
+    # used, for the same index, query, mode, audience set and content version (0: none)
+    SEARCH_RESULT_CACHE = 2000
 
     # where indexes are unpacked for memory-mapping, shared by the workers of one machine
     # (written again from the database when missing; empty: each process holds its own copy)

@@ -6,6 +6,7 @@ search-as-you-type), on a copy of its seeded database (bench/search_seed.py).
     python -m bench.search.cpu --profile hybrid         # + cProfile of that target
     python -m bench.search.cpu --against ../other-checkout --rounds 4   # old and new interleaved
     python -m bench.search.cpu --no-result-cache        # every search ranked (no kept answers)
+    python -m bench.search.cpu --no-result-cache --bodies answers.txt   # every line's answer
 
 The database and seed file are those bench/search_load.py writes (instance/bench/
 search-10000.db and its -seed.json; run that, or bench.search_seed, once). Each run works
@@ -24,7 +25,6 @@ import json
 import logging
 import os
 import pstats
-import shutil
 import statistics
 import subprocess
 import sys
@@ -78,6 +78,15 @@ def call(app, env: dict) -> tuple[int, bytes]:
     return int(status[0].split()[0]), data
 
 
+def copy_db(source: Path, target: Path) -> None:
+    """`source` with what its write-ahead log holds (a plain file copy left the log's pages
+    out: the tokens bench.search_seed minted last were missing, and signed-in requests 401)."""
+    import sqlite3
+
+    with sqlite3.connect(source) as old, sqlite3.connect(target) as new:
+        old.backup(new)
+
+
 class Counter:
     def __init__(self):
         self.count = 0
@@ -92,7 +101,7 @@ def measure(args) -> dict:
     seed = json.loads(Path(args.seed).read_text())
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "search.db"
-        shutil.copy(args.db, db)
+        copy_db(args.db, db)
         os.environ.update({
             "PORTAL_DATABASE_URL": f"sqlite:///{db}", "PORTAL_ENV": "development",
             "PORTAL_RUN_EMBEDDED_WORKER": "false", "PORTAL_SEARCH_EMBEDDER": "lsa",
@@ -110,6 +119,8 @@ def measure(args) -> dict:
             counter = Counter()
             event.listen(sa.engine, "before_cursor_execute", counter)
         targets = environ(app, db, seed)
+        if args.bodies:
+            return answers(app, targets, args)
         results = {}
         for kind in args.kinds:
             envs = targets[kind]
@@ -130,6 +141,18 @@ def measure(args) -> dict:
             if kind == args.profile:
                 profile(app, envs, args.requests)
         return results
+
+
+def answers(app, targets: dict, args) -> dict:
+    """Every request line of each target answered once, status and body written to
+    `args.bodies` (one line each): two checkouts' files compare their answers byte for byte
+    (rankings, totals, titles, snippets, URLs)."""
+    with open(args.bodies, "w", encoding="utf-8") as out:
+        for kind in args.kinds:
+            for env in targets[kind]:
+                status, data = call(app, env)
+                out.write(f"{kind}\t{status}\t{data.decode('utf-8').strip()}\n")
+    return {}
 
 
 def profile(app, envs: list, requests: int) -> None:
@@ -192,9 +215,11 @@ def main(argv=None) -> None:
     parser.add_argument("--profile", choices=KINDS)
     parser.add_argument("--against", type=Path, help="another checkout, measured as 'before'")
     parser.add_argument("--no-result-cache", action="store_true")
+    parser.add_argument("--bodies", type=Path,
+                        help="write every request line's answer to this file instead")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.json:
+    if args.json or args.bodies:
         print(json.dumps(measure(args)))
         return
     here, other = [], [] if args.against else None

@@ -17,9 +17,9 @@ from functools import lru_cache
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing
 
-from portal.schemas.fields import message_text
+from portal.schemas.fields import Field, message_text
 from portal.services.errors import Invalid, NotFound, ServiceError
 
 
@@ -71,6 +71,56 @@ def _schema(schema) -> Schema:
     return _instance(schema) if isinstance(schema, type) else schema
 
 
+@lru_cache(maxsize=256)
+def _plan(schema: Schema) -> tuple | None:
+    """((attribute, key, field), ...) when `schema.load` of a valid input is only its
+    fields' own `_deserialize` (a flat schema of portal.schemas.fields types: no
+    validators, no hooks, `load` not overridden, unknown keys excluded, not many, not
+    partial); else None.
+    marshmallow's `load` also builds a validator chain per field and value (`And`, its
+    lazy message evaluated) and an error store: most of parsing a search's arguments."""
+    if type(schema).load is not Schema.load or type(schema)._do_load is not Schema._do_load \
+            or any(schema._hooks[tag] for tag in schema._hooks) or schema.many \
+            or schema.partial or schema.unknown != EXCLUDE or schema.dict_class is not dict:
+        return None
+    plan = []
+    for attr, field in schema.load_fields.items():
+        if not isinstance(field, Field) or field.validators:
+            return None
+        plan.append((field.attribute or attr, attr if field.data_key is None
+                     else field.data_key, field))
+    return tuple(plan)
+
+
+def _load(schema: Schema, data) -> dict:
+    """`schema.load(data)`: directly for a valid input when `_plan` allows it; any refusal
+    (a missing, null or wrong value) is made by `schema.load` itself, so its messages are
+    marshmallow's, unchanged."""
+    plan = _plan(schema) if isinstance(data, dict) else None
+    if plan is None:
+        return schema.load(data)
+    out = {}
+    try:
+        for attr, key, field in plan:
+            value = data.get(key, missing)
+            if value is missing:
+                if field.required:
+                    return schema.load(data)
+                default = field.load_default
+                value = default() if callable(default) else default
+                if value is not missing:
+                    out[attr] = value
+            elif value is None:
+                if not field.allow_none:
+                    return schema.load(data)
+                out[attr] = None
+            else:
+                out[attr] = field._deserialize(value, key, data)
+    except ValidationError:
+        return schema.load(data)
+    return out
+
+
 def _flatten(messages, prefix: str | None, out: dict) -> None:
     """{field: message} from marshmallow's nested messages; list indexes are dropped,
     object keys are joined with dots (`custom_fields.color`)."""
@@ -103,7 +153,7 @@ def problems(schema, data) -> dict:
     """{field: message} for what `schema` refuses in `data` (empty when nothing is wrong),
     for a view that merges them with a service's own checks of the same input."""
     try:
-        _schema(schema).load(data)
+        _load(_schema(schema), data)
     except ValidationError as exc:
         return messages(exc)
     return {}
@@ -129,7 +179,7 @@ def parse(schema, data, *, not_found: str | None = None) -> dict:
     `not_found` (path parameters that name a row), a refusal is `NotFound(not_found)`:
     a value no row can have means there is no such row."""
     try:
-        return _schema(schema).load(data)
+        return _load(_schema(schema), data)
     except ValidationError as exc:
         if not_found is not None:
             raise NotFound(not_found) from None

@@ -195,3 +195,23 @@ def test_an_edit_is_seen_at_once_and_keeps_the_visibility_masks(kb, acme, monkey
     assert "Renew your password" in [h.title for h in after.results]
     assert "Reset your password" not in [h.title for h in after.results]
     assert loads == []
+
+
+def test_kept_answers_are_bounded_per_process_most_recently_used_and_never_another_index():
+    class Index:  # weakly referenced, like the engine's
+        pass
+
+    kept, one, two = service._Answers(), Index(), Index()
+    kept.put(one, "a", "A", 2)
+    kept.put(two, "b", "B", 2)
+    assert kept.get(one, "a") == "A"  # used: "b" is now the oldest
+    kept.put(one, "c", "C", 2)
+    assert (kept.get(two, "b"), kept.get(one, "a"), kept.get(one, "c")) == (None, "A", "C")
+    assert kept.get(two, "a") is None  # another index's answer to the same key
+    kept.put(one, "d", "D", 0)  # 0: keep nothing
+    assert kept.get(one, "d") is None
+    key = id(one)
+    del one  # a replaced index: its answers are never served to one at the same address
+    gone = Index()
+    kept._entries[(id(gone), "a")] = kept._entries.pop((key, "a"))
+    assert kept.get(gone, "a") is None
