@@ -152,6 +152,8 @@ class TicketEvent(WorkspaceScoped, Model):
     public: Mapped[bool] = mapped_column(default=True)
     actor: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # set on a new ticket's "created" event: both rows are written in one flush
+    ticket: Mapped[Ticket] = relationship()
 
 
 class TicketNotification(WorkspaceScoped, Model):

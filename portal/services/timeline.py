@@ -39,6 +39,16 @@ def record(ticket: Ticket, kind: str, *, actor: str, data: dict | None = None,
     return ev
 
 
+def created(ticket: Ticket, *, actor: str) -> TicketEvent:
+    """The public "created" event of a ticket not flushed yet, at its creation time (which
+    is already its `public_updated_at`), added to the session for the ticket's flush. No
+    live announcement: no stream can be subscribed to a ticket before its commit."""
+    ev = TicketEvent(workspace_id=ticket.workspace_id, ticket=ticket, kind="created", data={},
+                     public=True, actor=actor, created_at=ticket.created_at)
+    db.session.add(ev)
+    return ev
+
+
 def _touch(ticket: Ticket) -> None:
     ticket.updated_at = utcnow()
 

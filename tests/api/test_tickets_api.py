@@ -356,3 +356,43 @@ def test_internal_activity_moves_neither_updated_at_nor_the_updated_sort(app, cl
     listed, one, first = customer_view()
     assert [n for n, _ in listed] == [older.number, newer.number] and first == older.number
     assert one > seen[1] and listed[0][1] == one
+
+
+def test_a_new_form_version_applies_to_the_next_creation_at_once(client, acme, pat):
+    """The form's definition is kept per process (a saved version never changes), but the
+    newest version's id is read at every creation: a version saved since (on any worker)
+    checks the very next ticket, and the kept copy's definition is not read again."""
+    from sqlalchemy import event, select
+
+    headers, acme_id = bearer(pat), acme.id
+    simple = {"title": "Printer", "description": "Jammed.",
+              "custom_fields": {"category": "problem"}}
+    first = client.post(f"{BASE}/tickets", json=simple, headers=headers)
+    assert first.status_code == 201 and first.get_json()["form_version"] == 1
+    definition = json.loads((ROOT / "forms_schema/examples/hardware-support.json").read_text())
+    with use_workspace(acme.id):
+        saved = ticket_forms.save(acme, definition)
+        saved_id, saved_version = saved.id, saved.version
+    db.session.remove()  # as another worker's request: nothing of the save in this session
+    refused = client.post(f"{BASE}/tickets", json=simple, headers=headers)
+    assert refused.status_code == 422
+    assert "custom_fields.category" in refused.get_json()["details"]["fields"]
+    seen = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+
+    client.post(f"{BASE}/tickets", json=new_ticket(**LAPTOP), headers=headers)  # kept now
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        created = client.post(f"{BASE}/tickets", json=new_ticket(**LAPTOP), headers=headers)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["form_version"] == saved_version == 2
+    assert {"label": "Item", "text": "ThinkPad X1"} in created.get_json()["answers"]
+    assert not [sql for sql in seen if "ticket_form.definition" in sql], seen
+    with use_workspace(acme_id):
+        ticket = db.session.scalar(select(Ticket).where(
+            Ticket.number == created.get_json()["number"]))
+        assert ticket.form_id == saved_id

@@ -233,3 +233,70 @@ def test_nul_characters_and_forged_cursors_are_refused(world, acme):
             json.dumps(["2026-01-01T00:00:00+00:00", 2**40]).encode()).decode()
         with pytest.raises(Invalid):
             tickets.list_for_customer(acme, people["reporter"], tickets.ListQuery(after=forged))
+
+
+def test_a_kept_form_copy_is_used_only_for_the_same_saved_row(app, acme):
+    """`for_new_ticket` keeps saved versions by workspace and id; an entry whose version or
+    save time differs from the newest row's (a reused id after a workspace was deleted) is
+    not used: the row is loaded again."""
+    from portal.services import ticket_forms
+
+    with use_workspace(acme.id):
+        form = ticket_forms.current(acme)
+        db.session.commit()
+        key = (acme.id, form.id)
+        ticket_forms._kept[key] = (form.version, form.created_at, {"fields": ["stale"]}, None)
+        db.session.remove()
+        assert ticket_forms.for_new_ticket(acme).definition == {"fields": ["stale"]}
+        db.session.remove()
+        ticket_forms._kept[key] = (form.version, form.created_at - timedelta(seconds=1),
+                                   {"fields": ["stale"]}, None)
+        fresh = ticket_forms.for_new_ticket(acme)
+        assert fresh.definition == form.definition != {"fields": ["stale"]}
+        assert ticket_forms._kept[key][1] == form.created_at
+
+
+def test_opening_a_ticket_announces_nothing_live_later_changes_do(app, acme, monkeypatch):
+    """A new ticket's "created" event is written in the ticket's flush and not published:
+    no stream can be subscribed to a ticket before its commit. Its first comment is."""
+    from portal.services import live
+
+    published = []
+    monkeypatch.setattr(live, "_publish", lambda *args: published.append(args))
+    pat = make_contact(acme, "pat@acme.example")
+    ticket = open_ticket(acme, pat)
+    assert published == []
+    with use_workspace(acme.id):
+        (created,) = timeline.events(ticket, include_internal=True)
+        assert (created.kind, created.ticket_id, created.public) == ("created", ticket.id, True)
+        assert created.created_at == ticket.created_at == ticket.public_updated_at
+        timeline.add_comment(ticket, actors.customer(pat), "Any news?")
+    assert published == [(acme.id, ticket.id)]
+
+
+def test_the_counter_bump_runs_past_the_guard_but_stays_in_its_workspace(app, acme, globex):
+    """The counter's UPDATE runs on the session's connection, not through the tenancy
+    guard: it names the workspace itself, and another workspace's counter never moves."""
+    from sqlalchemy import event
+
+    from portal.models import TicketCounter
+
+    open_ticket(globex, make_contact(globex, "gil@globex.example"))
+    pat = make_contact(acme, "pat@acme.example")
+    seen = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        numbers = [open_ticket(acme, pat).number for _ in range(3)]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert numbers == [1, 2, 3]
+    bumps = [sql for sql in seen if sql.startswith("UPDATE ticket_counter")]
+    assert bumps and all("WHERE ticket_counter.workspace_id = " in sql for sql in bumps)
+    counters = dict(db.session.execute(
+        select(TicketCounter.workspace_id, TicketCounter.last_number)
+        .execution_options(all_workspaces=True)).all())
+    assert counters == {globex.id: 1, acme.id: 3}
