@@ -148,6 +148,9 @@ def test_the_format_is_chosen_by_setting(app, monkeypatch):
 
     assert ProductionConfig.LOG_FORMAT == "json"
     assert app.config["LOG_FORMAT"] == "text"
+    # the root logger is the process's: an app another test built in this process (with
+    # its own LOG_FORMAT) configured it last, so configure it from this app first
+    configure_logging(app)
     assert isinstance(root_formatter(), TextFormatter)
     try:
         monkeypatch.setitem(app.config, "LOG_FORMAT", "json")
