@@ -75,6 +75,8 @@ def _rows(slug: str | None, domain: str) -> list[Workspace]:
     else:
         statement, params = _statement("domain"), {"domain": domain}
     session = db.session()
+    if session.autoflush and (session.new or session.dirty):
+        session.flush()  # as an ORM query would: a workspace added or renamed is found
     rows = session.connection().execute(statement, params).all()
     return [_instance(session, row) for row in rows]
 

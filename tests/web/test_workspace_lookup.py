@@ -104,3 +104,18 @@ def test_two_workspaces_never_mix(app, db, acme, globex):
     second = workspaces.by_slug("globex")
     assert (first.slug, none, second.slug) == ("acme", None, "globex")
     assert first.id != second.id and first.name != second.name
+
+
+def test_the_lookup_flushes_first_as_an_orm_query_does(db, acme):
+    """A workspace added, or renamed, in this transaction and not flushed yet is found by
+    its new slug (an ORM query autoflushes; the Core SELECT must do the same)."""
+    added = Workspace(slug="initech", name="Initech", default_locale="en-US",
+                      enabled_locales=["en-US"], settings={})
+    db.session.add(added)
+    acme.slug = "acme-renamed"
+    try:
+        assert workspaces.by_slug("initech") is added
+        assert workspaces.by_slug("acme-renamed") is acme
+        assert workspaces.by_slug("acme") is None
+    finally:
+        db.session.rollback()
