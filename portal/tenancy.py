@@ -17,8 +17,11 @@ compiling; see docs/PERFORMANCE.md):
   the identity map (`WorkspaceSession`).
 Platform work (CLI, sweeps, the workspace picker) opts out explicitly with
 `.execution_options(all_workspaces=True)`. Statements run on `db.engine` or on a connection
-directly never reach the guard (nothing in portal/ does). References between rows are
-checked at flush time (`portal.tenancy_references`).
+directly never reach the guard: only a few prebuilt hot-path statements do, each naming
+its workspace itself, with a test (the workspace lookup, whose table belongs to no
+workspace; the reader's vote on an article, `article_feedback.current_vote`; the ticket
+counter's UPDATE, `tickets.next_number`). References between rows are checked at flush
+time (`portal.tenancy_references`).
 """
 
 from contextlib import contextmanager

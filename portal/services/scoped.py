@@ -28,3 +28,13 @@ def free_slug(model, ws: Workspace, base: str, own_id: int | None) -> str:
             return slug
         n += 1
         slug = f"{base}-{n}"
+
+
+def read_connection():
+    """The session's connection, for a prebuilt Core SELECT on a hot path (its transaction,
+    statement events and error handling; none of the ORM's per-query set-up), after the
+    autoflush an ORM query would have made: what this transaction added or changed is seen."""
+    session = db.session()
+    if session.autoflush and (session.new or session.dirty):
+        session.flush()
+    return session.connection()

@@ -14,6 +14,7 @@ from portal.models import CustomerGroup, Workspace
 from portal.models.customer import CUSTOMER_ADMINS
 from portal.services import workspace_settings
 from portal.services.errors import Conflict, Invalid
+from portal.services.scoped import read_connection
 from portal.tenancy import use_workspace
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -74,10 +75,8 @@ def _rows(slug: str | None, domain: str) -> list[Workspace]:
         statement, params = _statement("slug"), {"slug": slug}
     else:
         statement, params = _statement("domain"), {"domain": domain}
+    rows = read_connection().execute(statement, params).all()
     session = db.session()
-    if session.autoflush and (session.new or session.dirty):
-        session.flush()  # as an ORM query would: a workspace added or renamed is found
-    rows = session.connection().execute(statement, params).all()
     return [_instance(session, row) for row in rows]
 
 
