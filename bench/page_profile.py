@@ -240,14 +240,9 @@ def table(here: list[dict], other: list[dict] | None, pages=PAGES) -> str:
         lines += [f"| {p} | {med(here, p, 'statements'):.0f} | {med(here, p, 'ms'):.2f} |"
                   for p in pages]
         return "\n".join(lines)
-    lines = ["| page | statements before | after | ms before | ms after | after/before |",
-             "|---|---:|---:|---:|---:|---:|"]
-    for p in pages:
-        old, new = med(other, p, "ms"), med(here, p, "ms")
-        lines.append(f"| {p} | {med(other, p, 'statements'):.0f} | "
-                     f"{med(here, p, 'statements'):.0f} | {old:.2f} | {new:.2f} | "
-                     f"{new / old:.2f} |")
-    return "\n".join(lines)
+    from bench.doc import before_after  # here: a compared checkout runs this file too
+
+    return before_after(here, other, pages, "page")
 
 
 def main(argv=None) -> dict:

@@ -195,14 +195,9 @@ def table(here: list[dict], other: list[dict] | None, kinds) -> str:
         lines += [f"| {k} | {med(here, k, 'statements'):.0f} | {med(here, k):.2f} | "
                   f"{med(here, k, 'mean_ms'):.2f} |" for k in kinds]
         return "\n".join(lines)
-    lines = ["| target | statements before | after | CPU ms before | after | after/before |",
-             "|---|---:|---:|---:|---:|---:|"]
-    for k in kinds:
-        old, new = med(other, k), med(here, k)
-        lines.append(f"| {k} | {med(other, k, 'statements'):.0f} | "
-                     f"{med(here, k, 'statements'):.0f} | {old:.2f} | {new:.2f} | "
-                     f"{new / old:.2f} |")
-    return "\n".join(lines)
+    from bench.doc import before_after  # here: a compared checkout runs this file too
+
+    return before_after(here, other, kinds, "target")
 
 
 def main(argv=None) -> None:
