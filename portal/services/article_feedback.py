@@ -45,36 +45,34 @@ def _reader_match(reader: Contact | None, address: str):
     return ArticleVote.visitor == key, {"visitor": key}
 
 
-def current_vote(ws: Workspace, article_id: int, reader: Contact | None,
-                 address: str) -> bool | None:
-    """The reader's vote on the article (True: helpful), or None when they have not voted.
+def current_vote(ws: Workspace, article_id: int, reader: Contact) -> bool | None:
+    """The signed-in reader's vote on the article (True: helpful), or None when they have
+    not voted. (Anonymous readers see the same cached page, whatever they voted.)
 
-    Asked on every cached article page, so the statement is built once and scoped here
-    exactly as the tenancy guard would scope it: to the current workspace (none current:
-    NoWorkspace; `ws` another one: no vote, what the guard's added condition would leave).
-    It runs as a Core statement on the session's connection, which the guard does not see:
-    its walk and criteria were three fifths of the query's time, for a condition the
-    statement already has (tests/web/test_kb_feedback.py checks the scoping)."""
+    Asked on every article page a contact opens, so the statement is built once and scoped
+    here exactly as the tenancy guard would scope it: to the current workspace (none
+    current: NoWorkspace; `ws` another one: no vote, what the guard's added condition would
+    leave). It runs as a Core statement on the session's connection, which the guard does
+    not see: its walk and criteria were three fifths of the query's time, for a condition
+    the statement already has (tests/web/test_page_cache_hits.py checks the scoping)."""
     workspace_id = current_workspace_id()
     if workspace_id is None:
         raise NoWorkspace("workspace-owned query without a current workspace")
     if ws.id != workspace_id:
         return None
-    column, value = (("contact_id", reader.id) if reader is not None
-                     else ("visitor", visitor_key(address)))
-    return read_connection().execute(_vote_of(column), {
-        "workspace_id": workspace_id, "article_id": article_id, "reader": value}).scalar()
+    return read_connection().execute(_vote_of_contact(), {
+        "workspace_id": workspace_id, "article_id": article_id, "reader": reader.id}).scalar()
 
 
 @cache
-def _vote_of(reader_column: str):
+def _vote_of_contact():
     """A Core statement on the table, run on the session's connection (read_connection):
     no ORM set-up and no guard hook; scoped by current_vote itself (see there)."""
     votes = ArticleVote.__table__.c
     return select(votes.helpful).where(
         votes.workspace_id == bindparam("workspace_id"),
         votes.article_id == bindparam("article_id"),
-        votes[reader_column] == bindparam("reader"),
+        votes.contact_id == bindparam("reader"),
     )
 
 

@@ -24,10 +24,11 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from portal.auth.sessions import current_contact
-from portal.extensions import limiter
+from portal.extensions import csrf, limiter
 from portal.models import Article
 from portal.schemas.pages import QUERY_MAX, ArticleArgs, SearchArgs, page_args
 from portal.search.related import related
+from portal.security import same_origin
 from portal.services import article_access, article_feedback, article_files, article_lists
 from portal.services.errors import Invalid, NotFound
 from portal.web import bp, page_cache, pages, render_portal
@@ -123,12 +124,15 @@ def article(slug: str):
     tr = text_of(found)
     title = tr.title if tr else found.slug
     article_feedback.count_view(g.workspace, found.id, g.reader, get_remote_address())
+    page_cache.counts_view(found.id)
     return render_portal(
         "kb/article.html", title=title, article=found, tr=tr,
         description=(tr.description if tr else "") or "",
         updated=format_date(found.updated_at, "long"),
         trail=article_lists.ancestors(g.workspace, found.directory),
         related=related(g.workspace, g.reader, found, title, g.locale),
+        voted=g.reader is not None and article_feedback.current_vote(
+            g.workspace, found.id, g.reader) is not None,
         title_of=title_of)
 
 
@@ -157,12 +161,16 @@ def _signed_in() -> bool:
 
 
 @bp.post("/articles/<slug>/helpful")
+@csrf.exempt  # the form is on a cached page, the same for all: checked by its origin
 @limiter.limit(_vote_limit, key_func=lambda: f"kb-vote:{get_remote_address()}",
                exempt_when=_signed_in)
 @kb_page
 def vote(slug: str):
     """One vote per contact (a new one replaces it), or per address and day for anonymous
-    visitors, who are also limited per address (portal.services.article_feedback)."""
+    visitors, who are also limited per address (portal.services.article_feedback). Only
+    from the portal's own pages (portal.security.same_origin): the form has no token."""
+    if not same_origin():
+        abort(403)
     found = _article_or_404(slug)
     article_feedback.vote(g.workspace, found, g.reader, get_remote_address(),
                      request.form.get("helpful") == "yes")

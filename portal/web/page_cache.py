@@ -11,30 +11,23 @@ and a stale entry is never read again (it expires after PAGE_CACHE_SECONDS).
 Never cached: signed-in readers, visitors with flashed messages waiting, answers other than
 200 HTML, a render that wrote to the session or set a cookie. Search pages are not wrapped.
 
-What differs per visitor is a hole: `page_hole(name, *args)` in a template renders a
-marker while a page is rendered for the cache, and the hole's current content is put in on
-every answer. The article page's "Was this helpful?" form is one (the reader's vote, and
-their own CSRF token, so no visitor gets another's). An article hit counts the view too.
+Nothing in a cached page differs per visitor: the article page's "Was this helpful?" form
+carries no per-visitor token (the vote is guarded by its origin instead:
+portal.security.same_origin) and shows no per-visitor state to anonymous readers. An
+article hit counts the view (`counts_view`), as the view does on a miss.
 
-HTTP: a strong `ETag` (of the body, or with holes of the body and the visitor's hole
-states) and `If-None-Match` answered with 304; pages without holes also carry
-`Last-Modified` and `Cache-Control: public, max-age=PAGE_MAX_AGE_SECONDS` with
-`Vary: Cookie`; pages with holes `private, no-cache`; every other portal answer
-`private, no-store` unless its view said otherwise.
+HTTP: a strong `ETag` of the body and `If-None-Match` answered with 304, `Last-Modified`,
+and `Cache-Control: public, max-age=PAGE_MAX_AGE_SECONDS` with `Vary: Cookie`, so that a
+CDN in front may keep them; every other portal answer `private, no-store` unless its view
+said otherwise.
 """
 
 import hashlib
-import hmac
-import re
-import secrets
 from datetime import UTC, datetime
 from functools import wraps
 
 from flask import current_app, g, make_response, request, session
-from flask_babel import get_locale
 from flask_limiter.util import get_qualified_name, get_remote_address
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 
 from config import ROOT
 from portal.auth.sessions import current_contact
@@ -43,7 +36,6 @@ from portal.services import article_feedback
 from portal.web import bp
 
 PRIVATE = "private, no-store"
-PER_VISITOR = "private, no-cache"  # a browser may keep it but asks again (ETag)
 CODE = ("portal/**/*.py", "themes/**/*.*", "translations/**/*.mo")  # what renders pages
 
 
@@ -123,22 +115,17 @@ def public_page(view):
         key = _key()
         entry = cache.get(key)
         if entry is None:
-            g.page_holes = []  # holes render as markers, filled per answer
-            try:
-                response = make_response(view(*args, **kwargs))
-            finally:
-                holes = g.pop("page_holes")
+            response = make_response(view(*args, **kwargs))
             if not _storable(response):
-                if holes:
-                    response.set_data(_fill(response.get_data(as_text=True), holes))
                 return response
-            entry = {"body": response.get_data(as_text=True), "holes": holes,
-                     "mimetype": response.mimetype, "etag": _digest(response.get_data()),
+            entry = {"body": response.get_data(), "mimetype": response.mimetype,
+                     "etag": _digest(response.get_data()), "views_of": g.get("page_views_of"),
                      "modified": int(datetime.now(UTC).timestamp())}
             cache.set(key, entry, timeout=seconds)
             return _answer(entry, "miss")
-        for _name, article_id, *_rest in _holes_named(entry, "feedback"):
-            _count_view(article_id)  # the miss ran the view, which counted it
+        if entry.get("views_of") is not None:  # the miss ran the view, which counted it
+            article_feedback.count_view(g.workspace, entry["views_of"], None,
+                                        get_remote_address())
         return _answer(entry, "hit")
 
     wrapper.public_page = True
@@ -178,115 +165,29 @@ def _digest(data: bytes) -> str:
 
 
 def _answer(entry: dict, source: str):
-    holes = entry["holes"]
-    states = [HOLES[name][0](*args) for name, *args in holes]
-    if holes:
-        etag = _digest(f"{entry['etag']}|{states!r}".encode())
-        modified, control = None, PER_VISITOR
-    else:
-        etag = entry["etag"]
-        modified = datetime.fromtimestamp(entry["modified"], UTC)
-        control = f"public, max-age={current_app.config['PAGE_MAX_AGE_SECONDS']}"
+    etag = entry["etag"]
+    modified = datetime.fromtimestamp(entry["modified"], UTC)
     if _not_modified(etag, modified):
         response = current_app.response_class(status=304)
     else:
-        response = current_app.response_class(_fill(entry["body"], holes, states),
-                                              mimetype=entry["mimetype"])
+        response = current_app.response_class(entry["body"], mimetype=entry["mimetype"])
     response.set_etag(etag)
-    if modified is not None:
-        response.last_modified = modified
-    response.headers["Cache-Control"] = control
+    response.last_modified = modified
+    response.headers["Cache-Control"] = \
+        f"public, max-age={current_app.config['PAGE_MAX_AGE_SECONDS']}"
     response.vary.add("Cookie")
     response.headers["X-Page-Cache"] = source
     return response
 
 
-def _not_modified(etag: str, modified: datetime | None) -> bool:
+def _not_modified(etag: str, modified: datetime) -> bool:
     if request.if_none_match:
         return request.if_none_match.contains(etag)
     since = request.if_modified_since
-    return modified is not None and since is not None and modified <= since
+    return since is not None and modified <= since
 
 
-# --- holes ---------------------------------------------------------------------------
-
-def _marker_re() -> re.Pattern:
-    """Markers carry a key derived from SECRET_KEY: page content cannot fake one."""
-    found = current_app.extensions.get("page_cache_marker")
-    if found is None:
-        tag = hmac.new(current_app.config["SECRET_KEY"].encode(), b"page-hole",
-                       hashlib.sha256).hexdigest()[:16]
-        found = current_app.extensions["page_cache_marker"] = (
-            tag, re.compile(rf"<!--hole-{tag}-(\d+)-->"))
-    return found
-
-
-@bp.app_template_global()
-def page_hole(name: str, *args) -> Markup:
-    """A part of a page that differs per visitor: a marker when the page is rendered for
-    the cache, else its content."""
-    holes = g.get("page_holes")
-    if holes is None:
-        state, render = HOLES[name]
-        return render(*args, state(*args))
-    holes.append([name, *args])
-    return Markup(f"<!--hole-{_marker_re()[0]}-{len(holes) - 1}-->")
-
-
-def _fill(body: str, holes: list, states: list | None = None) -> str:
-    if not holes:
-        return body
-    if states is None:
-        states = [HOLES[name][0](*args) for name, *args in holes]
-
-    def content(match) -> str:
-        name, *args = holes[int(match.group(1))]
-        return HOLES[name][1](*args, states[int(match.group(1))])
-
-    return _marker_re()[1].sub(content, body)
-
-
-def _holes_named(entry: dict, name: str) -> list:
-    return [hole for hole in entry["holes"] if hole[0] == name]
-
-
-def _count_view(article_id: int) -> None:
-    """The one call of count_view for a cached article page (readers are anonymous)."""
-    article_feedback.count_view(g.workspace, article_id, None, get_remote_address())
-
-
-def _feedback_state(article_id: int, _slug: str) -> tuple:
-    """The reader's vote, and which CSRF secret their session holds (Flask-WTF keeps it
-    under "csrf_token", made here if missing; a token is valid as long as that secret:
-    WTF_CSRF_TIME_LIMIT)."""
-    generate_csrf()  # the form's token; the template's csrf_token() answers the same
-    voted = article_feedback.current_vote(
-        g.workspace, article_id, current_contact(), get_remote_address()) is not None
-    secret = session.get("csrf_token")
-    return voted, _digest(str(secret).encode())
-
-
-FRAGMENTS_KEPT = 1024  # rendered feedback forms per process (a few hundred bytes each)
-TOKEN_SLOT = secrets.token_hex(16)  # stands for the visitor's CSRF token in a kept form
-
-
-def _feedback(_article_id: int, slug: str, state: tuple) -> Markup:
-    """The form (or the thanks) as rendered once per template, language, URL and vote,
-    with the visitor's own CSRF token put in: rendering it was a tenth of a cached article
-    page's answer. The template alone: the page's context processors ran (or run) for the
-    page; it reads nothing else but its translations and the vote URL."""
-    voted = state[0]
-    template = current_app.jinja_env.get_template("kb/_feedback.html")  # new when reloaded
-    key = (template, str(get_locale()), g.locale, g.workspace.slug, request.script_root,
-           slug, voted)
-    kept = current_app.extensions.setdefault("page_cache_fragments", {})
-    html = kept.get(key)
-    if html is None:
-        if len(kept) >= FRAGMENTS_KEPT:
-            kept.clear()
-        html = kept[key] = template.render(slug=slug, voted=voted,
-                                           csrf_token=lambda: TOKEN_SLOT)
-    return Markup(html.replace(TOKEN_SLOT, generate_csrf()) if TOKEN_SLOT in html else html)
-
-
-HOLES = {"feedback": (_feedback_state, _feedback)}  # name -> (state, render)
+def counts_view(article_id: int) -> None:
+    """Called by a view that counts a view of this article: a hit of its cached page counts
+    one too."""
+    g.page_views_of = article_id

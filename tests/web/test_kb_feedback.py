@@ -1,6 +1,7 @@
 """"Was this helpful?" votes and view counts are recorded on the server, once per reader:
 fresh sessions (cleared cookies) from one address add nothing; a contact's second vote
-replaces the first; anonymous votes are limited per address."""
+replaces the first; anonymous votes are limited per address. The form has no CSRF token
+(anonymous readers get one cached page): a vote must come from the portal's own page."""
 
 from datetime import timedelta
 
@@ -11,7 +12,6 @@ from portal.extensions import db
 from portal.models import Article, ArticleVote
 from portal.services import article_feedback, articles
 from portal.tenancy import use_workspace
-from tests.conftest import csrf_from
 from tests.factories import login_as, make_contact
 
 ADDRESS = "203.0.113.9"
@@ -38,12 +38,12 @@ def fresh(app, address=ADDRESS, contact=None):
     return client
 
 
-def vote(client, slug, helpful="yes"):
-    page = client.get(f"/en-US/acme/articles/{slug}").get_data(as_text=True)
-    if "csrf_token" not in page:  # voted already: no form; the sign-in page has a token
-        page = client.get("/en-US/acme/signin", follow_redirects=True).get_data(as_text=True)
-    return client.post(f"/en-US/acme/articles/{slug}/helpful",
-                       data={"helpful": helpful, "csrf_token": csrf_from(page)})
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}  # what a browser sends from our own page
+
+
+def vote(client, slug, helpful="yes", headers=SAME_ORIGIN):
+    return client.post(f"/en-US/acme/articles/{slug}/helpful", data={"helpful": helpful},
+                       headers=headers)
 
 
 def counts(acme, slug):
@@ -61,8 +61,11 @@ def test_fresh_anonymous_sessions_from_one_address_vote_once(app, acme, site):
     assert counts(acme, site[0])[:2] == (0, 1)
     vote(fresh(app, "198.51.100.20"), site[0])  # another visitor
     assert counts(acme, site[0])[:2] == (1, 1)
+    thanked = fresh(app)  # the thanks after a vote is its flash; the page stays the same
+    page = thanked.get(vote(thanked, site[0]).location).get_data(as_text=True)
+    assert page.count("Thank you for your feedback.") == 1 and 'value="yes"' in page
     page = fresh(app).get(f"/en-US/acme/articles/{site[0]}").get_data(as_text=True)
-    assert "Thank you for your feedback." in page and 'value="yes"' not in page
+    assert "Thank you for your feedback." not in page and 'value="yes"' in page
     with use_workspace(acme.id):
         keys = db.session.scalars(select(ArticleVote.visitor)).all()
     assert len(keys) == 2 and all(len(k) == 64 and ADDRESS not in k for k in keys)
@@ -131,17 +134,19 @@ def test_the_vote_lookup_is_scoped_like_the_tenancy_guard_would(app, acme, globe
     current workspace's votes, none of another, and no lookup without a workspace."""
     from portal.tenancy import NoWorkspace
 
-    vote(fresh(app), site[0])
+    pat = make_contact(acme, "pat@customer.example")
+    lee = make_contact(acme, "lee@customer.example")
+    vote(fresh(app, contact=pat), site[0])
     with use_workspace(acme.id):
         ours = db.session.scalar(select(Article.id).where(Article.slug == site[0]))
-        assert article_feedback.current_vote(acme, ours, None, ADDRESS) is True
-        assert article_feedback.current_vote(acme, ours, None, "198.51.100.20") is None
-        assert article_feedback.current_vote(globex, ours, None, ADDRESS) is None
+        assert article_feedback.current_vote(acme, ours, pat) is True
+        assert article_feedback.current_vote(acme, ours, lee) is None
+        assert article_feedback.current_vote(globex, ours, pat) is None
     with use_workspace(globex.id):  # acme's vote, asked in globex: not there
-        assert article_feedback.current_vote(acme, ours, None, ADDRESS) is None
-        assert article_feedback.current_vote(globex, ours, None, ADDRESS) is None
+        assert article_feedback.current_vote(acme, ours, pat) is None
+        assert article_feedback.current_vote(globex, ours, pat) is None
     with pytest.raises(NoWorkspace):
-        article_feedback.current_vote(acme, ours, None, ADDRESS)
+        article_feedback.current_vote(acme, ours, pat)
 
 
 def test_without_redis_views_are_remembered_in_this_process(app, acme, site):
@@ -154,3 +159,34 @@ def test_without_redis_views_are_remembered_in_this_process(app, acme, site):
     fresh(app).get(f"/en-US/acme/articles/{site[2]}")
     assert counts(acme, site[2])[2] == 1
     assert len(conn.marks) == 1 and not conn.keys("helpport:kb-view:*")
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "https://evil.example"}, {"Origin": "null"},
+    {"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"},
+], ids=["no-header", "cross-site", "same-site", "other-origin", "null-origin",
+        "fetch-metadata-wins"])
+def test_a_vote_from_another_site_is_refused_and_counts_nothing(app, acme, site, headers):
+    pat = make_contact(acme, "pat@customer.example")
+    for client in (fresh(app), fresh(app, contact=pat)):
+        assert vote(client, site[0], headers=headers).status_code == 403
+    assert counts(acme, site[0])[:2] == (0, 0)
+
+
+def test_a_vote_with_our_origin_counts(app, acme, site):
+    """Browsers without Fetch Metadata (or on plain HTTP beyond localhost) send Origin."""
+    assert vote(fresh(app), site[0], headers={"Origin": "http://localhost"}).status_code == 302
+    assert counts(acme, site[0])[:2] == (1, 0)
+
+
+def test_a_contact_sees_their_own_vote_and_the_anonymous_page_is_cached(app, acme, site):
+    pat = make_contact(acme, "pat@customer.example")
+    reader = fresh(app, contact=pat)
+    vote(reader, site[0], "no")
+    page = reader.get(f"/en-US/acme/articles/{site[0]}").get_data(as_text=True)
+    assert "Thank you for your feedback." in page and 'value="yes"' not in page
+    first, again = (fresh(app).get(f"/en-US/acme/articles/{site[0]}") for _ in range(2))
+    assert again.headers["X-Page-Cache"] == "hit" and again.data == first.data
+    assert "csrf_token" not in again.get_data(as_text=True)
+    assert "Set-Cookie" not in again.headers

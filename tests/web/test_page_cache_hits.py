@@ -88,15 +88,15 @@ def test_the_vote_statement_is_built_once_and_tells_readers_apart(app, acme, glo
         lee = make_contact(acme, "lee@acme.example")
         with app.test_request_context():
             article_feedback.vote(acme, article, pat, "203.0.113.1", True)
-            article_feedback.vote(acme, article, None, "203.0.113.2", False)
-            asked = article_feedback._vote_of("visitor")
-            assert article_feedback.current_vote(acme, article.id, pat, "203.0.113.2") is True
-            assert article_feedback.current_vote(acme, article.id, lee, "203.0.113.1") is None
-            assert article_feedback.current_vote(acme, article.id, None, "203.0.113.2") is False
-            assert article_feedback.current_vote(acme, article.id, None, "203.0.113.1") is None
-            assert article_feedback._vote_of("visitor") is asked
+            article_feedback.vote(acme, article, lee, "203.0.113.1", False)
+            asked = article_feedback._vote_of_contact()
+            assert article_feedback.current_vote(acme, article.id, pat) is True
+            assert article_feedback.current_vote(acme, article.id, lee) is False
+            assert article_feedback._vote_of_contact() is asked
+            kim = make_contact(acme, "kim@acme.example")
+            assert article_feedback.current_vote(acme, article.id, kim) is None
     with use_workspace(globex.id), app.test_request_context():  # another workspace: none
-        assert article_feedback.current_vote(globex, article.id, None, "203.0.113.2") is None
+        assert article_feedback.current_vote(globex, article.id, pat) is None
 
 
 def test_security_headers_once_each_on_a_hit_and_hsts_when_cookies_are_secure(
