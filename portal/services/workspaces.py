@@ -61,7 +61,8 @@ _KEYS = tuple(Workspace.__mapper__.get_property_by_column(column).key for column
 @cache
 def _statement(by: str):
     columns = Workspace.__table__.c
-    where = {"slug": columns.slug == bindparam("slug"),
+    where = {"id": columns.id == bindparam("id"),
+             "slug": columns.slug == bindparam("slug"),
              "domain": columns.custom_domain == bindparam("domain"),
              "either": or_(columns.slug == bindparam("slug"),
                            columns.custom_domain == bindparam("domain"))}[by]
@@ -100,7 +101,15 @@ def _instance(session, row) -> Workspace:
 
 
 def by_id(workspace_id: int) -> Workspace | None:
-    return db.session.get(Workspace, workspace_id)
+    """The workspace of `workspace_id` (the customer API's token names it): the session's
+    own copy when it holds one, loaded; else the row read as `_rows` reads it."""
+    held = db.session.identity_map.get(Workspace.__mapper__.identity_key_from_primary_key(
+        (workspace_id,)))
+    if held is not None and not inspect(held).expired_attributes:
+        return held
+    rows = read_connection().execute(_statement("id"), {"id": workspace_id}).all()
+    session = db.session()
+    return _instance(session, rows[0]) if rows else None
 
 
 def create_workspace(

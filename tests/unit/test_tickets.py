@@ -256,6 +256,24 @@ def test_a_kept_form_copy_is_used_only_for_the_same_saved_row(app, acme):
         assert ticket_forms._kept[key][1] == form.created_at
 
 
+def test_the_newest_form_is_read_past_the_guard_but_only_in_its_own_workspace(
+        app, acme, globex):
+    """`for_new_ticket` reads the newest version's id as a Core statement (no guard): it
+    names its workspace itself, and refuses to run for any but the current one."""
+    from portal.services import ticket_forms
+    from portal.tenancy import NoWorkspace
+
+    with use_workspace(globex.id):
+        theirs = ticket_forms.ensure_current(globex)
+    with use_workspace(acme.id):
+        ours = ticket_forms.ensure_current(acme)
+        assert ticket_forms.for_new_ticket(acme).id == ours.id != theirs.id
+        with pytest.raises(NoWorkspace):
+            ticket_forms.for_new_ticket(globex)
+    with pytest.raises(NoWorkspace):
+        ticket_forms.for_new_ticket(acme)
+
+
 def test_opening_a_ticket_announces_nothing_live_later_changes_do(app, acme, monkeypatch):
     """A new ticket's "created" event is written in the ticket's flush and not published:
     no stream can be subscribed to a ticket before its commit. Its first comment is."""
