@@ -35,6 +35,7 @@ from portal.services import (
 )
 from portal.services.errors import Invalid, NotFound
 from portal.web import bp, render_portal, row_url
+from portal.web.ticket_thread import parts as thread_parts
 
 
 @bp.app_template_global()
@@ -145,21 +146,16 @@ def _upload(ws, errors: dict):
 
 
 def _thread_context(ticket):
-    files = attachments.for_ticket(ticket, include_internal=False)
-    by_comment: dict = {}
-    for att in files:
-        by_comment.setdefault(att.comment_id, []).append(att)
+    """The ticket page's context: the conversation's messages and history come rendered,
+    from the process's cache while the ticket has no new public change (ticket_thread)."""
     form = ticket.form
     described = _form_description(form) if form else {"fields": []}
     return {
         "ticket": ticket,
         "answers": answer_rows(described, ticket.custom_fields or {}, _("Yes")),
-        "comments": timeline.comments(ticket, include_internal=False),
-        "history": timeline.events(ticket, include_internal=False),
-        "files_by_comment": by_comment,
+        "thread": thread_parts(ticket),
         "can_close": timeline.can_close(ticket),
         "can_reopen": timeline.can_reopen(ticket),
-        "is_inline": attachments.is_inline,
     }
 
 
