@@ -20,11 +20,11 @@ import secrets
 from collections import OrderedDict
 from threading import Lock
 
-from flask import current_app, url_for
+from flask import current_app
 from markupsafe import Markup
 
-from portal.i18n import CATALOGUE, _translations
 from portal import labels
+from portal.i18n import CATALOGUE, _translations
 from portal.services import attachments, timeline
 
 TEMPLATE = "tickets/_thread_parts.html"
@@ -32,36 +32,26 @@ PARTS = ("latest", "older", "original_files", "history")
 MAX_CHARS = 8_000_000  # kept in all (characters of HTML); the oldest used go first
 MAX_ENTRY_CHARS = 500_000  # a longer conversation is rendered every time
 CUT = secrets.token_hex(16)  # ends each part in the rendering; no text of a ticket holds it
-FILE_MARKER = 7340033  # a number no file id URL holds otherwise (see web.row_url)
 
 _kept: OrderedDict = OrderedDict()  # key -> (template, catalogue, parts, size)
 _size = 0
 _lock = Lock()
 
 
-def _file_url(number: int):
-    built = url_for("portal.ticket_file", number=number, file_id=FILE_MARKER)
-    head, marker, tail = built.partition(str(FILE_MARKER))
-    if not marker or str(FILE_MARKER) in tail:
-        return built, lambda file_id: url_for("portal.ticket_file", number=number,
-                                              file_id=file_id)
-    return built, lambda file_id: f"{head}{int(file_id)}{tail}"
-
-
-def parts(ticket) -> dict[str, Markup]:
+def parts(ticket, page_url: str) -> dict[str, Markup]:
     """{part: HTML} of `ticket`'s public conversation for a customer (PARTS), from the
-    process's cache when the ticket has not changed publicly since it was rendered."""
+    process's cache when the ticket has not changed publicly since it was rendered.
+    `page_url`: the ticket page's URL (its files' are below it, `/files/<id>`)."""
     template = current_app.jinja_env.get_template(TEMPLATE)
     catalogue = _translations()
-    url_key, file_url = _file_url(ticket.number)
     key = (ticket.workspace_id, ticket.id, ticket.created_at, ticket.public_updated_at,
-           url_key, id(catalogue))
+           page_url, id(catalogue))
     with _lock:
         entry = _kept.get(key)
         if entry is not None and entry[0] is template and entry[1] is catalogue:
             _kept.move_to_end(key)
             return entry[2]
-    rendered = render(ticket, template, catalogue, file_url)
+    rendered = render(ticket, template, catalogue, lambda file_id: f"{page_url}/files/{file_id:d}")
     _keep(key, (template, catalogue, rendered, sum(len(p) for p in rendered.values())))
     return rendered
 

@@ -121,3 +121,26 @@ def test_a_repeated_view_costs_three_statements_and_shows_the_same(desk, acme):
     assert token.sub("", first.get_data(as_text=True)) == token.sub(
         "", second.get_data(as_text=True))
     assert "shot.png" in second.get_data(as_text=True)
+
+
+def test_the_ticket_urls_are_the_routes(app, acme):
+    """The page builds one URL and puts its routes' paths below it (tickets.ticket_urls)."""
+    from flask import url_for
+
+    from portal.tenancy import enter_workspace
+    from portal.web.tickets import ticket_urls
+
+    with app.test_request_context("/de-DE/acme/tickets/7"):
+        enter_workspace(acme, locale="de-DE")
+        urls = ticket_urls(7)
+        assert urls == {
+            "page": url_for("portal.ticket", number=7),
+            "list": url_for("portal.tickets"),
+            "thread": url_for("portal.ticket_thread", number=7),
+            "comments": url_for("portal.add_comment", number=7),
+            "close": url_for("portal.close_ticket", number=7),
+            "reopen": url_for("portal.reopen_ticket", number=7),
+            "events": url_for("portal.ticket_events", number=7),
+        }
+        assert urls["page"] == "/de-DE/acme/tickets/7"
+        assert f"{urls['page']}/files/3" == url_for("portal.ticket_file", number=7, file_id=3)
