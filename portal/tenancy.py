@@ -20,7 +20,8 @@ Platform work (CLI, sweeps, the workspace picker) opts out explicitly with
 directly never reach the guard: only a few prebuilt hot-path statements do, each naming
 its workspace itself, with a test (the workspace lookup, whose table belongs to no
 workspace; the reader's vote on an article, `article_feedback.current_vote`; the ticket
-counter's UPDATE, `tickets.next_number`). References between rows are checked at flush
+counter's UPDATE, `tickets.next_number`; a customer's ticket page,
+`ticket_access.page_for_customer`). References between rows are checked at flush
 time (`portal.tenancy_references`).
 """
 

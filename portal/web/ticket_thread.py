@@ -6,11 +6,14 @@ The key is the ticket as its own row describes it, read on every request anyway:
 its creation time and `public_updated_at`, which `timeline.record` moves with every public
 event (a public comment, its files, a stage or priority change). Comments, their files and
 events are never edited in place (a removed ticket takes them along), so a key names one
-content, on every instance. Customers see only public comments and events; every customer
-who may see the ticket (portal.services.ticket_access, checked before this runs) sees the
-same parts, so they are shared. The locale (its catalogue) and the URL of the ticket's
-files complete the key; the template and the catalogue are kept with an entry and checked,
-so a reloaded template or another app's catalogue (tests build several) never reuses one.
+content, on every instance. (One change no public event follows: deleting a staff user
+sets `author_staff_id` of their comments to NULL; a kept rendering still shows their
+Support badge until the ticket's next public change.) Customers see only public comments
+and events; every customer who may see the ticket (portal.services.ticket_access, checked
+before this runs) sees the same parts, so they are shared. The locale (its catalogue) and
+the ticket page's URL (its files' are below it) complete the key; the template and the
+catalogue are kept with an entry and checked, so a reloaded template or another app's
+catalogue (tests build several) never reuses one.
 
 On a miss the parts cost the comments, events and attachments statements and their
 rendering (about a third of the page's CPU); on a hit none of them.
@@ -72,8 +75,8 @@ def render(ticket, template, catalogue, file_url) -> dict[str, Markup]:
         CATALOGUE: catalogue,
     })
     cut = html.split(CUT)
-    if len(cut) != len(PARTS) + 1:  # the marker in a ticket's text: not a real one then
-        raise RuntimeError("tickets/_thread_parts.html: the parts were not cut as made")
+    if len(cut) != len(PARTS) + 1:  # the template lost a cut (the marker is never shown)
+        raise RuntimeError(f"{TEMPLATE}: expected {len(PARTS)} parts")
     return {name: Markup(text) for name, text in zip(PARTS, cut, strict=False)}
 
 

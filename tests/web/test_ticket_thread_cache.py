@@ -144,3 +144,48 @@ def test_the_ticket_urls_are_the_routes(app, acme):
         }
         assert urls["page"] == "/de-DE/acme/tickets/7"
         assert f"{urls['page']}/files/3" == url_for("portal.ticket_file", number=7, file_id=3)
+
+
+def test_the_page_lookup_sees_what_the_orm_lookup_sees(acme, globex):
+    """ticket_access.page_for_customer (Core, outside the tenancy guard) follows the same
+    rule as get_for_customer: own tickets, the account's for a Customer Admin, nothing for
+    an unverified or inactive contact, never another workspace's ticket of that number."""
+    from portal.services import ticket_access
+    from portal.services.errors import NotFound
+
+    account = make_account(acme, "Acme Corp")
+    pat = make_contact(acme, "pat@acme.example", account=account, name="Pat Doe")
+    boss = make_contact(acme, "boss@acme.example", account=account, customer_admin=True)
+    kim = make_contact(acme, "kim@acme.example", name="Kim Roe")
+    unverified = make_contact(acme, "new@acme.example", account=account, verified=False)
+    gone = make_contact(acme, "gone@acme.example", account=account, active=False)
+    gus = make_contact(globex, "gus@globex.example", name="Gus")
+    open_ticket(acme, pat, "Pat's")  # 1
+    open_ticket(acme, kim, "Kim's")  # 2
+    for n in range(3):
+        open_ticket(globex, gus, f"Globex {n}")
+    with use_workspace(acme.id):
+        ticket = ticket_access.get_for_customer(acme, kim, 2)
+        ticket.reporters.append(pat)  # two reporters, as the page names them
+        from portal.extensions import db
+
+        db.session.commit()
+        for contact in (pat, boss, kim, unverified, gone):
+            for number in (1, 2, 3):
+                try:
+                    orm = ticket_access.get_for_customer(acme, contact, number, reporters=True)
+                except NotFound:
+                    orm = None
+                try:
+                    page = ticket_access.page_for_customer(acme, contact, number)
+                except NotFound:
+                    page = None
+                assert (orm is None) == (page is None), (contact, number)
+                if orm is not None:
+                    assert (page.id, page.title, page.number) == (orm.id, orm.title, orm.number)
+                    assert [r.name for r in page.reporters] == [r.name for r in orm.reporters]
+                    assert page.account.name == orm.account.name if orm.account else (
+                        page.account is None)
+                    assert (page.form and page.form.definition) == (
+                        orm.form and orm.form.definition)
+    assert ticket_access.page_for_customer(acme, pat, 2).reporters  # pat reports it now
