@@ -62,6 +62,12 @@ def priority_label(code: str) -> str:
     return _label("priority_labels", PRIORITY_LABELS, code)
 
 
+def tables() -> dict:
+    """The label tables of the current locale, by their template names (request context)."""
+    return {"stage_labels": _translated("stage_labels", STAGE_LABELS),
+            "priority_labels": _translated("priority_labels", PRIORITY_LABELS)}
+
+
 def register_labels(app) -> None:
     app.jinja_env.globals.update(stage_label=stage_label, priority_label=priority_label)
 

@@ -21,7 +21,8 @@ directly never reach the guard: only a few prebuilt hot-path statements do, each
 its workspace itself, with a test (the workspace lookup, whose table belongs to no
 workspace; the reader's vote on an article, `article_feedback.current_vote`; the ticket
 counter's UPDATE, `tickets.next_number`; the newest ticket form's id,
-`ticket_forms.for_new_ticket`). References between rows are checked at flush
+`ticket_forms.for_new_ticket`; a customer's ticket page,
+`ticket_access.page_for_customer`). References between rows are checked at flush
 time (`portal.tenancy_references`).
 """
 

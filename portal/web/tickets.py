@@ -35,6 +35,7 @@ from portal.services import (
 )
 from portal.services.errors import Invalid, NotFound
 from portal.web import bp, render_portal, row_url
+from portal.web.ticket_thread import parts as thread_parts
 
 
 @bp.app_template_global()
@@ -47,6 +48,14 @@ def _ticket_or_404(number: int, *, reporters: bool = False):
     try:
         return ticket_access.get_for_customer(g.workspace, current_contact(), number,
                                               reporters=reporters)
+    except NotFound:
+        abort(404)
+
+
+def _page_or_404(number: int) -> ticket_access.TicketPage:
+    """The ticket as its page reads it (no ORM object: the GET pages change nothing)."""
+    try:
+        return ticket_access.page_for_customer(g.workspace, current_contact(), number)
     except NotFound:
         abort(404)
 
@@ -144,22 +153,30 @@ def _upload(ws, errors: dict):
         return [], {**errors, "files": exc.message}, exc.status  # 413 when too large
 
 
+TICKET_PATHS = ("thread", "comments", "close", "reopen", "events")  # the routes below
+
+
+def ticket_urls(number: int) -> dict[str, str]:
+    """The URLs of a ticket's page and of its routes below (`/tickets/<n>/thread`, ...), from
+    one url_for: built one by one they were a tenth of the page's template time."""
+    page = url_for(".ticket", number=number)
+    return {"page": page, "list": page.rsplit("/", 1)[0],
+            **{path: f"{page}/{path}" for path in TICKET_PATHS}}
+
+
 def _thread_context(ticket):
-    files = attachments.for_ticket(ticket, include_internal=False)
-    by_comment: dict = {}
-    for att in files:
-        by_comment.setdefault(att.comment_id, []).append(att)
+    """The ticket page's context: the conversation's messages and history come rendered,
+    from the process's cache while the ticket has no new public change (ticket_thread)."""
     form = ticket.form
     described = _form_description(form) if form else {"fields": []}
+    urls = ticket_urls(ticket.number)
     return {
         "ticket": ticket,
+        "urls": urls,
         "answers": answer_rows(described, ticket.custom_fields or {}, _("Yes")),
-        "comments": timeline.comments(ticket, include_internal=False),
-        "history": timeline.events(ticket, include_internal=False),
-        "files_by_comment": by_comment,
+        "thread": thread_parts(ticket, urls["page"]),
         "can_close": timeline.can_close(ticket),
         "can_reopen": timeline.can_reopen(ticket),
-        "is_inline": attachments.is_inline,
     }
 
 
@@ -167,7 +184,7 @@ def _thread_context(ticket):
 @customer_required
 def ticket(number: int):
     _enabled_or_404()
-    found = _ticket_or_404(number, reporters=True)
+    found = _page_or_404(number)
     return render_portal("tickets/show.html", title=found.title, errors={}, body="",
                          **_thread_context(found))
 
@@ -176,7 +193,7 @@ def ticket(number: int):
 @customer_required
 def ticket_thread(number: int):
     """The conversation alone: what the live-update script swaps in on a new event."""
-    found = _ticket_or_404(number, reporters=True)
+    found = _page_or_404(number)
     return render_portal("tickets/_thread.html", errors={}, body="", **_thread_context(found))
 
 
