@@ -164,6 +164,44 @@ with transaction.atomic():
 print(f"queue {{queue.id}}: {{Ticket.objects.filter(queue=queue).count()}} tickets")
 '''
 
+CPU = '''"""Written by bench/peer_helpdesk.py: CPU (thread_time) and SQL statements per public
+submission, in process through Django's test client (CSRF checked, e-mail rendered)."""
+import json
+import os
+import re
+import statistics
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk_site.settings")
+import django  # noqa: E402
+
+django.setup()
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
+page = client.get({path!r}).content.decode()
+data = {fields!r}
+data["csrfmiddlewaretoken"] = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"',
+                                        page).group(1)
+ms, statements = [], []
+for n in range(int(sys.argv[1])):
+    data["title"] = {title!r}.replace("{{n}}", str(n))
+    if n < 5:
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.post({path!r}, data)
+        statements.append(len(queries))
+    else:
+        start = time.thread_time()
+        answer = client.post({path!r}, data)
+        ms.append((time.thread_time() - start) * 1000)
+    assert answer.status_code == 302, answer.status_code
+print(json.dumps({{"ms": statistics.median(ms), "statements": statistics.median(statements),
+                  "requests": len(ms)}}))
+'''
+
 
 class Peer:
     """Where the peer lives: instance/bench/helpdesk-{venv,site}."""
@@ -204,7 +242,8 @@ def site_files(peer: Peer, secret: str) -> dict[str, str]:
                                init=SQLITE_INIT)
     return {"helpdesk_site/__init__.py": "", "helpdesk_site/settings.py": settings,
             "helpdesk_site/urls.py": URLS, "helpdesk_site/wsgi.py": WSGI,
-            "seed.py": SEED.format(slug=QUEUE_SLUG, title=QUEUE_TITLE)}
+            "seed.py": SEED.format(slug=QUEUE_SLUG, title=QUEUE_TITLE),
+            "cpu.py": CPU.format(path=SUBMIT_PATH, title=TITLE, fields=_fields(1, ""))}
 
 
 def write_site(peer: Peer) -> None:
@@ -275,11 +314,14 @@ def csrf(port: int) -> tuple[str, str]:
     return cookie.group(1), token.group(1)
 
 
-def form_body(queue_id: int, token: str) -> str:
+def _fields(queue: int, token: str) -> dict[str, str]:
+    return {"csrfmiddlewaretoken": token, "queue": str(queue), "title": TITLE,
+            "body": DESCRIPTION, "priority": PRIORITY, "submitter_email": SUBMITTER}
+
+
+def form_body(queue: int, token: str) -> str:
     """The urlencoded form, "{n}" left for bench/wrk_pages.lua to number."""
-    fields = {"csrfmiddlewaretoken": token, "queue": str(queue_id), "title": TITLE,
-              "body": DESCRIPTION, "priority": PRIORITY, "submitter_email": SUBMITTER}
-    return "&".join(f"{k}={quote_plus(v, safe='{}')}" for k, v in fields.items())
+    return "&".join(f"{k}={quote_plus(v, safe='{}')}" for k, v in _fields(queue, token).items())
 
 
 def queue_id(peer: Peer) -> int:
@@ -322,9 +364,13 @@ def main(argv=None) -> None:
     parser.add_argument("--work", type=Path, default=WORK)
     parser.add_argument("--tickets", type=int, default=10_000)
     parser.add_argument("--serve", type=int, default=0, help="then serve it this many seconds")
+    parser.add_argument("--cpu", type=int, default=0, metavar="N",
+                        help="CPU ms per submission in process, median of N (JSON)")
     args = parser.parse_args(argv)
     peer = setup(args.work, args.tickets)
     print(f"django-helpdesk {VERSION}: {peer.site}, {count_tickets(peer)} tickets")
+    if args.cpu:
+        print(peer.run("cpu.py", str(args.cpu)).strip())
     if args.serve:
         server = PeerServer(peer, args.work / "gunicorn-helpdesk.log",
                             ("-w", "2", "-k", "sync", "--threads", "1"))

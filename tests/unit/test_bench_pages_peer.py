@@ -39,7 +39,9 @@ def test_generated_settings_are_a_production_like_sqlite_wal_site(tmp_path):
     assert settings["EMAIL_BACKEND"].endswith("dummy.EmailBackend")
     urls = peer_helpdesk.site_files(peer, "x")["helpdesk_site/urls.py"]
     assert 'path("helpdesk/", include("helpdesk.urls"' in urls
-    compile(peer_helpdesk.site_files(peer, "x")["seed.py"], "seed.py", "exec")
+    for script in ("seed.py", "cpu.py"):
+        compile(peer_helpdesk.site_files(peer, "x")[script], script, "exec")
+    assert "/helpdesk/tickets/submit/" in peer_helpdesk.site_files(peer, "x")["cpu.py"]
 
 
 def test_site_is_written_once_and_keeps_its_secret_key(tmp_path):
