@@ -3,14 +3,16 @@
 
     python -m bench.peer_helpdesk               # set it up (idempotent), print what is there
     python -m bench.peer_helpdesk --serve 60    # and serve it for a minute (a manual look)
+    python -m bench.peer_helpdesk --cpu 300     # CPU ms per submission in process (median)
 
 Everything lives under instance/bench (not committed):
 
-- helpdesk-venv/: a virtualenv of its own (`python3 -m venv`, then pip through the
+- helpdesk-venv/: a virtualenv of its own (`python -m venv`, then pip through the
   configured index: django-helpdesk==VERSION and gunicorn, with what they require);
 - helpdesk-site/: a minimal Django project this module writes (settings, urls, wsgi, a seed
-  script): DEBUG off, SQLite in WAL mode with the portal's pragmas (synchronous=NORMAL, 5 s
-  busy timeout, journal size limit), persistent connections, e-mail rendered but not
+  script, cpu.py for --cpu: Django's test client, CSRF checked): DEBUG off, SQLite in WAL
+  mode with the portal's pragmas (synchronous=NORMAL, 5 s busy timeout, journal size
+  limit), persistent connections, e-mail rendered but not
   delivered (the dummy backend: the portal queues its notifications too), the apps
   django-helpdesk's install docs list minus pinax-teams (teams mode off, as its docs allow);
   its URLs at /helpdesk/, public submission allowed;
@@ -180,10 +182,12 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from helpdesk.models import Queue  # noqa: E402
 
 client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
 page = client.get({path!r}).content.decode()
 data = {fields!r}
+data["queue"] = str(Queue.objects.get(slug={slug!r}).id)
 data["csrfmiddlewaretoken"] = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"',
                                         page).group(1)
 ms, statements = [], []
@@ -243,7 +247,8 @@ def site_files(peer: Peer, secret: str) -> dict[str, str]:
     return {"helpdesk_site/__init__.py": "", "helpdesk_site/settings.py": settings,
             "helpdesk_site/urls.py": URLS, "helpdesk_site/wsgi.py": WSGI,
             "seed.py": SEED.format(slug=QUEUE_SLUG, title=QUEUE_TITLE),
-            "cpu.py": CPU.format(path=SUBMIT_PATH, title=TITLE, fields=_fields(1, ""))}
+            "cpu.py": CPU.format(path=SUBMIT_PATH, title=TITLE, slug=QUEUE_SLUG,
+                                 fields=_fields(0, ""))}
 
 
 def write_site(peer: Peer) -> None:
