@@ -82,7 +82,9 @@ bench-servers: install-test
 
 # Issue 11 (speed), every benchmark in one go (~12 minutes): seeds the bench database (10k
 # tickets, 1,000 imported articles), then pages and the API under load next to a bare Flask
-# reference (bench/pages_load.py), then search under load, memory and server settings
+# reference and ticket creation next to django-helpdesk (bench/pages_load.py; the first run
+# sets django-helpdesk up in instance/bench/helpdesk-venv through pip, bench/peer_helpdesk.py),
+# then search under load, memory and server settings
 # (bench/search_load.py, bench/memory.py, bench/servers.py; each skipped with a line when
 # the module is missing). Each writes its section of docs/PERFORMANCE.md with the load
 # average of its run. BENCH_DURATION: seconds per wrk run (default 5).

@@ -9,6 +9,7 @@ served by a second gunicorn with the same flags.
     python -m bench.pages_load --worker-class gthread --threads 8
     python -m bench.pages_load --quick          # tiny data, 1 s runs: the smoke test's run
     python -m bench.pages_load --only create    # some targets only (and their references)
+    python -m bench.pages_load --no-peer        # creation without django-helpdesk
 
 Runs are interleaved: each repetition runs every target and then its reference, and the
 ratio quoted is the median of the per-repetition ratios, because this machine's speed
@@ -19,21 +20,26 @@ ticket creation is a real ticket: the run counts them afterwards through the API
 checks the count against wrk's 2xx answers. With --quick a target and its reference run
 at the same time, 1 s each (seconds in all; the numbers mean nothing, the code path is
 the same).
+
+Ticket creation is also measured against django-helpdesk's public submit form (the issue's
+goal: >= 2x its submit rate), served the same way from a virtualenv of its own
+(bench/peer_helpdesk.py, set up on the first run and reused after): each repetition runs
+ours, the reference, then the peer, and the created tickets are counted in its database
+too. `--no-peer` leaves it out, and so does `--quick` unless it is set up already (no
+network in the smoke test); without it creation is held to >= 0.15 of the reference.
 """
 
 import argparse
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import doc
+from bench import doc, pages_report, peer_helpdesk
 from bench.tickets_load import (
     PY,
     ROOT,
@@ -84,6 +90,10 @@ def parse_args(argv=None):
     parser.add_argument("--only", nargs="+", metavar="TARGET",
                         help="measure these targets only (article, home, directory, "
                         "list_page, ticket_page, list_json, create)")
+    parser.add_argument("--peer", choices=("helpdesk",), default="helpdesk",
+                        help="measure creation against django-helpdesk too (default; set "
+                        "up on first use, except with --quick)")
+    parser.add_argument("--no-peer", dest="peer", action="store_const", const=None)
     parser.add_argument("--write-doc", action="store_true")
     args = parser.parse_args(argv)
     if args.only and args.write_doc:
@@ -135,7 +145,7 @@ def probe(targets: list[dict], times: int) -> None:
         answers = list(pool.map(request, [t for t in targets for _ in range(times)]))
     for i, t in enumerate(targets):
         for status, body in answers[i * times:(i + 1) * times]:
-            if status not in (200, 201) or t["expect"].encode() not in body:
+            if status not in t.get("status", (200, 201)) or t["expect"].encode() not in body:
                 sys.exit(f"{t['name']}: {t.get('method', 'GET')} {t['path']} answered "
                          f"{status}, not the page: {body[:300]!r}")
         t["bytes"], t["probes"] = len(body), times
@@ -163,12 +173,14 @@ def run_one(t: dict, seconds: int, connections: int) -> dict:
     return result
 
 
-def _at_once(pair: tuple[dict, dict], seconds: int, connections: int) -> list[dict]:
-    with ThreadPoolExecutor(2) as pool:
+def _at_once(pair: tuple[dict, ...], seconds: int, connections: int) -> list[dict]:
+    with ThreadPoolExecutor(len(pair)) as pool:
         return list(pool.map(lambda t: run_one(t, seconds, connections), pair))
 
 
-def measure(pairs: list[tuple[dict, dict]], args) -> None:
+def measure(pairs: list[tuple[dict, ...]], args) -> None:
+    """Each pair is (target, reference) or, for creation with the peer, (target,
+    reference, peer)."""
     runs = [t for pair in pairs for t in pair]
     for t in runs:
         t["runs"], t["warmup_ok"] = [], 0
@@ -218,71 +230,20 @@ def _count(port: int, path: str, token: str) -> int:
             return total
 
 
-def summarise(pairs, args, plan, created: int, load_before: str) -> dict:
-    def med(t, key):
-        return statistics.median(r[key] for r in t["runs"])
-
-    rows = []
-    for t, ref in pairs:
-        ratio = statistics.median(r["rps"] / q["rps"]
-                                  for r, q in zip(t["runs"], ref["runs"], strict=True))
-        goal = plan["goals"].get(t["name"])
-        rows.append({"name": t["name"], "label": t["label"], "bytes": t["bytes"],
-                     "ref_bytes": ref["bytes"], "rps": med(t, "rps"), "ref_rps": med(ref, "rps"),
-                     "p50_ms": med(t, "p50_us") / 1000, "p95_ms": med(t, "p95_us") / 1000,
-                     "p99_ms": med(t, "p99_us") / 1000, "ratio": ratio, "goal": goal,
-                     "met": None if goal is None else ratio >= goal,
-                     "errors": sum(sum(r["errors"].values()) for r in t["runs"]),
-                     "rps_runs": [round(r["rps"], 1) for r in t["runs"]],
-                     "load_runs": [round(r["load_1m"], 2) for r in t["runs"]]})
-    create = next((t for t, _ref in pairs if t["name"] == "create"), None)
-    seen = 0 if create is None else (
-        create["probes"] + create["warmup_ok"] + sum(r["ok"] for r in create["runs"]))
-    wrk_runs = 0 if create is None else len(create["runs"]) + (0 if args.quick else 1)
-    return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
-            "quick": args.quick, "tickets": plan["tickets"], "articles": plan["articles"],
-            "database": args.url.split(":", 1)[0] if args.url else "sqlite",
-            "duration_s": args.duration, "reps": args.reps, "connections": args.connections,
-            "workers": args.workers, "worker_class": args.worker_class,
-            "threads": args.threads, "load_before": load_before,
-            "load_after": doc.load_average(), "results": rows,
-            "created": {"tickets": created, "answered_2xx": seen,
-                        "in_flight_max": args.connections * wrk_runs,
-                        "ok": seen <= created <= seen + args.connections * wrk_runs}}
-
-
-def _goal(r) -> str:
-    if r["goal"] is None:
-        return "—"
-    return f"≥ {r['goal']:.2f} {'yes' if r['met'] else '**no**'}"
-
-
-def table(s: dict) -> str:
-    c = s["created"]
-    lines = [f"{s['cpus']} cores, gunicorn -w {s['workers']} -k {s['worker_class']} --threads "
-             f"{s['threads']}, wrk -t1 -c{s['connections']} -d{s['duration_s']}s x {s['reps']} "
-             f"interleaved, {s['database']}, {s['articles']} published articles, "
-             f"{s['tickets']} tickets in the workspace before the run; load "
-             f"average (1/5/15 min) {s['load_before']} before, {s['load_after']} after.", "",
-             "| Target | Size | Req/s | p50 ms | p95 ms | p99 ms | Reference req/s (size) "
-             "| Ratio | Goal (issue 11) | Load (1 min) per run |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
-    for r in s["results"]:
-        errors = f" ({r['errors']} errors)" if r["errors"] else ""
-        lines.append(
-            f"| {r['label']}{errors} | {r['bytes'] / 1024:.1f} KB | {r['rps']:.0f} | "
-            f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | "
-            f"{r['ref_rps']:.0f} ({r['ref_bytes'] / 1024:.1f} KB) | {r['ratio']:.2f} | "
-            f"{_goal(r)} | {', '.join(f'{x:.1f}' for x in r['load_runs'])} |")
-    if not any(r["name"] == "create" for r in s["results"]):
-        return "\n".join(lines)
-    lines += ["", f"Ticket creation: {c['tickets']} tickets created, wrk saw "
-              f"{c['answered_2xx']} 2xx answers (the probes included); at most "
-              f"{c['in_flight_max']} more were in flight when wrk stopped: "
-              f"{'consistent' if c['ok'] else '**MISMATCH**'}. django-helpdesk is not set up "
-              "on this machine, so creation is held to ≥ 0.15 of the reference (the issue's "
-              "fallback), not to 2× django-helpdesk's submit rate."]
-    return "\n".join(lines)
+def setup_peer(args):
+    """django-helpdesk for the creation target, or None (`--no-peer`, creation not measured,
+    `--quick` before it was set up, or it could not be installed: said so)."""
+    if args.peer is None or (args.only and "create" not in args.only):
+        return None
+    try:
+        peer = peer_helpdesk.setup(tickets=args.tickets, install=not args.quick)
+    except (OSError, RuntimeError, subprocess.CalledProcessError) as error:
+        print(f"  warning: django-helpdesk could not be set up ({error}); creation is "
+              "measured against the reference only", file=sys.stderr)
+        return None
+    if peer is None:
+        say("django-helpdesk is not set up (--quick does not install it): creation without it")
+    return peer
 
 
 STARTED = [time.monotonic()]
@@ -301,8 +262,12 @@ def main(argv=None) -> dict:
     options = {"options": gunicorn_options(args.workers, args.threads, args.worker_class)}
     reference = Server("bench.reference_app:app", env, args.work / "gunicorn-pages-ref.log",
                        **options)
-    portal = None
+    portal = peer_server = None
     try:
+        peer = setup_peer(args)
+        if peer is not None:
+            peer_server = peer_helpdesk.PeerServer(
+                peer, args.work / "gunicorn-pages-helpdesk.log", options["options"])
         if args.no_seed:  # the schema is there: boot while the sessions are minted
             portal = Server("app:app", env, args.work / "gunicorn-pages.log", **options)
         plan = make_targets(args, env)
@@ -310,34 +275,41 @@ def main(argv=None) -> dict:
         portal = portal or Server("app:app", env, args.work / "gunicorn-pages.log", **options)
         portal.wait("/healthz")
         reference.wait("/page?rows=1")
-        say("both servers answer")
+        if peer_server is not None:
+            peer_server.wait(peer_helpdesk.SUBMIT_PATH)
+        say("the servers answer")
         targets = [t for t in plan["targets"] if not args.only or t["name"] in args.only]
         if not targets:
             sys.exit(f"--only {' '.join(args.only)}: no such target")
         for t in targets:
             t["port"] = portal.port
-        probe(targets, PROBES)
+        peer_t = None if peer_server is None else peer_helpdesk.target(peer, peer_server.port)
+        peer_before = 0 if peer_t is None else peer_helpdesk.count_settled(peer)
+        probe(targets + ([peer_t] if peer_t else []), PROBES)
         with ThreadPoolExecutor(len(targets)) as pool:
             refs = list(pool.map(lambda t: reference_for(t, reference.port), targets))
-        pairs = list(zip(targets, refs, strict=True))
+        pairs = [(t, ref, peer_t) if t["name"] == "create" and peer_t else (t, ref)
+                 for t, ref in zip(targets, refs, strict=True)]
         say("every target answered; references sized")
         measure(pairs, args)
         say("measured")
         create = next((t for t in targets if t["name"] == "create"), None)
         created = 0 if create is None else count_created(portal.port, create["path"],
                                                          plan["creator_token"])
+        peer_created = 0 if peer_t is None else \
+            peer_helpdesk.count_settled(peer) - peer_before
     finally:  # a graceful stop waits for requests wrk gave up on: nothing is needed of them
-        for server in (reference, portal):
+        for server in (reference, portal, peer_server):
             if server is not None:
                 server.stop(signal.SIGKILL)
     say("servers stopped")
-    summary = summarise(pairs, args, plan, created, load_before)
+    summary = pages_report.summarise(pairs, args, plan, created, load_before, peer_created)
     name = "pages-results-quick.json" if args.quick else "pages-results.json"
     (args.work / name).write_text(json.dumps(summary, indent=2))
     print()
-    print(table(summary))
+    print(pages_report.table(summary))
     if args.write_doc:
-        doc.write_section("pages", doc.stamp(COMMAND) + "\n\n" + table(summary),
+        doc.write_section("pages", doc.stamp(COMMAND) + "\n\n" + pages_report.table(summary),
                           heading=HEADING)
         print(f"\nwrote the table into {doc.DOC.relative_to(ROOT)}")
     return summary

@@ -2,7 +2,8 @@
 cannot rot: the knowledge base seeded through the importer (idempotently), two gunicorns,
 wrk over every target and its reference, tickets counted back through the API, the table.
 No timing asserted: the numbers of a 1-second run on a shared machine mean nothing; the
-measured ones live in docs/PERFORMANCE.md.
+measured ones live in docs/PERFORMANCE.md. django-helpdesk (the creation peer) joins the
+run only where it is set up already (bench/peer_helpdesk.py; --quick installs nothing).
 
 The seed runs on both databases (`make bench` may seed PostgreSQL); the gunicorn and wrk
 run is a `bench` smoke run, on the embedded default only (scripts/run-tests.sh)."""
@@ -46,10 +47,19 @@ def test_quick_run_measures_every_target_against_its_reference(app, db, tmp_path
     for row in rows.values():
         assert row["rps"] > 0 and row["ref_rps"] > 0 and row["ratio"] > 0, row
         assert row["bytes"] > 0 and abs(row["ref_bytes"] - row["bytes"]) < row["bytes"] * 0.2
-    assert rows["article"]["goal"] == 0.6 and rows["create"]["goal"] == 0.15
+    assert rows["article"]["goal"] == 0.6
     created = summary["created"]
     assert created["ok"] and created["tickets"] >= created["answered_2xx"] >= 2
     table = capsys.readouterr().out
     for row in rows.values():
         assert f"| {row['label']}" in table
-    assert "django-helpdesk is not set up" in table
+    # --quick never installs django-helpdesk (no network): it is measured only where
+    # `python -m bench.peer_helpdesk` set it up before (instance/bench)
+    peer = summary["peer_created"]
+    if peer is None:
+        assert rows["create"]["goal"] == 0.15 and rows["create"]["peer"] is None
+        assert "django-helpdesk was not set up for this run" in table
+    else:
+        assert rows["create"]["goal"] == 2.0 and rows["create"]["peer"]["rps"] > 0
+        assert peer["ok"] and peer["tickets"] >= peer["answered_2xx"] >= 2, peer
+        assert "≥ 2× django-helpdesk" in table
