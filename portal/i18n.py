@@ -5,7 +5,7 @@ Flask-AppBuilder's own choice (its language menu).
 """
 
 from flask import g, has_request_context
-from flask_babel import get_domain, get_locale, lazy_gettext
+from flask_babel import get_domain, get_locale, lazy_gettext, refresh
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -16,6 +16,16 @@ SUPPORTED = {"en-US": lazy_gettext("English"), "de-DE": lazy_gettext("German")}
 
 def babel_locale(url_locale: str) -> str:
     return url_locale.replace("-", "_")
+
+
+def use_locale(url_locale: str) -> None:
+    """The one way a request's locale is set (`g.locale`, what the selector answers).
+    Flask-Babel keeps the first answer for the rest of the request, and something may
+    have asked before the locale was known (a URL converter's lazy message, while the URL
+    was matched: then a German ticket page came out in English), so that answer is
+    dropped."""
+    g.locale = url_locale
+    refresh()
 
 
 def normalise(candidate: str | None) -> str | None:

@@ -44,6 +44,7 @@ from sqlalchemy.sql.selectable import (
     TextualSelect,
 )
 
+from portal.i18n import use_locale
 from portal.tenancy_base import (  # noqa: F401  (the names every model and test imports)
     CrossWorkspaceReference,
     NoWorkspace,
@@ -78,7 +79,7 @@ def enter_workspace(ws, *, locale: str | None = None, staff: bool = False) -> No
     g.workspace_id = ws.id
     setattr(g, "admin_workspace" if staff else "workspace", ws)
     if locale is not None:
-        g.locale = locale
+        use_locale(locale)
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.api import bp
 from portal.api.common import SIGN_IN, resolve_caller
+from portal.i18n import use_locale
 from portal.models import Article, Directory
 from portal.schemas import customer_articles as s
 from portal.schemas.openapi import Answer, errors, operation
@@ -47,7 +48,7 @@ def _kb_on(ws) -> None:
 def _use_locale(args) -> None:
     """g.locale: the `locale` parameter, else the reader's language, else the workspace's."""
     ws, wanted = g.workspace, args.get("locale") or (g.reader.locale if g.reader else None)
-    g.locale = (workspaces.locale_for(ws, wanted) if wanted else None) or ws.default_locale
+    use_locale((workspaces.locale_for(ws, wanted) if wanted else None) or ws.default_locale)
 
 
 def article_url(ws, article: Article) -> str:

@@ -16,6 +16,7 @@ from flask import g, request
 from flask_babel import lazy_gettext as _l
 
 from portal.auth import sessions
+from portal.i18n import use_locale
 from portal.schemas import MalformedJSON, UnsupportedMediaType, json_body  # noqa: F401
 from portal.services import workspaces
 from portal.services.errors import NotFound, Unauthorized
@@ -77,7 +78,7 @@ def resolve_caller(slug: str | None = None, *, optional: bool = False, check=Non
     g.api_session = live
     g.contact = live.contact if live is not None else None
     if g.contact is not None:
-        g.locale = g.contact.locale or ws.default_locale
+        use_locale(g.contact.locale or ws.default_locale)
     return g.contact
 
 

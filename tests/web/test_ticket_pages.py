@@ -186,3 +186,17 @@ def test_internal_note_moves_neither_the_updated_time_nor_the_updated_sort(app, 
     after = listed()
     assert [int(n) for n, _ in after] == [older.number, newer.number]
     assert after[0][1] > before[1][1]
+
+
+
+def test_a_ticket_page_is_in_the_language_of_its_url(signed_in):
+    """Matching `<id:number>` asked Flask-Babel for the locale before the URL's was set, and
+    it kept that first answer (English) for the whole German page (portal.i18n.use_locale)."""
+    client, _ = signed_in
+    assert post_ticket(client, {"title": "Printer", "description": "Jammed",
+                               "category": "question"}).status_code == 302
+    german = client.get("/de-DE/acme/tickets/1").get_data(as_text=True)
+    assert 'lang="de-DE"' in german or "lang=\"de" in german
+    assert "Unterhaltung" in german and "Senden" in german and ">Send<" not in german
+    english = client.get("/en-US/acme/tickets/1").get_data(as_text=True)
+    assert "Conversation" in english and "Unterhaltung" not in english
