@@ -9,12 +9,12 @@ from datetime import timedelta
 from functools import lru_cache, wraps
 
 from flask import current_app, g, redirect, request, url_for
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from portal.auth.tokens import digest, new_token
 from portal.extensions import db
-from portal.models import Contact, CustomerSession
+from portal.models import Account, Contact, CustomerSession
 from portal.models.base import utcnow
 from portal.services import contacts
 from portal.tenancy import prepared
@@ -43,11 +43,15 @@ def start(contact: Contact, kind: str = "web") -> tuple[str, CustomerSession]:
 
 @lru_cache(maxsize=2)
 def _lookup(any_workspace: bool):
-    """The session of a token digest with its contact and the contact's Customer Admin
-    membership (every signed-in page asks it): one statement, built once."""
+    """The session of a token digest with its contact, the contact's account (ticket
+    creation and the organization's lists read it) and their Customer Admin membership
+    (every signed-in page asks it): one statement, built once."""
     stmt = (select(CustomerSession, contacts.customer_admin_column())
             .join(CustomerSession.contact)
-            .options(contains_eager(CustomerSession.contact))
+            .outerjoin(Account, and_(Account.id == Contact.account_id,
+                                     Account.workspace_id == Contact.workspace_id))
+            .options(contains_eager(CustomerSession.contact)
+                     .contains_eager(Contact.account))
             .where(CustomerSession.token_hash == bindparam("token_hash"),
                    CustomerSession.kind == bindparam("kind"),
                    Contact.workspace_id == CustomerSession.workspace_id))
