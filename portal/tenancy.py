@@ -20,8 +20,8 @@ Platform work (CLI, sweeps, the workspace picker) opts out explicitly with
 directly never reach the guard: only a few prebuilt hot-path statements do, each naming
 its workspace itself, with a test (the workspace lookup, whose table belongs to no
 workspace; the reader's vote on an article, `article_feedback.current_vote`; the ticket
-counter's UPDATE, `tickets.next_number`). References between rows are checked at flush
-time (`portal.tenancy_references`).
+counter's UPDATE, `tickets.next_number`; a search's hits, `search.service._hits_sql`).
+References between rows are checked at flush time (`portal.tenancy_references`).
 """
 
 from contextlib import contextmanager
