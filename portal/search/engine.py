@@ -158,21 +158,29 @@ class Index:
             self.cache_put(kind, key, found, WORDS_MAX)
         return list(found)
 
-    def _word(self, word: str) -> tuple[str, int | None, tuple[int, ...] | None]:
-        """(stem, keyword column or None, LSA columns or None) of one query word, kept for
+    def _words(self, words: list[str]) -> list[tuple[str, int | None, tuple | None]]:
+        """(stem, keyword column or None, LSA columns or None) of each query word, kept for
         this index (WORDS_MAX words): a search with a query not seen before mostly asks
         for words asked before, and finding a column is a binary search over encoded
-        terms. The LSA columns are those of `analyzer(word)`: the analyser of a text of
-        words joined by spaces gives each word's terms in turn."""
-        found = self.cache_get("words", word)
-        if found is None:
-            stem = self.analyzer.stem(word)
-            emb = self.semantic.embedder
-            lsa = (tuple(emb.words.columns(self.analyzer(word)).tolist())
-                   if isinstance(emb, LsaEmbedder) and emb.words is not None else None)
-            found = (stem, self.keyword.vocab.get(stem), lsa)
-            self.cache_put("words", word, found, WORDS_MAX)
-        return found
+        terms (the words not kept yet are looked up together). The LSA columns are those
+        of `analyzer(word)`: the analyser of words joined by spaces gives each word's
+        terms in turn."""
+        found = [self.cache_get("words", w) for w in words]
+        if None not in found:
+            return found
+        new = list(dict.fromkeys(w for w, f in zip(words, found, strict=True) if f is None))
+        emb = self.semantic.embedder
+        lsa = isinstance(emb, LsaEmbedder) and emb.words is not None
+        terms = [self.analyzer(w) for w in new]
+        columns = emb.words.columns([t for ts in terms for t in ts]).tolist() if lsa else []
+        made, at = {}, 0
+        for w, ts in zip(new, terms, strict=True):
+            stem = self.analyzer.stem(w)
+            made[w] = (stem, self.keyword.vocab.get(stem),
+                       tuple(columns[at:at + len(ts)]) if lsa else None)
+            at += len(ts)
+            self.cache_put("words", w, made[w], WORDS_MAX)
+        return [f if f is not None else made[w] for w, f in zip(words, found, strict=True)]
 
     def search(self, query: str, mode: str = "hybrid", limit: int = 10,
                allowed_ids: set[int] | None = None, params: Params | None = None
@@ -253,7 +261,7 @@ class Index:
         projection rows of the query's terms: what the embedder gives (sublinear tf, idf,
         l2, projection), without building a sparse matrix for one row. Character n-grams
         or no projection: the embedder itself. `words`: the analysed words `text` joins
-        (their columns are kept per word, `_word`)."""
+        (their columns are kept per word, `_words`)."""
         emb = self.semantic.embedder
         if not isinstance(emb, LsaEmbedder) or emb.words is None or emb.chars is not None \
                 or emb.projection is None:
@@ -261,7 +269,8 @@ class Index:
         if words is None:
             cols = emb.words.columns(list(self.analyzer(text)))
         else:
-            cols = np.asarray([c for w in words for c in self._word(w)[2]], dtype=np.int64)
+            cols = np.asarray([c for info in self._words(words) for c in info[2]],
+                              dtype=np.int64)
         cols, counts = np.unique(cols[cols >= 0], return_counts=True)
         if not len(cols):
             return np.zeros(emb.projection.shape[1], dtype=np.float32)
@@ -276,7 +285,7 @@ class Index:
         """Query words after typo correction, their keyword weights, the stems to
         highlight, the corrections made, and how many words stayed unknown."""
         words = self.analyzer.words(query)
-        word = self._word
+        known = [info[1] is not None for info in self._words(words)]
         out, corrected, unknown = [], {}, 0
         partial = words[-1] if prefix and words and not query[-1:].isspace() else None
         for i, typed in enumerate(words):
@@ -285,7 +294,7 @@ class Index:
                 if grown:
                     out.extend(grown)
                     continue
-            if word(typed)[1] is not None or typed.isdigit():
+            if known[i] or typed.isdigit():
                 out.append(typed)
                 continue
             fixed = self._kept("corrections", (typed, p.typo_min_length, p.typo_cutoff,
@@ -299,8 +308,7 @@ class Index:
         # KeywordIndex.term_weights, from the kept columns (the same order of terms)
         weights: dict[int, float] = {}
         stems = set()
-        for w in out:
-            stem, column, _lsa = word(w)
+        for stem, column, _lsa in self._words(out):
             stems.add(stem)
             if column is not None:
                 weights[column] = weights.get(column, 0.0) + 1.0

@@ -168,7 +168,7 @@ def test_corrections_and_prefixes_are_kept_per_index(monkeypatch):
 
 
 def test_query_words_are_kept_per_index_with_the_same_terms(helpdesk):
-    """Each query word's stem and columns are found once per index (`_word`): the keyword
+    """Each query word's stem and columns are found once per index (`_words`): the keyword
     weights are KeywordIndex.term_weights' (the same terms in the same order) and a query
     answers the same the first time and with its words kept."""
     fresh = build_index(HELP, "en-US")
