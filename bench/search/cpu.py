@@ -6,6 +6,7 @@ search-as-you-type), on a copy of its seeded database (bench/search_seed.py).
     python -m bench.search.cpu --profile hybrid         # + cProfile of that target
     python -m bench.search.cpu --against ../other-checkout --rounds 4   # old and new interleaved
     python -m bench.search.cpu --no-result-cache        # every search ranked (no kept answers)
+    python -m bench.search.cpu --distinct               # no query twice (search_load --distinct)
     python -m bench.search.cpu --no-result-cache --bodies answers.txt   # every line's answer
 
 The database and seed file are those bench/search_load.py writes (instance/bench/
@@ -40,13 +41,14 @@ WORK = ROOT / "instance" / "bench"
 KINDS = ("keyword", "hybrid", "suggest")
 
 
-def environ(app, db: Path, seed: dict):
-    """{kind: [prepared WSGI environ, ...]} in the load benchmark's order."""
+def environ(app, db: Path, seed: dict, distinct: bool = False):
+    """{kind: [prepared WSGI environ, ...]} in the load benchmark's order (`distinct`: its
+    `--distinct` list, no query twice)."""
     from werkzeug.test import EnvironBuilder
 
     from bench.search_load import queries, request_lines
 
-    words = queries(2000, False)
+    words = queries(2000, distinct)
     out = {}
     for kind in KINDS:
         envs = []
@@ -118,7 +120,7 @@ def measure(args) -> dict:
         with app.app_context():
             counter = Counter()
             event.listen(sa.engine, "before_cursor_execute", counter)
-        targets = environ(app, db, seed)
+        targets = environ(app, db, seed, args.distinct)
         if args.bodies:
             return answers(app, targets, args)
         results = {}
@@ -156,10 +158,12 @@ def answers(app, targets: dict, args) -> dict:
 
 
 def profile(app, envs: list, requests: int) -> None:
+    """cProfile of `requests` more lines, those after the timed ones (the timed lines'
+    answers are kept: profiling them again would profile the kept answers)."""
     profiler = cProfile.Profile()
     profiler.enable()
     for i in range(requests):
-        call(app, envs[i % len(envs)])
+        call(app, envs[(i + 10 + requests) % len(envs)])
     profiler.disable()
     if os.environ.get("BENCH_PROFILE_OUT"):
         profiler.dump_stats(os.environ["BENCH_PROFILE_OUT"])
@@ -177,6 +181,8 @@ def run_in(checkout: Path, args) -> dict:
                "--kinds", *args.kinds]
     if args.no_result_cache:
         command.append("--no-result-cache")
+    if args.distinct:
+        command.append("--distinct")
     env = {**os.environ, "PYTHONPATH": f"{checkout}{os.pathsep}{ROOT}",
            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     out = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True,
@@ -210,6 +216,8 @@ def main(argv=None) -> None:
     parser.add_argument("--profile", choices=KINDS)
     parser.add_argument("--against", type=Path, help="another checkout, measured as 'before'")
     parser.add_argument("--no-result-cache", action="store_true")
+    parser.add_argument("--distinct", action="store_true",
+                        help="the load benchmark's --distinct queries (no query twice)")
     parser.add_argument("--bodies", type=Path,
                         help="write every request line's answer to this file instead")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)

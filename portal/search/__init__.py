@@ -12,7 +12,9 @@ def request_reindex(workspace_id: int) -> None:
 
 
 def init_search(app) -> None:
-    """Services ask for rebuilds through the app (portal.services.article_index)."""
+    """Services ask for rebuilds through the app (portal.services.article_index); the
+    store's hook removes a deleted workspace's unpacked indexes (portal.search.store)."""
+    from portal.search import store  # noqa: F401  (removes a deleted workspace's folders)
     from portal.services.article_index import REINDEX
 
     app.extensions[REINDEX] = request_reindex

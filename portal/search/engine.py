@@ -158,6 +158,30 @@ class Index:
             self.cache_put(kind, key, found, WORDS_MAX)
         return list(found)
 
+    def _words(self, words: list[str]) -> list[tuple[str, int | None, tuple | None]]:
+        """(stem, keyword column or None, LSA columns or None) of each query word, kept for
+        this index (WORDS_MAX words): a search with a query not seen before mostly asks
+        for words asked before, and finding a column is a binary search over encoded
+        terms (the words not kept yet are looked up together). The LSA columns are those
+        of `analyzer(word)`: the analyser of words joined by spaces gives each word's
+        terms in turn."""
+        found = [self.cache_get("words", w) for w in words]
+        if None not in found:
+            return found
+        new = list(dict.fromkeys(w for w, f in zip(words, found, strict=True) if f is None))
+        emb = self.semantic.embedder
+        lsa = isinstance(emb, LsaEmbedder) and emb.words is not None
+        terms = [self.analyzer(w) for w in new]
+        columns = emb.words.columns([t for ts in terms for t in ts]).tolist() if lsa else []
+        made, at = {}, 0
+        for w, ts in zip(new, terms, strict=True):
+            stem = self.analyzer.stem(w)
+            made[w] = (stem, self.keyword.vocab.get(stem),
+                       tuple(columns[at:at + len(ts)]) if lsa else None)
+            at += len(ts)
+            self.cache_put("words", w, made[w], WORDS_MAX)
+        return [f if f is not None else made[w] for w, f in zip(words, found, strict=True)]
+
     def search(self, query: str, mode: str = "hybrid", limit: int = 10,
                allowed_ids: set[int] | None = None, params: Params | None = None
                ) -> list[tuple[int, float]]:
@@ -218,7 +242,7 @@ class Index:
         also the corrected text: the mean of both directions."""
         try:
             if not self.reads_sentences:
-                return self._lsa_vector(" ".join(words))
+                return self._lsa_vector(" ".join(words), words)
             texts = [query]
             near = {w: fix for w, fix in corrected.items()
                      if fuzz.ratio(w, fix[0]) >= p.sentence_correction}
@@ -232,16 +256,21 @@ class Index:
             log.warning("sentence-embedding model unavailable: keyword ranking only")
             return np.zeros(self.semantic.vectors.shape[1], dtype=np.float32)
 
-    def _lsa_vector(self, text: str) -> np.ndarray:
+    def _lsa_vector(self, text: str, words: list[str] | None = None) -> np.ndarray:
         """LSA's query vector computed directly from the stored vocabulary, idf and the
         projection rows of the query's terms: what the embedder gives (sublinear tf, idf,
         l2, projection), without building a sparse matrix for one row. Character n-grams
-        or no projection: the embedder itself."""
+        or no projection: the embedder itself. `words`: the analysed words `text` joins
+        (their columns are kept per word, `_words`)."""
         emb = self.semantic.embedder
         if not isinstance(emb, LsaEmbedder) or emb.words is None or emb.chars is not None \
                 or emb.projection is None:
             return self.semantic.query_vector(text)
-        cols = emb.words.columns(list(self.analyzer(text)))
+        if words is None:
+            cols = emb.words.columns(list(self.analyzer(text)))
+        else:
+            cols = np.asarray([c for info in self._words(words) for c in info[2]],
+                              dtype=np.int64)
         cols, counts = np.unique(cols[cols >= 0], return_counts=True)
         if not len(cols):
             return np.zeros(emb.projection.shape[1], dtype=np.float32)
@@ -256,28 +285,34 @@ class Index:
         """Query words after typo correction, their keyword weights, the stems to
         highlight, the corrections made, and how many words stayed unknown."""
         words = self.analyzer.words(query)
-        vocab, stem = self.keyword.vocab, self.analyzer.stem
+        known = [info[1] is not None for info in self._words(words)]
         out, corrected, unknown = [], {}, 0
         partial = words[-1] if prefix and words and not query[-1:].isspace() else None
-        for i, word in enumerate(words):
+        for i, typed in enumerate(words):
             if partial is not None and i == len(words) - 1:
-                grown = self._kept("prefixes", word, self.keyword.expand_prefix, word)
+                grown = self._kept("prefixes", typed, self.keyword.expand_prefix, typed)
                 if grown:
                     out.extend(grown)
                     continue
-            if stem(word) in vocab or word.isdigit():
-                out.append(word)
+            if known[i] or typed.isdigit():
+                out.append(typed)
                 continue
-            fixed = self._kept("corrections", (word, p.typo_min_length, p.typo_cutoff,
-                                               p.typo_candidates), self.keyword.correct, word, p)
+            fixed = self._kept("corrections", (typed, p.typo_min_length, p.typo_cutoff,
+                                               p.typo_candidates), self.keyword.correct, typed, p)
             if fixed:
-                corrected[word] = fixed
+                corrected[typed] = fixed
                 out.extend(fixed)
             else:
-                out.append(word)  # unknown: the semantic side may still place it
+                out.append(typed)  # unknown: the semantic side may still place it
                 unknown += 1
-        weights = self.keyword.term_weights(out)
-        return out, weights, {stem(w) for w in out}, corrected, unknown
+        # KeywordIndex.term_weights, from the kept columns (the same order of terms)
+        weights: dict[int, float] = {}
+        stems = set()
+        for stem, column, _lsa in self._words(out):
+            stems.add(stem)
+            if column is not None:
+                weights[column] = weights.get(column, 0.0) + 1.0
+        return out, weights, stems, corrected, unknown
 
     def _keyword_scores(self, weights, query: str, p: Params, typo: bool) -> np.ndarray:
         scores = self.keyword.scores(weights)

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.aftercommit import after_commit
 from portal.extensions import db
-from portal.models import SearchIndex
+from portal.models import SearchIndex, Workspace
 from portal.models.base import utcnow
 from portal.search import codec, sentence
 from portal.search.engine import Index
@@ -85,16 +86,44 @@ def newest_stamp(ws_id: int, locale: str) -> tuple | None:
     return tuple(row) if row else None
 
 
-def folder(ws_id: int, locale: str, stamp: tuple) -> Path | None:
-    """Where the row `stamp` is unpacked on this machine (None: SEARCH_INDEX_DIR unset)."""
+def workspace_folder(ws_id: int) -> Path | None:
+    """The folder of a workspace's unpacked indexes on this machine, every locale and
+    version (None: SEARCH_INDEX_DIR unset)."""
     root = current_app.config.get("SEARCH_INDEX_DIR")
     if not root:
         return None
     database = hashlib.sha256(str(current_app.config["DATABASE_URL"]).encode()).hexdigest()
+    return Path(root) / database[:16] / str(int(ws_id))
+
+
+def folder(ws_id: int, locale: str, stamp: tuple) -> Path | None:
+    """Where the row `stamp` is unpacked on this machine (None: SEARCH_INDEX_DIR unset)."""
+    where = workspace_folder(ws_id)
+    if where is None:
+        return None
     row_id, version, built_at = stamp
     built = built_at.strftime("%Y%m%dT%H%M%S%f") if built_at else "0"
-    return (Path(root) / database[:16] / str(int(ws_id)) / locale.replace("/", "_")
-            / f"{int(version)}-{int(row_id)}-{built}")
+    return where / locale.replace("/", "_") / f"{int(version)}-{int(row_id)}-{built}"
+
+
+@event.listens_for(Workspace, "after_delete")
+def _workspace_deleted(_mapper, _connection, ws: Workspace) -> None:
+    """A deleted workspace's index rows go with it (foreign key cascade); its unpacked
+    folders on this machine are removed once the deletion has committed (nothing happens
+    on a rollback). Another machine's folders stay until its SEARCH_INDEX_DIR is cleared:
+    no process there loads them again (their rows are gone)."""
+    session = inspect(ws).session
+    where = workspace_folder(ws.id)
+    if session is not None and where is not None:
+        after_commit(session, _remove_workspace, current_app._get_current_object(),
+                     ws.id, where)
+
+
+def _remove_workspace(app, ws_id: int, where: Path) -> None:
+    cache = app.extensions.get(CACHE_KEY, ({},))[0]
+    for key in [k for k in list(cache) if k[0] == ws_id]:
+        cache.pop(key, None)  # this process's copies: never asked for again
+    shutil.rmtree(where, ignore_errors=True)  # a missing folder is fine
 
 
 def _checked(index: Index) -> Index:

@@ -167,6 +167,22 @@ def test_corrections_and_prefixes_are_kept_per_index(monkeypatch):
     assert strict.corrected == {} and calls.count("correct") == 3  # other knobs: asked
 
 
+def test_query_words_are_kept_per_index_with_the_same_terms(helpdesk):
+    """Each query word's stem and columns are found once per index (`_words`): the keyword
+    weights are KeywordIndex.term_weights' (the same terms in the same order) and a query
+    answers the same the first time and with its words kept."""
+    fresh = build_index(HELP, "en-US")
+    for query in ["reset password password", "Invoices & billing!", "pasword resett",
+                  "zzz qqq", "two-factor authenticator app login"]:
+        words, weights, stems, _corrected, _unknown = fresh._terms(query, DEFAULT, False)
+        assert list(weights.items()) == list(fresh.keyword.term_weights(words).items())
+        assert stems == {fresh.analyzer.stem(w) for w in words}
+        for mode in MODES:
+            assert fresh.query(query, mode) == helpdesk.query(query, mode) == \
+                fresh.query(query, mode), (query, mode)
+    assert fresh.cache_get("words", "password")[0] == "password"
+
+
 def test_top_rows_respects_mask_and_depth():
     scores = np.array([0.5, 0.9, 0.0, 0.7, 0.8], dtype=np.float32)
     mask = np.array([True, False, True, True, True])

@@ -218,3 +218,36 @@ def test_concurrent_first_searches_unpack_one_folder(app, acme, fresh_cache, mon
         app, lambda: store.current(ws_id, "en-US").search("printer", "keyword"))
     assert failures == [] and len(unpacked) == 1
     assert len(served) == 8 and all(s == served[0] and s for s in served)
+
+
+def test_a_deleted_workspaces_folders_go_after_the_commit(app, fresh_cache):
+    """Deleting a workspace removes its unpacked indexes (every locale) and this process's
+    copies once the deletion has committed; a rolled-back deletion keeps them, and a
+    workspace that never searched (no folder) is deleted without error."""
+    from portal.models import Workspace
+    from tests.factories import make_workspace
+
+    ws, other = make_workspace(), make_workspace()
+    for each in (ws, other):
+        publish(each, "Printer setup", "Connect the printer over wifi.")
+        build.rebuild_workspace(each.id)
+        db.session.commit()
+        assert store.current(each.id, "en-US").search("printer")
+    ws_id, where = ws.id, store.workspace_folder(ws.id)
+    assert where.is_dir() and store.workspace_folder(other.id).is_dir()
+
+    db.session.delete(ws)
+    db.session.flush()
+    db.session.rollback()
+    assert where.is_dir() and (ws_id, "en-US") in store._cache()[0]
+
+    db.session.delete(db.session.get(Workspace, ws_id))
+    db.session.commit()
+    assert not where.exists() and (ws_id, "en-US") not in store._cache()[0]
+    assert store.workspace_folder(other.id).is_dir()  # the other workspace's stay
+    assert store.current(other.id, "en-US").search("printer")
+
+    never = make_workspace()
+    db.session.delete(never)
+    db.session.commit()
+    assert db.session.get(Workspace, never.id) is None

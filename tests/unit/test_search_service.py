@@ -87,6 +87,25 @@ def test_other_workspaces_articles_are_never_found(world, acme, globex, mode):
     assert found(theirs) == [made["globex"].id]
 
 
+def test_the_hits_statement_names_its_workspace(world, acme, globex):
+    """The hits are read with the driver's SQL on the session's connection (no guard): the
+    statement itself keeps another workspace's articles and translations out, and what an
+    audience may not read."""
+    _readers, made = world
+    with use_workspace(acme.id):
+        index = store.current(acme.id, "en-US")
+        connection = db.session.connection()
+        ids = [made["public"].id, made["secret"].id, made["globex"].id]
+        for allowed, expected in ((("public",), {made["public"].id}),
+                                  (("public", "verified", "admins"),
+                                   {made["public"].id, made["secret"].id})):
+            hits = service._hits_sql(acme, allowed, ("en-US", "en-US"), index, len(ids),
+                                     connection.dialect)
+            rows = connection.exec_driver_sql(hits.sql, hits.parameters(ids)).all()
+            assert {row[0] for row in rows} == expected
+            assert all(row[4] for row in rows)  # each with its translation's title
+
+
 def test_hits_carry_title_score_and_marked_snippet(world, acme):
     readers, made = world
     result = service.search(acme, readers["verified"], "pasword reset", locale="en-US")

@@ -90,10 +90,13 @@ def test_lsa_query_vector_equals_the_embedders():
     index = build_index(docs, "en-US", DEFAULT.with_(char_ngrams_below=0, dims=40))
     assert index.semantic.embedder.chars is None  # the direct path applies
     for q in _lines("queries.jsonl")[:60]:
-        text = " ".join(index.analyzer.words(q["query"]))
+        words = index.analyzer.words(q["query"])
+        text = " ".join(words)
         direct, via = index._lsa_vector(text), index.semantic.query_vector(text)
         assert direct.dtype == np.float32
         np.testing.assert_allclose(direct, via, atol=1e-5)
+        for _twice in range(2):  # each word's columns found, then kept: the same vector
+            np.testing.assert_array_equal(index._lsa_vector(text, words), direct)
     assert not index._lsa_vector("zzqx").any()
 
 
@@ -112,4 +115,4 @@ def test_ascii_text_finds_the_same_words_as_the_case_blind_pattern(text):
     found = snippets.matches(text, stems, analyzer, pattern)
     assert found == slow and found
     assert list(snippets._candidates(text, pattern)) == \
-        [m.span() for m in pattern.finditer(text)]
+        [m.span() for m in pattern.regex.finditer(text)]
