@@ -132,8 +132,8 @@ class _Writes:
     WRITE = re.compile(r'\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|'
                        r'UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+(?:"?\w+"?\.)?"?(\w+)"?(?=[\s(]|$)',
                        re.IGNORECASE)
-    PROCESS_EVENTS = ("subprocess.Popen", "os.fork", "os.forkpty", "os.posix_spawn",
-                      "os.spawn", "os.system", "os.exec")
+    PROCESS_EVENTS = frozenset(("subprocess.Popen", "os.fork", "os.forkpty", "os.posix_spawn",
+                                "os.spawn", "os.system", "os.exec"))
 
     @classmethod
     def listen(cls):
