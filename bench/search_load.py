@@ -6,7 +6,7 @@ run.
     python -m bench.search_load                      # 10k articles, SQLite, 2 x 10 s per target
     python -m bench.search_load --worker-class sync  # or gthread --threads 4 (the default)
     python -m bench.search_load --distinct           # every request a different query
-    python -m bench.search_load --quick              # smoke test: 300 articles, 1 x 2 s
+    python -m bench.search_load --quick              # smoke test: 120 articles, 1 x 1 s
     python -m bench.search_load --write-doc          # section "search-load" of PERFORMANCE.md
 
 Each connection cycles through many different queries (bench/search_load.lua): the
@@ -131,18 +131,39 @@ def check(port: int, lines: list[str], count: int = 20) -> int:
     return int(statistics.median(sizes))
 
 
-def run(args) -> dict:
+QUICK_ARTICLES = 120  # the smoke run's size (tests/unit/test_bench_search_load.py)
+
+
+def _fresh(seed_file: Path, articles: int) -> bool:
+    return (seed_file.exists() and time.time() - seed_file.stat().st_mtime < 3600
+            and json.loads(seed_file.read_text()).get("articles") == articles)
+
+
+def seeded(quick: bool, articles: int) -> tuple[dict, Path, Path]:
+    """(environment, database, seed file) of a seeded search site; the quick one is reused
+    when seeded within the hour (the smoke tests share it: tests/unit/test_bench_search_load.py)."""
     WORK.mkdir(parents=True, exist_ok=True)
-    name = "search-quick" if args.quick else f"search-{args.articles}"
-    env = {**portal_env(f"sqlite:///{WORK / (name + '.db')}"), "PORTAL_SEARCH_EMBEDDER": "lsa",
+    name = "search-quick" if quick else f"search-{articles}"
+    db = WORK / (name + ".db")
+    env = {**portal_env(f"sqlite:///{db}"), "PORTAL_SEARCH_EMBEDDER": "lsa",
            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     seed_file = WORK / f"{name}-seed.json"
-    if args.quick and seed_file.exists() and time.time() - seed_file.stat().st_mtime < 3600:
+    if quick and _fresh(seed_file, articles):
         print("== reusing the seed of the last hour", flush=True)
     else:
-        print(f"== seeding {args.articles} articles", flush=True)
-        subprocess.run([PY, "-m", "bench.search_seed", "--articles", str(args.articles),
+        print(f"== seeding {articles} articles", flush=True)
+        seed_file.unlink(missing_ok=True)
+        if quick:  # the seeder tops an old database up, never down: start the quick one afresh
+            for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+                stale.unlink(missing_ok=True)
+        subprocess.run([PY, "-m", "bench.search_seed", "--articles", str(articles),
                         "--out", str(seed_file)], cwd=ROOT, env=env, check=True)
+    return env, db, seed_file
+
+
+def run(args) -> dict:
+    name = "search-quick" if args.quick else f"search-{args.articles}"
+    env, _db, seed_file = seeded(args.quick, args.articles)
     seed = json.loads(seed_file.read_text())
     words = queries(args.queries, args.distinct)
     targets = []
@@ -250,7 +271,7 @@ def main(argv=None) -> None:
     parser.add_argument("--doc", type=Path, default=doc.DOC, help="the document to write")
     args = parser.parse_args(argv)
     if args.quick:
-        args.articles, args.queries, args.duration, args.reps = 300, 200, 1, 1
+        args.articles, args.queries, args.duration, args.reps = QUICK_ARTICLES, 200, 1, 1
         args.warmup, args.max_wait = 0, 0
     ensure_wrk()
     summary = run(args)

@@ -9,8 +9,18 @@ import sys
 
 import pytest
 
+from bench import search_load
 from bench.search_load import request_lines
 from bench.tickets_load import ROOT, WORK
+
+
+@pytest.fixture(scope="module")
+def quick_site():
+    """The quick run's seeded site (bench.search_load.seeded), made once for both smoke runs
+    of this module: the load run reuses it (it reuses a seed of the last hour), the
+    in-process profile copies its database."""
+    _env, db, seed_file = search_load.seeded(True, search_load.QUICK_ARTICLES)
+    return db, seed_file
 
 
 def test_request_lines_cycle_queries_and_sign_in_every_fourth():
@@ -25,15 +35,16 @@ def test_request_lines_cycle_queries_and_sign_in_every_fourth():
 
 
 @pytest.mark.bench
-def test_quick_run_measures_every_target_and_writes_its_section(tmp_path):
+def test_quick_run_measures_every_target_and_writes_its_section(tmp_path, quick_site):
     doc = tmp_path / "PERFORMANCE.md"
     doc.write_text("# Performance\n\nHand-written text stays.\n")
     done = subprocess.run([sys.executable, "-m", "bench.search_load", "--quick",
                            "--write-doc", "--doc", str(doc)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=240)  # a loaded machine: 60 s was not always enough
     assert done.returncode == 0, done.stderr[-2000:]
+    assert "reusing the seed" in done.stdout  # the module's site: seeded once
     summary = json.loads((WORK / "results-search-load.json").read_text())
-    assert summary["articles"] == 300
+    assert summary["articles"] == search_load.QUICK_ARTICLES
     assert [r["name"] for r in summary["results"]] == ["keyword", "hybrid", "suggest",
                                                         "reference"]
     for row in summary["results"]:
@@ -46,19 +57,14 @@ def test_quick_run_measures_every_target_and_writes_its_section(tmp_path):
     assert "| API search JSON, hybrid |" in text and "load average" in text
 
 
-def test_in_process_profile_measures_every_target(tmp_path):
-    """bench/search/cpu.py (CPU and statements per search request, in-process) on a tiny
-    seeded copy: every target answers 200 and gets a row."""
+def test_in_process_profile_measures_every_target(tmp_path, quick_site):
+    """bench/search/cpu.py (CPU and statements per search request, in-process) on the
+    module's tiny seeded site (it works on a copy): every target answers 200 and gets a row."""
     from bench.tickets_load import portal_env
 
-    db = tmp_path / "search.db"
-    seed = tmp_path / "seed.json"
+    db, seed = quick_site
     env = {**portal_env(f"sqlite:///{db}"), "PORTAL_SEARCH_EMBEDDER": "lsa",
            "PORTAL_SEARCH_INDEX_DIR": str(tmp_path / "index")}
-    seeded = subprocess.run([sys.executable, "-m", "bench.search_seed", "--articles", "120",
-                             "--out", str(seed)], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=120)
-    assert seeded.returncode == 0, seeded.stderr[-2000:]
     done = subprocess.run([sys.executable, "-m", "bench.search.cpu", "--db", str(db),
                            "--seed", str(seed), "--requests", "5", "--no-result-cache"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

@@ -93,3 +93,26 @@ def test_bench_smoke_runs_are_not_written_for_a_server_database():
         if "pytest.mark.bench" in source and path != Path(__file__):
             assert "pytest.mark.postgres" not in source, path
             assert "pytest.mark.redis" not in source, path
+
+
+def test_the_clean_up_tracks_each_written_table_and_else_empties_them_all(monkeypatch):
+    """tests/conftest.py empties only the tables a test wrote; any statement it cannot read
+    as one table's INSERT/UPDATE/DELETE, or a process started (which may write the database
+    unseen), means every table."""
+    import subprocess
+    import sys
+
+    from tests.conftest import _Writes
+
+    monkeypatch.setattr(_Writes, "tables", set())
+    for statement in ('INSERT INTO ticket (a) VALUES (?)', 'UPDATE "contact" SET x=1',
+                      "DELETE FROM outbox", 'INSERT OR REPLACE INTO "hp_x"."Account"(id)',
+                      "SELECT 1", "SAVEPOINT sa_1", "RELEASE SAVEPOINT sa_1"):
+        _Writes.note(None, None, statement)
+    assert _Writes.tables == {"ticket", "contact", "outbox", "account"}
+    _Writes.note(None, None, "WITH x AS (SELECT 1) DELETE FROM ticket")
+    assert _Writes.tables is None
+    monkeypatch.setattr(_Writes, "tables", set())
+    _Writes.listen()  # the audit hook is there once the session app listens (idempotent)
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    assert _Writes.tables is None
