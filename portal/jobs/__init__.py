@@ -11,6 +11,8 @@ import threading
 
 from flask import Flask, current_app
 from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from portal.extensions import redis_connection
 from portal.observability.context import current_request_id
@@ -45,6 +47,18 @@ def enqueue(func, *args, queue_name: str = "default", **options):
         return None
     ensure_embedded_worker(current_app._get_current_object())
     return job
+
+
+def waiting(job_id: str) -> bool:
+    """Whether the job `job_id` is queued and not started yet (False when Redis cannot
+    say: the caller then enqueues, and a duplicate costs only time)."""
+    try:
+        job = Job.fetch(job_id, connection=redis_connection())
+        return job.get_status(refresh=False) == JobStatus.QUEUED
+    except NoSuchJobError:
+        return False
+    except UNREACHABLE:
+        return False
 
 
 def queue_depths() -> dict[str, int]:

@@ -3,10 +3,16 @@ fused by reciprocal rank; built by a job, stored with a version, reloaded when i
 
 
 def request_reindex(workspace_id: int) -> None:
-    """Queue a rebuild of the workspace's indexes (after the change has committed)."""
-    from portal.jobs import enqueue
+    """Queue a rebuild of the workspace's indexes (after the change has committed), unless
+    one is queued and not started yet: it reads the articles when it runs, so it covers
+    this change too (RQ would otherwise queue the same job id again, and an import of
+    many articles would rebuild once per article). A rebuild already running may have read
+    the articles before this change: then another is queued."""
+    from portal.jobs import enqueue, waiting
     from portal.search.tasks import reindex_workspace
 
+    if waiting(f"reindex-{workspace_id}"):
+        return
     enqueue(reindex_workspace, workspace_id, queue_name="low",
             job_id=f"reindex-{workspace_id}")
 

@@ -90,3 +90,21 @@ def test_reindex_command_refuses_an_unknown_workspace(runner):
     result = runner.invoke(args=["portal", "reindex", "--workspace", "nope"])
     assert result.exit_code != 0
     assert "no workspace with slug 'nope'" in result.output
+
+
+def test_saves_while_a_rebuild_waits_queue_it_once(app, acme, jobs, readers):
+    """RQ queues a job id again on each enqueue: ten saves made ten rebuilds. A waiting
+    rebuild reads the articles when it runs, so it covers every save before it."""
+    from portal.jobs import queue, waiting
+
+    jobs()
+    for n in range(5):
+        save(acme, title=f"Configure the VPN client {n}")
+    low = queue("low")
+    assert low.get_job_ids().count(f"reindex-{acme.id}") == 1
+    assert waiting(f"reindex-{acme.id}") and not waiting("reindex-0")
+    assert jobs() == 1
+    assert len(ids(acme, readers["verified"])) == 5  # every save is in the one rebuild
+    assert not waiting(f"reindex-{acme.id}")  # done: the next save queues again
+    save(acme, title="Configure the VPN client 5")
+    assert low.get_job_ids().count(f"reindex-{acme.id}") == 1
