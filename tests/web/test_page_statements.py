@@ -15,29 +15,7 @@ from portal.services import articles
 from portal.tenancy import use_workspace
 from tests.factories import login_as, make_account, make_contact
 from tests.tickets_helpers import open_ticket
-
-
-class Statements:
-    """The SQL statements the database receives while the block runs."""
-
-    def __init__(self):
-        self.seen: list[str] = []
-
-    def note(self, _conn, _cursor, statement, *_args):
-        self.seen.append(" ".join(statement.split()))
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self.note)
-        return self
-
-    def __exit__(self, *_exc):
-        event.remove(db.engine, "before_cursor_execute", self.note)
-
-    def count(self) -> int:
-        return len(self.seen)
-
-    def report(self) -> str:
-        return "\n".join(s[:160] for s in self.seen)
+from tests.web.helpers import Statements
 
 
 def get(client, url, **kwargs):

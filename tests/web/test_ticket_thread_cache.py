@@ -12,7 +12,7 @@ from portal.tenancy import use_workspace
 from portal.web import ticket_thread
 from tests.factories import login_as, make_account, make_contact, make_staff
 from tests.tickets_helpers import open_ticket
-from tests.web.test_page_statements import Statements
+from tests.web.helpers import Statements
 
 
 @pytest.fixture
