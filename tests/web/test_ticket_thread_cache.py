@@ -52,20 +52,24 @@ def test_a_new_comment_shows_at_once(desk, acme):
     assert html.count("replied") == 2  # the history too
 
 
-def test_the_live_thread_fragment_shows_a_new_comment_at_once(desk, acme):
-    client, url = desk["client"], desk["url"] + "/thread"
-    assert "New words" not in page(client, url)
-    with use_workspace(acme.id):
-        timeline.add_comment(desk["ticket"], actors.staff(desk["agent"]), "New words")
-    assert "New words" in page(client, url)
+def _staff_comment(desk):
+    timeline.add_comment(desk["ticket"], actors.staff(desk["agent"]), "New words")
 
 
-def test_a_stage_change_shows_in_the_history_at_once(desk, acme):
-    client, url = desk["client"], desk["url"]
-    assert "set the stage to" not in page(client, url)
+def _stage_change(desk):
+    timeline.set_stage(desk["ticket"], actors.staff(desk["agent"]), "in_progress")
+
+
+@pytest.mark.parametrize("path, change, shown", [
+    ("/thread", _staff_comment, "New words"),  # the live-update fragment
+    ("", _stage_change, "set the stage to In progress"),  # the history on the page
+])
+def test_a_public_change_shows_at_once(desk, acme, path, change, shown):
+    client, url = desk["client"], desk["url"] + path
+    assert shown not in page(client, url)
     with use_workspace(acme.id):
-        timeline.set_stage(desk["ticket"], actors.staff(desk["agent"]), "in_progress")
-    assert "set the stage to In progress" in page(client, url)
+        change(desk)
+    assert shown in page(client, url)
 
 
 def test_internal_notes_and_their_files_never_show(desk, acme):
