@@ -10,8 +10,8 @@ both alike. CPU time of the serving thread (time.thread_time) per request, media
     python -m bench.page_cache --profile article   # + a cProfile of that page's hits
 
 Hits are measured twice: for a returning visitor (the test client keeps its cookies) and
-for a new one (no cookies: what wrk sends, so every article hit makes a session for the
-feedback form's CSRF token). The reference is bench/reference_app.py's page of the same
+for a new one (no cookies: what wrk sends; a cached page is the same for both since the
+vote form carries no per-visitor token). The reference is bench/reference_app.py's page of the same
 size (the one pages_load compares with), served the same way: its ratio is the in-process
 counterpart of the load benchmark's, without the server's share.
 

@@ -71,12 +71,14 @@ def _statement(by: str):
 
 def _rows(slug: str | None, domain: str) -> list[Workspace]:
     if slug is not None and domain:
-        statement, params = _statement("either"), {"slug": slug, "domain": domain}
-    elif slug is not None:
-        statement, params = _statement("slug"), {"slug": slug}
-    else:
-        statement, params = _statement("domain"), {"domain": domain}
-    rows = read_connection().execute(statement, params).all()
+        return _read("either", slug=slug, domain=domain)
+    if slug is not None:
+        return _read("slug", slug=slug)
+    return _read("domain", domain=domain)
+
+
+def _read(by: str, **params) -> list[Workspace]:
+    rows = read_connection().execute(_statement(by), params).all()
     session = db.session()
     return [_instance(session, row) for row in rows]
 
@@ -102,14 +104,12 @@ def _instance(session, row) -> Workspace:
 
 def by_id(workspace_id: int) -> Workspace | None:
     """The workspace of `workspace_id` (the customer API's token names it): the session's
-    own copy when it holds one, loaded; else the row read as `_rows` reads it."""
+    own copy when it holds one, loaded; else the row read as every lookup reads it."""
     held = db.session.identity_map.get(Workspace.__mapper__.identity_key_from_primary_key(
         (workspace_id,)))
     if held is not None and not inspect(held).expired_attributes:
         return held
-    rows = read_connection().execute(_statement("id"), {"id": workspace_id}).all()
-    session = db.session()
-    return _instance(session, rows[0]) if rows else None
+    return next(iter(_read("id", id=workspace_id)), None)
 
 
 def create_workspace(

@@ -6,11 +6,12 @@ The key is the ticket as its own row describes it, read on every request anyway:
 its creation time and `public_updated_at`, which `timeline.record` moves with every public
 event (a public comment, its files, a stage or priority change). Comments, their files and
 events are never edited in place (a removed ticket takes them along), so a key names one
-content, on every instance. (One change no public event follows: deleting a staff user
-sets `author_staff_id` of their comments to NULL; a kept rendering still shows their
-Support badge until the ticket's next public change.) Customers see only public comments
-and events; every customer who may see the ticket (portal.services.ticket_access, checked
-before this runs) sees the same parts, so they are shared. The locale (its catalogue) and
+content, on every instance. (Changes no public event follows: deleting a staff user sets
+`author_staff_id` of their comments to NULL, and a contact or staff user may be renamed; a
+kept rendering shows the badge or name as it was until the ticket's next public change.)
+Customers see only public comments and events; every customer who may see the ticket
+(portal.services.ticket_access, checked before this runs) sees the same parts, so they are
+shared. The locale (its catalogue) and
 the ticket page's URL (its files' are below it) complete the key; the template and the
 catalogue are kept with an entry and checked, so a reloaded template or another app's
 catalogue (tests build several) never reuses one.
