@@ -63,7 +63,7 @@ def _check_references(session: Session, _flush_context, _instances) -> None:
             value = state.dict.get(key)
             if value is None:
                 continue
-            target = _loaded(session, known, ref, value)
+            target = loaded_target(session, known, ref, value)
             if target is not None:
                 if target.workspace_id != workspace_id:
                     raise CrossWorkspaceReference(
@@ -88,7 +88,7 @@ def verify_targets(session: Session, wanted: dict) -> None:
                     "(the row is in another workspace or does not exist)")
 
 
-def _loaded(session: Session, known: Schema, ref, value):
+def loaded_target(session: Session, known: Schema, ref, value):
     """The referenced row if the session holds it loaded (no query), else None."""
     table, column = ref
     mapper = inspect(known.model_of[table])

@@ -18,6 +18,7 @@ from portal.models import Ticket, TicketEvent, TicketNotification, Workspace
 from portal.models.base import utcnow
 from portal.services import contacts, emails, ticket_access, workspaces
 from portal.tenancy import use_workspace
+from portal.tenancy_inserts import insert_row
 
 COALESCE_SECONDS = 60
 
@@ -56,14 +57,14 @@ def _queue(ticket: Ticket, email: str, locale: str, audience: str, ev: TicketEve
             TicketNotification.audience == audience,
             TicketNotification.sent_at.is_(None),
         ).with_for_update())
-    if row is None:
-        seconds = current_app.config.get("NOTIFY_COALESCE_SECONDS", COALESCE_SECONDS)
-        row = TicketNotification(
-            workspace_id=ticket.workspace_id, ticket_id=ticket.id, recipient_email=email,
-            recipient_locale=locale, audience=audience, event_ids=[],
-            due_at=now + timedelta(seconds=seconds))
-        db.session.add(row)
-    row.event_ids = [*row.event_ids, ev.id]
+    if row is not None:
+        row.event_ids = [*row.event_ids, ev.id]
+        return
+    seconds = current_app.config.get("NOTIFY_COALESCE_SECONDS", COALESCE_SECONDS)
+    insert_row(TicketNotification, dict(
+        workspace_id=ticket.workspace_id, ticket_id=ticket.id, recipient_email=email,
+        recipient_locale=locale, audience=audience, event_ids=[ev.id],
+        due_at=now + timedelta(seconds=seconds)))
 
 
 def due_ids(now=None) -> list[tuple[int, int]]:

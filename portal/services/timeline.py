@@ -18,6 +18,7 @@ from portal.services import live, workspace_settings
 from portal.services.actors import Actor
 from portal.services.errors import Forbidden, Invalid
 from portal.tenancy import prepared
+from portal.tenancy_inserts import insert_row
 
 COMMENT_MAX = 20000
 
@@ -40,13 +41,12 @@ def record(ticket: Ticket, kind: str, *, actor: str, data: dict | None = None,
 
 
 def created(ticket: Ticket, *, actor: str) -> TicketEvent:
-    """The public "created" event of a ticket not flushed yet, at its creation time (which
-    is already its `public_updated_at`), added to the session for the ticket's flush. No
-    live announcement: no stream can be subscribed to a ticket before its commit."""
-    ev = TicketEvent(workspace_id=ticket.workspace_id, ticket=ticket, kind="created", data={},
-                     public=True, actor=actor, created_at=ticket.created_at)
-    db.session.add(ev)
-    return ev
+    """The public "created" event of a ticket opened in this transaction, at its creation
+    time (which is already its `public_updated_at`), written at once (portal.tenancy_inserts).
+    No live announcement: no stream can be subscribed to a ticket before its commit."""
+    return insert_row(TicketEvent, dict(
+        workspace_id=ticket.workspace_id, ticket_id=ticket.id, kind="created", data={},
+        public=True, actor=actor, created_at=ticket.created_at), ticket=ticket)
 
 
 def _touch(ticket: Ticket) -> None:
