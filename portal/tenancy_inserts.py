@@ -18,11 +18,11 @@ and the given relationships loaded, so that reading it runs no statement.
 
 from functools import cache
 
-from sqlalchemy import insert, inspect
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy import insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.extensions import db
+from portal.loaded_rows import as_loaded
 from portal.tenancy import current_workspace_id
 from portal.tenancy_base import CrossWorkspaceReference, NoWorkspace
 from portal.tenancy_references import loaded_target, verify_targets
@@ -86,10 +86,7 @@ def insert_row(model, values: dict, **relationships):
     values = _complete(table, values)
     _check_references(table, values, workspace_id)
     row_id = db.session.connection().execute(_insert(table), values).inserted_primary_key[0]
-    obj = model.__mapper__.class_manager.new_instance()  # no constructor: no attribute events
-    inspect(obj).dict.update(values, id=row_id)
-    make_transient_to_detached(obj)  # as loaded: an identity, no history
-    db.session.add(obj)
+    obj = as_loaded(model, {**values, "id": row_id})
     for key, value in relationships.items():
         set_committed_value(obj, key, value)
     return obj

@@ -58,13 +58,11 @@ def resolve_caller(slug: str | None = None, *, optional: bool = False, check=Non
     if token is None and not optional:
         raise Unauthorized(str(SIGN_IN))
     found = sessions.find(token, "api", any_workspace=True) if token is not None else None
-    token_workspace = found[0].workspace_id if found is not None else None
+    token_workspace = found.row.workspace_id if found is not None else None
     if slug is None or not optional:
-        if token_workspace is None:
+        if found is None:
             raise Unauthorized(str(INVALID))
-        ws = workspaces.by_id(token_workspace)
-        if ws is None:
-            raise Unauthorized(str(INVALID))
+        ws = found.workspace
         if slug is not None and ws.slug != slug:
             raise NotFound(str(NO_WORKSPACE))
         enter_workspace(ws, locale=ws.default_locale)

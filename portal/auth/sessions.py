@@ -7,17 +7,20 @@ Idle and absolute lifetimes are enforced on every use.
 
 from datetime import timedelta
 from functools import lru_cache, wraps
+from typing import NamedTuple
 
 from flask import current_app, g, redirect, request, url_for
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.auth.tokens import digest, new_token
 from portal.extensions import db
-from portal.models import Account, Contact, CustomerSession
+from portal.loaded_rows import as_loaded, columns_of
+from portal.models import Account, Contact, CustomerSession, Workspace
 from portal.models.base import utcnow
 from portal.services import contacts
-from portal.tenancy import prepared
+from portal.services.scoped import read_connection
+from portal.tenancy import NoWorkspace, current_workspace_id
 
 COOKIE = "helpport_customer"
 
@@ -45,28 +48,70 @@ def start(contact: Contact, kind: str = "web") -> tuple[str, CustomerSession]:
 def _lookup(any_workspace: bool):
     """The session of a token digest with its contact, the contact's account (ticket
     creation and the organization's lists read it) and their Customer Admin membership
-    (every signed-in page asks it): one statement, built once."""
-    stmt = (select(CustomerSession, contacts.customer_admin_column())
-            .join(CustomerSession.contact)
-            .outerjoin(Account, and_(Account.id == Contact.account_id,
-                                     Account.workspace_id == Contact.workspace_id))
-            .options(contains_eager(CustomerSession.contact)
-                     .contains_eager(Contact.account))
-            .where(CustomerSession.token_hash == bindparam("token_hash"),
-                   CustomerSession.kind == bindparam("kind"),
-                   Contact.workspace_id == CustomerSession.workspace_id))
-    if any_workspace:  # a bearer token names its workspace: none is current yet
-        return stmt.execution_options(all_workspaces=True)
-    return prepared(stmt)
+    (every signed-in page asks it): one Core statement, built once, that names its
+    workspace itself (the guard is not asked: tests/unit/test_session_lookup.py). A bearer
+    token names its workspace, so the API's variant reads the workspace row too."""
+    sessions, contact_table, accounts = (CustomerSession.__table__, Contact.__table__,
+                                         Account.__table__)
+    joined = sessions.join(contact_table, and_(
+        contact_table.c.id == sessions.c.contact_id,
+        contact_table.c.workspace_id == sessions.c.workspace_id)).outerjoin(accounts, and_(
+            accounts.c.id == contact_table.c.account_id,
+            accounts.c.workspace_id == contact_table.c.workspace_id))
+    columns = [*columns_of(CustomerSession)[0], *columns_of(Contact)[0],
+               *columns_of(Account)[0], contacts.customer_admin_column()]
+    stmt = select(*columns, *(columns_of(Workspace)[0] if any_workspace else ())).where(
+        sessions.c.token_hash == bindparam("token_hash"), sessions.c.kind == bindparam("kind"))
+    if any_workspace:
+        workspace_table = Workspace.__table__
+        return stmt.select_from(joined.join(
+            workspace_table, workspace_table.c.id == sessions.c.workspace_id))
+    return stmt.select_from(joined).where(sessions.c.workspace_id == bindparam("workspace_id"))
 
 
-def find(token: str | None, kind: str, *, any_workspace: bool = False):
-    """(the session row of `token`, whether its contact is a Customer Admin), not checked
-    yet (`live`); in the current workspace, or in any with `any_workspace`. None if unknown."""
+class Found(NamedTuple):
+    """What `find` found: the session row (not checked yet: `live`), whether its contact is
+    a Customer Admin, and with `any_workspace` the token's workspace."""
+
+    row: CustomerSession
+    is_admin: bool
+    workspace: Workspace | None = None
+
+
+def find(token: str | None, kind: str, *, any_workspace: bool = False) -> Found | None:
+    """The session of `token` in the current workspace, or in any with `any_workspace`;
+    None if unknown."""
     if not token or len(token) > 200:
         return None
-    return db.session.execute(_lookup(any_workspace),
-                              {"token_hash": digest(token), "kind": kind}).first()
+    params = {"token_hash": digest(token), "kind": kind}
+    if not any_workspace:
+        params["workspace_id"] = current_workspace_id()
+        if params["workspace_id"] is None:
+            raise NoWorkspace("a customer session is looked up in the current workspace")
+    row = read_connection().execute(_lookup(any_workspace), params).first()
+    return None if row is None else _loaded(row)
+
+
+def _loaded(row) -> Found:
+    """The lookup's row as the session's objects (scoped.as_loaded), linked as their
+    relationships would load them."""
+    values, at = {}, 0
+    for model in (CustomerSession, Contact, Account, None, Workspace):
+        if model is None:  # the Customer Admin column
+            is_admin, at = row[at], at + 1
+            continue
+        keys = columns_of(model)[1]
+        if at + len(keys) > len(row):
+            break  # the workspace columns: the API's variant only
+        values[model] = dict(zip(keys, row[at:at + len(keys)], strict=True))
+        at += len(keys)
+    contact = as_loaded(Contact, values[Contact])
+    account = as_loaded(Account, values[Account]) if values[Account]["id"] is not None else None
+    set_committed_value(contact, "account", account)
+    found = as_loaded(CustomerSession, values[CustomerSession])
+    set_committed_value(found, "contact", contact)
+    workspace = as_loaded(Workspace, values[Workspace]) if Workspace in values else None
+    return Found(found, bool(is_admin), workspace)
 
 
 def live(found) -> CustomerSession | None:
@@ -74,7 +119,7 @@ def live(found) -> CustomerSession | None:
     Customer Admin membership is then known for the request (contacts.is_customer_admin)."""
     if found is None:
         return None
-    row, is_admin = found
+    row, is_admin, _workspace = found
     if row.revoked_at is not None:
         return None
     now = utcnow()

@@ -2,12 +2,12 @@
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 
 from portal.extensions import db
 from portal.forms.compile import compile_schema, describe
 from portal.forms.definition import default_definition, problems
 from portal.forms.submission import parse
+from portal.loaded_rows import as_loaded
 from portal.models import TicketForm, Workspace
 from portal.services.errors import Conflict, Invalid
 from portal.services.scoped import read_connection
@@ -59,15 +59,9 @@ def for_new_ticket(ws: Workspace) -> TicketForm:
         # not kept, or kept from a row that is gone (a rolled-back first version, a workspace
         # deleted): its id came back with another save time
         return _keep(ws, db.session.get(TicketForm, form_id))
-    key = db.session.identity_key(TicketForm, form_id)
-    loaded = db.session.identity_map.get(key)
-    if loaded is not None:
-        return loaded
-    form = TicketForm(id=form_id, workspace_id=ws.id, version=number, created_at=created_at,
-                      definition=kept[2], created_by_id=kept[3])
-    make_transient_to_detached(form)
-    db.session.add(form)
-    return form
+    return as_loaded(TicketForm, {"id": form_id, "workspace_id": ws.id, "version": number,
+                                  "created_at": created_at, "definition": kept[2],
+                                  "created_by_id": kept[3]})
 
 
 def _keep(ws: Workspace, form: TicketForm) -> TicketForm:

@@ -5,11 +5,10 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, inspect, or_, select
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.extensions import db
 from portal.i18n import SUPPORTED
+from portal.loaded_rows import as_loaded, columns_of
 from portal.models import CustomerGroup, Workspace
 from portal.models.customer import CUSTOMER_ADMINS
 from portal.services import workspace_settings
@@ -54,8 +53,7 @@ def by_slug_and_domain(slug: str, host: str) -> tuple[Workspace | None, Workspac
 # transaction, its statement events and error handling), and the Workspace is made from it
 # as the ORM makes one from a row: persistent in the session, nothing changed, so it reads,
 # writes and flushes as a queried one does.
-_COLUMNS = tuple(Workspace.__table__.c)
-_KEYS = tuple(Workspace.__mapper__.get_property_by_column(column).key for column in _COLUMNS)
+_COLUMNS, _KEYS = columns_of(Workspace)
 
 
 @cache
@@ -79,27 +77,7 @@ def _rows(slug: str | None, domain: str) -> list[Workspace]:
 
 def _read(by: str, **params) -> list[Workspace]:
     rows = read_connection().execute(_statement(by), params).all()
-    session = db.session()
-    return [_instance(session, row) for row in rows]
-
-
-def _instance(session, row) -> Workspace:
-    """The row as the session's Workspace: the one it holds already (its unloaded or expired
-    attributes set from the row, the rest kept, as an ORM query does), else a new one."""
-    mapper = Workspace.__mapper__
-    values = dict(zip(_KEYS, row, strict=True))
-    held = session.identity_map.get(mapper.identity_key_from_primary_key((values["id"],)))
-    if held is not None:
-        state = inspect(held)
-        for key in state.unloaded:
-            if key in values:
-                set_committed_value(held, key, values[key])
-        return held
-    ws = mapper.class_manager.new_instance()
-    inspect(ws).dict.update(values)
-    make_transient_to_detached(ws)  # as loaded: a key, no history
-    session.add(ws)  # persistent in this session (no statement)
-    return ws
+    return [as_loaded(Workspace, dict(zip(_KEYS, row, strict=True))) for row in rows]
 
 
 def by_id(workspace_id: int) -> Workspace | None:

@@ -179,11 +179,11 @@ def test_ticket_page_statements(app, acme, comments):
     assert "Acme Corp" in html and "Pat Doe" in html
 
 
-# opening a ticket through the customer API: the token's session with its contact and
-# their account (one statement), the workspace, the current form, the counter (one
+# opening a ticket through the customer API: the token's session with its contact,
+# their account and the workspace (one statement), the current form, the counter (one
 # UPDATE ... RETURNING), the ticket, its reporter and its "created" event (the answer's
 # comment count is 0 without a query: the ticket is new); one commit
-TICKET_CREATE = 7
+TICKET_CREATE = 6
 
 
 @pytest.mark.parametrize("support_email", [None, "help@acme.example"])
