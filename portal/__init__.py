@@ -8,6 +8,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BUILT_IN_SECRET_KEYS, ROOT, ConfigError, config_from_env
+from portal import limiter_hooks
 from portal.database import configure_engines, engine_options
 from portal.extensions import cache, csrf, db, limiter
 from portal.labels import register_labels
@@ -71,6 +72,7 @@ def create_app(config=None) -> Flask:
     init_storage(app)
     app.cli.add_command(portal_cli)
     _trust_proxies(app)
+    limiter_hooks.register(app)  # once every limiter's hooks are there
     _check_hooks_once(app)
     return app
 

@@ -8,6 +8,8 @@ view runs: on a page a themed 404, under /api the JSON one. (Not through the mar
 field: its refusal message is translated, and matching a URL runs before the request's
 language is known.)"""
 
+from urllib.parse import quote
+
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError as NoMatch
 
@@ -26,6 +28,22 @@ class IdConverter(BaseConverter):
 
     def to_url(self, value) -> str:
         return str(int(value))
+
+
+PATH_SAFE = "!$&'()*+,/:;=@"  # what werkzeug's default and path converters leave unquoted
+MARKER = "0slug0"
+
+
+def slug_urls(build):
+    """`build(slug)` (a URL of a route with a `<slug>` segment, built by url_for) for the
+    many slugs of one answer: built once with a marker for the slug, and each slug put in its
+    place, quoted as the route's converter quotes it (url_for per hit was ~4 % of a search
+    request). `build` itself when the marker is not found exactly once."""
+    built = build(MARKER)
+    head, found, tail = built.partition(MARKER)
+    if not found or MARKER in tail:
+        return build
+    return lambda slug: f"{head}{quote(slug, safe=PATH_SAFE)}{tail}"
 
 
 def register_converters(app) -> None:

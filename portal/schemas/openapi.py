@@ -22,13 +22,14 @@ from functools import wraps
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from flask import Flask
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.schemas.common import Error
 from portal.schemas.fields import Choice, Flag, Id, Object, Text, Whole
 from portal.schemas.parse import json_body, load_args, parse
 
 JSON = "application/json"
+PAGE_NOT_FOUND = _l("Page not found")
 FIELD_TYPES = {Id: ("integer", None), Whole: ("integer", None), Text: ("string", None),
                Choice: (None, None), Flag: ("boolean", None), Object: ("object", None)}
 RULE_ARGUMENT = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
@@ -91,9 +92,8 @@ def operation(op_id: str, summary: str, **options):
 
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if op.path is not None:
-                message = str(op.not_found) if op.not_found else _("Page not found")
-                kwargs.update(parse(op.path, kwargs, not_found=message))
+            if op.path is not None:  # the message translated only if it is shown
+                kwargs.update(parse(op.path, kwargs, not_found=op.not_found or PAGE_NOT_FOUND))
             if op.query is not None:
                 kwargs["args"] = load_args(op.query)
             if op.body is not None and op.load_body:

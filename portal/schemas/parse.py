@@ -174,15 +174,16 @@ def invalid(found: dict) -> Invalid:
     return Invalid(message, field=field, fields={k: v for k, v in found.items() if k})
 
 
-def parse(schema, data, *, not_found: str | None = None) -> dict:
+def parse(schema, data, *, not_found=None) -> dict:
     """`data` loaded through `schema` (a class or an instance), or `Invalid`. With
-    `not_found` (path parameters that name a row), a refusal is `NotFound(not_found)`:
-    a value no row can have means there is no such row."""
+    `not_found` (path parameters that name a row; a text, or a lazy one, translated only
+    then), a refusal is `NotFound(str(not_found))`: a value no row can have means there is
+    no such row."""
     try:
         return _load(_schema(schema), data)
     except ValidationError as exc:
         if not_found is not None:
-            raise NotFound(not_found) from None
+            raise NotFound(str(not_found)) from None
         raise refusal(exc) from None
 
 

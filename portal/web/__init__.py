@@ -213,7 +213,6 @@ def register_web(app: Flask) -> None:
 
     app.register_blueprint(root)
     app.register_blueprint(bp)
-    page_cache.register(app)
     app.extensions[errors.PAGES] = error_page
 
     @app.context_processor

@@ -26,6 +26,7 @@ from flask_limiter.util import get_remote_address
 from portal.auth.sessions import current_contact
 from portal.extensions import csrf, limiter
 from portal.models import Article
+from portal.schemas.converters import slug_urls
 from portal.schemas.pages import QUERY_MAX, ArticleArgs, SearchArgs, page_args
 from portal.search.related import related
 from portal.security import same_origin
@@ -230,6 +231,7 @@ def search_suggest():
 
     q, _mode, _error = _search_args()
     hits = service.suggest(g.workspace, g.reader, q, locale=g.locale, limit=SUGGEST_LIMIT)
+    url = slug_urls(lambda slug: url_for(".article", slug=slug))
     return jsonify({"results": [
-        {"title": hit.title, "url": url_for(".article", slug=hit.article.slug),
+        {"title": hit.title, "url": url(hit.article.slug),
          "snippet": str(hit.snippet)} for hit in hits]})

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from functools import wraps
 
 from flask import current_app, g, make_response, request, session
-from flask_limiter.util import get_qualified_name, get_remote_address
+from flask_limiter.util import get_remote_address
 
 from config import ROOT
 from portal.auth.sessions import current_contact
@@ -43,67 +43,6 @@ CODE = ("portal/**/*.py", "themes/**/*.*", "translations/**/*.mo")  # what rende
 def private_by_default(response):
     response.headers.setdefault("Cache-Control", PRIVATE)
     return response
-
-
-def register(app) -> None:
-    """Every Flask-Limiter bound to the app (ours and Flask-AppBuilder's) skips cached pages
-    that carry no limit of it, instead of resolving an empty list of limits per answer: its
-    before-request check is not called for them, nor its after-request hook that adds the
-    headers of the limit checked (there is none) and deducts conditional limits (none), nor
-    its teardown that empties the request's limiter state (it made none)."""
-    limiters = app.extensions.get("limiter", ())
-
-    def theirs(hook, name: str) -> bool:
-        owner = hook.args[0] if getattr(hook, "args", ()) else getattr(hook, "__self__", None)
-        func = getattr(hook, "func", hook)
-        return owner in limiters and getattr(func, "__name__", "") == name
-
-    for hooks, name, kind in (
-            (app.before_request_funcs.get(None, []), "_check_request_limit", "before"),
-            (app.after_request_funcs.get(None, []), "__inject_headers", "after"),
-            (app.teardown_request_funcs.get(None, []), "__release_context", "teardown")):
-        for index, hook in enumerate(hooks):
-            if theirs(hook, name):
-                hooks[index] = _unless_unlimited_page(hook, kind)
-
-
-def _unless_unlimited_page(hook, kind: str):
-    if kind == "after":
-        def limited(response):
-            return response if _unlimited_page() else hook(response)
-    elif kind == "teardown":
-        def limited(exc=None):
-            return None if _unlimited_page() else hook(exc)
-    else:
-        def limited():
-            return None if _unlimited_page() else hook()
-
-    limited.__name__ = getattr(getattr(hook, "func", hook), "__name__", "limited")
-    limited.skips_public_pages = True
-    limited.__wrapped__ = hook
-    return limited
-
-
-def _unlimited_page() -> bool:
-    """A public page no limiter of this app limits (decided once per endpoint): then
-    skipping the limiters changes nothing but the time they take."""
-    app = current_app._get_current_object()
-    known = app.extensions.setdefault("page_cache_unlimited", {})
-    endpoint = request.endpoint
-    if endpoint not in known:
-        view = app.view_functions.get(endpoint or "")
-        known[endpoint] = getattr(view, "public_page", False) and not any(
-            _limits(limiter, app, view) for limiter in app.extensions.get("limiter", ()))
-    return known[endpoint]
-
-
-def _limits(limiter, app, view) -> bool:
-    """Whether `limiter` has any limit that could apply to `view` (a portal page)."""
-    manager = limiter.limit_manager
-    name = get_qualified_name(view)
-    return bool(manager.application_limits or manager.default_limits
-                or limiter._in_memory_fallback or manager.blueprint_limits(app, bp.name)
-                or manager.decorated_limits(name) or manager.has_hints(request.endpoint))
 
 
 def public_page(view):

@@ -111,3 +111,25 @@ def test_the_ticket_search_reads_a_number_as_a_ticket_number(client, reader):
     found = client.get(f"{BASE}/tickets?q=%23{ticket.number}", headers=headers).get_json()
     assert [t["number"] for t in found["tickets"]] == [ticket.number]
     assert client.get(f"{BASE}/tickets?q=%23\u00b2", headers=headers).get_json()["tickets"] == []
+
+
+@pytest.mark.parametrize("locale, declared, message", [
+    ("en", None, "Page not found"), ("de", None, "Seite nicht gefunden"),
+    ("en", "No such article.", "No such article.")])
+def test_a_refused_path_is_404_in_the_language_of_the_refusal(app, locale, declared, message):
+    """The operation's message (or "Page not found") is translated when a path value is
+    refused, not on every request."""
+    from flask_babel import force_locale
+    from flask_babel import lazy_gettext as _l
+
+    from portal.schemas import customer_articles as s
+    from portal.schemas.openapi import operation
+    from portal.services.errors import NotFound
+
+    view = operation("x", "x", path=s.ArticlePath,
+                     not_found=_l(declared) if declared else None)(lambda **kwargs: kwargs)
+    with app.test_request_context("/"), force_locale(locale):
+        assert view(slug="acme", key="vpn") == {"slug": "acme", "key": "vpn"}
+        with pytest.raises(NotFound) as refused:
+            view(slug="acme", key="k" * 10_000)
+    assert refused.value.message == message

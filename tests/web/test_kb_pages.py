@@ -303,6 +303,23 @@ def test_suggest_answers_titles_and_links(client, kb_site):
     assert client.get("/en-US/acme/search/suggest?q=v").get_json() == {"results": []}
 
 
+@pytest.mark.parametrize("workspace_slug", ["acme", "0slug0"])
+def test_suggest_links_are_built_as_url_for_builds_them(app, acme, workspace_slug):
+    """The suggestions' links put each slug into one URL built per request: the same text
+    as url_for, odd slugs included (quoted as the route's converter quotes them); a marker
+    found elsewhere in the URL falls back to url_for per slug."""
+    from flask import g, url_for
+
+    from portal.schemas.converters import slug_urls
+
+    with app.test_request_context(f"/de-DE/{workspace_slug}/search/suggest"):
+        g.locale, g.workspace = "de-DE", type("Ws", (), {"slug": workspace_slug})()
+        url = slug_urls(lambda slug: url_for("portal.article", slug=slug))
+        for slug in ("reset-password", "größe ändern", "a/b", "x?y#z", "100%", "0slug0",
+                     "slug0slug0", "a+b@c:d=e&f"):
+            assert url(slug) == url_for("portal.article", slug=slug)
+
+
 def test_new_ticket_form_has_the_title_suggestion_hook(app, kb_site, people, acme):
     reader = as_reader(app, people["verified"])
     html = text(reader.get("/en-US/acme/tickets/new"))

@@ -1,17 +1,20 @@
 """What a cached knowledge-base page costs on a hit (portal.web.page_cache): the limiters
-skip public pages only while none of their limits applies; the workspace lookup and the
-reader's vote statements are built once and keep their rules."""
+skip a request (a page, a search) only while none of their limits applies
+(portal.limiter_hooks); the workspace lookup and the reader's vote statements are built
+once and keep their rules."""
 
 from inspect import iscoroutinefunction
 
 from config import TestingConfig
+from portal import limiter_hooks
 from portal.extensions import db, limiter
 from portal.services import article_feedback, articles, workspaces
 from portal.tenancy import use_workspace
-from portal.web import page_cache
 from tests.factories import make_contact
 
 HOME = "/en-US/acme/directories"
+SEARCH = "/api/v1/workspaces/acme/articles/search?q=vpn"
+SUGGEST = "/en-US/acme/search/suggest?q=vp"
 KEEP = ("DATABASE_URL", "OUTBOX_DIR", "UPLOAD_DIR", "BASE_URL")
 
 
@@ -20,39 +23,45 @@ def public(ws):
     db.session.commit()
 
 
-def test_limiters_skip_public_pages_until_a_limit_of_theirs_applies(app, acme, make_app):
+def test_limiters_skip_requests_until_a_limit_of_theirs_applies(app, acme, make_app):
     public(acme)
     other = make_app(type("Fresh", (TestingConfig,), {name: app.config[name] for name in KEEP}))
     try:
         limiters = other.extensions["limiter"]
         assert len(limiters) == 2 and limiter in limiters  # ours and Flask-AppBuilder's
         wrapped = [hook.__wrapped__.__self__ for hook in other.before_request_funcs[None]
-                   if getattr(hook, "skips_public_pages", False)]
+                   if getattr(hook, "skips_unlimited", False)]
         assert sorted(map(id, wrapped)) == sorted(map(id, limiters))
         headers = [hook.__wrapped__.args[0] for hook in other.after_request_funcs[None]
-                   if getattr(hook, "skips_public_pages", False)]
+                   if getattr(hook, "skips_unlimited", False)]
         assert sorted(map(id, headers)) == sorted(map(id, limiters))
         released = [hook.__wrapped__.__self__ for hook in other.teardown_request_funcs[None]
-                    if getattr(hook, "skips_public_pages", False)]
+                    if getattr(hook, "skips_unlimited", False)]
         assert sorted(map(id, released)) == sorted(map(id, limiters))
-        with other.test_request_context(HOME):
-            assert page_cache._unlimited_page()
-        with other.test_request_context("/en-US/acme/articles/x/helpful", method="POST"):
-            assert not page_cache._unlimited_page()  # not a cached page: limited as before
+        for path, method, skipped in ((HOME, "GET", True), (SEARCH, "GET", True),
+                                      (SUGGEST, "GET", True),
+                                      ("/en-US/acme/articles/x/helpful", "POST", False),
+                                      ("/api/v1/workspaces/acme/auth/otp", "POST", False),
+                                      (HOME, "DELETE", False)):  # no endpoint (405)
+            with other.test_request_context(path, method=method):
+                assert limiter_hooks.unlimited(other) is skipped, path
         client = other.test_client()
         assert [client.get(HOME).status_code for _ in range(3)] == [200, 200, 200]
+        assert [client.get(SEARCH).status_code for _ in range(3)] == [200, 200, 200]
 
-        # a limit on the portal blueprint (this app's own Flask-AppBuilder limiter) applies
+        # a limit on a blueprint (this app's own Flask-AppBuilder limiter) applies to it
         appbuilder_limiter = next(each for each in limiters if each is not limiter)
         appbuilder_limiter.limit("2/minute")(other.blueprints["portal"])
-        other.extensions.pop("page_cache_unlimited")
+        appbuilder_limiter.limit("2/minute")(other.blueprints["api"])
+        other.extensions.pop(limiter_hooks.KNOWN)
         with other.test_request_context(HOME):
-            assert not page_cache._unlimited_page()
+            assert not limiter_hooks.unlimited(other)
         other.config["RATELIMIT_HEADERS_ENABLED"] = True
         appbuilder_limiter._headers_enabled = True  # read at init_app
-        answers = [other.test_client().get(HOME) for _ in range(3)]
-        assert [answer.status_code for answer in answers] == [200, 200, 429]
-        assert answers[0].headers["X-RateLimit-Remaining"] == "1"  # its headers are added
+        for path in (HOME, SEARCH):
+            answers = [other.test_client().get(path) for _ in range(3)]
+            assert [answer.status_code for answer in answers] == [200, 200, 429], path
+            assert answers[0].headers["X-RateLimit-Remaining"] == "1"  # its headers are added
     finally:
         with other.app_context():
             db.session.remove()
