@@ -36,9 +36,10 @@ class Labels(dict):
 _TRANSLATED: dict = {}
 
 
-def _translated(kind: str, table: dict) -> Labels:
+def _translated(kind: str, table: dict, catalogue=None) -> Labels:
     # the catalogue of the current locale: force_locale (emails, live updates) changes it
-    catalogue = get_translations()
+    if catalogue is None:
+        catalogue = get_translations()
     kept = _TRANSLATED.get((kind, id(catalogue)))
     if kept is None or kept[0] is not catalogue:
         kept = (catalogue, Labels({code: str(label) for code, label in table.items()}))
@@ -77,7 +78,8 @@ def register_labels(app) -> None:
         in a template, or the `stage_label(code)` function)."""
         if not has_request_context():
             return {}
-        stages = _translated("stage_labels", STAGE_LABELS)
-        priorities = _translated("priority_labels", PRIORITY_LABELS)
+        catalogue = get_translations()
+        stages = _translated("stage_labels", STAGE_LABELS, catalogue)
+        priorities = _translated("priority_labels", PRIORITY_LABELS, catalogue)
         return {"stage_label": stages.__getitem__, "priority_label": priorities.__getitem__,
                 "stage_labels": stages, "priority_labels": priorities}

@@ -30,6 +30,7 @@ from portal.auth.next_url import safe_next
 from portal.i18n import SUPPORTED, normalise
 from portal.services import workspaces
 from portal.tenancy import enter_workspace
+from portal.web import page_urls
 
 bp = Blueprint("portal", __name__, url_prefix="/<locale>/<workspace>")
 root = Blueprint(
@@ -144,27 +145,23 @@ def row_url(endpoint: str, key: str):
     return lambda value: f"{head}{int(value)}{tail}"
 
 
-def language_links() -> list[dict]:
-    """This page in every enabled locale of the workspace: for hreflang and the footer."""
+def page_links(build=url_for) -> tuple[list[dict], str | None]:
+    """(this page in every enabled locale of the workspace, for hreflang and the footer;
+    its canonical URL), both empty off the portal's pages."""
     ws = g.get("workspace")
-    if ws is None or request.blueprint != "portal" or request.endpoint is None:
-        return []
+    endpoint = request.endpoint
+    if ws is None or endpoint is None or request.blueprint != "portal":
+        return [], None
+    view_args, current = request.view_args or {}, g.get("locale")
+    base = workspaces.public_base(ws)
     links = []
     for code in SUPPORTED:
         if code not in (ws.enabled_locales or []):
             continue
-        path = url_for(request.endpoint, locale=code, **(request.view_args or {}))
+        path = build(endpoint, locale=code, **view_args)
         links.append({"code": code, "label": SUPPORTED[code], "path": path,
-                      "url": workspaces.public_base(ws) + path, "current": code == g.get("locale")})
-    return links
-
-
-def canonical_url() -> str | None:
-    ws = g.get("workspace")
-    if ws is None or request.blueprint != "portal" or request.endpoint is None:
-        return None
-    path = url_for(request.endpoint, **(request.view_args or {}))
-    return workspaces.public_base(ws) + path
+                      "url": base + path, "current": code == current})
+    return links, base + build(endpoint, **view_args)
 
 
 def demo_outbox_enabled() -> bool:
@@ -222,17 +219,24 @@ def register_web(app: Flask) -> None:
         if not has_request_context():  # emails rendered by a job
             return {"current_locale": g.get("locale") or current_app.config["DEFAULT_LOCALE"]}
         error = getattr(request, "helpport_error", None)
-        links = [] if error else language_links()
-        return {
+        ws = g.get("workspace")
+        locale = g.get("locale")
+        # a portal page's links, from paths built once (page_urls); other pages build theirs
+        build = page_urls.builder() if ws is not None and not error else url_for
+        links, canonical = ([], None) if error else page_links(build)
+        context = {
             # after a 500 the database may be what failed: ask it nothing more
             "current_contact": None if error == 500 else current_contact(),
-            "current_locale": g.get("locale") or current_app.config["DEFAULT_LOCALE"],
+            "current_locale": locale or current_app.config["DEFAULT_LOCALE"],
             "locales": SUPPORTED,
             "language_links": links,
-            "canonical_url": None if error else canonical_url(),
+            "canonical_url": canonical,
             "default_language_url": next(
                 (link["url"] for link in links
-                 if g.get("workspace") and link["code"] == g.workspace.default_locale), None),
+                 if ws is not None and link["code"] == ws.default_locale), None),
             "demo_outbox": demo_outbox_enabled(),
-            "has_endpoint": lambda name: name in current_app.view_functions,
+            "has_endpoint": current_app.view_functions.__contains__,
         }
+        if build is not url_for:
+            context["url_for"] = build
+        return context

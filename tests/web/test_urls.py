@@ -135,3 +135,33 @@ def test_canonical_leaves_out_the_query(client, acme):
 def test_error_pages_carry_no_canonical_link(client, acme):
     html = client.get("/en-US/nope/directories").get_data(as_text=True)
     assert 'rel="canonical"' not in html
+
+
+def test_kept_page_paths_are_what_url_for_builds(app, acme, globex):
+    """portal.web.page_urls keeps a path per workspace, locale, blueprint and mount point:
+    whichever of them asks first, each gets what url_for builds for it."""
+    from flask import url_for
+
+    from portal.tenancy import enter_workspace
+    from portal.web import page_urls
+
+    calls = [("portal.home", {}), ("portal.tickets", {"scope": "mine"}), (".tickets", {}),
+             ("root.static", {"filename": "portal.css"}), ("portal.home", {"locale": "de-DE"}),
+             ("portal.home", {"_external": True}), ("portal.tickets", {"stage": ["open"]}),
+             ("portal.ticket", {"number": 7}), ("portal.tickets", {"scope": "mine", "q": "x"})]
+    seen = set()
+    for _pass in range(2):  # the second one from what the first kept
+        for ws in (acme, globex):
+            for locale in ("en-US", "de-DE"):
+                for mount in ("", "/help"):
+                    with app.test_request_context(f"/{locale}/{ws.slug}/tickets",
+                                                  base_url=f"http://portal.test{mount}"):
+                        enter_workspace(ws, locale=locale)
+                        build = page_urls.builder()
+                        for endpoint, values in calls:
+                            path = build(endpoint, **values)
+                            assert path == url_for(endpoint, **values), (endpoint, values)
+                            seen.add(path)
+    assert "/help/de-DE/globex/tickets?scope=mine" in seen
+    assert "/en-US/acme/tickets/7" in seen
+    assert "http://portal.test/help/de-DE/acme/directories" in seen
