@@ -22,8 +22,8 @@ its workspace itself, with a test (the workspace lookup, whose table belongs to 
 workspace; the customer session lookup, `auth.sessions.find`; the reader's vote on an
 article, `article_feedback.current_vote`; the ticket counter's UPDATE,
 `tickets.next_number`; the newest ticket form's id, `ticket_forms.for_new_ticket`; a
-customer's ticket page,
-`ticket_access.page_for_customer`; a search's hits, `search.service._hits_sql`).
+customer's ticket page, `ticket_access.page_for_customer`; a customer's ticket list,
+`tickets.list_for_customer`; a search's hits, `search.service._hits_sql`).
 References between rows are checked at flush time (`portal.tenancy_references`); the rows
 of a new ticket are written by INSERTs that `portal.tenancy_inserts` checks the same way
 (the current workspace, references inside it) before they run.

@@ -23,6 +23,7 @@ from portal.models.base import as_id, utcnow
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.services import contacts, ticket_forms, workspace_settings
 from portal.services.errors import Forbidden, Invalid, ServiceError
+from portal.services.scoped import read_connection
 from portal.tenancy import prepared
 from portal.tenancy_inserts import insert_link, insert_row
 
@@ -241,7 +242,9 @@ MINE, ORGANIZATION, NOTHING = "mine", "organization", "nothing"
 @lru_cache(maxsize=256)
 def _customer_list(scope: str, shape: tuple):
     """The customer list of one scope and query shape (its values are parameters), built
-    once: columns, not ORM rows."""
+    once: columns, not ORM rows. Run on the session's connection (read_connection: no ORM
+    set-up, not through the tenancy guard), it names the workspace itself: every shape
+    reads tickets of `workspace_id` only, and ticket_reporter rows only through them."""
     columns = [getattr(Ticket, name) for name in Listed._fields]
     if scope == MINE and shape[0] in BY_REPORTER:
         # from the contact's ticket_reporter rows, in list order (their index): a page
@@ -277,7 +280,7 @@ def list_for_customer(ws: Workspace, contact: Contact, query: ListQuery) -> Page
         scope = MINE
     shape, params = _plan(query, CUSTOMER_SORTS)
     params.update(workspace_id=ws.id, contact_id=contact.id, account_id=contact.account_id)
-    rows = db.session.execute(_customer_list(scope, shape), params).all()
+    rows = read_connection().execute(_customer_list(scope, shape), params).all()
     return _page([Listed(*row) for row in rows], params["limit"] - 1,
                  CUSTOMER_SORTS[query.sort][0])
 

@@ -131,3 +131,35 @@ def test_mine_reads_the_reporters_index_not_the_workspace(desk, acme):
         assert "ix_ticket_reporter_contact_created (contact_id=? AND created_at<?)" in plan, plan
         assert "TEMP B-TREE" not in plan, plan
         assert db.session.scalar(select(func.count()).select_from(ticket_reporters)) == 14
+
+
+def test_the_list_read_outside_the_guard_lists_what_the_guard_lets_through(
+        desk, acme, globex, monkeypatch):
+    """list_for_customer runs its prebuilt statement on the session's connection, outside
+    the tenancy guard (portal.tenancy's list of hot paths): for every scope, sort and
+    filter it lists what the same statement lists through the guard, and the workspace it
+    is given is in the statement itself (another workspace's id lists nothing)."""
+    gus = make_contact(globex, "gus@globex.example")
+    for n in range(4):
+        open_ticket(globex, gus, f"Urgent globex {n}")
+    queries = [{}, {"sort": "oldest"}, {"sort": "updated"}, {"stages": ("open",)},
+               {"priority": "normal"}, {"q": "Urgent"}, {"q": "3"}, {"limit": 2}]
+    with use_workspace(acme.id):
+        people = [db.session.get(type(desk[name]), desk[name].id)
+                  for name in ("me", "other", "admin")]
+        unverified = make_contact(acme, "new@one.example", account=people[0].account,
+                                  verified=False)
+        listed = set()
+        for contact in (*people, unverified):
+            for scope in ("mine", "organization") if contact is people[2] else ("mine",):
+                for query in queries:
+                    ask = tickets.ListQuery(scope=scope, **query)
+                    core = tickets.list_for_customer(acme, contact, ask)
+                    with monkeypatch.context() as patch:
+                        patch.setattr(tickets, "read_connection", lambda: db.session)
+                        guarded = tickets.list_for_customer(acme, contact, ask)
+                    assert core == guarded, (contact.email, scope, query)
+                    listed.update((contact.email, scope) for _row in core.items)
+                    assert not tickets.list_for_customer(globex, contact, ask).items
+        assert listed == {("me@one.example", "mine"), ("other@one.example", "mine"),
+                          ("admin@one.example", "organization")}
