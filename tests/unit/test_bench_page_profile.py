@@ -12,7 +12,9 @@ def test_profile_runs_and_reports_every_page(make_app, capsys):
     result = page_profile.main(["--quick"])
     assert set(result) == set(page_profile.PAGES)
     for page, row in result.items():
-        assert row["ms"] > 0 and row["statements"] >= 3, page
+        # at least the caller's session and the page's rows (the API's lookup brings the
+        # workspace too: two statements for its ticket list)
+        assert row["ms"] > 0 and row["statements"] >= 2, page
     # a new reader's view is one UPDATE more than a reader counted already
     assert result["article_new_reader"]["statements"] == \
         result["article_anonymous"]["statements"] + 1
