@@ -1,8 +1,10 @@
-"""Security headers on every response, and JSON errors under /api/."""
+"""Security headers on every response, the signed session cookie, and JSON errors under
+/api/."""
 
 from functools import lru_cache
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 
 PORTAL_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -51,7 +53,26 @@ def same_origin() -> bool:
     return origin is not None and origin.lower() == request.host_url.rstrip("/").lower()
 
 
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its signer made once per secret key instead of on
+    every request (Flask makes one each time it opens or saves a session: a few percent
+    of a cached page's CPU, docs/PERFORMANCE.md). Changing SECRET_KEY or
+    SECRET_KEY_FALLBACKS makes a new one."""
+
+    _signer: tuple = (None, None)
+
+    def get_signing_serializer(self, app: Flask):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        known, signer = self._signer
+        if known != key:
+            signer = super().get_signing_serializer(app)
+            self._signer = (key, signer)
+        return signer
+
+
 def register_security(app: Flask) -> None:
+    app.session_interface = SignedCookieSessions()
+
     @app.after_request
     def secure_headers(response):
         """Each header unless the view set it (one pass over the response's headers, not

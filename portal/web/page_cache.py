@@ -28,6 +28,7 @@ from functools import wraps
 
 from flask import current_app, g, make_response, request, session
 from flask_limiter.util import get_remote_address
+from werkzeug.http import http_date
 
 from config import ROOT
 from portal.auth.sessions import current_contact
@@ -57,9 +58,10 @@ def public_page(view):
             response = make_response(view(*args, **kwargs))
             if not _storable(response):
                 return response
+            modified = datetime.now(UTC).replace(microsecond=0)
             entry = {"body": response.get_data(), "mimetype": response.mimetype,
                      "etag": _digest(response.get_data()), "views_of": g.get("page_views_of"),
-                     "modified": int(datetime.now(UTC).timestamp())}
+                     "modified": int(modified.timestamp()), "http_date": http_date(modified)}
             cache.set(key, entry, timeout=seconds)
             return _answer(entry, "miss")
         if entry.get("views_of") is not None:  # the miss ran the view, which counted it
@@ -104,24 +106,29 @@ def _digest(data: bytes) -> str:
 
 
 def _answer(entry: dict, source: str):
+    """The cached page, or 304 when the visitor's copy is current. Its headers are set as
+    plain strings: they are the same on every hit."""
     etag = entry["etag"]
     modified = datetime.fromtimestamp(entry["modified"], UTC)
     if _not_modified(etag, modified):
         response = current_app.response_class(status=304)
     else:
         response = current_app.response_class(entry["body"], mimetype=entry["mimetype"])
-    response.set_etag(etag)
-    response.last_modified = modified
-    response.headers["Cache-Control"] = \
-        f"public, max-age={current_app.config['PAGE_MAX_AGE_SECONDS']}"
-    response.vary.add("Cookie")
-    response.headers["X-Page-Cache"] = source
+    h = response.headers
+    h["ETag"] = f'"{etag}"'
+    h["Last-Modified"] = entry.get("http_date") or http_date(modified)
+    h["Cache-Control"] = f"public, max-age={current_app.config['PAGE_MAX_AGE_SECONDS']}"
+    h["Vary"] = "Cookie"
+    h["X-Page-Cache"] = source
     return response
 
 
 def _not_modified(etag: str, modified: datetime) -> bool:
-    if request.if_none_match:
+    headers = request.headers
+    if "If-None-Match" in headers and request.if_none_match:
         return request.if_none_match.contains(etag)
+    if "If-Modified-Since" not in headers:
+        return False
     since = request.if_modified_since
     return since is not None and modified <= since
 
