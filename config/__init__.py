@@ -22,6 +22,9 @@ class BaseConfig:
     ENV_NAME = "development"  # development, testing or production (any other value: no start)
     # signs cookies, keys code and token digests; production refuses to start without your own
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
+    # earlier secret keys still accepted for signed cookies while sessions roll over to the
+    # new one, e.g. PORTAL_SECRET_KEY_FALLBACKS='["old key"]' (Flask's setting)
+    SECRET_KEY_FALLBACKS = ()
     # an SQLite file, or PostgreSQL: postgresql://user:pass@host:5432/db (psycopg 3)
     DATABASE_URL = f"sqlite:///{INSTANCE / 'helpport.db'}"
     # Redis for jobs, rate limits and live updates, e.g. redis://host:6379/0;
