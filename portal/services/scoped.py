@@ -38,4 +38,3 @@ def read_connection():
     if session.autoflush and (session.new or session.dirty):
         session.flush()
     return session.connection()
-

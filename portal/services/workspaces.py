@@ -4,7 +4,7 @@ import re
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, inspect, or_, select
+from sqlalchemy import bindparam, or_, select
 
 from portal.extensions import db
 from portal.i18n import SUPPORTED
@@ -59,8 +59,7 @@ _COLUMNS, _KEYS = columns_of(Workspace)
 @cache
 def _statement(by: str):
     columns = Workspace.__table__.c
-    where = {"id": columns.id == bindparam("id"),
-             "slug": columns.slug == bindparam("slug"),
+    where = {"slug": columns.slug == bindparam("slug"),
              "domain": columns.custom_domain == bindparam("domain"),
              "either": or_(columns.slug == bindparam("slug"),
                            columns.custom_domain == bindparam("domain"))}[by]
@@ -78,16 +77,6 @@ def _rows(slug: str | None, domain: str) -> list[Workspace]:
 def _read(by: str, **params) -> list[Workspace]:
     rows = read_connection().execute(_statement(by), params).all()
     return [as_loaded(Workspace, dict(zip(_KEYS, row, strict=True))) for row in rows]
-
-
-def by_id(workspace_id: int) -> Workspace | None:
-    """The workspace of `workspace_id` (the customer API's token names it): the session's
-    own copy when it holds one, loaded; else the row read as every lookup reads it."""
-    held = db.session.identity_map.get(Workspace.__mapper__.identity_key_from_primary_key(
-        (workspace_id,)))
-    if held is not None and not inspect(held).expired_attributes:
-        return held
-    return next(iter(_read("id", id=workspace_id)), None)
 
 
 def create_workspace(

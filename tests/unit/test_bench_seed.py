@@ -4,8 +4,8 @@ No timing here: measurements live in bench/tickets_load.py and docs/PERFORMANCE.
 from sqlalchemy import func, select
 
 from bench import seed_tickets, targets
-from portal.models import Comment, Ticket, TicketCounter, TicketEvent, ticket_reporters
-from portal.services import contacts, tickets, workspaces
+from portal.models import Comment, Ticket, TicketCounter, TicketEvent, Workspace, ticket_reporters
+from portal.services import contacts, tickets
 from portal.tenancy import use_workspace
 
 
@@ -46,7 +46,7 @@ def test_seed_creates_people_tickets_threads_and_is_idempotent(db):
     assert any(public < updated for public, _newest, updated in stamps)  # a note came last
 
     with use_workspace(ws_id):
-        ws = workspaces.by_id(ws_id)
+        ws = db.session.get(Workspace, ws_id)
         regular = contacts.by_email(ws, seed_tickets.CONTACT_EMAIL)
         admin = contacts.by_email(ws, seed_tickets.ADMIN_EMAIL)
         assert contacts.is_customer_admin(admin) and not contacts.is_customer_admin(regular)

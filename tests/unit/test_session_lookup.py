@@ -6,7 +6,7 @@ import pytest
 
 from portal.auth import sessions
 from portal.extensions import db
-from portal.services import workspaces
+from portal.models import Workspace
 from portal.tenancy import NoWorkspace, use_workspace
 from tests.factories import api_token, make_account, make_contact
 from tests.web.helpers import Statements
@@ -46,7 +46,7 @@ def test_the_api_lookup_loads_contact_account_and_workspace(acme, globex):
             # read without a statement: the lookup brought them
             assert found.row.contact.account.name == "Acme Corp"
             assert found.workspace.slug == "acme"
-            assert workspaces.by_id(acme_id) is found.workspace  # the session holds it
+            assert db.session.get(Workspace, acme_id) is found.workspace  # held
     assert seen.count() == 1, seen.report()
     theirs = sessions.find(other, "api", any_workspace=True).row
     assert theirs.contact.email == "g@g.example" and theirs.contact.account is None

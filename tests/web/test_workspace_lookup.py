@@ -59,25 +59,6 @@ def test_a_held_expired_workspace_is_refreshed_from_the_row(db, acme):
     assert not inspect(acme).modified
 
 
-def test_by_id_reads_the_row_as_the_other_lookups_and_keeps_a_loaded_copy(db, acme, globex):
-    """The customer API's lookup by the token's workspace id: the session's own loaded copy
-    without a statement, else the row (expired or not held: read again), None if unknown."""
-    from tests.web.helpers import Statements
-
-    acme_id, globex_id = acme.id, globex.id
-    with Statements() as sql:
-        assert workspaces.by_id(acme_id) is acme
-    assert sql.count() == 0
-    db.session.commit()  # expires it
-    elsewhere(db, acme_id, name="Renamed")  # and a new session
-    with Statements() as sql:
-        found = workspaces.by_id(acme_id)
-    assert sql.count() == 1 and found.name == "Renamed" and not inspect(found).unloaded
-    assert inspect(found).persistent and not inspect(found).modified
-    assert workspaces.by_id(globex_id).slug == "globex"
-    assert workspaces.by_id(10**6) is None
-
-
 def test_changes_made_elsewhere_are_seen_on_the_next_request(app, db, acme, globex):
     public(db, acme, globex)
     acme_id = acme.id
