@@ -25,8 +25,9 @@ article, `article_feedback.current_vote`; the ticket counter's UPDATE,
 customer's ticket page, `ticket_access.page_for_customer`; a customer's ticket list,
 `tickets.list_for_customer`; a search's hits, `search.service._hits_sql`).
 References between rows are checked at flush time (`portal.tenancy_references`); the rows
-of a new ticket are written by INSERTs that `portal.tenancy_inserts` checks the same way
-(the current workspace, references inside it) before they run.
+of a new ticket and new waiting notifications are written by INSERTs that
+`portal.tenancy_inserts` checks the same way (the current workspace, references inside it)
+before they run.
 """
 
 from contextlib import contextmanager

@@ -3,7 +3,8 @@
 The guard refuses INSERT statements run through the session (it cannot scope them), and
 each flush checks the references of new rows (portal.tenancy_references). Opening a ticket
 writes its rows without the ORM's unit of work, whose flush was a quarter of the
-creation's CPU (docs/PERFORMANCE.md, "Round 7"); it writes them here, where the same
+creation's CPU (docs/PERFORMANCE.md, "Round 7"); it writes them here, and so does every
+new waiting notification (portal.services.notifications, on any ticket change). The same
 rules hold before the statement runs:
 
 - a row's `workspace_id` is the current workspace (none current: `NoWorkspace`; another
