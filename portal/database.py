@@ -6,7 +6,7 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 
-from portal import sqlite_setup
+from portal import sqlite_changes, sqlite_setup
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -37,12 +37,14 @@ def engine_options(cfg) -> dict:
 
 def configure_engines(app: Flask) -> None:
     """Connection set-up the engine options cannot express: SQLite's pragmas
-    (portal/sqlite_setup.py) on each new connection to a SQLite file."""
+    (portal/sqlite_setup.py) on each new connection to a SQLite file; and the watch on
+    its commits that lets rows read on every request be remembered (portal/sqlite_changes.py)."""
     from portal.extensions import db
 
     with app.app_context():
         for engine in db.engines.values():
             sqlite_setup.install(engine, app.config)
+        app.extensions["sqlite_changes"] = sqlite_changes.for_engine(db.engine)
 
 
 def alembic_config() -> Config:

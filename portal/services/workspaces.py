@@ -1,6 +1,7 @@
 """Workspaces: lookup by slug or custom domain, creation with their system group."""
 
 import re
+from copy import deepcopy
 from functools import cache
 
 from flask import current_app
@@ -45,14 +46,15 @@ def by_slug_and_domain(slug: str, host: str) -> tuple[Workspace | None, Workspac
             next((ws for ws in found if domain and ws.custom_domain == domain), None))
 
 
-# Every portal request reads its workspace row, fresh from the database (cached pages and
-# search answers are keyed by its current content_version). An ORM query cost ~0.3 ms of a
-# cached page's ~1.3: the ORM's statement set-up and row loading, and the tenancy guard's
-# hook (the workspaces table is owned by no workspace, so the guard had nothing to do). So
-# the row is read by one Core SELECT, built once, on the session's connection (its
-# transaction, its statement events and error handling), and the Workspace is made from it
-# as the ORM makes one from a row: persistent in the session, nothing changed, so it reads,
-# writes and flushes as a queried one does.
+# Every portal request reads its workspace row (cached pages and search answers are keyed
+# by its current content_version). An ORM query cost ~0.3 ms of a cached page's ~1.3: the
+# ORM's statement set-up and row loading, and the tenancy guard's hook (the workspaces
+# table is owned by no workspace, so the guard had nothing to do). So the row is read by
+# one Core SELECT, built once, on the session's connection (its transaction, its statement
+# events and error handling), and the Workspace is made from it as the ORM makes one from a
+# row: persistent in the session, nothing changed, so it reads, writes and flushes as a
+# queried one does. On a SQLite file the values read are remembered until the next commit
+# to the file by anyone (portal.sqlite_changes): a cached page then opens no connection.
 _COLUMNS, _KEYS = columns_of(Workspace)
 
 
@@ -75,8 +77,24 @@ def _rows(slug: str | None, domain: str) -> list[Workspace]:
 
 
 def _read(by: str, **params) -> list[Workspace]:
+    changes = current_app.extensions.get("sqlite_changes")
+    if changes is None or db.session().in_transaction():  # its own changes are not committed
+        found = _select(by, params)
+    else:
+        found = changes.remembered(("workspace", by, *params.values()),
+                                   lambda: _select(by, params))
+    return [as_loaded(Workspace, {key: _copy(value) for key, value in values.items()})
+            for values in found]
+
+
+def _select(by: str, params: dict) -> tuple[dict, ...]:
     rows = read_connection().execute(_statement(by), params).all()
-    return [as_loaded(Workspace, dict(zip(_KEYS, row, strict=True))) for row in rows]
+    return tuple(dict(zip(_KEYS, row, strict=True)) for row in rows)
+
+
+def _copy(value):
+    """Each object its own settings and locales: a change in place reaches no other."""
+    return deepcopy(value) if isinstance(value, dict | list) else value
 
 
 def create_workspace(

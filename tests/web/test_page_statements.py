@@ -2,6 +2,10 @@
 
 The counts are pinned, and they must not grow with what the page lists: a lazy load per
 row, or the page loading its rows again after a commit expired them, fails here first.
+
+The workspace lookup is not in the pins: a page makes it at most once, and on a SQLite file
+not at all while nothing was committed since the last one (portal.sqlite_changes), so how
+many a page makes depends on what happened before it (and on the database).
 """
 
 import re
@@ -19,10 +23,11 @@ from tests.web.helpers import Statements
 
 
 def get(client, url, **kwargs):
+    """The answer and the statements it cost, but for the workspace lookup (at most one)."""
     with Statements() as sql:
         response = client.get(url, **kwargs)
     assert response.status_code == 200, url
-    return response, sql
+    return response, sql.drop_workspace_lookup()
 
 
 def same_page(one, other) -> bool:
@@ -52,14 +57,15 @@ def make_kb(ws, per_directory: int):
         return [a.slug for a in made]
 
 
-# the article page: workspace (slug and Host in one), the article, its translations,
+# the article page: the article, its translations,
 # the directory and its parent (breadcrumbs), the related articles and their titles;
 # signed in, the session with its contact, their account and whether the contact is a
 # Customer Admin (one statement), and the reader's vote
-ARTICLE_ANONYMOUS = 7
-ARTICLE_SIGNED_IN = 9
-# from the public page cache: the workspace (the page is the same for every visitor)
-ARTICLE_CACHED = 1
+ARTICLE_ANONYMOUS = 6
+ARTICLE_SIGNED_IN = 8
+# from the public page cache: nothing but the workspace (the page is the same for every
+# visitor)
+ARTICLE_CACHED = 0
 
 
 @pytest.mark.parametrize("per_directory", [6, 12])
@@ -110,9 +116,9 @@ def test_lists_of_titles_leave_the_bodies_in_the_database(app, acme):
                 assert tr.title.startswith("Network guide")
 
 
-# the ticket list: workspace, session with contact and whether it is a Customer Admin
+# the ticket list: the session with its contact and whether it is a Customer Admin
 # (the organization tab), the page of tickets
-TICKET_LIST = 3
+TICKET_LIST = 2
 
 
 @pytest.mark.parametrize("tickets", [2, 12])
@@ -153,10 +159,10 @@ def test_a_view_is_counted_without_expiring_what_the_page_loaded(app, acme):
         assert db.session().expire_on_commit  # the session's own setting is back
 
 
-# the ticket page: workspace, session with contact and whether it is a Customer Admin (who
+# the ticket page: the session with its contact and whether it is a Customer Admin (who
 # may see the ticket), the ticket with its account, form and reporters, attachments,
 # comments, events
-TICKET_PAGE = 6
+TICKET_PAGE = 5
 
 
 @pytest.mark.parametrize("comments", [1, 6])
