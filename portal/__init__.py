@@ -38,9 +38,9 @@ def create_app(config=None) -> Flask:
     register_labels(app)
 
     from portal import models  # noqa: F401  (registers the mappers)
-    from portal.services.workspace_settings import for_workspace
+    from portal.services.portal_settings import published
 
-    app.jinja_env.globals["workspace_settings"] = for_workspace  # templates read them typed
+    app.jinja_env.globals["portal_settings"] = published  # templates read the live settings
     from portal.admin import init_admin
     from portal.i18n import init_i18n
 

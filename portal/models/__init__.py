@@ -14,6 +14,7 @@ from portal.models.kb import (
     SearchQuery,
 )
 from portal.models.outbox import OutboxMessage
+from portal.models.portal_settings import PortalSettingsDraft, PortalSettingsPublish
 from portal.models.ticket import (
     Attachment,
     Comment,
@@ -48,6 +49,8 @@ __all__ = [
     "CustomerSession",
     "IdempotencyKey",
     "OneTimeCode",
+    "PortalSettingsDraft",
+    "PortalSettingsPublish",
     "OutboxMessage",
     "StaffMembership",
     "StaffSession",

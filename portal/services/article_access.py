@@ -16,11 +16,12 @@ from portal.extensions import db
 from portal.models import Article, Contact, Workspace
 from portal.models.base import as_id
 from portal.request_memo import memo
-from portal.services import contacts, workspace_settings
+from portal.services import contacts, portal_settings
 
 
 def access(ws: Workspace) -> str:
-    return memo(("kb_access", ws.id), lambda: workspace_settings.for_workspace(ws).kb_access)
+    return memo(("kb_access", ws.id),
+                lambda: portal_settings.published(ws).features.knowledge_base)
 
 
 def audiences(ws: Workspace, reader: Contact | None) -> tuple[str, ...]:

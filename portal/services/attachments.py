@@ -17,12 +17,13 @@ from sqlalchemy import bindparam, select
 from portal.extensions import db
 from portal.models import Attachment, Comment, Ticket, Workspace
 from portal.models.base import utcnow
-from portal.services import filenames, workspace_settings
+from portal.schemas.portal_settings import ATTACHMENT_MAX_BYTES
+from portal.services import filenames, portal_settings
 from portal.services.errors import Invalid, NotFound, TooLarge
 from portal.storage import FileMissing, get_storage
 from portal.tenancy import prepared
 
-DEFAULT_MAX_BYTES = workspace_settings.DEFAULTS.attachment_max_bytes
+DEFAULT_MAX_BYTES = ATTACHMENT_MAX_BYTES  # tickets.attachment_max_bytes when not set
 DEFAULT_TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -51,7 +52,7 @@ FORM_BYTES = 1024 * 1024  # the text fields next to the files
 
 
 def limits(ws: Workspace) -> tuple[int, dict[str, str]]:
-    settings = workspace_settings.for_workspace(ws)
+    settings = portal_settings.published(ws).tickets
     allowed = settings.attachment_extensions
     types = {ext: DEFAULT_TYPES[ext] for ext in allowed if ext in DEFAULT_TYPES} \
         if allowed else dict(DEFAULT_TYPES)

@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.models import Contact, Ticket, TicketCounter, Workspace, ticket_reporters
 from portal.models.base import as_id, utcnow
 from portal.models.ticket import PRIORITIES, STAGES
-from portal.services import contacts, ticket_forms, workspace_settings
+from portal.services import contacts, portal_settings, ticket_forms
 from portal.services.errors import Forbidden, Invalid, ServiceError
 from portal.services.scoped import read_connection
 from portal.tenancy import prepared
@@ -38,7 +38,8 @@ class FeatureDisabled(ServiceError):
 
 
 def tickets_enabled(ws: Workspace) -> bool:
-    return workspace_settings.for_workspace(ws).tickets_enabled
+    """Customers may open and read tickets (features.tickets is not off)."""
+    return portal_settings.published(ws).features.tickets != "off"
 
 
 def _no_nul(value):

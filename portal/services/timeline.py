@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import Comment, Contact, Ticket, TicketEvent
 from portal.models.base import utcnow
 from portal.models.ticket import FINISHED_STAGES, PRIORITIES, STAGES
-from portal.services import live, workspace_settings
+from portal.services import live, portal_settings
 from portal.services.actors import Actor
 from portal.services.errors import Forbidden, Invalid
 from portal.tenancy import prepared
@@ -187,7 +187,7 @@ def reopen_window(ticket: Ticket) -> timedelta:
     from portal.models import Workspace
 
     ws = db.session.get(Workspace, ticket.workspace_id)
-    return timedelta(days=workspace_settings.for_workspace(ws).reopen_window_days)
+    return timedelta(days=portal_settings.published(ws).tickets.reopen_window_days)
 
 
 def customer_close(ticket: Ticket, actor: Actor) -> None:

@@ -12,7 +12,8 @@ from portal.i18n import SUPPORTED
 from portal.loaded_rows import as_loaded, columns_of
 from portal.models import CustomerGroup, Workspace
 from portal.models.customer import CUSTOMER_ADMINS
-from portal.services import workspace_settings
+from portal.schemas.portal_settings import ACCESS
+from portal.services import portal_settings
 from portal.services.errors import Conflict, Invalid
 from portal.services.scoped import read_connection
 from portal.tenancy import use_workspace
@@ -116,6 +117,8 @@ def create_workspace(
         raise Invalid("name is required", field="name")
     if default_locale not in SUPPORTED:
         raise Invalid("unsupported locale", field="default_locale")
+    if kb_access not in ACCESS:
+        raise Invalid("kb_access must be off, private or public", field="kb_access")
     if by_slug(slug):
         raise Conflict(f"workspace {slug!r} exists", field="slug")
     ws = Workspace(
@@ -128,9 +131,11 @@ def create_workspace(
         settings={},
         support_email=support_email or None,
     )
-    workspace_settings.update(ws, kb_access=kb_access)  # refuses a bad value before any write
     db.session.add(ws)
     db.session.flush()
+    portal_settings.change(ws, {"features.knowledge_base": kb_access,
+                                "domain.custom_portal_url":
+                                    f"https://{ws.custom_domain}" if ws.custom_domain else ""})
     ensure_system_groups(ws)
     db.session.commit()
     return ws

@@ -1,0 +1,331 @@
+"""A workspace's portal settings document (issue 12): read the live one, edit a draft,
+publish, discard, restore an earlier publish.
+
+- The **published** document is `Workspace.settings`. Every portal request reads the
+  workspace row anyway (and on SQLite remembers it until the next commit:
+  portal.sqlite_changes), so `published(ws)` costs no query; its parsed form is kept per
+  process, keyed by the stored text, so a publish is seen on every instance at once and a
+  changed row also changes `content_version`, which keys the page cache.
+- The **draft** is one PortalSettingsDraft row; customers never see it. Saving checks the
+  whole document: the declared schema (portal.schemas.portal_settings) and what needs
+  more than one field (contrast of the accent colours, the custom CSS against the
+  allowlist, a custom domain no other workspace has).
+- Every **publish** is kept (PortalSettingsPublish: version, author, time) and can be
+  restored into the draft.
+
+Readers get a `Settings` view: attributes all the way down (`features.knowledge_base`),
+every key present (defaults for what is missing, and for a stored value that is not valid
+any more, logged once per process).
+"""
+
+import copy
+import json
+import logging
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from portal.appearance import AppearanceError, colors, custom_css
+from portal.extensions import db
+from portal.models import PortalSettingsDraft, PortalSettingsPublish, Workspace
+from portal.request_memo import forget
+from portal.schemas.parse import invalid, messages
+from portal.schemas.portal_settings import HOST, MAX_LINKS, MAX_TABS, DocumentSchema
+from portal.services.errors import Conflict, Invalid, NotFound
+from portal.tenancy import use_workspace
+
+log = logging.getLogger(__name__)
+SCHEMA = DocumentSchema()
+IMAGES = ("logo", "logo_dark", "favicon")  # set by their upload endpoints, not by a PUT
+
+
+class Settings:
+    """A read-only view of a document: `settings.features.banner.level`; a list is a tuple
+    of views; `as_dict()` gives the JSON form back."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict):
+        object.__setattr__(self, "_data", data)
+
+    def __getattr__(self, name):
+        try:
+            return _view(self._data[name])
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name):
+        return self.__getattr__(name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("portal settings are read-only; save a draft and publish")
+
+    def get(self, name, default=None):
+        return _view(self._data[name]) if name in self._data else default
+
+    def as_dict(self) -> dict:
+        return copy.deepcopy(self._data)
+
+    def __eq__(self, other):
+        return isinstance(other, Settings) and other._data == self._data
+
+    def __hash__(self):
+        return hash(json.dumps(self._data, sort_keys=True))
+
+    def __repr__(self):
+        return f"Settings({self._data!r})"
+
+
+def _view(value):
+    if isinstance(value, dict):
+        return Settings(value)
+    if isinstance(value, list):
+        return tuple(_view(item) for item in value)
+    return value
+
+
+def defaults() -> dict:
+    return SCHEMA.load({})
+
+
+def published(ws: Workspace) -> Settings:
+    """The live settings of `ws` (the one accessor customers' pages and APIs read)."""
+    stored = ws.settings if isinstance(ws.settings, dict) else {}
+    return _parsed(ws.slug, json.dumps(stored, sort_keys=True, default=str))
+
+
+@lru_cache(maxsize=512)
+def _parsed(slug: str, stored_json: str) -> Settings:
+    return Settings(repaired(slug, json.loads(stored_json)))
+
+
+def repaired(slug: str, stored: dict) -> dict:
+    """`stored` loaded through the schema, each value it refuses replaced by its default
+    (logged): the column may hold what an older release or a hand-edited row put there."""
+    data = stored if isinstance(stored, dict) else {}
+    for _attempt in range(50):
+        try:
+            return SCHEMA.load(data)
+        except ValidationError as exc:
+            log.warning("workspace %s: portal settings %s not valid; using defaults there",
+                        slug, ", ".join(messages(exc)))
+            data = _without(data, exc.messages)
+    return defaults()
+
+
+def _without(data, errors):
+    """`data` without the keys and list items that `errors` (marshmallow's) names."""
+    if not isinstance(errors, dict):
+        return None
+    if isinstance(data, list):
+        return [item if i not in errors else _without(item, errors[i])
+                for i, item in enumerate(data) if i not in errors or isinstance(errors[i], dict)]
+    if not isinstance(data, dict):
+        return data
+    kept = {}
+    for key, value in data.items():
+        if key not in errors:
+            kept[key] = value
+        elif isinstance(errors[key], dict) and isinstance(value, dict | list):
+            kept[key] = _without(value, errors[key])
+    return kept
+
+
+# -- the staff side: draft, publish, discard, restore ----------------------------------
+
+def overview(ws: Workspace) -> dict:
+    """{"draft": the draft (the published document when there is none), "published",
+    "version": the number of the last publish (0: never published), "has_draft"}."""
+    row = _draft_row(ws)
+    live = published(ws).as_dict()
+    return {"draft": repaired(ws.slug, row.document) if row is not None else live,
+            "published": live, "version": version(ws), "has_draft": row is not None}
+
+
+def draft(ws: Workspace) -> Settings:
+    """What the live preview shows: the draft, else the published settings."""
+    row = _draft_row(ws)
+    return Settings(repaired(ws.slug, row.document)) if row is not None else published(ws)
+
+
+def version(ws: Workspace) -> int:
+    with use_workspace(ws.id):
+        return db.session.scalar(select(func.coalesce(func.max(PortalSettingsPublish.version),
+                                                      0))) or 0
+
+
+def save_draft(ws: Workspace, document, author: str) -> dict:
+    """Check the whole `document` and keep it as the draft (the images stay the draft's);
+    `Invalid` with every wrong field otherwise. The caller commits."""
+    current = draft(ws).as_dict()
+    checked = check(ws, document)
+    for name in IMAGES:
+        checked["appearance"][name] = current["appearance"][name]
+    _store_draft(ws, checked, author)
+    return checked
+
+
+def set_image(ws: Workspace, name: str, url: str, author: str) -> dict:
+    """Put an uploaded image's URL into the draft (portal.services.portal_images)."""
+    document = draft(ws).as_dict()
+    document["appearance"][name] = url
+    _store_draft(ws, document, author)
+    return document
+
+
+def publish(ws: Workspace, author: str) -> int:
+    """Make the draft live: Workspace.settings and the custom domain, a new history
+    entry. Without a draft there is nothing to publish (NotFound). The caller commits."""
+    row = _draft_row(ws)
+    if row is None:
+        raise NotFound(_("There is no draft to publish."))
+    document = check(ws, row.document)  # the world may have changed since it was saved
+    number = version(ws) + 1
+    _go_live(ws, document)
+    with use_workspace(ws.id):
+        db.session.add(PortalSettingsPublish(workspace_id=ws.id, version=number,
+                                             document=document, published_by=author[:200]))
+        db.session.delete(row)
+        db.session.flush()
+    return number
+
+
+def discard(ws: Workspace) -> bool:
+    """Drop the draft; False when there was none."""
+    row = _draft_row(ws)
+    if row is None:
+        return False
+    with use_workspace(ws.id):
+        db.session.delete(row)
+        db.session.flush()
+    return True
+
+
+def history(ws: Workspace) -> list[dict]:
+    with use_workspace(ws.id):
+        rows = db.session.scalars(select(PortalSettingsPublish)
+                                  .order_by(PortalSettingsPublish.version.desc())).all()
+    return [{"version": r.version, "published_by": r.published_by,
+             "published_at": r.published_at} for r in rows]
+
+
+def restore(ws: Workspace, number: int, author: str) -> dict:
+    """Publish `number`'s document again as the draft (the admin then publishes it)."""
+    with use_workspace(ws.id):
+        row = db.session.scalar(select(PortalSettingsPublish)
+                                .where(PortalSettingsPublish.version == number))
+    if row is None:
+        raise NotFound(_("There is no published version %(number)s.", number=number))
+    document = repaired(ws.slug, row.document)
+    _store_draft(ws, document, author)
+    return document
+
+
+def change(ws: Workspace, values: dict) -> Settings:
+    """Set `values` ({"features.knowledge_base": "public", ...}) in the live document at
+    once, checked as a publish is, without a draft or history entry: for the command line
+    and the demo. The caller commits."""
+    document = published(ws).as_dict()
+    for path, value in values.items():
+        *parents, last = path.split(".")
+        part = document
+        for name in parents:
+            part = part.setdefault(name, {})
+        part[last] = value
+    _go_live(ws, check(ws, document))
+    return published(ws)
+
+
+def check(ws: Workspace, document) -> dict:
+    """The whole `document` loaded through the schema and the checks across fields, or
+    `Invalid` naming every wrong field (`appearance.accent_color`: ...)."""
+    try:
+        loaded = SCHEMA.load(document if isinstance(document, dict) else None)
+    except ValidationError as exc:
+        raise invalid(messages(exc)) from None
+    problems = _problems(ws, loaded)
+    if problems:
+        raise invalid(problems)
+    return loaded
+
+
+def _problems(ws: Workspace, doc: dict) -> dict:
+    found = {}
+    look = doc["appearance"]
+    try:
+        colors.tokens(look["accent_color"], dark_accent=look["dark_accent_color"] or None)
+    except AppearanceError as exc:
+        found["appearance.accent_color"] = str(exc)
+    tabs = look["header_tabs"]
+    if len(tabs) > MAX_TABS:
+        found["appearance.header_tabs"] = _("At most %(n)s header tabs.", n=MAX_TABS)
+    for kind in ("knowledge_base", "tickets"):
+        if sum(tab["kind"] == kind for tab in tabs) > 1:
+            found["appearance.header_tabs"] = _("Each built-in tab may appear once.")
+    footer = look["footer"]
+    if len(footer["links"]) > MAX_LINKS or len(footer["social"]) > MAX_LINKS:
+        found["appearance.footer"] = _("At most %(n)s links each.", n=MAX_LINKS)
+    try:
+        doc["custom_css"] = custom_css.check_css(doc["custom_css"], doc["domain"]["allowlist"],
+                                                 gettext=_) if doc["custom_css"] else ""
+    except AppearanceError as exc:
+        found["custom_css"] = str(exc)
+    domain = custom_domain_of(doc)
+    if domain is False:
+        found["domain.custom_portal_url"] = _(
+            "Give only the address of the portal's host, such as https://help.example.com.")
+    elif domain and db.session.scalar(select(Workspace.id).where(
+            Workspace.custom_domain == domain, Workspace.id != ws.id)) is not None:
+        found["domain.custom_portal_url"] = _("Another workspace uses this domain.")
+    for ext in doc["tickets"]["attachment_extensions"]:
+        if not (ext.startswith(".") and 1 < len(ext) <= 11 and ext[1:].isalnum()):
+            found["tickets.attachment_extensions"] = _(
+                'Give file name extensions such as ".pdf".')
+    return found
+
+
+def custom_domain_of(doc: dict):
+    """The host of `domain.custom_portal_url`: None when empty, False when the address is
+    more than a scheme and a host name (a path, a port, a user name)."""
+    url = doc["domain"]["custom_portal_url"]
+    if not url:
+        return None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username \
+            or parts.port is not None or not HOST.match(host):
+        return False
+    return host
+
+
+def _go_live(ws: Workspace, document: dict) -> None:
+    domain = custom_domain_of(document)
+    if domain is False:
+        raise Invalid(_("Give only the address of the portal's host."),
+                      field="domain.custom_portal_url")
+    if domain != ws.custom_domain and domain and db.session.scalar(
+            select(Workspace.id).where(Workspace.custom_domain == domain,
+                                       Workspace.id != ws.id)) is not None:
+        raise Conflict(_("Another workspace uses this domain."), field="domain.custom_portal_url")
+    ws.settings = copy.deepcopy(document)  # a new value: the JSON column sees the change
+    ws.custom_domain = domain or None
+    forget("kb_access", "kb_audiences")
+
+
+def _draft_row(ws: Workspace):
+    with use_workspace(ws.id):
+        return db.session.scalar(select(PortalSettingsDraft))
+
+
+def _store_draft(ws: Workspace, document: dict, author: str) -> None:
+    row = _draft_row(ws)
+    with use_workspace(ws.id):
+        if row is None:
+            row = PortalSettingsDraft(workspace_id=ws.id)
+            db.session.add(row)
+        row.document = copy.deepcopy(document)
+        row.updated_by = (author or "")[:200]
+        db.session.flush()
