@@ -17,7 +17,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from portal.search.analysis import Analyzer, normalise
-from portal.search.fusion import fused_order, top_rows
+from portal.search.fusion import fused_order, top_of, top_rows
 from portal.search.keyword import KeywordIndex
 from portal.search.params import DEFAULT, Params
 from portal.search.semantic import Embedder, LsaEmbedder, SemanticIndex
@@ -34,6 +34,7 @@ FORMAT = 3
 EMBEDDERS = {"lsa": LsaEmbedder, "sentence": SentenceEmbedder}  # stored "kind" -> class
 MASKS_MAX = 64  # visibility masks an index keeps (one per audience set and visible set)
 WORDS_MAX = 4096  # typo corrections and prefix expansions an index keeps, of each kind
+VECTORS_MAX = 1024  # LSA query vectors an index keeps (800 bytes each)
 
 
 @dataclass
@@ -267,10 +268,20 @@ class Index:
                 or emb.projection is None:
             return self.semantic.query_vector(text)
         if words is None:
-            cols = emb.words.columns(list(self.analyzer(text)))
-        else:
-            cols = np.asarray([c for info in self._words(words) for c in info[2]],
-                              dtype=np.int64)
+            return self._lsa_columns_vector(emb.words.columns(list(self.analyzer(text))))
+        # the vector of these columns, kept for this index (read-only): a query asked
+        # again, or with other stop words, punctuation or case, or by another audience
+        key = tuple(sorted(c for info in self._words(words) for c in info[2] if c >= 0))
+        vector = self.cache_get("vectors", key)
+        if vector is None:
+            vector = self._lsa_columns_vector(np.asarray(key, dtype=np.int64))
+            vector.flags.writeable = False
+            self.cache_put("vectors", key, vector, VECTORS_MAX)
+        return vector
+
+    def _lsa_columns_vector(self, cols: np.ndarray) -> np.ndarray:
+        """`_lsa_vector` of the query's LSA columns (-1: not in the vocabulary)."""
+        emb = self.semantic.embedder
         cols, counts = np.unique(cols[cols >= 0], return_counts=True)
         if not len(cols):
             return np.zeros(emb.projection.shape[1], dtype=np.float32)
@@ -340,12 +351,18 @@ class Index:
             return rows, sem_scores[rows], total
         if covered is not None:
             kw_scores = np.where(covered, kw_scores, 0)
-        kw_rows = top_rows(kw_scores, mask, depth)
-        sem_rows = top_rows(sem_scores, mask, depth, p.semantic_min)
+        # each side's allowed matches found once, for its ranking and for the total
+        kw_found = kw_scores > 0
+        kw_found &= mask
+        sem_found = sem_scores > p.semantic_min
+        sem_found &= mask
+        kw_rows = top_of(kw_scores, np.flatnonzero(kw_found), depth)
+        sem_rows = top_of(sem_scores, np.flatnonzero(sem_found), depth)
         rows, scores = fused_order([kw_rows, sem_rows], k=p.rrf_k,
-                                   weights=[p.keyword_weight, p.semantic_weight])
-        total = int(np.count_nonzero(mask & ((kw_scores > 0) | (sem_scores > p.semantic_min))))
-        return rows, scores, total
+                                   weights=[p.keyword_weight, p.semantic_weight],
+                                   size=len(mask))
+        kw_found |= sem_found
+        return rows, scores, int(np.count_nonzero(kw_found))
 
 
 def build_index(docs: list[Doc], locale: str, params: Params = DEFAULT,

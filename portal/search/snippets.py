@@ -48,11 +48,21 @@ class Matcher:
     with a query not seen before); other text with the case-blind pattern, compiled on
     first use and kept per pattern."""
 
-    __slots__ = ("alternatives", "prefixes")
+    __slots__ = ("alternatives", "known", "lang", "prefixes", "stems")
 
-    def __init__(self, alternatives: str, prefixes: tuple[str, ...]):
+    def __init__(self, alternatives: str, prefixes: tuple[str, ...], stems=None,
+                 lang: str | None = None):
         self.alternatives = alternatives  # the regex alternatives, longest head first
         self.prefixes = prefixes  # what they find in lower-cased ASCII text
+        self.stems, self.lang = stems, lang  # what it was made for (`matcher`)
+        self.known: dict[str, bool] = {}  # candidate word -> stems to one of `stems`
+
+    def verdicts(self, stems: set[str], analyzer: Analyzer) -> dict[str, bool]:
+        """The words already judged for these stems: kept across the hits of one search
+        (the pattern is made once per search, `matcher`), a new dict for other stems."""
+        if stems is self.stems and analyzer.lang == self.lang:
+            return self.known
+        return {}
 
     @property
     def regex(self) -> re.Pattern:
@@ -76,7 +86,7 @@ def matcher(stems: set[str], analyzer: Analyzer) -> Matcher | None:
     if not heads:
         return None
     prefixes = {p for s in stems if s for p in _ascii_prefixes(s, german) if p.isascii()}
-    return Matcher("|".join(heads), tuple(sorted(prefixes)))
+    return Matcher("|".join(heads), tuple(sorted(prefixes)), stems, analyzer.lang)
 
 
 _HEAD, _TAIL = r"(?<![^\W_])(?:", r")[^\W_]*"  # a word start, a candidate, the word's rest
@@ -93,10 +103,14 @@ def _candidates(text: str, pattern: Matcher):
     in order."""
     if not text.isascii():
         return [m.span() for m in pattern.regex.finditer(text, 0, SCAN)]
-    # ASCII: lower-casing keeps the length, and a word start is a letter or digit after
+    return _ascii_candidates(text.lower(), pattern)
+
+
+def _ascii_candidates(lower: str, pattern: Matcher) -> list[tuple[int, int]]:
+    """`_candidates` of an ASCII text, given lower-cased."""
+    # lower-casing keeps the length, and a word start is a letter or digit after
     # something else ([^\W_] is [a-z0-9] here); the case-blind pattern's match at a word
     # start is the whole word, whichever head matched
-    lower = text.lower()
     limit = min(len(lower), SCAN)
     starts = set()
     for prefix in pattern.prefixes:
@@ -115,11 +129,23 @@ def matches(text: str, stems: set[str], analyzer: Analyzer,
     pattern = pattern or matcher(stems, analyzer)
     if pattern is None:
         return []
+    # an ASCII word's normal form (NFKC, casefold) is its lower case: read in the text
+    # lower-cased once; each word is judged once (words recur in a text and across hits)
+    ascii_text = text.isascii()
+    if ascii_text:
+        lower = text.lower()
+        spans = _ascii_candidates(lower, pattern)
+    else:
+        spans = _candidates(text, pattern)
+    known = pattern.verdicts(stems, analyzer)
     out = []
-    for start, end in _candidates(text, pattern):
-        word = normalise(text[start:end])
-        if len(word) <= MAX_TOKEN and word not in analyzer.stop \
-                and analyzer.stem(word) in stems:
+    for start, end in spans:
+        word = lower[start:end] if ascii_text else normalise(text[start:end])
+        ok = known.get(word)
+        if ok is None:
+            ok = known[word] = (len(word) <= MAX_TOKEN and word not in analyzer.stop
+                                and analyzer.stem(word) in stems)
+        if ok:
             out.append((start, end))
     return out
 

@@ -6,7 +6,7 @@ import pytest
 
 from portal.search.analysis import Analyzer
 from portal.search.engine import MODES, Doc, build_index
-from portal.search.fusion import fused_order, rrf, top_rows
+from portal.search.fusion import fused_order, rrf, top_of, top_rows
 from portal.search.params import DEFAULT
 from portal.search.snippets import snippet
 
@@ -129,6 +129,9 @@ def test_fused_order_is_rrf_sorted_to_the_last_bit():
         expected = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
         rows, scores = fused_order(rankings, k=k, weights=weights)
         assert list(zip(rows.tolist(), scores.tolist(), strict=True)) == expected
+        # the sums kept in a dense array of the collection's size: the same to the bit
+        rows, scores = fused_order(rankings, k=k, weights=weights, size=150)
+        assert list(zip(rows.tolist(), scores.tolist(), strict=True)) == expected
 
 
 def test_keyword_scores_are_the_sparse_products(helpdesk):
@@ -188,6 +191,38 @@ def test_top_rows_respects_mask_and_depth():
     mask = np.array([True, False, True, True, True])
     assert top_rows(scores, mask, 2).tolist() == [4, 3]
     assert top_rows(scores, mask, 10).tolist() == [4, 3, 0]
+
+
+def test_top_of_known_candidates_is_top_rows():
+    """Ties (few distinct scores) included: the same rows in the same order."""
+    rng = np.random.default_rng(11)
+    for _case in range(300):
+        scores = rng.integers(0, 6, 400).astype(np.float32) / 4
+        mask = rng.random(400) < 0.7
+        depth = int(rng.integers(1, 120))
+        candidates = np.flatnonzero(mask & (scores > 0.25))
+        assert top_of(scores, candidates, depth).tolist() == \
+            top_rows(scores, mask, depth, 0.25).tolist()
+
+
+def test_hybrid_ranking_and_total_are_both_sides_fused():
+    """`_rank` finds each side's matches once: the rows, fused scores and total of each
+    side's `top_rows` fused, for random scores with ties and masks."""
+    index = build_index(HELP, "en-US")
+    p = DEFAULT
+    rng = np.random.default_rng(12)
+    for _case in range(200):
+        kw = (rng.integers(0, 4, 300) * rng.random()).astype(np.float32)
+        sem = (rng.integers(-2, 8, 300) / 20).astype(np.float32)
+        mask = rng.random(300) < 0.8
+        depth = int(rng.integers(1, 150))
+        rows, scores, total = index._rank("hybrid", kw, sem, mask, depth, p)
+        want_rows, want_scores = fused_order(
+            [top_rows(kw, mask, depth), top_rows(sem, mask, depth, p.semantic_min)],
+            k=p.rrf_k, weights=[p.keyword_weight, p.semantic_weight])
+        assert rows.tolist() == want_rows.tolist()
+        assert scores.tolist() == want_scores.tolist()
+        assert total == int(np.count_nonzero(mask & ((kw > 0) | (sem > p.semantic_min))))
 
 
 def test_hybrid_ranks_what_either_side_finds(helpdesk):

@@ -97,6 +97,10 @@ def test_lsa_query_vector_equals_the_embedders():
         np.testing.assert_allclose(direct, via, atol=1e-5)
         for _twice in range(2):  # each word's columns found, then kept: the same vector
             np.testing.assert_array_equal(index._lsa_vector(text, words), direct)
+        kept = index._lsa_vector(text, words)
+        if words:  # kept per index, read-only, whatever the order of the words
+            assert index._lsa_vector(text, words[::-1]) is kept
+            assert not kept.flags.writeable
     assert not index._lsa_vector("zzqx").any()
 
 
@@ -116,3 +120,20 @@ def test_ascii_text_finds_the_same_words_as_the_case_blind_pattern(text):
     assert found == slow and found
     assert list(snippets._candidates(text, pattern)) == \
         [m.span() for m in pattern.regex.finditer(text)]
+
+
+def test_verdicts_are_kept_only_for_the_stems_the_pattern_was_made_for():
+    """A pattern keeps each word's verdict across the hits of a search; asked with other
+    stems (an equal set too) it judges afresh, so a verdict never crosses queries."""
+    analyzer = Analyzer("en-US")
+    stems = set(analyzer("print"))
+    pattern = snippets.matcher(stems, analyzer)
+    text = "Printer, print, printing: PRINTS. Printers print."
+    first = snippets.matches(text, stems, analyzer, pattern)
+    assert first == [(s, e) for stem, s, e in analyzer.spans(text) if stem in stems]
+    assert pattern.known and snippets.matches(text, stems, analyzer, pattern) == first
+    other = set(analyzer("printer"))  # found by the same prefix "print", other verdicts
+    assert snippets.matches(text, other, analyzer, pattern) == \
+        [(s, e) for stem, s, e in analyzer.spans(text) if stem in other]
+    assert pattern.verdicts(set(stems), analyzer) == {}
+    assert pattern.verdicts(stems, Analyzer("de-DE")) == {}
