@@ -3,7 +3,7 @@
 
 from functools import lru_cache
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 
 PORTAL_CSP = (
@@ -20,12 +20,31 @@ ADMIN_CSP = (
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
-def _csp_for(path: str) -> str:
+def _csp_for(path: str, hosts: tuple = ()) -> str:
     if path.startswith("/api/"):
         return API_CSP
     if path.startswith(("/admin", "/static/appbuilder", "/swagger")):
         return ADMIN_CSP
-    return PORTAL_CSP
+    return with_hosts(hosts) if hosts else PORTAL_CSP
+
+
+ALLOWLISTED = ("img-src", "font-src", "style-src", "connect-src", "media-src", "frame-src")
+
+
+@lru_cache(maxsize=256)
+def with_hosts(hosts: tuple) -> str:
+    """The portal's CSP with a workspace's allowlisted hosts (portal settings,
+    domain.allowlist; `*.example.com` allowed) added to what may load images, fonts,
+    stylesheets, media and frames and be connected to, over https only. The web blueprint
+    puts them in `g.csp_hosts` for that workspace's pages, and only for those."""
+    sources = " ".join(f"https://{host}" for host in hosts)
+    parts = []
+    for directive in PORTAL_CSP.split("; "):
+        name = directive.split(" ", 1)[0]
+        parts.append(f"{directive} {sources}" if name in ALLOWLISTED else directive)
+    present = {part.split(" ", 1)[0] for part in parts}
+    parts += [f"{name} 'self' {sources}" for name in ALLOWLISTED if name not in present]
+    return "; ".join(parts)
 
 
 @lru_cache(maxsize=16)
@@ -81,7 +100,8 @@ def register_security(app: Flask) -> None:
         framing = "SAMEORIGIN" if path.startswith("/admin") else "DENY"
         h = response.headers
         present = {key.lower() for key in h.keys()}
-        for name, value in _defaults(_csp_for(path), framing, bool(app.config["COOKIE_SECURE"])):
+        csp = _csp_for(path, g.get("csp_hosts") or ())
+        for name, value in _defaults(csp, framing, bool(app.config["COOKIE_SECURE"])):
             if name.lower() not in present:
                 h.add(name, value)
         return response

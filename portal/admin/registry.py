@@ -10,6 +10,7 @@ from portal.admin.form_builder import register_form_builder
 from portal.admin.kb import register_kb
 from portal.admin.people import AccountAdmin, ContactAdmin, GroupAdmin
 from portal.admin.people_api import AccountApi, ContactApi, CustomerGroupApi
+from portal.admin.portal_settings_api import register_portal_settings_api
 from portal.admin.tickets import register_ticket_views
 from portal.admin.tickets_api import register_ticket_api
 from portal.admin.workspaces import WorkspaceAdmin, WorkspaceSwitchView
@@ -31,3 +32,4 @@ def register_admin(appbuilder) -> None:
     register_ticket_views(appbuilder)
     register_ticket_api(appbuilder)
     register_kb(appbuilder)
+    register_portal_settings_api(appbuilder)

@@ -59,6 +59,7 @@ ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
         (r"(AccountAdmin|ContactAdmin|GroupAdmin)", r".*"),
         (r"FormBuilderView", r"can_(show|edit)"),
         (r"(AccountApi|ContactApi|CustomerGroupApi)", r".*"),
+        (r"PortalSettingsApi", r".*"),  # the portal settings document: admins only
         (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form)", r"menu_access"),
     ],
     AGENT: _OWN_ACCOUNT + _TICKET_WORK + _KB_READ + [

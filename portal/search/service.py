@@ -29,7 +29,7 @@ from portal.observability.metrics import SEARCH_SECONDS
 from portal.search import build, snippets, store
 from portal.search.analysis import Analyzer
 from portal.search.engine import MODES, QUERY_MAX, Index, Ranking
-from portal.services import article_access
+from portal.services import article_access, portal_settings
 from portal.services.errors import Invalid
 from portal.services.scoped import read_connection
 from portal.tenancy import use_workspace
@@ -95,10 +95,19 @@ def index_for(ws: Workspace, locale: str) -> Index | None:
 def search(ws: Workspace, reader: Contact | None, query: str, *, mode: str = "hybrid",
            locale: str, limit: int = 10) -> SearchResult:
     text = _check(query, mode)
+    mode = _allowed_mode(ws, mode)
     limit = max(1, min(int(limit), LIMIT_MAX))
     if not text:
         return SearchResult(mode, 0, [])
     return _run(ws, reader, text, mode, _locale(ws, locale), limit, prefix=False)
+
+
+def _allowed_mode(ws: Workspace, mode: str) -> str:
+    """With AI search off in the portal settings (features.ai_search), keyword ranking only:
+    the answer says which mode ranked it."""
+    if mode != "keyword" and not portal_settings.published(ws).features.ai_search:
+        return "keyword"
+    return mode
 
 
 def suggest(ws: Workspace, reader: Contact | None, text: str, *, locale: str,
@@ -109,8 +118,8 @@ def suggest(ws: Workspace, reader: Contact | None, text: str, *, locale: str,
     if len(text.strip()) < 2:
         return []
     limit = max(1, min(int(limit), LIMIT_MAX))
-    return _run(ws, reader, text.lstrip(), "hybrid", _locale(ws, locale), limit,
-                prefix=True).results
+    return _run(ws, reader, text.lstrip(), _allowed_mode(ws, "hybrid"), _locale(ws, locale),
+                limit, prefix=True).results
 
 
 @dataclass(frozen=True)

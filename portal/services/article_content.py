@@ -149,3 +149,12 @@ def slugify(text: str, fallback: str = "article") -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:80].strip("-") or fallback
+
+
+INLINE_TAGS = {"a", "p", "br", "strong", "em", "code"}
+
+
+def render_limited_markdown(source: str) -> str:
+    """Markdown for short texts (the portal's banner): emphasis, code and links only."""
+    return nh3.clean(_md.render(source or ""), tags=INLINE_TAGS, attributes={"a": {"href"}},
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from portal.appearance import AppearanceError, colors, custom_css
 from portal.extensions import db
@@ -92,9 +92,26 @@ def defaults() -> dict:
 
 
 def published(ws: Workspace) -> Settings:
-    """The live settings of `ws` (the one accessor customers' pages and APIs read)."""
+    """The live settings of `ws` (the one accessor customers' pages and APIs read). Kept
+    per process by the row's identity and content_version (which every change of the row
+    bumps, in its transaction: portal.models.content_version), else by the stored text."""
+    version = ws.__dict__.get("content_version")
+    key = None
+    if isinstance(version, int) and not inspect(ws).modified:
+        key = (ws.id, ws.created_at, version)
+        found = _BY_VERSION.get(key)
+        if found is not None:
+            return found
     stored = ws.settings if isinstance(ws.settings, dict) else {}
-    return _parsed(ws.slug, json.dumps(stored, sort_keys=True, default=str))
+    found = _parsed(ws.slug, json.dumps(stored, sort_keys=True, default=str))
+    if key is not None:
+        if len(_BY_VERSION) >= 512:
+            _BY_VERSION.clear()
+        _BY_VERSION[key] = found
+    return found
+
+
+_BY_VERSION: dict = {}
 
 
 @lru_cache(maxsize=512)

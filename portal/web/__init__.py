@@ -29,7 +29,7 @@ from portal import errors
 from portal.auth.next_url import safe_next
 from portal.i18n import SUPPORTED, normalise
 from portal.schemas.converters import marked_urls
-from portal.services import workspaces
+from portal.services import portal_settings, workspaces
 from portal.tenancy import enter_workspace
 from portal.web import page_urls
 
@@ -48,6 +48,7 @@ def pull_workspace(endpoint, values):
     requested = values.pop("locale")
     chosen = workspaces.locale_for(ws, normalise(requested))
     enter_workspace(ws, locale=chosen or ws.default_locale)
+    g.csp_hosts = portal_settings.published(ws).domain.allowlist  # portal.security
     if g.locale != requested:
         g.redirect_locale = True
 
@@ -202,7 +203,7 @@ def error_page(exc: HTTPException):
 
 
 def register_web(app: Flask) -> None:
-    from portal.web import kb, page_cache, pages, signin, tickets  # noqa: F401  (routes)
+    from portal.web import kb, look, page_cache, pages, signin, tickets  # noqa: F401  (routes)
 
     app.register_blueprint(root)
     app.register_blueprint(bp)
@@ -235,4 +236,8 @@ def register_web(app: Flask) -> None:
         }
         if build is not url_for:
             context["url_for"] = build
+        if error != 500:
+            from portal.web.look import page_look
+
+            context.update(page_look())
         return context
