@@ -56,12 +56,12 @@ def seed(app, articles: int, folders: int = 5, index: bool = True) -> None:
     from portal.extensions import db
     from portal.jobs.worker import drain
     from portal.services import articles as article_service
-    from portal.services import directories, workspaces
+    from portal.services import directories, portal_settings, workspaces
     from portal.tenancy import use_workspace
 
     database.upgrade()
     ws = workspaces.create_workspace(SLUG, "Bench Support")
-    ws.settings = {"kb_access": "public"}
+    portal_settings.change(ws, {"features.knowledge_base": "public"})
     db.session.commit()
     paragraph = ("Reset the router, wait a minute and sign in again with the code from the "
                  "label. " * 12).strip()

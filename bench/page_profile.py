@@ -64,13 +64,13 @@ def seed(articles: int, tickets: int) -> None:
     from portal.extensions import db
     from portal.models import Directory
     from portal.services import articles as article_service
-    from portal.services import workspaces
+    from portal.services import portal_settings, workspaces
     from portal.tenancy import use_workspace
 
     database.upgrade()
     seed_tickets.seed(tickets, progress=False)
     ws = workspaces.by_slug(seed_tickets.SLUG)
-    ws.settings = {**(ws.settings or {}), "kb_access": "public"}
+    portal_settings.change(ws, {"features.knowledge_base": "public"})
     db.session.commit()
     rng = random.Random(1)
     with use_workspace(ws.id):

@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select
 
 from portal.extensions import db
 from portal.models import Article, ArticleTranslation, Contact, SearchIndex
-from portal.services import article_content, contacts, workspace_settings, workspaces
+from portal.services import article_content, contacts, portal_settings, workspaces
 from portal.tenancy import use_workspace
 
 SLUG = "searchbench"
@@ -72,7 +72,7 @@ def _rows(ws_id: int, start: int, count: int, seed: int):
 def seed(count: int, seed_value: int = 1) -> dict:
     ws = workspaces.by_slug(SLUG) or workspaces.create_workspace(SLUG, "Search Bench",
                                                                  kb_access="public")
-    workspace_settings.update(ws, kb_access="public")
+    portal_settings.change(ws, {"features.knowledge_base": "public"})
     db.session.commit()
     with use_workspace(ws.id):
         have = db.session.scalar(select(func.count(Article.id)).where(

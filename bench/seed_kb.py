@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Article, Directory
-from portal.services import article_import, directories, workspace_settings, workspaces
+from portal.services import article_import, directories, portal_settings, workspaces
 from portal.services.article_index import REINDEX
 from portal.tenancy import use_workspace
 
@@ -142,8 +142,8 @@ def seed(articles: int = 1000, *, slug: str = SLUG, seed: int = 1, progress: boo
         current_app.config["SEARCH_EMBEDDER"] = embedder
     try:
         with use_workspace(ws.id):
-            if workspace_settings.for_workspace(ws).kb_access != "public":
-                workspace_settings.update(ws, kb_access="public")
+            if portal_settings.published(ws).features.knowledge_base != "public":
+                portal_settings.change(ws, {"features.knowledge_base": "public"})
                 db.session.commit()
             dirs = _directories(ws)
             have = set(db.session.scalars(select(Article.external_ref).where(

@@ -81,7 +81,7 @@ def prepare(out: str, tickets: int) -> None:
     from portal.auth import sessions
     from portal.extensions import db
     from portal.models import Article
-    from portal.services import articles, contacts, directories, workspace_settings, workspaces
+    from portal.services import articles, contacts, directories, portal_settings, workspaces
     from portal.tenancy import use_workspace
 
     app = create_app()
@@ -90,7 +90,7 @@ def prepare(out: str, tickets: int) -> None:
         seed(tickets)
         ws = workspaces.by_slug(SLUG)
         with use_workspace(ws.id):
-            workspace_settings.update(ws, kb_access="public")
+            portal_settings.change(ws, {"features.knowledge_base": "public"})
             if db.session.query(Article.id).first() is None:
                 folder = directories.directory_by_name(ws, "Getting started", "en-US")
                 for n in range(6):

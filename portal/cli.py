@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal.schemas.portal_settings import ACCESS as KB_ACCESS
 from portal.services.errors import ServiceError
+from portal.services.portal_settings_schema import ACCESS as KB_ACCESS
 
 
 class ServiceCommands(AppGroup):

@@ -8,8 +8,7 @@ both OpenAPI documents are generated from the same schemas (apispec's Marshmallo
 
 `Id` is the only id parser (row ids and ticket numbers, 1..ID_MAX)."""
 
-from portal.schemas.common import Error
-from portal.schemas.fields import (
+from portal.fields import (
     Choice,
     Field,
     Flag,
@@ -20,6 +19,7 @@ from portal.schemas.fields import (
     clean_text,
     storable,
 )
+from portal.schemas.common import Error
 from portal.schemas.parse import (
     Input,
     MalformedJSON,

@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
+from portal.fields import Choice, Text, Whole
 from portal.i18n import SUPPORTED
-from portal.schemas.fields import Choice, Text, Whole
 from portal.schemas.parse import Input
 
 MODES = ("hybrid", "keyword", "semantic")

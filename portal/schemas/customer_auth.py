@@ -4,7 +4,7 @@ hold, what an answer holds, and the texts of the documented errors."""
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
-from portal.schemas.fields import Choice, Text
+from portal.fields import Choice, Text
 from portal.schemas.parse import Input
 
 EMAIL_MAX = 320

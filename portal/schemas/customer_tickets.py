@@ -4,10 +4,10 @@ input, the answers, and the texts of the documented errors."""
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
+from portal.fields import Choice, Id, Object, Text, Whole
 from portal.models.base import ID_MAX
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.schemas.customer_auth import Account
-from portal.schemas.fields import Choice, Id, Object, Text, Whole
 from portal.schemas.parse import Input
 from portal.services.ticket_stream import EVENT_ID_MAX
 from portal.services.tickets import DESCRIPTION_MAX, PAGE_SIZE, SORTS, TITLE_MAX

@@ -24,8 +24,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from portal.fields import Choice, Flag, Id, Object, Text, Whole
 from portal.schemas.common import Error
-from portal.schemas.fields import Choice, Flag, Id, Object, Text, Whole
 from portal.schemas.parse import json_body, load_args, parse
 
 JSON = "application/json"

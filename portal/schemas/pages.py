@@ -8,9 +8,9 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 
+from portal.fields import Id, Text, Whole
 from portal.models.base import ID_MAX
 from portal.schemas.customer_tickets import ListArgs
-from portal.schemas.fields import Id, Text, Whole
 from portal.schemas.parse import Input, parse, query_values
 from portal.services.tickets import PAGE_SIZE
 

@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing
 
-from portal.schemas.fields import Field, message_text
-from portal.services.errors import Invalid, NotFound, ServiceError
+from portal.fields import Field, messages
+from portal.services.errors import Invalid, NotFound, ServiceError, invalid
 
 
 class Input(Schema):
@@ -74,7 +74,7 @@ def _schema(schema) -> Schema:
 @lru_cache(maxsize=256)
 def _plan(schema: Schema) -> tuple | None:
     """((attribute, key, field), ...) when `schema.load` of a valid input is only its
-    fields' own `_deserialize` (a flat schema of portal.schemas.fields types: no
+    fields' own `_deserialize` (a flat schema of portal.fields types: no
     validators, no hooks, `load` not overridden, unknown keys excluded, not many, not
     partial); else None.
     marshmallow's `load` also builds a validator chain per field and value (`And`, its
@@ -121,34 +121,6 @@ def _load(schema: Schema, data) -> dict:
     return out
 
 
-def _flatten(messages, prefix: str | None, out: dict) -> None:
-    """{field: message} from marshmallow's nested messages; list indexes are dropped,
-    object keys are joined with dots (`custom_fields.color`)."""
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            if isinstance(key, int):
-                name = prefix
-            elif key == "_schema":
-                name = prefix or ""
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            _flatten(value, name, out)
-        return
-    if isinstance(messages, list | tuple):
-        for item in messages:
-            _flatten(item, prefix, out)
-        return
-    name = prefix or ""
-    out.setdefault(name, message_text(messages, name))
-
-
-def messages(exc: ValidationError) -> dict:
-    """{field: message} of marshmallow's `exc`, in the schema's field order."""
-    found: dict = {}
-    _flatten(exc.messages, None, found)
-    return found
-
-
 def problems(schema, data) -> dict:
     """{field: message} for what `schema` refuses in `data` (empty when nothing is wrong),
     for a view that merges them with a service's own checks of the same input."""
@@ -162,16 +134,6 @@ def problems(schema, data) -> dict:
 def refusal(exc: ValidationError) -> Invalid:
     """The `Invalid` service error for marshmallow's `exc`."""
     return invalid(messages(exc))
-
-
-def invalid(found: dict) -> Invalid:
-    """The `Invalid` service error for {field: message}: the first one is the message."""
-    if not found:
-        return Invalid(_("The body must be a JSON object."))
-    field, message = next(iter(found.items()))
-    if not field:
-        return Invalid(message)
-    return Invalid(message, field=field, fields={k: v for k, v in found.items() if k})
 
 
 def parse(schema, data, *, not_found=None) -> dict:

@@ -17,9 +17,9 @@ from sqlalchemy import bindparam, select
 from portal.extensions import db
 from portal.models import Attachment, Comment, Ticket, Workspace
 from portal.models.base import utcnow
-from portal.schemas.portal_settings import ATTACHMENT_MAX_BYTES
 from portal.services import filenames, portal_settings
 from portal.services.errors import Invalid, NotFound, TooLarge
+from portal.services.portal_settings_schema import ATTACHMENT_MAX_BYTES
 from portal.storage import FileMissing, get_storage
 from portal.tenancy import prepared
 

@@ -1,5 +1,7 @@
 """Typed service errors; views map them to form messages or 4xx JSON bodies."""
 
+from flask_babel import gettext as _
+
 
 class ServiceError(Exception):
     status = 400
@@ -41,3 +43,13 @@ class TooLarge(Invalid):
 
     status = 413
     code = "request_entity_too_large"
+
+
+def invalid(found: dict) -> Invalid:
+    """The `Invalid` service error for {field: message}: the first one is the message."""
+    if not found:
+        return Invalid(_("The body must be a JSON object."))
+    field, message = next(iter(found.items()))
+    if not field:
+        return Invalid(message)
+    return Invalid(message, field=field, fields={k: v for k, v in found.items() if k})

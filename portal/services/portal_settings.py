@@ -7,8 +7,8 @@ publish, discard, restore an earlier publish.
   process, keyed by the stored text, so a publish is seen on every instance at once and a
   changed row also changes `content_version`, which keys the page cache.
 - The **draft** is one PortalSettingsDraft row; customers never see it. Saving checks the
-  whole document: the declared schema (portal.schemas.portal_settings) and what needs
-  more than one field (contrast of the accent colours, the custom CSS against the
+  whole document: the declared schema (portal.services.portal_settings_schema) and what
+  needs more than one field (contrast of the accent colours, the custom CSS against the
   allowlist, a custom domain no other workspace has).
 - Every **publish** is kept (PortalSettingsPublish: version, author, time) and can be
   restored into the draft.
@@ -30,11 +30,11 @@ from sqlalchemy import func, inspect, select
 
 from portal.appearance import AppearanceError, colors, custom_css
 from portal.extensions import db
+from portal.fields import messages
 from portal.models import PortalSettingsDraft, PortalSettingsPublish, Workspace
 from portal.request_memo import forget
-from portal.schemas.parse import invalid, messages
-from portal.schemas.portal_settings import HOST, MAX_LINKS, MAX_TABS, DocumentSchema
-from portal.services.errors import Conflict, Invalid, NotFound
+from portal.services.errors import Conflict, Invalid, NotFound, invalid
+from portal.services.portal_settings_schema import HOST, MAX_LINKS, MAX_TABS, DocumentSchema
 from portal.tenancy import use_workspace
 
 log = logging.getLogger(__name__)
@@ -123,31 +123,41 @@ def repaired(slug: str, stored: dict) -> dict:
     """`stored` loaded through the schema, each value it refuses replaced by its default
     (logged): the column may hold what an older release or a hand-edited row put there."""
     data = stored if isinstance(stored, dict) else {}
+    found: dict = {}
     for _attempt in range(50):
         try:
-            return SCHEMA.load(data)
+            loaded = SCHEMA.load(data)
+            break
         except ValidationError as exc:
-            log.warning("workspace %s: portal settings %s not valid; using defaults there",
-                        slug, ", ".join(messages(exc)))
-            data = _without(data, exc.messages)
-    return defaults()
+            found.update(messages(exc))
+            data = _without(data, exc.messages) or {}
+    else:
+        loaded = defaults()
+    if found:  # one line per stored text (published() keeps its result per text)
+        log.warning("workspace %s: portal settings %s not valid; using defaults there",
+                    slug, ", ".join(found))
+    return loaded
 
 
 def _without(data, errors):
-    """`data` without the keys and list items that `errors` (marshmallow's) names."""
+    """`data` without the keys and list items that `errors` (marshmallow's) names; None
+    (the whole part goes) when an error names a key that `data` does not have: a required
+    one missing, or a rule across keys that removing one key cannot satisfy."""
     if not isinstance(errors, dict):
         return None
     if isinstance(data, list):
-        return [item if i not in errors else _without(item, errors[i])
-                for i, item in enumerate(data) if i not in errors or isinstance(errors[i], dict)]
-    if not isinstance(data, dict):
-        return data
+        kept = (item if i not in errors else _without(item, errors[i])
+                for i, item in enumerate(data))
+        return [item for item in kept if item is not None]
+    if not isinstance(data, dict) or any(key not in data for key in errors):
+        return None
     kept = {}
     for key, value in data.items():
         if key not in errors:
             kept[key] = value
-        elif isinstance(errors[key], dict) and isinstance(value, dict | list):
-            kept[key] = _without(value, errors[key])
+        elif isinstance(value, dict | list) and (part := _without(value, errors[key])) \
+                is not None:
+            kept[key] = part
     return kept
 
 
@@ -177,10 +187,11 @@ def version(ws: Workspace) -> int:
 def save_draft(ws: Workspace, document, author: str) -> dict:
     """Check the whole `document` and keep it as the draft (the images stay the draft's);
     `Invalid` with every wrong field otherwise. The caller commits."""
-    current = draft(ws).as_dict()
+    images = {name: draft(ws).appearance[name] for name in IMAGES}
+    if isinstance(document, dict) and isinstance(document.get("appearance"), dict):
+        document = {**document, "appearance": {**document["appearance"], **images}}
     checked = check(ws, document)
-    for name in IMAGES:
-        checked["appearance"][name] = current["appearance"][name]
+    checked["appearance"].update(images)
     _store_draft(ws, checked, author)
     return checked
 
@@ -297,10 +308,6 @@ def _problems(ws: Workspace, doc: dict) -> dict:
     elif domain and db.session.scalar(select(Workspace.id).where(
             Workspace.custom_domain == domain, Workspace.id != ws.id)) is not None:
         found["domain.custom_portal_url"] = _("Another workspace uses this domain.")
-    for ext in doc["tickets"]["attachment_extensions"]:
-        if not (ext.startswith(".") and 1 < len(ext) <= 11 and ext[1:].isalnum()):
-            found["tickets.attachment_extensions"] = _(
-                'Give file name extensions such as ".pdf".')
     return found
 
 

@@ -12,9 +12,9 @@ from portal.i18n import SUPPORTED
 from portal.loaded_rows import as_loaded, columns_of
 from portal.models import CustomerGroup, Workspace
 from portal.models.customer import CUSTOMER_ADMINS
-from portal.schemas.portal_settings import ACCESS
 from portal.services import portal_settings
 from portal.services.errors import Conflict, Invalid
+from portal.services.portal_settings_schema import ACCESS
 from portal.services.scoped import read_connection
 from portal.tenancy import use_workspace
 

@@ -2,6 +2,7 @@
 anonymous request of a cached knowledge-base page (portal.web.page_cache)."""
 
 from portal.extensions import db
+from portal.services import portal_settings
 from tests.admin.kb_helpers import ARTICLES, article_id, post_article, token
 
 FORM = {"kind": "native", "locale": "en-US", "title": "Reset your password",
@@ -15,7 +16,7 @@ def anonymous(app, url):
 
 
 def test_admin_edits_and_unpublishing_show_on_the_next_anonymous_request(app, staff, acme, jobs):
-    acme.settings = {**(acme.settings or {}), "kb_access": "public"}
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     db.session.commit()
     client = staff("admin", acme)
     pk = article_id(post_article(client, FORM))

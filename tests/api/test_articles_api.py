@@ -5,7 +5,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Directory
-from portal.services import articles
+from portal.services import articles, portal_settings
 from portal.tenancy import use_workspace
 from tests.factories import api_token, make_account, make_contact
 
@@ -13,7 +13,7 @@ BASE = "/api/v1/workspaces/acme/articles"
 
 
 def set_access(ws, mode):
-    ws.settings = {**(ws.settings or {}), "kb_access": mode}
+    portal_settings.change(ws, {"features.knowledge_base": mode})
     db.session.commit()
 
 

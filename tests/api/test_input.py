@@ -6,6 +6,7 @@ numbers over 2**31 overflow PostgreSQL's integer."""
 import pytest
 
 from portal.extensions import db
+from portal.services import portal_settings
 from tests.factories import api_token, make_contact
 from tests.tickets_helpers import open_ticket
 
@@ -26,7 +27,7 @@ ROUTES = [
 @pytest.fixture
 def reader(app, acme, monkeypatch):
     monkeypatch.setitem(app.config, "LIVE_STREAM_SECONDS", 0.05)
-    acme.settings = {**(acme.settings or {}), "kb_access": "public"}
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     db.session.commit()
     contact = make_contact(acme, "pat@customer.example")
     return contact, open_ticket(acme, contact)

@@ -9,7 +9,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Ticket
-from portal.services import actors, ticket_forms, timeline
+from portal.services import actors, portal_settings, ticket_forms, timeline
 from portal.tenancy import use_workspace
 from tests.factories import api_token, make_account, make_contact, make_staff
 from tests.tickets_helpers import open_ticket
@@ -289,7 +289,7 @@ def test_list_filters_search_and_keyset_pages(client, acme, pat):
 
 
 def test_tickets_switched_off_are_not_found(client, acme, pat):
-    acme.settings = {**(acme.settings or {}), "tickets_enabled": False}
+    portal_settings.change(acme, {"features.tickets": "off"})
     db.session.commit()
     for path in ("/tickets", "/ticket-form"):
         assert client.get(f"{BASE}{path}", headers=bearer(pat)).status_code == 404

@@ -5,7 +5,7 @@ articles too; without JavaScript the search box still submits to the results pag
 import pytest
 
 from portal.extensions import db
-from portal.services import articles
+from portal.services import articles, portal_settings
 from portal.tenancy import use_workspace
 from tests.browser.helpers import DESKTOP, sign_in_browser
 from tests.factories import make_contact
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def public_kb(acme, jobs):
-    acme.settings = {**acme.settings, "kb_access": "public"}
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     db.session.commit()
     with use_workspace(acme.id):
         for title, body, audience in (

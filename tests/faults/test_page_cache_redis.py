@@ -8,7 +8,7 @@ from redis import Redis
 
 from portal.extensions import db
 from portal.jobs.worker import drain
-from portal.services import articles
+from portal.services import articles, portal_settings
 from portal.tenancy import use_workspace
 from tests.factories import make_workspace
 from tests.faults.redis_server import dispose, outage_config
@@ -26,7 +26,7 @@ def instances(template, tmp_path, redis_server, make_app):
     first, second = make_app(config), make_app(config)
     with first.app_context():
         ws = make_workspace(slug="acme", name="Acme Support")
-        ws.settings = {"kb_access": "public"}
+        portal_settings.change(ws, {"features.knowledge_base": "public"})
         db.session.commit()
         with use_workspace(ws.id):
             articles.save(ws, locale="en-US", title="Printer setup", body="Add the printer.",

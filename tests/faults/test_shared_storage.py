@@ -19,6 +19,7 @@ from portal.services import (
     article_files,
     article_uploads,
     attachments,
+    portal_settings,
     ticket_removal,
 )
 from portal.storage import get_storage
@@ -209,7 +210,7 @@ def test_article_originals_are_shared_and_rendered_pages_never_leave_the_app(
         instance, acme, s3_server):  # noqa: F811
     a = instance("a")
     b = instance("b", STORAGE_S3_REDIRECT=True)
-    acme.settings = {**(acme.settings or {}), "kb_access": "public"}
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     db.session.commit()
     with a.app_context(), use_workspace(acme.id):
         ws = db.session.get(Workspace, acme.id)

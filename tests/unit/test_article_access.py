@@ -3,7 +3,7 @@
 import pytest
 
 from portal.extensions import db
-from portal.services import article_access, articles
+from portal.services import article_access, articles, portal_settings
 from portal.tenancy import use_workspace
 from tests.factories import make_account, make_contact
 
@@ -41,7 +41,7 @@ def kb_world(acme, globex):
 @pytest.mark.parametrize("mode", list(EXPECTED))
 def test_visibility_matrix(kb_world, acme, mode):
     readers, made = kb_world
-    acme.settings = {**acme.settings, "kb_access": mode}
+    portal_settings.change(acme, {"features.knowledge_base": mode})
     db.session.commit()
     with use_workspace(acme.id):
         for name, reader in readers.items():

@@ -3,7 +3,7 @@
 import pytest
 
 from portal.extensions import db
-from portal.services import actors, attachments, timeline
+from portal.services import actors, attachments, portal_settings, timeline
 from portal.services.errors import Invalid, NotFound
 from portal.storage import get_storage
 from portal.tenancy import use_workspace
@@ -41,8 +41,8 @@ def test_refused_files_say_why(acme, name, data, reason):
 
 
 def test_workspace_settings_narrow_the_limits(acme):
-    acme.settings = {**acme.settings, "attachment_max_bytes": 10,
-                     "attachment_extensions": [".txt"]}
+    portal_settings.change(acme, {"tickets.attachment_max_bytes": 10,
+                                   "tickets.attachment_extensions": [".txt"]})
     db.session.commit()
     with pytest.raises(Invalid):
         attachments.check(acme, "a.png", PNG)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bench import pages_load, seed_kb, seed_tickets
 from portal.models import Article, SearchIndex
-from portal.services import workspace_settings, workspaces
+from portal.services import portal_settings, workspaces
 from portal.tenancy import use_workspace
 
 TARGETS = ("article", "home", "directory", "list_page", "ticket_page", "list_json", "create")
@@ -24,7 +24,7 @@ def test_kb_seed_imports_published_articles_once_and_indexes_them(db):
     again = seed_kb.seed(8, progress=False)
     assert (first["articles"], first["added"], again["added"]) == (8, 8, 0)
     ws = workspaces.by_slug(seed_tickets.SLUG)
-    assert workspace_settings.for_workspace(ws).kb_access == "public"
+    assert portal_settings.published(ws).features.knowledge_base == "public"
     with use_workspace(ws.id):
         imported = db.session.scalars(select(Article)).all()
         assert {a.external_ref for a in imported} == {f"bench-kb-{n:04d}" for n in range(1, 9)}

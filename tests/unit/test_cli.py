@@ -18,7 +18,7 @@ def test_create_workspace(runner):
                                  "--name", "Initech", "--kb-access", "public"])
     assert result.exit_code == 0, result.output
     ws = workspaces.by_slug("initech")
-    assert ws.name == "Initech" and ws.settings["kb_access"] == "public"
+    assert ws.name == "Initech" and ws.settings["features"]["knowledge_base"] == "public"
     groups = db.session.scalars(select(CustomerGroup).where(CustomerGroup.workspace_id == ws.id)
                                 .execution_options(all_workspaces=True)).all()
     assert [(g.name, g.system) for g in groups] == [("Customer Admins", True)]

@@ -138,3 +138,62 @@ def test_staff_roles_move_from_global_roles_onto_memberships_and_back(make_app, 
                 db.session.remove()
                 db.engine.dispose()
             _drop_schema(PG_URL, schema)
+
+
+@pytest.mark.services  # its own schema on PostgreSQL when PG_URL is set
+def test_0014_moves_the_flat_workspace_settings_into_the_document_and_back(unmigrated_app):
+    """kb_access -> features.knowledge_base, tickets_enabled false -> features.tickets off
+    (true -> private), the ticket limits -> tickets.*, logo_url -> appearance.logo, the
+    custom domain column copied to domain.custom_portal_url; a workspace without settings
+    stays empty (the reader gives the defaults). Downgrade puts the flat keys back."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from alembic import command
+
+    from portal import database
+    from portal.services.portal_settings import repaired
+
+    flat = {
+        1: ({"kb_access": "public", "tickets_enabled": False, "reopen_window_days": 3,
+             "attachment_max_bytes": 2048, "attachment_extensions": [".pdf"],
+             "logo_url": "https://cdn.example/acme.svg"}, "help.acme.example"),
+        2: ({"kb_access": "off", "tickets_enabled": True}, None),
+        3: ({}, None),
+    }
+    with unmigrated_app.app_context():
+        cfg = database.alembic_config()
+        command.upgrade(cfg, "0013")
+        old = sa.MetaData()
+        old.reflect(bind=db.engine, only=["workspace"])
+        with db.engine.begin() as conn:
+            conn.execute(old.tables["workspace"].insert(), [{
+                "id": n, "slug": f"ws{n}", "name": f"WS {n}", "default_locale": "en-US",
+                "enabled_locales": ["en-US"], "jit_provisioning": False, "settings": settings,
+                "custom_domain": domain, "created_at": datetime(2026, 1, 1, tzinfo=UTC)}
+                for n, (settings, domain) in flat.items()])
+
+        def stored():
+            with db.engine.connect() as conn:
+                rows = conn.execute(sa.select(old.tables["workspace"].c.id,
+                                              old.tables["workspace"].c.settings)).all()
+            return {n: settings for n, settings in rows}
+
+        command.upgrade(cfg, "0014")
+        assert stored() == {
+            1: {"features": {"knowledge_base": "public", "tickets": "off"},
+                "tickets": {"reopen_window_days": 3, "attachment_max_bytes": 2048,
+                            "attachment_extensions": [".pdf"]},
+                "appearance": {"logo": "https://cdn.example/acme.svg"},
+                "domain": {"custom_portal_url": "https://help.acme.example"}},
+            2: {"features": {"knowledge_base": "off", "tickets": "private"}},
+            3: {}}
+        live = repaired("ws1", stored()[1])  # what the portal reads from it
+        assert live["features"]["tickets"] == "off" and live["tickets"]["reopen_window_days"] == 3
+        inspector = sa.inspect(db.engine)
+        assert {"portal_settings_draft", "portal_settings_publish"} <= set(
+            inspector.get_table_names())
+        command.downgrade(cfg, "0013")
+        assert stored() == {n: settings for n, (settings, _domain) in flat.items()}
+        assert not {"portal_settings_draft", "portal_settings_publish"} & set(
+            sa.inspect(db.engine).get_table_names())

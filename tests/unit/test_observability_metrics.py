@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.jobs import enqueue
 from portal.models.base import utcnow
 from portal.observability.metrics import parse_networks
-from portal.services import outbox
+from portal.services import outbox, portal_settings
 from portal.tenancy import use_workspace
 from tests.jobs.support import free_port
 
@@ -118,7 +118,7 @@ def test_requests_are_counted_and_timed_by_route(client, acme):
 
 
 def test_searches_are_timed(client, acme):
-    acme.settings = {**(acme.settings or {}), "kb_access": "public"}
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     db.session.commit()
     count = "helpport_search_duration_seconds_count"
     before = value(scrape(client), count, kind="search") or 0

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from portal import labels
 from portal.extensions import db
 from portal.request_memo import memo
-from portal.services import article_access, contacts, groups, workspace_settings, workspaces
+from portal.services import article_access, contacts, groups, portal_settings, workspaces
 from portal.tenancy import enter_workspace
 from tests.factories import make_account, make_contact
 
@@ -32,7 +32,7 @@ def test_kept_for_the_request_only(app):
 def test_customer_admin_and_audiences_follow_a_change_in_the_same_request(app, acme):
     account = make_account(acme)
     pat = make_contact(acme, "pat@acme.example", account=account)
-    acme.settings = {**(acme.settings or {}), "kb_access": "public"}
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     db.session.commit()
     with app.test_request_context():
         enter_workspace(acme)
@@ -44,7 +44,7 @@ def test_customer_admin_and_audiences_follow_a_change_in_the_same_request(app, a
         groups.remove_member(contacts.customer_admins_group(acme), pat)
         assert article_access.audiences(acme, pat) == ("public", "verified")
         assert article_access.audiences(acme, None) == ("public",)
-        workspace_settings.update(acme, kb_access="private")
+        portal_settings.change(acme, {"features.knowledge_base": "private"})
         assert article_access.access(acme) == "private"
         assert article_access.audiences(acme, None) == ()
         pat.verified = False  # part of the key: no stale answer

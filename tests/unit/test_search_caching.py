@@ -10,7 +10,7 @@ from sqlalchemy import event, update
 from portal.extensions import db
 from portal.models import Article, ArticleTranslation
 from portal.search import build, service, store
-from portal.services import articles, workspace_settings
+from portal.services import articles, portal_settings
 from portal.tenancy import use_workspace
 from tests.factories import make_account, make_contact
 
@@ -25,7 +25,8 @@ def publish(ws, title, body, audience="public"):
 
 @pytest.fixture
 def kb(acme):
-    workspace_settings.update(acme, kb_access="public")  # anonymous readers see "public"
+    # anonymous readers see "public"
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     db.session.commit()
     account = make_account(acme, "Acme")
     admin = make_contact(acme, "adm@a.example", account=account, customer_admin=True)

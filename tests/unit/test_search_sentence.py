@@ -10,7 +10,7 @@ from portal.search import build, codec, sentence
 from portal.search.engine import Doc, build_index
 from portal.search.params import DEFAULT
 from portal.search.sentence import EmbeddingsUnavailable, SentenceEmbedder
-from portal.services import articles
+from portal.services import articles, portal_settings
 from portal.tenancy import use_workspace
 from tests.conftest import CI
 
@@ -99,7 +99,7 @@ def test_the_config_chooses_the_embedder(app, model_ready):
 
 
 def test_the_api_finds_a_paraphrase_with_the_sentence_model(app, acme, client, model_ready):
-    acme.settings = {**(acme.settings or {}), "kb_access": "public"}
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     with use_workspace(acme.id):
         made = {doc.id: articles.save(acme, locale="en-US", title=doc.title, body=doc.body,
                                       status="published") for doc in HELP}

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import Contact
-from portal.services import actors, articles, attachments, timeline
+from portal.services import actors, articles, attachments, portal_settings, timeline
 from portal.tenancy import use_workspace
 from tests.conftest import csrf_from
 from tests.tickets_helpers import open_ticket
@@ -56,7 +56,7 @@ def test_demo_outbox_message_no_row_can_be_is_a_404(client, app, monkeypatch):
 
 
 def test_a_search_link_that_cannot_be_opens_the_article_all_the_same(client, acme, db):
-    acme.settings = {**(acme.settings or {}), "kb_access": "public"}
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     db.session.commit()
     with use_workspace(acme.id):
         article = articles.save(acme, locale="en-US", title="Printer setup", body="Plug it in.",
@@ -69,7 +69,7 @@ def test_a_search_link_that_cannot_be_opens_the_article_all_the_same(client, acm
 
 
 def test_search_words_no_database_stores_are_a_message(client, acme, db):
-    acme.settings = {**(acme.settings or {}), "kb_access": "public"}
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     db.session.commit()
     response = client.get("/en-US/acme/search?q=printer%00setup")
     assert response.status_code == 200

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Article, ArticleVote
-from portal.services import article_feedback, articles
+from portal.services import article_feedback, articles, portal_settings
 from portal.tenancy import use_workspace
 from tests.factories import login_as, make_contact
 
@@ -19,7 +19,7 @@ ADDRESS = "203.0.113.9"
 
 @pytest.fixture
 def site(acme, globex):
-    acme.settings = {**(acme.settings or {}), "kb_access": "public"}
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     db.session.commit()
     with use_workspace(acme.id):
         made = [articles.save(acme, locale="en-US", title=title, body="Text.",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Article, Directory, SearchQuery
-from portal.services import article_uploads, articles
+from portal.services import article_uploads, articles, portal_settings
 from portal.tenancy import use_workspace
 from tests.factories import login_as, make_account, make_contact
 
@@ -19,7 +19,7 @@ def text(response) -> str:
 
 
 def set_access(ws, mode):
-    ws.settings = {**(ws.settings or {}), "kb_access": mode}
+    portal_settings.change(ws, {"features.knowledge_base": mode})
     db.session.commit()
 
 

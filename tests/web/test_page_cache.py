@@ -18,7 +18,7 @@ from portal.services import (
     article_import,
     articles,
     directories,
-    workspace_settings,
+    portal_settings,
 )
 from portal.tenancy import use_workspace
 from tests.factories import login_as, make_contact
@@ -32,7 +32,7 @@ SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 @pytest.fixture
 def site(acme, globex, jobs):
     """acme (public knowledge base): a directory `guides` with two public articles."""
-    acme.settings = {**(acme.settings or {}), "kb_access": "public"}
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     db.session.commit()
     with use_workspace(acme.id):
         guides = directories.save_directory(acme, names={"en-US": "Guides"}, slug="guides")
@@ -229,7 +229,7 @@ def _import(acme, site, tmp_path: Path):
 
 
 def _settings(acme, site):
-    workspace_settings.update(acme, kb_access="private")
+    portal_settings.change(acme, {"features.knowledge_base": "private"})
     db.session.commit()
 
 
@@ -296,7 +296,7 @@ def test_other_workspaces_keep_their_cached_pages(app, acme, globex, site, jobs)
     with use_workspace(globex.id):
         articles.save(globex, locale="en-US", title="Globex guide", body="Hi.",
                       status="published")
-    globex.settings = {"kb_access": "public"}
+    portal_settings.change(globex, {"features.knowledge_base": "public"})
     db.session.commit()
     jobs()
     cached(app, "/en-US/globex/articles/globex-guide")

@@ -8,7 +8,7 @@ from inspect import iscoroutinefunction
 from config import TestingConfig
 from portal import limiter_hooks
 from portal.extensions import db, limiter
-from portal.services import article_feedback, articles, workspaces
+from portal.services import article_feedback, articles, portal_settings, workspaces
 from portal.tenancy import use_workspace
 from tests.factories import make_contact
 
@@ -19,7 +19,7 @@ KEEP = ("DATABASE_URL", "OUTBOX_DIR", "UPLOAD_DIR", "BASE_URL")
 
 
 def public(ws):
-    ws.settings = {**(ws.settings or {}), "kb_access": "public"}
+    portal_settings.change(ws, {"features.knowledge_base": "public"})
     db.session.commit()
 
 
@@ -69,7 +69,7 @@ def test_limiters_skip_requests_until_a_limit_of_theirs_applies(app, acme, make_
 
 
 def test_the_lookup_statement_is_built_once_and_binds_each_request(app, acme, globex):
-    acme.custom_domain = "help.acme.example"
+    portal_settings.change(acme, {"domain.custom_portal_url": "https://help.acme.example"})
     db.session.commit()
     built = workspaces._statement("either")
     assert workspaces._statement("either") is built

@@ -15,7 +15,7 @@ from sqlalchemy import event, inspect, select
 
 from portal.extensions import db
 from portal.models import Article, ArticleTranslation, Directory
-from portal.services import articles
+from portal.services import articles, portal_settings
 from portal.tenancy import use_workspace
 from tests.factories import login_as, make_account, make_contact
 from tests.tickets_helpers import open_ticket
@@ -40,7 +40,7 @@ def same_page(one, other) -> bool:
 def make_kb(ws, per_directory: int):
     """A public knowledge base: a directory in a directory, `per_directory` articles in the
     inner one (long bodies, as imported articles have)."""
-    ws.settings = {**(ws.settings or {}), "kb_access": "public"}
+    portal_settings.change(ws, {"features.knowledge_base": "public"})
     db.session.commit()
     with use_workspace(ws.id):
         top = Directory(workspace_id=ws.id, slug="guides", names={"en-US": "Guides"})

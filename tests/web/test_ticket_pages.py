@@ -5,7 +5,7 @@ import json
 import pytest
 
 from config import ROOT
-from portal.services import actors, ticket_forms, timeline
+from portal.services import actors, portal_settings, ticket_forms, timeline
 from portal.tenancy import use_workspace
 from tests.conftest import csrf_from
 from tests.factories import login_as, make_account, make_contact, make_staff
@@ -128,7 +128,7 @@ def test_signed_out_visitor_is_sent_to_sign_in(client, acme):
 
 def test_tickets_off_hides_the_pages(signed_in, acme, db):
     client, _ = signed_in
-    acme.settings = {**acme.settings, "tickets_enabled": False}
+    portal_settings.change(acme, {"features.tickets": "off"})
     db.session.commit()
     assert client.get("/en-US/acme/tickets").status_code == 404
     assert client.get("/en-US/acme/tickets/new").status_code == 404

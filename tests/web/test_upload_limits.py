@@ -11,7 +11,7 @@ import pytest
 from config import ROOT
 from portal.extensions import db
 from portal.models import Attachment, Comment, Ticket
-from portal.services import attachments, ticket_forms
+from portal.services import attachments, portal_settings, ticket_forms
 from portal.tenancy import use_workspace
 from tests.conftest import csrf_from
 from tests.factories import api_token, login_as, make_account, make_contact
@@ -96,7 +96,7 @@ def test_a_file_at_the_limit_passes_and_one_byte_more_is_413_with_the_form(signe
 
 def test_a_request_over_the_limit_shows_the_form_with_the_text_kept(signed_in, acme):
     client, _contact = signed_in
-    acme.settings = {**acme.settings, "attachment_max_bytes": 256 * 1024}
+    portal_settings.change(acme, {"tickets.attachment_max_bytes": 256 * 1024})
     db.session.commit()
     assert attachments.request_limit(acme) == 5 * 256 * 1024 + MiB
     files = [log_file(500_000, f"part{i}.log") for i in range(6)]  # 3 MB in all
@@ -115,7 +115,7 @@ def test_a_request_over_the_limit_shows_the_form_with_the_text_kept(signed_in, a
 
 def test_a_request_over_the_limit_still_needs_the_csrf_token(signed_in, acme):
     client, _contact = signed_in
-    acme.settings = {**acme.settings, "attachment_max_bytes": 256 * 1024}
+    portal_settings.change(acme, {"tickets.attachment_max_bytes": 256 * 1024})
     db.session.commit()
     response = client.post("/en-US/acme/tickets", content_type="multipart/form-data",
                            data={**TYPED, "files": [log_file(3 * MiB)]})
@@ -132,7 +132,7 @@ def test_a_comment_over_the_limit_keeps_the_typed_reply(signed_in, acme):
     assert response.status_code == 413
     assert_form_kept(response.get_data(as_text=True), "core.log is larger than 10 MB.",
                      "My reply that must not be lost")
-    acme.settings = {**acme.settings, "attachment_max_bytes": 256 * 1024}
+    portal_settings.change(acme, {"tickets.attachment_max_bytes": 256 * 1024})
     db.session.commit()
     response = post_comment(client, ticket.number, [log_file(3 * MiB)],
                             body="Second reply, also kept")

@@ -33,7 +33,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from portal.extensions import db
 from portal.models import Contact, Directory
-from portal.services import actors, articles, attachments, outbox, timeline
+from portal.services import actors, articles, attachments, outbox, portal_settings, timeline
 from portal.tenancy import use_workspace
 from tests.admin.conftest import api, fab_csrf, staff  # noqa: F401  (fixtures)
 from tests.conftest import csrf_from
@@ -119,7 +119,7 @@ class Site:
 def site(app, acme, globex, customer_client, monkeypatch):
     monkeypatch.setitem(app.config, "ENV_NAME", "development")  # the demo outbox
     monkeypatch.setitem(app.config, "SMTP_URL", "")
-    acme.settings = {**(acme.settings or {}), "kb_access": "public"}
+    portal_settings.change(acme, {"features.knowledge_base": "public"})
     db.session.commit()
     with use_workspace(acme.id):
         pat = db.session.scalar(select(Contact).where(Contact.email == "pat@customer.example"))

@@ -4,14 +4,14 @@ Core SELECT read fresh each request, the Workspace made from its row as the ORM 
 from sqlalchemy import inspect, update
 
 from portal.models import Workspace
-from portal.services import workspaces
+from portal.services import portal_settings, workspaces
 
 HOME = "/en-US/{}/directories"
 
 
 def public(db, *spaces):
     for ws in spaces:
-        ws.settings = {**(ws.settings or {}), "kb_access": "public"}
+        portal_settings.change(ws, {"features.knowledge_base": "public"})
     db.session.commit()
 
 
@@ -75,11 +75,13 @@ def test_changes_made_elsewhere_are_seen_on_the_next_request(app, db, acme, glob
 
     logo = "https://cdn.acme.example/logo.png"
     assert logo not in client.get(HOME.format("acme")).get_data(as_text=True)
-    elsewhere(db, acme_id, settings={"kb_access": "public", "logo_url": logo},
+    elsewhere(db, acme_id, settings={"features": {"knowledge_base": "public"},
+                                        "appearance": {"logo": logo}},
               content_version=Workspace.content_version + 1)
     assert logo in client.get(HOME.format("acme")).get_data(as_text=True)
 
-    elsewhere(db, acme_id, settings={"kb_access": "public"}, custom_domain="help.acme.example",
+    elsewhere(db, acme_id, settings={"features": {"knowledge_base": "public"}},
+              custom_domain="help.acme.example",
               content_version=Workspace.content_version + 1)
     on_domain = {"Host": "help.acme.example"}
     assert client.get(HOME.format("acme"), headers=on_domain).status_code == 200

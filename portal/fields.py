@@ -1,6 +1,12 @@
-"""The field types every request schema is declared with. Each refuses a wrong value with a
-translated message that names the field; `portal.schemas.parse` turns the refusals into one
-`Invalid` (422). Path and query values arrive as text, JSON bodies as JSON values."""
+"""The field types every request schema is declared with (and the portal settings
+document, portal.services.portal_settings_schema). Each refuses a wrong value with a
+translated message that names the field; `messages` names every refusal by its path and
+`portal.schemas.parse` turns them into one `Invalid` (422). Path and query values arrive as
+text, JSON bodies as JSON values.
+
+A module of its own, below both portal.schemas and portal.services: portal.schemas imports
+services (their errors, choices), and services that check a stored document use these
+types too."""
 
 import re
 
@@ -217,3 +223,31 @@ def _clean_values(value, path: str) -> None:
         if path and not isinstance(exc.messages, dict):
             raise ValidationError({path: exc.messages}) from None
         raise
+
+
+def _flatten(messages, prefix: str | None, out: dict) -> None:
+    """{field: message} from marshmallow's nested messages; list indexes are dropped,
+    object keys are joined with dots (`custom_fields.color`)."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if isinstance(key, int):
+                name = prefix
+            elif key == "_schema":
+                name = prefix or ""
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            _flatten(value, name, out)
+        return
+    if isinstance(messages, list | tuple):
+        for item in messages:
+            _flatten(item, prefix, out)
+        return
+    name = prefix or ""
+    out.setdefault(name, message_text(messages, name))
+
+
+def messages(exc: ValidationError) -> dict:
+    """{field: message} of marshmallow's `exc`, in the schema's field order."""
+    found: dict = {}
+    _flatten(exc.messages, None, found)
+    return found
