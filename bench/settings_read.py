@@ -91,7 +91,8 @@ def main(argv=None) -> dict:
             f"**{found['read alone']:.4f} ms** (goal: under 1 ms).")
     print(body)
     if args.write_doc:
-        write_section("settings-read", f"{body}\n\n{stamp('python -m bench.settings_read --write-doc')}",
+        command = "python -m bench.settings_read --write-doc"
+        write_section("settings-read", f"{body}\n\n{stamp(command)}",
                       heading="Portal settings read")
     return found
 

@@ -3,8 +3,8 @@ the answer and the texts of the documented errors."""
 
 from marshmallow import Schema, fields
 
+from portal.fields import Choice
 from portal.schemas.customer_articles import WorkspacePath  # noqa: F401  (the same path)
-from portal.schemas.fields import Choice
 from portal.schemas.portal_settings import ACCESS, BANNER_LEVELS, TAB_KINDS, THEMES
 
 ERRORS = {404: "No such workspace", 422: "The slug is not one a workspace can have"}
