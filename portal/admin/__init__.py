@@ -40,11 +40,13 @@ class PortalAppBuilder(AppBuilder):
 
 
 def init_admin(app: Flask) -> AppBuilder:
+    from portal.admin.home import AdminHomeView
     from portal.admin.registry import register_admin
     from portal.admin.staff_signin import StaffSecurityManager
 
     appbuilder = PortalAppBuilder(app, db.session, security_manager_class=StaffSecurityManager,
-                                  base_template="appbuilder/helpport/baselayout.html")
+                                  base_template="appbuilder/helpport/baselayout.html",
+                                  indexview=AdminHomeView)
     register_admin(appbuilder)
     register_admin_context(app)
     return appbuilder

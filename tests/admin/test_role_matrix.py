@@ -37,7 +37,8 @@ from tests.tickets_helpers import open_ticket
 # Endpoints under /admin or in a FAB API that no permission protects, on purpose.
 UNPROTECTED = {
     "root.admin_slash": "redirects /admin to /admin/",
-    "IndexView.index": "the admin landing page; its menu shows what the role allows",
+    "AdminHomeView.index": "the admin home: FAB's welcome signed out; signed in, the current "
+                           "workspace's ticket and search figures, which both roles may see",
     "UtilView.back": "redirects to the previous page",
     "LocaleView.index": "switches the interface language",
     "SecurityApi.login": "the staff API's sign-in: answers a token for a password",
