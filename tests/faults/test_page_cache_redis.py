@@ -90,3 +90,25 @@ def test_pages_are_answered_while_redis_is_down_and_cached_again_after(instances
     assert again.headers["X-Page-Cache"] == "hit"
     assert "Changed while Redis was down." in again.get_data(as_text=True)
     assert "cache: Redis is back" in caplog.text
+
+
+def test_a_publish_on_one_instance_is_seen_by_the_other_at_once(instances):
+    """Portal settings (issue 12): the cached home of both instances shows the published
+    company name and theme at the next request, with nothing deleted from Redis."""
+    first, second = instances
+    for app in (first, second):
+        get(app, PAGES[0])
+    assert get(first, PAGES[0]).headers["X-Page-Cache"] == "hit"
+    with second.app_context():
+        from portal.models import Workspace
+
+        ws = db.session.query(Workspace).filter_by(slug="acme").one()
+        draft = portal_settings.draft(ws).as_dict()
+        draft["appearance"]["company_name"] = "Acme Help Center"
+        draft["appearance"]["theme"] = "dark"
+        portal_settings.save_draft(ws, draft, "test")
+        portal_settings.publish(ws, "test")
+        db.session.commit()
+    for app in (first, second):
+        page = get(app, PAGES[0]).get_data(as_text=True)
+        assert "Acme Help Center" in page and 'data-theme="dark"' in page

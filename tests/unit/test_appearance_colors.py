@@ -123,8 +123,11 @@ def declarations(block: str) -> dict:
 def stylesheet_schemes() -> dict:
     css = STYLESHEET.read_text(encoding="utf-8")
     light = re.search(r"^:root\s*{(.*?)}", css, re.S | re.M)
-    dark = re.search(r"prefers-color-scheme:\s*dark\)\s*{\s*:root\s*{(.*?)}", css, re.S)
-    assert light and dark, "portal.css no longer has a light :root and a dark :root block"
+    dark = re.search(r"prefers-color-scheme:\s*dark\)\s*{\s*:root[^{]*{(.*?)}", css, re.S)
+    forced = re.search(r'^:root\[data-theme="dark"\]\s*{(.*?)}', css, re.S | re.M)
+    assert light and dark and forced, "portal.css no longer has its light and dark blocks"
+    # the dark block and the one a dark theme forces hold the same colours
+    assert declarations(forced.group(1)) == declarations(dark.group(1))
     return {"light": declarations(light.group(1)), "dark": declarations(dark.group(1))}
 
 
