@@ -6,21 +6,30 @@
 - `PUT /draft` with the whole document -> the draft as saved (422: every wrong field);
 - `POST /publish` -> `{"published": {...}, "version": N}` (404: no draft);
 - `DELETE /draft` discards the draft; `GET /history` lists the publishes;
-  `POST /restore/<version>` puts a publish back into the draft.
+  `POST /restore/<version>` puts a publish back into the draft;
+- `POST /images/<image>` (multipart, the file in `file`; image: logo, logo_dark, favicon)
+  -> `{"url": ..., "draft": {...}}`, the re-encoded image's URL in the draft (422: not a
+  PNG, JPEG, GIF or WebP image, or out of the limits: portal.services.portal_images);
+  `DELETE /images/<image>` takes it out of the draft.
 
 The document's keys are portal.schemas.portal_settings'; the rules are
 portal.services.portal_settings'.
 """
 
-from flask import g
+from flask import g, request
+from flask_babel import gettext as _
+from marshmallow import fields
 
 from portal.admin.api import WorkspaceBaseApi
 from portal.admin.api_base import api_route, operation
 from portal.auth.staff_sessions import api_user
+from portal.body_limits import takes_uploads
 from portal.extensions import db
+from portal.schemas import Input
 from portal.schemas.portal_settings import DocumentSchema
 from portal.schemas.staff_api import MESSAGE
-from portal.services import portal_settings, staff
+from portal.services import portal_images, portal_settings, staff
+from portal.services.errors import Invalid
 
 OVERVIEW = {"type": "object", "required": ["draft", "published", "version"],
             "properties": {"draft": DocumentSchema, "published": DocumentSchema,
@@ -33,6 +42,17 @@ HISTORY = {"type": "object", "properties": {"result": {"type": "array", "items":
                                      "published_by": {"type": "string"},
                                      "published_at": {"type": "string",
                                                       "format": "date-time"}}}}}}
+
+IMAGE = {"type": "object", "properties": {"url": {"type": "string"}, "draft": DocumentSchema}}
+
+
+class ImageUpload(Input):
+    file = fields.Raw(metadata={"type": "string", "format": "binary",
+                                "description": "A PNG, JPEG, GIF or WebP image"})
+
+
+def _upload_limit() -> int:
+    return portal_images.MAX_BYTES + 64 * 1024  # the image and the multipart framing
 
 
 def _author() -> str:
@@ -94,6 +114,34 @@ class PortalSettingsApi(WorkspaceBaseApi):
         restored = portal_settings.restore(g.admin_workspace, number, _author())
         db.session.commit()
         return self.response(200, draft=restored)
+
+    @takes_uploads(_upload_limit)
+    @api_route("/images/<image>", "post", methods=["POST"])
+    @operation("Upload the logo, the dark logo or the favicon into the draft", form=ImageUpload,
+               response=IMAGE, codes=[404, 413])
+    def post_image(self, image, data=None):
+        """The image is checked and re-encoded (PNG, JPEG, GIF or WebP by content; at most
+        2 MB; a logo up to 2000 × 1000 pixels, a favicon square up to 512; at least 16), and
+        its URL, which names its content and is cached for a year, goes into the draft."""
+        upload = request.files.get("file") if data is not None else None
+        if upload is None:
+            raise Invalid(_("Send the image as multipart form data in the field file."),
+                          field="file")
+        ws = g.admin_workspace
+        url = portal_images.store_image(ws, image, upload.read(portal_images.MAX_BYTES + 1),
+                                        upload.filename or "", _author())
+        db.session.commit()
+        return self.response(200, url=url, draft=portal_settings.draft(ws).as_dict())
+
+    @api_route("/images/<image>", "delete", methods=["DELETE"])
+    @operation("Take the logo, the dark logo or the favicon out of the draft", response=DRAFT,
+               codes=[404])
+    def delete_image(self, image):
+        """The portal shows the company name (or the default icon) once this is published."""
+        ws = g.admin_workspace
+        portal_images.clear_image(ws, image, _author())
+        db.session.commit()
+        return self.response(200, draft=portal_settings.draft(ws).as_dict())
 
 
 def register_portal_settings_api(appbuilder) -> None:

@@ -12,16 +12,20 @@ from marshmallow import RAISE, ValidationError, fields
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.schemas import Field, Id, Input, Text
+from portal.schemas import Choice, Field, Id, Input, Text
+from portal.services.portal_settings import IMAGES
 from portal.tenancy import current_workspace_id
 
 
 class StaffPath(Input):
-    """The ids in staff API paths; a value no row can have is a 404, never a query."""
+    """The ids and names in staff API paths; a value that names nothing is a 404, never a
+    query."""
 
     pk = Id(metadata={"description": "The row's id"})
     number = Id(metadata={"description": "The ticket's number in the workspace"})
     revision_id = Id(metadata={"description": "The revision's id"})
+    image = Choice(IMAGES, metadata={"description": "Which portal image: logo, logo_dark "
+                                                    "(for dark backgrounds) or favicon"})
 
 
 class Strict(Input):

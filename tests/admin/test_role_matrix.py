@@ -271,7 +271,8 @@ def acme_rows_by_view(acme, globex, db, platform_rows):
         "ArticleApi": {"pk": ids["article"], "revision_id": revision},
         "DirectoriesView": {"pk": ids["directory"]}, "DirectoryApi": {"pk": ids["directory"]},
         "TicketsView": {"number": ids["number"]}, "TicketApi": {"number": ids["number"]},
-        "PortalSettingsApi": {"number": 1},  # a publish version (none yet: 404 when allowed)
+        # a publish version (none yet: 404 when allowed); an image name
+        "PortalSettingsApi": {"number": 1, "image": "logo"},
         **platform_rows,
     }
 
