@@ -203,7 +203,15 @@ def error_page(exc: HTTPException):
 
 
 def register_web(app: Flask) -> None:
-    from portal.web import kb, look, page_cache, pages, signin, tickets  # noqa: F401  (routes)
+    from portal.web import (  # noqa: F401  (routes)
+        guest_tickets,
+        kb,
+        look,
+        page_cache,
+        pages,
+        signin,
+        tickets,
+    )
 
     app.register_blueprint(root)
     app.register_blueprint(bp)
