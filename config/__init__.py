@@ -61,6 +61,7 @@ class BaseConfig:
     OTP_SEND_LIMIT = "5 per 15 minutes"  # code requests per email address (and workspace)
     OTP_SEND_LIMIT_PER_ADDRESS = "30 per hour"  # code requests per client address
     OTP_VERIFY_LIMIT = "30 per 15 minutes"  # code checks per email address and per client address
+    GUEST_TICKET_DRAFT_SECONDS = 3600  # a visitor's ticket waits this long for their code
     # "Was this helpful?" votes of anonymous visitors, per client address (all articles)
     KB_VOTE_LIMIT_PER_ADDRESS = "30 per hour"
     SESSION_IDLE_SECONDS = 2 * 3600  # a customer's browser session ends after this long unused

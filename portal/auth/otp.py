@@ -5,6 +5,8 @@ Asking for a code answers the same whether or not the email may sign in, so that
 cannot be used to find out who is a customer. Whether it may is decided here:
 an existing active contact may; an unknown email may only when the workspace has
 just-in-time provisioning on, and becomes a contact at its first successful sign-in.
+A visitor opening a ticket with public ticket management (`guest=True`: the admin chose to
+let anyone open one) may too, whatever the JIT setting.
 
 Answering the same includes answering as fast: the request only checks the address and
 queues `send_code`, which looks the address up, writes the code and its email. Deciding
@@ -27,7 +29,7 @@ from portal.i18n import SUPPORTED, babel_locale
 from portal.jobs import enqueue
 from portal.models import Contact, OneTimeCode, Workspace
 from portal.models.base import utcnow
-from portal.services import contacts, emails
+from portal.services import contacts, emails, portal_settings
 from portal.services.errors import Invalid
 from portal.tenancy import use_workspace
 
@@ -56,32 +58,40 @@ def normalise_code(raw) -> str:
     return code
 
 
-def may_sign_in(ws: Workspace, contact: Contact | None) -> bool:
+def may_sign_in(ws: Workspace, contact: Contact | None, guest: bool = False) -> bool:
     if contact is None:
-        return bool(ws.jit_provisioning)
+        return bool(ws.jit_provisioning) or (guest and guests_may_open_tickets(ws))
     return bool(contact.active)
+
+
+def guests_may_open_tickets(ws: Workspace) -> bool:
+    """Public ticket management: a visitor may open a ticket, confirming their email."""
+    return portal_settings.published(ws).features.tickets == "public"
 
 
 def _code_hash(ws: Workspace, email: str, code: str) -> str:
     return digest(f"otp:{ws.id}:{email}:{code}")
 
 
-def request_code(ws: Workspace, raw_email, locale: str | None = None) -> None:
+def request_code(ws: Workspace, raw_email, locale: str | None = None,
+                 guest: bool = False) -> None:
     """Queue `send_code` for the normalised `raw_email`, whoever it is (Invalid when it is
     not an email address). Only when the queue is unreachable is the code sent right away:
     the answer then takes longer for customers, but the code still arrives."""
     email = normalise_email(raw_email)
-    if enqueue(send_code, ws.id, email, locale, queue_name=SEND_QUEUE) is None:
-        send_code(ws.id, email, locale)
+    args = (ws.id, email, locale, *((True,) if guest else ()))  # sign-in jobs: as before
+    if enqueue(send_code, *args, queue_name=SEND_QUEUE) is None:
+        send_code(*args)
 
 
-def send_code(workspace_id: int, email: str, locale: str | None = None) -> None:
+def send_code(workspace_id: int, email: str, locale: str | None = None,
+              guest: bool = False) -> None:
     """The job: email a new code if `email` (normalised) may sign in to the workspace;
     silently do nothing otherwise."""
     with use_workspace(workspace_id):
         ws = db.session.get(Workspace, workspace_id)
         contact = contacts.by_email(ws, email) if ws is not None else None
-        if ws is None or not may_sign_in(ws, contact):
+        if ws is None or not may_sign_in(ws, contact, guest):
             db.session.rollback()
             current_app.logger.info("sign-in code not sent: the address may not sign in to "
                                     "workspace %s", workspace_id)
@@ -112,8 +122,9 @@ def send_code(workspace_id: int, email: str, locale: str | None = None) -> None:
         db.session.commit()
 
 
-def verify_code(ws: Workspace, raw_email, raw_code) -> Contact:
+def verify_code(ws: Workspace, raw_email, raw_code, guest: bool = False) -> Contact:
     """The signed-in contact, or Invalid; a wrong code spends one of the code's tries.
+    With `guest` (a visitor's ticket, tickets public) an unknown email becomes a contact.
 
     Every refusal (no code, wrong, expired, used up, contact inactive or unknown without
     JIT) gives the same message, for the same reason as in `request_code`.
@@ -142,7 +153,7 @@ def verify_code(ws: Workspace, raw_email, raw_code) -> Contact:
         raise wrong
     row.used_at = now
     contact = contacts.by_email(ws, email)
-    if not may_sign_in(ws, contact):
+    if not may_sign_in(ws, contact, guest):
         db.session.commit()
         raise wrong
     if contact is None:

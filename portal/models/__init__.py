@@ -1,7 +1,7 @@
 """Models, one module per aggregate; importing this package registers them all."""
 
 from portal.models import content_version  # noqa: F401  (bumps it on writes)
-from portal.models.auth import CustomerSession, OneTimeCode, StaffSession
+from portal.models.auth import CustomerSession, GuestTicketDraft, OneTimeCode, StaffSession
 from portal.models.customer import Account, Contact, CustomerGroup, group_members
 from portal.models.idempotency import IdempotencyKey
 from portal.models.kb import (
@@ -47,6 +47,7 @@ __all__ = [
     "Contact",
     "CustomerGroup",
     "CustomerSession",
+    "GuestTicketDraft",
     "IdempotencyKey",
     "OneTimeCode",
     "PortalSettingsDraft",

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_appbuilder.models.sqla import Model
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import UTCDateTime, utcnow
@@ -49,3 +49,18 @@ class StaffSession(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class GuestTicketDraft(WorkspaceScoped, Model):
+    """A new ticket typed by a visitor who is not signed in (public ticket management),
+    kept until they confirm their email with a one-time code: the form's fields as sent
+    (`values`: name -> list of strings), never a ticket before the code is right. The
+    browser holds the token in its Flask session; only the token's digest is stored."""
+
+    __tablename__ = "guest_ticket_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    values: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

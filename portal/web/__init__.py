@@ -204,6 +204,7 @@ def error_page(exc: HTTPException):
 
 def register_web(app: Flask) -> None:
     from portal.web import (  # noqa: F401  (routes)
+        guest_tickets,
         kb,
         look,
         look_images,

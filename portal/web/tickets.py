@@ -3,6 +3,7 @@ close/reopen, attachment downloads and the live thread fragment. Views only pars
 render; every rule is in portal/services (tickets, timeline, attachments)."""
 
 import uuid
+from functools import wraps
 
 from flask import (
     Response,
@@ -17,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from portal import server
+from portal.auth import guest_tickets
 from portal.auth.sessions import current_contact, customer_required
 from portal.body_limits import cut_short, takes_uploads
 from portal.forms.compile import answer_rows, describe, option_labels
@@ -27,6 +29,7 @@ from portal.services import (
     actors,
     attachments,
     contacts,
+    portal_settings,
     ticket_access,
     ticket_forms,
     ticket_stream,
@@ -79,15 +82,30 @@ def _checked_files(ws):
     return attachments.check_all(ws, _files(ws))
 
 
-def _enabled_or_404():
-    if not tickets.tickets_enabled(g.workspace):
-        abort(404)
+def tickets_on(view):
+    """Tickets off (features.tickets): every ticket page is the themed 404, asked before
+    sign-in is (a visitor is not sent to sign in for a page that does not exist)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not tickets.tickets_enabled(g.workspace):
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.app_template_global()
+def tickets_mode() -> str:
+    """features.tickets of the page's workspace: off | private | public (off elsewhere)."""
+    ws = g.get("workspace")
+    return portal_settings.published(ws).features.tickets if ws is not None else "off"
 
 
 @bp.get("/tickets", endpoint="tickets")
+@tickets_on
 @customer_required
 def tickets_list():
-    _enabled_or_404()
     contact = current_contact()
     try:
         query = _list_query()
@@ -117,31 +135,46 @@ def _list_query() -> tickets.ListQuery:
                              after=args.get("after"))
 
 
-def _new_ticket_page(form, values, errors):
+def new_ticket_page(form, values, errors, guest: bool = False):
+    """The `+ Ticket` form; a visitor's (`guest`) also asks for their email and has no
+    attachments (portal.web.guest_tickets)."""
     described = _form_description(form)
     return render_portal("tickets/new.html", title=_("New ticket"), form=described,
                          parent_labels=option_labels(described), values=values,
-                         errors=errors, priorities=PRIORITIES)
+                         errors=errors, priorities=PRIORITIES, guest=guest)
 
 
 @bp.get("/tickets/new")
-@customer_required
+@tickets_on
 def new_ticket():
-    _enabled_or_404()
-    return _new_ticket_page(ticket_forms.current(g.workspace), {"priority": "normal"}, {})
+    """Signed-in customers; visitors too when tickets are public (else: sign in first)."""
+    guest = current_contact() is None
+    if guest and tickets_mode() != "public":
+        return redirect(url_for(".signin", next=request.full_path.rstrip("?")))
+    draft = guest_tickets.current(g.workspace)
+    if draft is not None:  # a visitor's kept form (portal.web.guest_tickets): theirs again
+        values = guest_tickets.values_of(draft)
+        if guest:  # back from the code page: to change the address or the ticket
+            values["email"] = draft.email
+            return new_ticket_page(ticket_forms.current(g.workspace), values, {}, guest=True)
+        data, form = tickets.parse_input(g.workspace, values)  # the form changed meanwhile
+        guest_tickets.discard(g.workspace, draft)
+        return new_ticket_page(form, values, data.errors)
+    return new_ticket_page(ticket_forms.current(g.workspace), {"priority": "normal"}, {},
+                           guest=guest)
 
 
 @bp.post("/tickets")
+@tickets_on
 @takes_uploads(_upload_limit, keep_text=True)
 @customer_required
 @idempotent_form
 def create_ticket():
-    _enabled_or_404()
     ws = g.workspace
     data, form = tickets.parse_input(ws, request.form)
     checked, errors, status = _upload(ws, dict(data.errors))
     if errors:
-        return _new_ticket_page(form, request.form, errors), status
+        return new_ticket_page(form, request.form, errors), status
     done = {}
 
     def answer(ticket):  # before the commit: nothing is read after it
@@ -189,15 +222,16 @@ def _thread_context(ticket):
 
 
 @bp.get("/tickets/<id:number>")
+@tickets_on
 @customer_required
 def ticket(number: int):
-    _enabled_or_404()
     found = _page_or_404(number)
     return render_portal("tickets/show.html", title=found.title, errors={}, body="",
                          **_thread_context(found))
 
 
 @bp.get("/tickets/<id:number>/thread")
+@tickets_on
 @customer_required
 def ticket_thread(number: int):
     """The conversation alone: what the live-update script swaps in on a new event."""
@@ -206,11 +240,11 @@ def ticket_thread(number: int):
 
 
 @bp.post("/tickets/<id:number>/comments")
+@tickets_on
 @takes_uploads(_upload_limit, keep_text=True)
 @customer_required
 @idempotent_form
 def add_comment(number: int):
-    _enabled_or_404()
     found = _ticket_or_404(number)
     body = request.form.get("body", "")
     latest = url_for(".ticket", number=number, _anchor="latest")
@@ -236,18 +270,21 @@ def _stage_action(number: int, change, done: str):
 
 
 @bp.post("/tickets/<id:number>/close")
+@tickets_on
 @customer_required
 def close_ticket(number: int):
     return _stage_action(number, timeline.customer_close, _("The ticket is closed."))
 
 
 @bp.post("/tickets/<id:number>/reopen")
+@tickets_on
 @customer_required
 def reopen_ticket(number: int):
     return _stage_action(number, timeline.customer_reopen, _("The ticket is open again."))
 
 
 @bp.get("/tickets/<id:number>/files/<id:file_id>")
+@tickets_on
 @customer_required
 def ticket_file(number: int, file_id: int):
     found = _ticket_or_404(number)
@@ -261,6 +298,7 @@ def ticket_file(number: int, file_id: int):
 
 
 @bp.get("/tickets/<id:number>/events")
+@tickets_on
 @customer_required
 def ticket_events(number: int):
     """Live updates of an open ticket page (Server-Sent Events, same rules as the API)."""
