@@ -271,6 +271,7 @@ def acme_rows_by_view(acme, globex, db, platform_rows):
         "DirectoriesView": {"pk": ids["directory"]}, "DirectoryApi": {"pk": ids["directory"]},
         "TicketsView": {"number": ids["number"]}, "TicketApi": {"number": ids["number"]},
         "PortalSettingsApi": {"number": 1},  # a publish version (none yet: 404 when allowed)
+        "PortalSettingsView": {"number": 1},
         **platform_rows,
     }
 
