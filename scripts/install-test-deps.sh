@@ -24,3 +24,11 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "note: ${need[*]} missing and not installable here; those tests will skip" >&2
   fi
 fi
+# axe-core for the accessibility checks of the browser tests (node_modules/, git-ignored)
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install --prefix . --no-save --no-package-lock --silent axe-core@4 >/dev/null
+  else
+    echo "note: npm missing; the axe checks of the browser tests will skip" >&2
+  fi
+fi

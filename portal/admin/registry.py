@@ -11,6 +11,7 @@ from portal.admin.kb import register_kb
 from portal.admin.people import AccountAdmin, ContactAdmin, GroupAdmin
 from portal.admin.people_api import AccountApi, ContactApi, CustomerGroupApi
 from portal.admin.portal_settings_api import register_portal_settings_api
+from portal.admin.portal_settings_page import register_portal_settings_page
 from portal.admin.tickets import register_ticket_views
 from portal.admin.tickets_api import register_ticket_api
 from portal.admin.workspaces import WorkspaceAdmin, WorkspaceSwitchView
@@ -24,6 +25,7 @@ def register_admin(appbuilder) -> None:
     appbuilder.add_view(GroupAdmin, "Groups", label=_l("Groups"), category="Settings",
                         category_label=_l("Settings"), icon="fa-users")
     register_form_builder(appbuilder)
+    register_portal_settings_page(appbuilder)
     appbuilder.add_view(WorkspaceAdmin, "Workspaces", label=_l("Workspaces"),
                         category="Platform", category_label=_l("Platform"), icon="fa-globe")
     appbuilder.add_view_no_menu(WorkspaceSwitchView)

@@ -59,8 +59,11 @@ ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
         (r"(AccountAdmin|ContactAdmin|GroupAdmin)", r".*"),
         (r"FormBuilderView", r"can_(show|edit)"),
         (r"(AccountApi|ContactApi|CustomerGroupApi)", r".*"),
-        (r"PortalSettingsApi", r".*"),  # the portal settings document: admins only
-        (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form)", r"menu_access"),
+        # the portal settings document: admins only (agents change nothing of the portal)
+        (r"PortalSettingsApi", r".*"),
+        (r"PortalSettingsView", r"can_(show|edit)"),
+        (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form|Portal settings)",
+         r"menu_access"),
     ],
     AGENT: _OWN_ACCOUNT + _TICKET_WORK + _KB_READ + [
         (r"(AccountAdmin|ContactAdmin)", r"can_(list|show)"),

@@ -6,6 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import inspect
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
@@ -13,7 +14,7 @@ from portal.admin import forms
 from portal.admin.context import SESSION_KEY, may_act_in
 from portal.admin.views import page_route, refused_unchanged
 from portal.models import Workspace
-from portal.services import workspaces
+from portal.services import portal_settings, workspaces
 
 
 class WorkspaceInterface(SQLAInterface):
@@ -59,7 +60,16 @@ class WorkspaceAdmin(ModelView):
     }
 
     def pre_update(self, item):
-        item.custom_domain = workspaces.clean_domain(item.custom_domain)
+        """The custom domain is the portal settings' `domain.custom_portal_url` (publishing
+        the settings copies its host into the column): change it there, checked as a
+        publish is, so the document and the column never disagree."""
+        wanted = workspaces.clean_domain(item.custom_domain)
+        was = inspect(item).attrs.custom_domain.history
+        item.custom_domain = (was.deleted or was.unchanged or (None,))[0]
+        if wanted != item.custom_domain:
+            with refused_unchanged():
+                portal_settings.change(item, {"domain.custom_portal_url":
+                                              f"https://{wanted}" if wanted else ""})
 
 
 class WorkspaceSwitchView(BaseView):

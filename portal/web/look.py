@@ -5,7 +5,7 @@ theme on <html>, and its allowlisted hosts in the page's Content-Security-Policy
 from flask import abort, g, make_response, redirect, url_for
 
 from portal.services import portal_public, portal_settings, workspaces
-from portal.web import root
+from portal.web import preview, root
 
 YEAR = 365 * 24 * 3600
 
@@ -33,7 +33,11 @@ def page_look() -> dict:
     ws = g.get("workspace")
     if ws is None:
         return {"look": None}
-    found = portal_public.look(ws)
+    override = g.get("settings_override")  # set only by the admin's preview of a draft
+    found = portal_public.look(ws, override)
+    if override is not None:  # no URL serves a draft's sheet: inline (portal.web.preview)
+        return {"look": {**found, "stylesheet_url": None,
+                         "inline_stylesheet": preview.inline_css(found["stylesheet_text"])}}
     return {"look": {**found, "stylesheet_url": url_for("root.stylesheet", slug=ws.slug,
                                                         digest=found["stylesheet"])}}
 

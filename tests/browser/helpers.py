@@ -1,5 +1,8 @@
 """Helpers of the browser tests: device settings and a signed-in browser."""
 
+import re
+
+from tests.admin.conftest import PASSWORD
 from tests.factories import login_as
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
@@ -23,3 +26,12 @@ def sign_in_browser(page, live_server, contact) -> None:
 
 def overflow(page) -> tuple[int, int]:
     return page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+
+
+def sign_in_staff(page, live_server, email: str, password: str = PASSWORD) -> None:
+    """Sign a staff member in through the admin's login form."""
+    page.goto(f"{live_server}/admin/login/")
+    page.fill("#username", email)
+    page.fill("#password", password)
+    page.press("#password", "Enter")
+    page.wait_for_url(re.compile(r"/admin/(?!login)"))

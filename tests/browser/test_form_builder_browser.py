@@ -2,12 +2,12 @@
 and the preview frame runs the portal's dependent-field script on the draft."""
 
 import json
-import re
 
 import pytest
 
 from config import ROOT
 from tests.admin.conftest import PASSWORD
+from tests.browser.helpers import sign_in_staff
 from tests.factories import make_staff
 
 pytestmark = pytest.mark.browser
@@ -20,11 +20,7 @@ def test_builder_in_chromium(acme, live_server, new_page, shot, db):
     make_staff("builder@staff.example", PASSWORD, "admin", acme)
     db.session.commit()
     page = new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{live_server}/admin/login/")
-    page.fill("#username", "builder@staff.example")
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(re.compile(r"/admin/(?!login)"))
+    sign_in_staff(page, live_server, "builder@staff.example")
     page.goto(f"{live_server}{URL}")
     page.fill("#draft", json.dumps(EXAMPLE))
     for op in ("json", "edit:1"):

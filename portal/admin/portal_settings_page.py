@@ -1,0 +1,146 @@
+"""Settings > Portal settings: the workspace's portal settings document as a form (a draft
+that customers do not see until it is published), its history, and a live preview of the
+portal drawn with what the form holds.
+
+The form works without scripts: every button posts the whole form. Row operations (add,
+move, remove a header tab or footer link) and the preview store nothing; Save draft checks
+the whole document (portal.services.portal_settings.check) and shows every refusal next to
+its field with everything typed kept; Publish saves and publishes in one step. The preview
+(`/preview`) renders portal pages with the posted document, checked, or with the saved
+draft when the form does not pass (portal.web.preview); themes/default/static/
+portal_settings.js posts the form there as the admin types.
+"""
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.admin import portal_settings_form as form_doc
+from portal.admin.views import WorkspaceBaseView, page_route
+from portal.extensions import db
+from portal.i18n import SUPPORTED
+from portal.services import portal_settings, staff
+from portal.services.errors import Conflict, Invalid, NotFound
+from portal.services.portal_settings import Settings
+from portal.services.portal_settings_schema import (
+    ACCESS,
+    BANNER_LEVELS,
+    NETWORKS,
+    TAB_KINDS,
+    THEMES,
+)
+from portal.web import preview as portal_preview
+
+ACCESS_LABELS = {"off": _l("Off"), "private": _l("Private (signed-in customers)"),
+                 "public": _l("Public (anyone)")}
+THEME_LABELS = {"light": _l("Light"), "dark": _l("Dark"), "system": _l("As the device is set")}
+LEVEL_LABELS = {"info": _l("Information"), "warning": _l("Warning")}
+TAB_LABELS = {"knowledge_base": _l("Knowledge base"), "tickets": _l("Tickets"),
+              "link": _l("Link")}
+PAGE_LABELS = {"home": _l("Home"), "article": _l("An article"), "tickets": _l("Ticket list")}
+FLAG_LABELS = {"ai_search": _l("AI search"), "pdf_export": _l("PDF export"),
+               "article_subscriptions": _l("Article subscriptions"), "plug": _l("Plug")}
+
+
+def locales_of(ws) -> list[str]:
+    """The languages the workspace offers, the default first."""
+    enabled = [code for code in (ws.enabled_locales or []) if code in SUPPORTED]
+    first = [ws.default_locale] if ws.default_locale in SUPPORTED else []
+    return first + [code for code in enabled if code not in first] or list(SUPPORTED)
+
+
+def _author() -> str:
+    return staff.staff_name(current_user)
+
+
+class PortalSettingsView(WorkspaceBaseView):
+    route_base = "/portalsettings"
+    default_view = "page"
+
+    def _show(self, doc: dict, errors: dict | None = None, status: int = 200):
+        ws = g.admin_workspace
+        errors = errors or {}
+        return self.render_template(
+            "appbuilder/portal_settings/page.html", ws=ws, doc=doc, errors=errors,
+            errors_under=lambda name: form_doc.errors_under(errors, name),
+            overview=portal_settings.overview(ws), history=portal_settings.history(ws),
+            locales=locales_of(ws), locale_names=SUPPORTED, access=ACCESS,
+            access_labels=ACCESS_LABELS, themes=THEMES, theme_labels=THEME_LABELS,
+            levels=BANNER_LEVELS, level_labels=LEVEL_LABELS, tab_kinds=TAB_KINDS,
+            tab_labels=TAB_LABELS, networks=NETWORKS, flags=form_doc.FLAGS,
+            flag_labels=FLAG_LABELS, pages=portal_preview.PAGES, page_labels=PAGE_LABELS,
+            limits=form_doc.LIMITS, default_picker=form_doc.DEFAULT_PICKER), status
+
+    def _posted(self) -> dict:
+        ws = g.admin_workspace
+        return form_doc.parse(request.form, portal_settings.draft(ws).as_dict(), locales_of(ws))
+
+    @page_route("/", "show")
+    def page(self):
+        return self._show(portal_settings.overview(g.admin_workspace)["draft"])
+
+    @page_route("/", "edit", methods=["POST"])
+    def operate(self):
+        """One button of the form: `op` is save, publish, discard, or a row operation
+        (`add:tabs`, `up:links:1`, ...) that only shows the form again."""
+        ws, op = g.admin_workspace, request.form.get("op", "")
+        if op == "discard":
+            if portal_settings.discard(ws):
+                db.session.commit()
+                flash(_("Draft discarded: the form shows the published settings."), "success")
+            else:
+                flash(_("There is no draft to discard."), "info")
+            return redirect(url_for(".page"), 303)
+        doc = self._posted()
+        if op not in ("save", "publish"):
+            return self._show(form_doc.operate(doc, op))
+        try:
+            portal_settings.save_draft(ws, doc, _author())
+            number = portal_settings.publish(ws, _author()) if op == "publish" else None
+        except (Invalid, Conflict) as exc:
+            db.session.rollback()
+            found = exc.details.get("fields") or {exc.details.get("field") or "": exc.message}
+            return self._show(doc, found, 422)
+        db.session.commit()
+        if number is None:
+            flash(_("Draft saved. Customers see it once you publish it."), "success")
+        else:
+            flash(_("Published as version %(number)s: customers see it now.", number=number),
+                  "success")
+        return redirect(url_for(".page"), 303)
+
+    @page_route("/restore/<int:number>", "edit", methods=["POST"])
+    def restore(self, number: int):
+        """A published version back into the draft (publish it to make it live)."""
+        try:
+            portal_settings.restore(g.admin_workspace, number, _author())
+        except NotFound:
+            abort(404)
+        db.session.commit()
+        flash(_("Version %(number)s is now the draft. Publish it to make it live.",
+                number=number), "success")
+        return redirect(url_for(".page"), 303)
+
+    @page_route("/preview", "show", methods=["GET", "POST"])
+    def preview(self):
+        """A portal page drawn with the posted form (POST), or the draft (GET); stores
+        nothing."""
+        ws = g.admin_workspace
+        page = request.values.get("preview_page", "home")
+        locale = request.values.get("preview_locale", "")
+        locales = locales_of(ws)
+        if page not in portal_preview.PAGES or (locale and locale not in locales):
+            abort(404)
+        notice, settings = None, portal_settings.draft(ws)
+        if request.method == "POST":
+            try:
+                settings = Settings(portal_settings.check(ws, self._posted()))
+            except Invalid:
+                notice = _("The form has errors: this preview shows the saved draft.")
+        return portal_preview.render(ws, settings, page, locale or locales[0], notice)
+
+
+def register_portal_settings_page(appbuilder) -> None:
+    appbuilder.add_view(PortalSettingsView, "Portal settings", label=_l("Portal settings"),
+                        category="Settings", category_label=_l("Settings"), icon="fa-paint-brush")

@@ -1,0 +1,260 @@
+"""Settings > Portal settings: the form over the draft, save / publish / discard / restore,
+refusals shown next to their fields with the input kept, and the live preview that draws
+the portal with the posted document while customers keep the published one."""
+
+import html
+from html.parser import HTMLParser
+
+import pytest
+
+from portal.extensions import db
+from portal.services import articles, portal_settings
+from portal.tenancy import use_workspace
+from tests.admin.conftest import new_client
+
+URL = "/admin/portalsettings/"
+PREVIEW = URL + "preview"
+
+
+class FormFields(HTMLParser):
+    """The fields of the settings form as a browser would post them (checked boxes only,
+    each select's chosen option)."""
+
+    def __init__(self, text: str, form_id: str = "settings-form"):
+        super().__init__()
+        self.form_id, self.inside, self.fields = form_id, False, []
+        self._select = self._textarea = None
+        self.feed(text)
+
+    def _ours(self, attrs) -> bool:
+        return self.inside or attrs.get("form") == self.form_id
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "option" and self._select is not None:
+            if self._select[1] is None or "selected" in attrs:
+                self._select[1] = attrs.get("value", "")
+        elif tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        elif not self._ours(attrs) or "name" not in attrs or "disabled" in attrs:
+            return
+        elif tag == "input" and attrs.get("type") not in ("submit", "button"):
+            if attrs.get("type") != "checkbox" or "checked" in attrs:
+                self.fields.append([attrs["name"], attrs.get("value", "")])
+        elif tag == "select":
+            self._select = [attrs["name"], None]
+            self.fields.append(self._select)
+        elif tag == "textarea":
+            self._textarea = [attrs["name"], ""]
+            self.fields.append(self._textarea)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def data(self, **changes) -> dict:
+        found = {name: value for name, value in self.fields}
+        found.update({k.replace("__", "."): v for k, v in changes.items()})
+        return {k: v for k, v in found.items() if v is not None}
+
+
+def form_of(client) -> FormFields:
+    page = client.get(URL)
+    assert page.status_code == 200, page.status_code
+    return FormFields(page.text)
+
+
+def post(client, op: str, **changes):
+    fields = form_of(client)
+    return client.post(URL, data={**fields.data(**changes), "op": op})
+
+
+@pytest.fixture
+def admin(staff, acme):
+    return staff("admin", acme)
+
+
+def test_an_agent_gets_403_and_no_menu_entry(staff, acme):
+    agent = staff("agent", acme)
+    assert agent.get(URL).status_code == 403
+    assert agent.post(PREVIEW, data={}).status_code in (400, 403)
+    assert "Portal settings" not in agent.get("/admin/").text
+
+
+def test_the_form_shows_the_draft(admin, acme):
+    portal_settings.save_draft(acme, {"appearance": {"company_name": "Draft Co",
+                                                     "accent_color": "#7b1fa2"}}, "test")
+    db.session.commit()
+    page = admin.get(URL)
+    assert page.status_code == 200
+    fields = FormFields(page.text).data()
+    assert fields["appearance.company_name"] == "Draft Co"
+    assert fields["appearance.accent_color"] == "#7b1fa2"
+    assert fields["features.knowledge_base"] == "private"
+    assert 'type="color"' in page.text and "Portal settings" in page.text
+    assert "saved draft" in page.text
+
+
+def test_a_refused_save_shows_every_error_and_keeps_the_input(admin, acme):
+    resp = post(admin, "save", appearance__company_name="Kept Name Ltd",
+                appearance__accent_color="blue", domain__allowlist="cdn.example.com\nnot a host",
+                features__banner__starts_at="tomorrow")
+    assert resp.status_code == 422
+    text = html.unescape(resp.text)
+    assert 'id="settings-errors"' in text
+    for name in ("domain.allowlist", "features.banner.starts_at"):
+        assert f'data-error-for="{name}"' in text, name
+    fields = FormFields(resp.text).data()
+    assert fields["appearance.company_name"] == "Kept Name Ltd"
+    assert fields["appearance.accent_color"] == "blue"
+    assert fields["domain.allowlist"].split() == ["cdn.example.com", "not", "a", "host"]
+    assert not portal_settings.overview(acme)["has_draft"]
+    # the checks across fields run once the document has the right shape
+    resp = admin.post(URL, data={**fields, "domain.allowlist": "cdn.example.com",
+                                 "features.banner.starts_at": "", "op": "save"})
+    assert resp.status_code == 422
+    assert 'data-error-for="appearance.accent_color"' in resp.text
+    assert FormFields(resp.text).data()["appearance.accent_color"] == "blue"
+
+
+def test_save_then_publish_changes_the_portal(admin, acme, client):
+    resp = post(admin, "save", appearance__company_name="Saved Co")
+    assert resp.status_code == 303
+    assert portal_settings.draft(acme).appearance.company_name == "Saved Co"
+    assert "Saved Co" not in client.get("/en-US/acme/directories").text
+    resp = post(admin, "publish", appearance__company_name="Published Co",
+                appearance__theme="dark")
+    assert resp.status_code == 303
+    db.session.expire_all()
+    home = client.get("/en-US/acme/directories").text
+    assert "Published Co" in home and 'data-theme="dark"' in home
+    assert portal_settings.history(acme)[0]["version"] == 1
+
+
+def test_discard_drops_the_draft(admin, acme):
+    post(admin, "save", appearance__company_name="Throwaway")
+    assert portal_settings.overview(acme)["has_draft"]
+    resp = post(admin, "discard")
+    assert resp.status_code == 303
+    assert not portal_settings.overview(acme)["has_draft"]
+    assert FormFields(admin.get(URL).text).data()["appearance.company_name"] == ""
+
+
+def test_restore_puts_a_version_back_into_the_draft(admin, acme):
+    post(admin, "publish", appearance__company_name="First")
+    post(admin, "publish", appearance__company_name="Second")
+    page = admin.get(URL)
+    assert "Restore version 1" in page.text
+    token = FormFields(page.text).data()["csrf_token"]
+    resp = admin.post(URL + "restore/1", data={"csrf_token": token})
+    assert resp.status_code == 303
+    assert portal_settings.draft(acme).appearance.company_name == "First"
+    assert portal_settings.published(acme).appearance.company_name == "Second"
+    assert admin.post(URL + "restore/9", data={"csrf_token": token}).status_code == 404
+    assert admin.post(URL + "restore/1", data={}).status_code == 400  # no CSRF token
+
+
+def test_rows_are_added_moved_and_removed_without_saving(admin, acme):
+    page = post(admin, "add:tabs")
+    fields = FormFields(page.text)
+    data = fields.data(**{"appearance.header_tabs.2.url": "https://status.example.com",
+                          "appearance.header_tabs.2.label.en-US": "Status"})
+    moved = admin.post(URL, data={**data, "op": "up:tabs:2"})
+    kinds = [v for k, v in FormFields(moved.text).fields if k.endswith(".kind")]
+    assert kinds == ["knowledge_base", "link", "tickets"]
+    assert not portal_settings.overview(acme)["has_draft"]
+    saved = admin.post(URL, data={**FormFields(moved.text).data(), "op": "save"})
+    assert saved.status_code == 303
+    tabs = portal_settings.draft(acme).appearance.header_tabs
+    assert [t.kind for t in tabs] == ["knowledge_base", "link", "tickets"]
+    assert tabs[1].label.as_dict() == {"en-US": "Status"}
+    removed = post(admin, "remove:tabs:1")
+    assert [v for k, v in FormFields(removed.text).fields if k.endswith(".kind")] == [
+        "knowledge_base", "tickets"]
+
+
+def preview(admin, page="home", **changes):
+    fields = form_of(admin)
+    return admin.post(PREVIEW, data={**fields.data(**changes), "op": "preview",
+                                     "preview_page": page})
+
+
+def test_the_preview_draws_the_posted_document_only(admin, acme, client):
+    portal_settings.change(acme, {"appearance.company_name": "Live Co"})
+    db.session.commit()
+    resp = preview(admin, appearance__company_name="Preview Co",
+                   appearance__accent_color="#7b1fa2", appearance__theme="dark")
+    assert resp.status_code == 200
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'self'" in resp.headers["Content-Security-Policy"]
+    assert "style-src 'self' 'sha256-" in resp.headers["Content-Security-Policy"]
+    assert "Preview Co" in resp.text and 'data-theme="dark"' in resp.text
+    assert "<style>" in resp.text and "#7b1fa2" in resp.text.lower()
+    assert not portal_settings.overview(acme)["has_draft"]  # nothing stored
+    live = client.get("/en-US/acme/directories")
+    assert "Live Co" in live.text and "Preview Co" not in live.text
+    assert "#7b1fa2" not in live.text.lower() and "<style>" not in live.text
+    again = client.get("/en-US/acme/directories")  # a cached page is the published one
+    assert "Preview Co" not in again.text
+
+
+def test_an_invalid_preview_uses_the_saved_draft_and_says_so(admin, acme):
+    post(admin, "save", appearance__company_name="Saved Draft Co")
+    resp = preview(admin, appearance__company_name="Typed Co", appearance__accent_color="nope")
+    assert resp.status_code == 200
+    assert 'id="preview-notice"' in resp.text
+    assert "Saved Draft Co" in resp.text and "Typed Co" not in resp.text
+
+
+def test_preview_pages_article_and_tickets(admin, acme):
+    with use_workspace(acme.id):
+        articles.save(acme, locale="en-US", title="Resetting the router", body="Unplug it.",
+                      status="published")
+        db.session.commit()
+    art = preview(admin, "article", appearance__company_name="Article Co")
+    assert art.status_code == 200 and "Resetting the router" in art.text
+    assert "Article Co" in art.text
+    tickets = preview(admin, "tickets")
+    assert tickets.status_code == 200 and "Example: invoice address change" in tickets.text
+    assert preview(admin, "nope").status_code == 404
+    got = admin.get(PREVIEW)
+    assert got.status_code == 200 and got.headers["Cache-Control"] == "no-store"
+
+
+def test_an_admin_of_another_workspace_edits_only_their_own(staff, acme, globex):
+    other = staff("admin", globex)
+    resp = post(other, "save", appearance__company_name="Globex Draft")
+    assert resp.status_code == 303
+    assert portal_settings.draft(globex).appearance.company_name == "Globex Draft"
+    assert not portal_settings.overview(acme)["has_draft"]
+
+
+def test_the_workspaces_view_writes_the_domain_through_the_settings(staff, acme, app):
+    platform = staff(platform=True)
+    page = platform.get(f"/admin/workspaceadmin/edit/{acme.id}")
+    assert page.status_code == 200, page.status_code
+    fields = FormFields(page.text, form_id=None)
+    data = {**fields.data(), "custom_domain": "Help.Acme.Example"}
+    resp = platform.post(page.request.path, data=data)
+    assert resp.status_code == 302, resp.text[:500]
+    db.session.expire_all()
+    assert acme.custom_domain == "help.acme.example"
+    assert portal_settings.published(acme).domain.custom_portal_url == \
+        "https://help.acme.example"
+    data["custom_domain"] = ""
+    platform.post(page.request.path, data=data)
+    db.session.expire_all()
+    assert acme.custom_domain is None
+    assert portal_settings.published(acme).domain.custom_portal_url == ""
+
+
+def test_new_client_is_signed_out(app):
+    assert new_client(app).get(URL).status_code in (302, 401, 403)
