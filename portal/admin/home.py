@@ -1,12 +1,22 @@
 """`/admin/`: the staff member's current workspace at a glance (portal.services.admin_home)
 once signed in; FAB's welcome (with its sign-in link) before."""
 
+from datetime import timedelta
+
 from flask import g, url_for
 from flask_appbuilder import IndexView, expose
 from flask_login import current_user
 
+from portal.models.base import utcnow
+from portal.search import analytics
 from portal.services import admin_home, workspaces
 from portal.services import ticket_text as tt
+
+
+def searches(ws) -> dict:
+    since = utcnow() - timedelta(days=admin_home.DAYS)
+    return {"top": analytics.top_queries(ws, since, limit=admin_home.QUERIES),
+            "empty": analytics.no_results(ws, since, limit=admin_home.QUERIES)}
 
 
 class AdminHomeView(IndexView):
@@ -24,6 +34,6 @@ class AdminHomeView(IndexView):
             stages=[(stage, tt.staff_stage_label(stage), count)
                     for stage, count in admin_home.by_stage(ws)],
             days=days, chart=admin_home.chart(days), newest=admin_home.newest(ws),
-            searches=admin_home.searches(ws),
+            searches=searches(ws),
             portal_url=workspaces.public_base(ws) + url_for(
                 "portal.home", workspace=ws.slug, locale=ws.default_locale))

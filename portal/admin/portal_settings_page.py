@@ -110,7 +110,7 @@ class PortalSettingsView(WorkspaceBaseView):
                   "success")
         return redirect(url_for(".page"), 303)
 
-    @page_route("/restore/<int:number>", "edit", methods=["POST"])
+    @page_route("/restore/<id:number>", "edit", methods=["POST"])
     def restore(self, number: int):
         """A published version back into the draft (publish it to make it live)."""
         try:

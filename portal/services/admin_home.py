@@ -1,6 +1,6 @@
 """The admin home: a workspace at a glance for its staff (portal.admin.home). Open tickets
-by stage, tickets opened and solved per day over the last 30 days, the newest tickets, the
-top search queries and those that found nothing."""
+by stage, tickets opened and solved per day over the last 30 days, the newest tickets (the
+page adds the top search queries and those that found nothing: portal.search.analytics)."""
 
 from datetime import date, datetime, timedelta
 
@@ -10,7 +10,6 @@ from portal.extensions import db
 from portal.models import Ticket, TicketEvent, Workspace
 from portal.models.base import utcnow
 from portal.models.ticket import OPEN_STAGES
-from portal.search import analytics
 from portal.tenancy import use_workspace
 
 DAYS = 30
@@ -54,12 +53,6 @@ def newest(ws: Workspace) -> list[Ticket]:
         return list(db.session.scalars(select(Ticket).order_by(Ticket.created_at.desc(),
                                                               Ticket.id.desc())
                                        .limit(NEWEST)))
-
-
-def searches(ws: Workspace) -> dict:
-    since = utcnow() - timedelta(days=DAYS)
-    return {"top": analytics.top_queries(ws, since, limit=QUERIES),
-            "empty": analytics.no_results(ws, since, limit=QUERIES)}
 
 
 def chart(days: list[dict], width: int = 600, height: int = 160) -> dict:

@@ -169,6 +169,7 @@ def valid_values(app, rule, site, acme) -> dict:
         "locale": "en-US", "workspace": acme.slug, "first": acme.slug,
         "slug": acme.slug if rule.endpoint.startswith(("api.", "root.")) else ids["article_slug"],
         "digest": "0123456789abcdef",  # a workspace stylesheet's or image's content digest
+        "image": "logo", "ext": "png",  # a portal settings image
         "dir_slug": ids["directory_slug"], "key": ids["article_slug"],
         "number": ids["ticket"], "file_id": ids["file"], "message_id": ids["message"],
         "revision_id": ids["revision"], "filename": "export.csv", "version": "v1",
