@@ -9,9 +9,15 @@ field or list. Parsing keeps what the admin typed as it is: a refused save shows
 again with every value, and only the checker decides what is valid. Parts of the document
 the form has no field for (images, ticket limits, texts of languages the workspace does not
 offer) are taken from the draft the form was made from.
+
+The banner's times are `datetime-local` boxes labelled UTC: a value without a zone is read
+as UTC and stored in the document's form (`2027-01-31T09:00:00Z`); a value with its zone,
+as the document holds, is passed on as it is for the checker.
 """
 
 import copy
+import re
+from datetime import UTC, datetime
 
 from portal.services.portal_settings_schema import MAX_LINKS, MAX_TABS
 
@@ -39,8 +45,8 @@ def parse(form, base: dict, locales) -> dict:
     banner.update(enabled="features.banner.enabled" in form,
                   level=text("features.banner.level"),
                   text=_localized(form, "features.banner.text", banner.get("text"), locales),
-                  starts_at=text("features.banner.starts_at").strip() or None,
-                  ends_at=text("features.banner.ends_at").strip() or None)
+                  starts_at=moment(text("features.banner.starts_at")),
+                  ends_at=moment(text("features.banner.ends_at")))
     look = doc.setdefault("appearance", {})
     look["theme"] = text("appearance.theme")
     look["company_name"] = text("appearance.company_name")
@@ -84,6 +90,32 @@ def color(form, name: str) -> str:
 
 
 DEFAULT_PICKER = "#000000"  # what a picker shows for an empty colour
+LOCAL_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?")
+
+
+def moment(value: str) -> str | None:
+    """A banner time from its box: a `datetime-local` value (no zone) in UTC with `Z`;
+    anything else as typed, for the checker to accept or refuse; empty: None."""
+    value = value.strip()
+    if not value:
+        return None
+    if LOCAL_MOMENT.fullmatch(value):
+        return (value + ":00" if len(value) == 16 else value) + "Z"
+    return value
+
+
+def moment_value(value) -> str:
+    """The document's time as its `datetime-local` box shows it, in UTC; a value that is
+    no time (a refused one shown again) as it is."""
+    if not value:
+        return ""
+    try:
+        found = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if found.tzinfo is not None:
+        found = found.astimezone(UTC)
+    return found.strftime("%Y-%m-%dT%H:%M:%S" if found.second else "%Y-%m-%dT%H:%M")
 
 
 def operate(doc: dict, op: str) -> dict:

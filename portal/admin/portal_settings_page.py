@@ -9,6 +9,13 @@ its field with everything typed kept; Publish saves and publishes in one step. T
 (`/preview`) renders portal pages with the posted document, checked, or with the saved
 draft when the form does not pass (portal.web.preview); themes/default/static/
 portal_settings.js posts the form there as the admin types.
+
+The logo, the dark logo and the favicon have forms of their own (multipart, one per image,
+their controls shown in the Appearance section through the `form` attribute): an upload or
+a removal goes into the draft at once (portal.services.portal_images) and leaves the rest
+of the form as it was saved. A refusal shows the page again with the message next to that
+image, 422, or 413 when the body was over its limit (portal.body_limits keeps the CSRF
+token, which precedes the file, and drops the file).
 """
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -18,10 +25,11 @@ from flask_login import current_user
 
 from portal.admin import portal_settings_form as form_doc
 from portal.admin.views import WorkspaceBaseView, page_route
+from portal.body_limits import cut_short, takes_uploads
 from portal.extensions import db
 from portal.i18n import SUPPORTED
-from portal.services import portal_settings, staff
-from portal.services.errors import Conflict, Invalid, NotFound
+from portal.services import portal_images, portal_settings, staff
+from portal.services.errors import Conflict, Invalid, NotFound, TooLarge
 from portal.services.portal_settings import Settings
 from portal.services.portal_settings_schema import (
     ACCESS,
@@ -39,6 +47,14 @@ LEVEL_LABELS = {"info": _l("Information"), "warning": _l("Warning")}
 TAB_LABELS = {"knowledge_base": _l("Knowledge base"), "tickets": _l("Tickets"),
               "link": _l("Link")}
 PAGE_LABELS = {"home": _l("Home"), "article": _l("An article"), "tickets": _l("Ticket list")}
+IMAGE_LABELS = {"logo": _l("Logo"), "logo_dark": _l("Logo for dark backgrounds"),
+                "favicon": _l("Favicon")}
+IMAGE_ALTS = {"logo": _l("The draft's logo"),
+              "logo_dark": _l("The draft's logo for dark backgrounds"),
+              "favicon": _l("The draft's favicon")}
+IMAGE_HINTS = {"logo": _l("Up to 2000 × 1000 pixels."),
+               "logo_dark": _l("Shown on dark backgrounds; up to 2000 × 1000 pixels."),
+               "favicon": _l("Square, up to 512 × 512 pixels.")}
 FLAG_LABELS = {"ai_search": _l("AI search"), "pdf_export": _l("PDF export"),
                "article_subscriptions": _l("Article subscriptions"), "plug": _l("Plug")}
 
@@ -54,11 +70,23 @@ def _author() -> str:
     return staff.staff_name(current_user)
 
 
+def _image_upload_limit() -> int:
+    return portal_images.MAX_BYTES + 64 * 1024  # the image and the multipart framing
+
+
+def _image_name_or_404(image: str) -> str:
+    if image not in portal_images.BOUNDS:
+        abort(404)
+    return image
+
+
 class PortalSettingsView(WorkspaceBaseView):
     route_base = "/portalsettings"
     default_view = "page"
 
-    def _show(self, doc: dict, errors: dict | None = None, status: int = 200):
+    def _show(self, doc: dict, errors: dict | None = None, status: int = 200,
+              image_error: tuple[str, str] | None = None):
+        """The page; `image_error` is (image, message) of a refused upload."""
         ws = g.admin_workspace
         errors = errors or {}
         return self.render_template(
@@ -70,7 +98,10 @@ class PortalSettingsView(WorkspaceBaseView):
             levels=BANNER_LEVELS, level_labels=LEVEL_LABELS, tab_kinds=TAB_KINDS,
             tab_labels=TAB_LABELS, networks=NETWORKS, flags=form_doc.FLAGS,
             flag_labels=FLAG_LABELS, pages=portal_preview.PAGES, page_labels=PAGE_LABELS,
-            limits=form_doc.LIMITS, default_picker=form_doc.DEFAULT_PICKER), status
+            limits=form_doc.LIMITS, default_picker=form_doc.DEFAULT_PICKER,
+            moment_value=form_doc.moment_value, images=portal_settings.IMAGES,
+            image_labels=IMAGE_LABELS, image_alts=IMAGE_ALTS, image_hints=IMAGE_HINTS,
+            image_error=image_error), status
 
     def _posted(self) -> dict:
         ws = g.admin_workspace
@@ -121,6 +152,39 @@ class PortalSettingsView(WorkspaceBaseView):
         flash(_("Version %(number)s is now the draft. Publish it to make it live.",
                 number=number), "success")
         return redirect(url_for(".page"), 303)
+
+    @takes_uploads(_image_upload_limit, keep_text=True)
+    @page_route("/images/<image>", "edit", methods=["POST"])
+    def upload_image(self, image: str):
+        """The posted `file` checked, re-encoded and put into the draft as `image`."""
+        ws, image = g.admin_workspace, _image_name_or_404(image)
+        upload = request.files.get("file")
+        try:
+            if cut_short():
+                raise TooLarge(portal_images.too_large_text())
+            if upload is None or not upload.filename:
+                raise Invalid(_("Choose a file to upload."))
+            portal_images.store_image(ws, image, upload.read(portal_images.MAX_BYTES + 1),
+                                      upload.filename, _author())
+        except Invalid as exc:
+            db.session.rollback()
+            return self._show(portal_settings.overview(ws)["draft"], status=exc.status,
+                              image_error=(image, exc.message))
+        db.session.commit()
+        flash(_("%(image)s uploaded into the draft. Customers see it once you publish it.",
+                image=IMAGE_LABELS[image]), "success")
+        return redirect(url_for(".page", _anchor="images"), 303)
+
+    @page_route("/images/<image>/remove", "edit", methods=["POST"])
+    def remove_image(self, image: str):
+        """The draft without `image` (the portal falls back to the company name or the
+        default icon once it is published)."""
+        image = _image_name_or_404(image)
+        portal_images.clear_image(g.admin_workspace, image, _author())
+        db.session.commit()
+        flash(_("%(image)s removed from the draft. Publish the draft to remove it from the "
+                "portal.", image=IMAGE_LABELS[image]), "success")
+        return redirect(url_for(".page", _anchor="images"), 303)
 
     @page_route("/preview", "show", methods=["GET", "POST"])
     def preview(self):

@@ -104,8 +104,7 @@ def clean_image(name: str, data: bytes, filename: str = "") -> tuple[bytes, str]
     if not data:
         raise Invalid(_("The file is empty."), field=name)
     if len(data) > MAX_BYTES:
-        raise Invalid(_("The image is larger than %(size)s MB.", size=size_text(MAX_BYTES)),
-                      field=name)
+        raise Invalid(too_large_text(), field=name)
     if SVG.match(data[:256]) or filename.lower().endswith((".svg", ".svgz")):
         raise Invalid(_("SVG images are not accepted: upload a PNG, JPEG, GIF or WebP "
                         "image."), field=name)
@@ -129,6 +128,11 @@ def clean_image(name: str, data: bytes, filename: str = "") -> tuple[bytes, str]
         return out.getvalue(), "webp"
     fresh.save(out, "PNG")
     return out.getvalue(), "png"
+
+
+def too_large_text() -> str:
+    """The refusal of an image over MAX_BYTES (the admin page says it of a body cut short)."""
+    return _("The image is larger than %(size)s MB.", size=size_text(MAX_BYTES))
 
 
 def _check_header(name: str, bounds: Bounds, data: bytes) -> str:

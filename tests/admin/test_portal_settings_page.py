@@ -3,14 +3,18 @@ refusals shown next to their fields with the input kept, and the live preview th
 the portal with the posted document while customers keep the published one."""
 
 import html
+import io
 from html.parser import HTMLParser
 
 import pytest
+from PIL import Image
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from portal.extensions import db
 from portal.services import articles, portal_settings
 from portal.tenancy import use_workspace
-from tests.admin.conftest import new_client
+from tests.admin.conftest import fab_csrf, new_client
 
 URL = "/admin/portalsettings/"
 PREVIEW = URL + "preview"
@@ -27,7 +31,9 @@ class FormFields(HTMLParser):
         self.feed(text)
 
     def _ours(self, attrs) -> bool:
-        return self.inside or attrs.get("form") == self.form_id
+        """A control's form is its `form` attribute, else the form around it."""
+        owner = attrs.get("form")
+        return owner == self.form_id if owner else self.inside or owner == self.form_id
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -258,3 +264,110 @@ def test_the_workspaces_view_writes_the_domain_through_the_settings(staff, acme,
 
 def test_new_client_is_signed_out(app):
     assert new_client(app).get(URL).status_code in (302, 401, 403)
+
+
+def png(size=(240, 80)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", size, (30, 90, 200, 255)).save(out, "PNG")
+    return out.getvalue()
+
+
+def upload(client, image: str, data: bytes, filename: str = "logo.png"):
+    token = FormFields(client.get(URL).text, form_id=f"image-{image}").data()["csrf_token"]
+    return client.post(f"{URL}images/{image}", content_type="multipart/form-data",
+                       data={"csrf_token": token, "file": (io.BytesIO(data), filename)})
+
+
+def test_an_uploaded_logo_goes_into_the_draft_and_shows_on_the_page(admin, acme):
+    page = admin.get(URL)
+    assert "Uploading saves the image into the draft" in page.text
+    for image in ("logo", "logo_dark", "favicon"):
+        assert f'action="{URL}images/{image}"' in page.text
+        assert f'name="file" form="image-{image}"' in page.text
+    assert "none" in page.text
+    resp = upload(admin, "logo", png())
+    assert resp.status_code == 303, resp.text[:500]
+    assert resp.headers["Location"].endswith(URL + "#images")
+    url = portal_settings.draft(acme).appearance.logo
+    assert url.startswith("/look/acme/images/") and url.endswith(".png")
+    assert portal_settings.published(acme).appearance.logo == ""
+    page = admin.get(URL)
+    assert f'<img src="{url}" alt="The draft&#39;s logo">' in page.text
+    assert "Logo uploaded into the draft" in page.text
+    assert admin.get(url).status_code == 200
+    icon = upload(admin, "favicon", png((48, 48)), "icon.png")
+    assert icon.status_code == 303
+    assert portal_settings.draft(acme).appearance.favicon.endswith(".png")
+    assert portal_settings.draft(acme).appearance.logo == url
+
+
+def test_a_refused_upload_is_shown_next_to_its_control(admin, acme):
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    resp = upload(admin, "logo_dark", svg, "logo.svg")
+    assert resp.status_code == 422
+    text = html.unescape(resp.text)
+    assert 'data-error-for="image.logo_dark"' in text
+    assert "SVG images are not accepted" in text
+    assert 'id="settings-errors"' not in text  # the settings form itself is fine
+    assert FormFields(resp.text).data()["features.knowledge_base"] == "private"
+    assert portal_settings.draft(acme).appearance.logo_dark == ""
+    token = FormFields(resp.text, "image-logo").data()["csrf_token"]
+    empty = admin.post(URL + "images/logo", content_type="multipart/form-data",
+                       data={"csrf_token": token})
+    assert empty.status_code == 422 and "Choose a file to upload." in empty.text
+    assert admin.post(URL + "images/banner", content_type="multipart/form-data",
+                      data={"csrf_token": token}).status_code == 404
+
+
+def test_a_too_large_upload_says_so(admin, acme):
+    token = FormFields(admin.get(URL).text, form_id="image-logo").data()["csrf_token"]
+    big = FileStorage(io.BytesIO(b"\0" * (3 * 1024 * 1024)), "big.png", content_type="image/png")
+    boundary, body = encode_multipart({"csrf_token": token, "file": big})  # in memory
+    resp = admin.post(URL + "images/logo", data=body,
+                      content_type=f"multipart/form-data; boundary={boundary}")
+    assert resp.status_code == 413
+    assert 'data-error-for="image.logo"' in resp.text
+    assert "The image is larger than 2 MB." in resp.text
+    assert portal_settings.draft(acme).appearance.logo == ""
+
+
+def test_remove_clears_the_image(admin, acme):
+    upload(admin, "logo", png())
+    url = portal_settings.draft(acme).appearance.logo
+    assert url
+    token = FormFields(admin.get(URL).text, form_id="image-logo-remove").data()["csrf_token"]
+    resp = admin.post(URL + "images/logo/remove", data={"csrf_token": token})
+    assert resp.status_code == 303
+    assert portal_settings.draft(acme).appearance.logo == ""
+    page = admin.get(URL).text
+    assert url not in page and "Logo removed from the draft" in page
+    assert admin.post(URL + "images/logo/remove", data={}).status_code == 400  # no token
+
+
+def test_an_agent_cannot_upload_or_remove(staff, acme):
+    agent = staff("agent", acme)
+    token = fab_csrf(agent.get("/admin/tickets/").text)
+    resp = agent.post(URL + "images/logo", content_type="multipart/form-data",
+                      data={"csrf_token": token, "file": (io.BytesIO(png()), "logo.png")})
+    assert resp.status_code == 403
+    assert agent.post(URL + "images/logo/remove", data={"csrf_token": token}).status_code == 403
+    assert portal_settings.draft(acme).appearance.logo == ""
+
+
+def test_banner_times_are_datetime_local_boxes_in_utc(admin, acme):
+    page = admin.get(URL).text
+    assert 'type="datetime-local" id="features.banner.starts_at"' in page
+    assert "Shown from (UTC)" in page
+    resp = post(admin, "save", features__banner__starts_at="2027-01-31T09:00",
+                features__banner__ends_at="2027-02-01T17:30:15")
+    assert resp.status_code == 303, resp.text[:500]
+    banner = portal_settings.draft(acme).features.banner
+    assert (banner.starts_at, banner.ends_at) == ("2027-01-31T09:00:00Z", "2027-02-01T17:30:15Z")
+    fields = form_of(admin).data()
+    assert fields["features.banner.starts_at"] == "2027-01-31T09:00"
+    assert fields["features.banner.ends_at"] == "2027-02-01T17:30:15"
+    # what the document holds (an offset, as the API may store it) is still accepted
+    resp = post(admin, "save", features__banner__starts_at="2027-01-31T10:00:00+01:00")
+    assert resp.status_code == 303
+    assert portal_settings.draft(acme).features.banner.starts_at == "2027-01-31T09:00:00Z"
+    assert post(admin, "save", features__banner__ends_at="2027-01-31T08:00").status_code == 422

@@ -273,7 +273,7 @@ def acme_rows_by_view(acme, globex, db, platform_rows):
         "TicketsView": {"number": ids["number"]}, "TicketApi": {"number": ids["number"]},
         # a publish version (none yet: 404 when allowed); an image name
         "PortalSettingsApi": {"number": 1, "image": "logo"},
-        "PortalSettingsView": {"number": 1},
+        "PortalSettingsView": {"number": 1, "image": "logo"},
         **platform_rows,
     }
 

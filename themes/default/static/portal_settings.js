@@ -2,6 +2,8 @@
 // posted, debounced, to the preview view into the frame; nothing is saved), the colour
 // pickers and their text boxes stay in step, and the frame switches to a phone's width.
 // Without JavaScript the "Refresh the preview" button does the same on demand.
+// The image controls belong to forms of their own (their `form` attribute): choosing a
+// file does not refresh the preview.
 (function () {
   "use strict";
   const DELAY = 400;
@@ -38,7 +40,8 @@
     const refresh = document.getElementById("preview-refresh");
     if (!form || !frame || !refresh) return;
     let timer = null;
-    const preview = () => {
+    const preview = (event) => {
+      if (event && event.target.form && event.target.form !== form) return; // an image's own form
       clearTimeout(timer);
       timer = setTimeout(() => form.requestSubmit(refresh), DELAY);
     };
