@@ -3,9 +3,10 @@ publish, discard, restore an earlier publish.
 
 - The **published** document is `Workspace.settings`. Every portal request reads the
   workspace row anyway (and on SQLite remembers it until the next commit:
-  portal.sqlite_changes), so `published(ws)` costs no query; its parsed form is kept per
-  process, keyed by the stored text, so a publish is seen on every instance at once and a
-  changed row also changes `content_version`, which keys the page cache.
+  portal.sqlite_changes), so `published(ws)` costs no query. Its parsed form is kept per
+  process, keyed by the row's id, creation time and `content_version` (which every change
+  of the row bumps, in its transaction), else by the stored text: a publish is seen on
+  every instance at once, and the changed `content_version` also keys the page cache.
 - The **draft** is one PortalSettingsDraft row; customers never see it. Saving checks the
   whole document: the declared schema (portal.services.portal_settings_schema) and what
   needs more than one field (contrast of the accent colours, the custom CSS against the
