@@ -25,15 +25,17 @@ import logging
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.appearance import AppearanceError, colors, custom_css
 from portal.extensions import db
 from portal.fields import messages
 from portal.models import PortalSettingsDraft, PortalSettingsPublish, Workspace
-from portal.request_memo import forget
+from portal.request_memo import forget, memo
 from portal.services.errors import Conflict, Invalid, NotFound, invalid
 from portal.services.portal_settings_schema import HOST, MAX_LINKS, MAX_TABS, DocumentSchema
 from portal.tenancy import use_workspace
@@ -93,26 +95,17 @@ def defaults() -> dict:
 
 
 def published(ws: Workspace) -> Settings:
-    """The live settings of `ws` (the one accessor customers' pages and APIs read). Kept
-    per process by the row's identity and content_version (which every change of the row
-    bumps, in its transaction: portal.models.content_version), else by the stored text."""
-    version = ws.__dict__.get("content_version")
-    key = None
-    if isinstance(version, int) and not inspect(ws).modified:
-        key = (ws.id, ws.created_at, version)
-        found = _BY_VERSION.get(key)
-        if found is not None:
-            return found
+    """The live settings of `ws` (the one accessor customers' pages and APIs read): parsed
+    once per process for each stored text, looked up once per request (a request asks
+    several times; `_go_live` forgets it)."""
+    if inspect(ws).modified:  # a change not stored yet: what it holds now
+        return _of(ws)
+    return memo(("portal_settings", ws.id), lambda: _of(ws))
+
+
+def _of(ws: Workspace) -> Settings:
     stored = ws.settings if isinstance(ws.settings, dict) else {}
-    found = _parsed(ws.slug, json.dumps(stored, sort_keys=True, default=str))
-    if key is not None:
-        if len(_BY_VERSION) >= 512:
-            _BY_VERSION.clear()
-        _BY_VERSION[key] = found
-    return found
-
-
-_BY_VERSION: dict = {}
+    return _parsed(ws.slug, json.dumps(stored, sort_keys=True, default=str))
 
 
 @lru_cache(maxsize=512)
@@ -218,8 +211,19 @@ def publish(ws: Workspace, author: str) -> int:
         db.session.add(PortalSettingsPublish(workspace_id=ws.id, version=number,
                                              document=document, published_by=author[:200]))
         db.session.delete(row)
-        db.session.flush()
+        _flush_or_conflict()
     return number
+
+
+def _flush_or_conflict() -> None:
+    """Two admins publishing (or starting a draft) at once: the second is told, not failed
+    (the unique version, or the one draft per workspace, refused its row)."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("Someone else changed the portal settings at the same time; "
+                         "reload and try again.")) from None
 
 
 def discard(ws: Workspace) -> bool:
@@ -255,17 +259,24 @@ def restore(ws: Workspace, number: int, author: str) -> dict:
 
 def change(ws: Workspace, values: dict) -> Settings:
     """Set `values` ({"features.knowledge_base": "public", ...}) in the live document at
-    once, checked as a publish is, without a draft or history entry: for the command line
-    and the demo. The caller commits."""
-    document = published(ws).as_dict()
+    once, checked as a publish is, without a history entry: for the command line, the
+    platform's workspaces page and the demo. A pending draft gets the same values, so its
+    publish does not undo them. The caller commits."""
+    _go_live(ws, check(ws, _with_values(published(ws).as_dict(), values)))
+    row = _draft_row(ws)
+    if row is not None:
+        row.document = check(ws, _with_values(repaired(ws.slug, row.document), values))
+    return published(ws)
+
+
+def _with_values(document: dict, values: dict) -> dict:
     for path, value in values.items():
         *parents, last = path.split(".")
         part = document
         for name in parents:
             part = part.setdefault(name, {})
         part[last] = value
-    _go_live(ws, check(ws, document))
-    return published(ws)
+    return document
 
 
 def check(ws: Workspace, document) -> dict:
@@ -306,10 +317,23 @@ def _problems(ws: Workspace, doc: dict) -> dict:
     if domain is False:
         found["domain.custom_portal_url"] = _(
             "Give only the address of the portal's host, such as https://help.example.com.")
+    elif domain and domain in platform_hosts():
+        found["domain.custom_portal_url"] = _(
+            "This is the address of the portal itself; give your own domain.")
     elif domain and db.session.scalar(select(Workspace.id).where(
             Workspace.custom_domain == domain, Workspace.id != ws.id)) is not None:
         found["domain.custom_portal_url"] = _("Another workspace uses this domain.")
     return found
+
+
+def platform_hosts() -> set[str]:
+    """The hosts the portal itself answers on for every workspace (BASE_URL, SERVER_NAME):
+    no workspace may take one as its custom domain (its visitors would then see only that
+    workspace there)."""
+    config = current_app.config
+    found = {urlsplit(config.get("BASE_URL") or "").hostname,
+             (config.get("SERVER_NAME") or "").split(":")[0].lower()}
+    return {host.lower() for host in found if host}
 
 
 def custom_domain_of(doc: dict):
@@ -337,7 +361,7 @@ def _go_live(ws: Workspace, document: dict) -> None:
         raise Conflict(_("Another workspace uses this domain."), field="domain.custom_portal_url")
     ws.settings = copy.deepcopy(document)  # a new value: the JSON column sees the change
     ws.custom_domain = domain or None
-    forget("kb_access", "kb_audiences")
+    forget("kb_access", "kb_audiences", "portal_settings")
 
 
 def _draft_row(ws: Workspace):
@@ -353,4 +377,4 @@ def _store_draft(ws: Workspace, document: dict, author: str) -> None:
             db.session.add(row)
         row.document = copy.deepcopy(document)
         row.updated_by = (author or "")[:200]
-        db.session.flush()
+        _flush_or_conflict()

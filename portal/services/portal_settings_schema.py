@@ -119,6 +119,21 @@ class Host(Text):
         return value
 
 
+class Color(Text):
+    """A colour as `#rrggbb` (empty allowed with `blank_ok`: none)."""
+
+    def __init__(self, *, blank_ok: bool = False, **kwargs):
+        super().__init__(7, **kwargs)
+        self.blank_ok = blank_ok
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs).strip()
+        if (value == "" and self.blank_ok) or COLOR.match(value):
+            return value.lower()
+        raise ValidationError(_("%(field)s must be a colour such as #1f4fc4.",
+                                field=self.label(attr)))
+
+
 class Moment(Text):
     """An ISO 8601 time with its offset, stored in UTC; empty for none."""
 
@@ -131,12 +146,13 @@ class Moment(Text):
             return None
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            moment = None
-        if moment is None or moment.tzinfo is None:
+            if moment.tzinfo is None:
+                raise ValueError(value)
+            return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        except (ValueError, OverflowError):  # year 1 or 9999 moved out of range by its zone
             raise ValidationError(_("%(field)s must be a date and time with its time zone, "
-                                    "such as 2027-01-31T09:00:00Z.", field=self.label(attr)))
-        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+                                    "such as 2027-01-31T09:00:00Z.",
+                                    field=self.label(attr))) from None
 
 
 class Banner(Part):
@@ -199,8 +215,8 @@ class Footer(Part):
 class Appearance(Part):
     theme = Choice(THEMES, load_default="system")
     company_name = Text(200, load_default="")
-    accent_color = Text(7, load_default="#1f4fc4")
-    dark_accent_color = Text(7, load_default="")
+    accent_color = Color(load_default="#1f4fc4")
+    dark_accent_color = Color(blank_ok=True, load_default="")
     # images: http(s) addresses or portal paths only (they go into src attributes)
     logo = Url(300, paths=True, blank_ok=True, load_default="")
     logo_dark = Url(300, paths=True, blank_ok=True, load_default="")

@@ -144,6 +144,8 @@ def guest_ticket_resend():
     draft = _draft_or_restart()
     if draft is None:
         return redirect(url_for(".new_ticket"))
+    if request.form.get("email", "") != draft.email:  # the per-address limit's key is the
+        return redirect(url_for(".guest_ticket_code"))  # form's: a code only to that one
     guest_tickets.send_again(g.workspace, draft, g.locale)
     flash(_("A new code is on its way if the address may receive one."), "info")
     return redirect(url_for(".guest_ticket_code"))

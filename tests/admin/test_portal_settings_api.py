@@ -137,3 +137,25 @@ def test_custom_domain_is_published_and_unique(api, acme, globex, client):
 def test_the_customer_portal_answer_for_an_unknown_workspace(client):
     resp = client.get("/api/v1/workspaces/nope/portal")
     assert resp.status_code == 404 and resp.get_json()["error"] == "not_found"
+
+
+def test_no_workspace_takes_the_portals_own_host(api, acme, app, monkeypatch):
+    """A workspace on the platform's own host would hide every other workspace there."""
+    monkeypatch.setitem(app.config, "BASE_URL", "https://support.helpport.example")
+    staff, headers = api("admin", acme)
+    doc = _document(staff, headers)["draft"]
+    doc["domain"]["custom_portal_url"] = "https://SUPPORT.helpport.example"
+    resp = staff.put(S + "draft", json=doc, headers=headers)
+    assert resp.status_code == 422
+    assert "portal itself" in resp.get_json()["details"]["fields"]["domain.custom_portal_url"]
+
+
+def test_odd_banner_times_and_colours_are_refused_not_failed(api, acme):
+    staff, headers = api("admin", acme)
+    doc = _document(staff, headers)["draft"]
+    doc["features"]["banner"]["starts_at"] = "9999-12-31T23:00:00-05:00"  # past year 9999 in UTC
+    doc["appearance"]["accent_color"] = "blue"
+    resp = staff.put(S + "draft", json=doc, headers=headers)
+    assert resp.status_code == 422
+    assert {"features.banner.starts_at", "appearance.accent_color"} <= set(
+        resp.get_json()["details"]["fields"])

@@ -374,3 +374,35 @@ def test_a_domain_taken_after_the_draft_was_saved_is_refused_at_publish(acme, gl
         portal_settings.publish(acme, "ann")
     assert exc.value.details["field"] == "domain.custom_portal_url"
     assert acme.custom_domain is None
+
+
+def test_a_stored_colour_that_is_no_colour_reads_as_the_default(app):
+    ws = Workspace(slug="colours", name="Colours",
+                   settings={"appearance": {"accent_color": "blue", "dark_accent_color": "#fff"}})
+    look = published(ws).appearance
+    assert (look.accent_color, look.dark_accent_color) == ("#1f4fc4", "")
+
+
+def test_a_platform_change_reaches_the_pending_draft(acme):
+    """The platform's workspaces page sets the domain with `change`: publishing an older
+    draft afterwards must not undo it."""
+    draft = portal_settings.draft(acme).as_dict()
+    draft["appearance"]["company_name"] = "Draft Co"
+    portal_settings.save_draft(acme, draft, "admin")
+    portal_settings.change(acme, {"domain.custom_portal_url": "https://help.acme.example"})
+    portal_settings.publish(acme, "admin")
+    db.session.commit()
+    assert acme.custom_domain == "help.acme.example"
+    assert published(acme).appearance.company_name == "Draft Co"
+
+
+def test_two_publishes_at_once_the_second_is_a_conflict(acme, monkeypatch):
+    from portal.services.errors import Conflict
+
+    portal_settings.save_draft(acme, portal_settings.draft(acme).as_dict(), "admin")
+    portal_settings.publish(acme, "admin")  # version 1
+    db.session.commit()
+    portal_settings.save_draft(acme, portal_settings.draft(acme).as_dict(), "admin")
+    monkeypatch.setattr(portal_settings, "version", lambda ws: 0)  # read before the other's
+    with pytest.raises(Conflict):
+        portal_settings.publish(acme, "admin")

@@ -139,6 +139,10 @@ def test_a_new_code_can_be_asked_for(client, public):
     assert response.status_code == 302 and response.location.endswith(CODE)
     codes = sent_codes(public, EMAIL)
     assert len(codes) == 2
+    # without the draft's address (the per-address limit's key) nothing is sent
+    for other in ({}, {"email": "someone.else@example.org"}):
+        client.post(CODE + "/new", data={"csrf_token": csrf_from(page.text), **other})
+    assert len(sent_codes(public, EMAIL)) == 2
     assert enter_code(client, codes[-1]).status_code == 302 and count(public, Ticket) == 1
 
 
