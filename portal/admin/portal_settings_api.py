@@ -51,10 +51,6 @@ class ImageUpload(Input):
                                 "description": "A PNG, JPEG, GIF or WebP image"})
 
 
-def _upload_limit() -> int:
-    return portal_images.MAX_BYTES + 64 * 1024  # the image and the multipart framing
-
-
 def _author() -> str:
     return staff.staff_name(api_user())
 
@@ -115,7 +111,7 @@ class PortalSettingsApi(WorkspaceBaseApi):
         db.session.commit()
         return self.response(200, draft=restored)
 
-    @takes_uploads(_upload_limit)
+    @takes_uploads(portal_images.upload_limit)
     @api_route("/images/<image>", "post", methods=["POST"])
     @operation("Upload the logo, the dark logo or the favicon into the draft", form=ImageUpload,
                response=IMAGE, codes=[404, 413])

@@ -70,10 +70,6 @@ def _author() -> str:
     return staff.staff_name(current_user)
 
 
-def _image_upload_limit() -> int:
-    return portal_images.MAX_BYTES + 64 * 1024  # the image and the multipart framing
-
-
 def _image_name_or_404(image: str) -> str:
     if image not in portal_images.BOUNDS:
         abort(404)
@@ -153,7 +149,7 @@ class PortalSettingsView(WorkspaceBaseView):
                 number=number), "success")
         return redirect(url_for(".page"), 303)
 
-    @takes_uploads(_image_upload_limit, keep_text=True)
+    @takes_uploads(portal_images.upload_limit, keep_text=True)
     @page_route("/images/<image>", "edit", methods=["POST"])
     def upload_image(self, image: str):
         """The posted `file` checked, re-encoded and put into the draft as `image`."""

@@ -34,12 +34,19 @@ from portal.services.errors import Invalid
 from portal.storage import FileMissing, get_storage
 
 MAX_BYTES = 2 * 1024 * 1024
+
 FORMATS = ("PNG", "JPEG", "GIF", "WEBP")  # the only decoders Pillow may try
 CONTENT_TYPES = {"png": "image/png", "webp": "image/webp"}
 DIGEST = re.compile(r"[0-9a-f]{32}")
 UNREADABLE = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error,
               Image.DecompressionBombError, Image.DecompressionBombWarning)
 SVG = re.compile(rb"^\s*(?:<\?xml|<!--|<!doctype\s+svg|<svg)", re.IGNORECASE)
+
+
+def upload_limit() -> int:
+    """The largest request body an image upload may send: the image and its multipart
+    framing (the staff API and the settings page)."""
+    return MAX_BYTES + 64 * 1024
 
 
 @dataclass(frozen=True)

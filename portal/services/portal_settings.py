@@ -181,7 +181,8 @@ def version(ws: Workspace) -> int:
 def save_draft(ws: Workspace, document, author: str) -> dict:
     """Check the whole `document` and keep it as the draft (the images stay the draft's);
     `Invalid` with every wrong field otherwise. The caller commits."""
-    images = {name: draft(ws).appearance[name] for name in IMAGES}
+    current = draft(ws).appearance
+    images = {name: current[name] for name in IMAGES}
     if isinstance(document, dict) and isinstance(document.get("appearance"), dict):
         document = {**document, "appearance": {**document["appearance"], **images}}
     checked = check(ws, document)
