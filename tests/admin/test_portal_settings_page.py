@@ -212,6 +212,19 @@ def test_the_preview_draws_the_posted_document_only(admin, acme, client):
     assert "Preview Co" not in again.text
 
 
+def test_the_preview_follows_the_drafts_features(admin, acme):
+    """Every reader of the settings in the preview's request gets the posted document: the
+    tickets setting too (public: `+ Ticket` for visitors), not only the look."""
+    portal_settings.change(acme, {"features.knowledge_base": "public",
+                                  "features.tickets": "private"})
+    db.session.commit()
+    public = preview(admin, features__tickets="public")
+    assert "/en-US/acme/tickets/new" in public.text
+    off = preview(admin, features__tickets="off")
+    nav = off.text.split('class="main-nav"')[1].split("</nav>")[0]
+    assert "Tickets" not in nav
+
+
 def test_an_invalid_preview_uses_the_saved_draft_and_says_so(admin, acme):
     post(admin, "save", appearance__company_name="Saved Draft Co")
     resp = preview(admin, appearance__company_name="Typed Co", appearance__accent_color="nope")
