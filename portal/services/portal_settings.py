@@ -328,13 +328,10 @@ def _problems(ws: Workspace, doc: dict) -> dict:
 
 
 def platform_hosts() -> set[str]:
-    """The hosts the portal itself answers on for every workspace (BASE_URL, SERVER_NAME):
-    no workspace may take one as its custom domain (its visitors would then see only that
-    workspace there)."""
-    config = current_app.config
-    found = {urlsplit(config.get("BASE_URL") or "").hostname,
-             (config.get("SERVER_NAME") or "").split(":")[0].lower()}
-    return {host.lower() for host in found if host}
+    """The host the portal itself answers on for every workspace (BASE_URL): no workspace
+    may take it as its custom domain (its visitors would then see only that workspace)."""
+    host = urlsplit(current_app.config.get("BASE_URL") or "").hostname
+    return {host.lower()} if host else set()
 
 
 def custom_domain_of(doc: dict):
