@@ -13,6 +13,7 @@ from markupsafe import Markup
 from portal.appearance import colors
 from portal.models import Workspace
 from portal.services import article_content, portal_settings
+from portal.services.portal_settings_schema import DEFAULT_ACCENT, DEFAULT_DARK_ACCENT
 
 FEATURES = ("knowledge_base", "tickets", "ai_search", "pdf_export", "article_subscriptions",
             "plug")
@@ -21,7 +22,9 @@ FEATURES = ("knowledge_base", "tickets", "ai_search", "pdf_export", "article_sub
 @lru_cache(maxsize=256)
 def color_tokens(accent: str, dark_accent: str) -> dict:
     """The colour tokens of both schemes (portal.appearance.colors), worked out once per
-    pair of accents."""
+    pair of accents. The theme's own accent keeps the theme's own dark one."""
+    if accent == DEFAULT_ACCENT and not dark_accent:
+        dark_accent = DEFAULT_DARK_ACCENT
     found = colors.tokens(accent, dark_accent=dark_accent or None)
     return {"light": found["light"], "dark": found["dark"]}
 

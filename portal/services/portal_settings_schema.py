@@ -40,6 +40,8 @@ TAB_KINDS = ("knowledge_base", "tickets", "link")
 NETWORKS = ("facebook", "github", "instagram", "linkedin", "mastodon", "x", "youtube")
 HOST = re.compile(r"^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# the theme's own accents (themes/default/static/portal.css, light and dark)
+DEFAULT_ACCENT, DEFAULT_DARK_ACCENT = "#1f4fc4", "#8cb4ff"
 EXTENSION = re.compile(r"^\.[a-z0-9]{1,10}$")
 MAX_TABS = 8
 MAX_LINKS = 12
@@ -215,7 +217,7 @@ class Footer(Part):
 class Appearance(Part):
     theme = Choice(THEMES, load_default="system")
     company_name = Text(200, load_default="")
-    accent_color = Color(load_default="#1f4fc4")
+    accent_color = Color(load_default=DEFAULT_ACCENT)
     dark_accent_color = Color(blank_ok=True, load_default="")
     # images: http(s) addresses or portal paths only (they go into src attributes)
     logo = Url(300, paths=True, blank_ok=True, load_default="")

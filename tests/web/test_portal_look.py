@@ -120,3 +120,12 @@ def test_ai_search_off_ranks_by_keywords_only(app, acme, client):
     assert result.mode == "keyword"
     _publish(acme, **{"features.ai_search": True})
     assert service.search(acme, None, "printer", mode="hybrid", locale="en-US").mode == "hybrid"
+
+
+def test_the_default_look_keeps_the_themes_own_colours(app, acme):
+    """Without an accent of its own a workspace looks like the theme, in dark too."""
+    from portal.services import portal_public
+
+    found = portal_public.public(acme)["colors"]
+    assert found["light"]["--color-primary"] == "#1f4fc4"
+    assert found["dark"]["--color-primary"] == "#8cb4ff"
