@@ -29,7 +29,7 @@ from portal.schemas import Input
 from portal.schemas.portal_settings import DocumentSchema
 from portal.schemas.staff_api import MESSAGE
 from portal.services import portal_images, portal_settings, staff
-from portal.services.errors import Invalid
+from portal.services.errors import Invalid, NotFound
 
 OVERVIEW = {"type": "object", "required": ["draft", "published", "version"],
             "properties": {"draft": DocumentSchema, "published": DocumentSchema,
@@ -80,7 +80,7 @@ class PortalSettingsApi(WorkspaceBaseApi):
     def delete_draft(self):
         """Drop the unpublished edits; the published settings stay."""
         if not portal_settings.discard(g.admin_workspace):
-            return self.response(404, error="not_found", message="There is no draft.")
+            raise NotFound(_("There is no draft."))
         db.session.commit()
         return self.response(200, message="draft discarded")
 

@@ -106,12 +106,11 @@ def stylesheet(accent: str, dark_accent: str, css: str) -> tuple[str, str]:
     return hashlib.sha256(text.encode()).hexdigest()[:16], text
 
 
-def look(ws: Workspace, settings=None) -> dict:
+def look(ws: Workspace) -> dict:
     """What every portal page of `ws` needs of its settings: theme, stylesheet digest and
-    text, tabs, hero, footer, banner. `settings` replaces the published ones only for the
-    admin's live preview of a draft (portal.web.preview)."""
-    if settings is None:
-        settings = portal_settings.published(ws)
+    text, tabs, hero, footer, banner (in the admin's preview of a draft, the draft's: that
+    request's `published` is the draft, portal.web.preview)."""
+    settings = portal_settings.published(ws)
     appearance = settings.appearance
     digest, text = stylesheet(appearance.accent_color, appearance.dark_accent_color,
                               settings.custom_css)

@@ -36,7 +36,7 @@ from portal.extensions import db
 from portal.fields import messages
 from portal.models import PortalSettingsDraft, PortalSettingsPublish, Workspace
 from portal.request_memo import forget, memo
-from portal.services.errors import Conflict, Invalid, NotFound, invalid
+from portal.services.errors import Conflict, NotFound, invalid
 from portal.services.portal_settings_schema import HOST, MAX_LINKS, MAX_TABS, DocumentSchema
 from portal.tenancy import use_workspace
 
@@ -349,14 +349,9 @@ def custom_domain_of(doc: dict):
 
 
 def _go_live(ws: Workspace, document: dict) -> None:
+    """`document`, which `check` returned (its domain is a host no other workspace has),
+    becomes the live one."""
     domain = custom_domain_of(document)
-    if domain is False:
-        raise Invalid(_("Give only the address of the portal's host."),
-                      field="domain.custom_portal_url")
-    if domain != ws.custom_domain and domain and db.session.scalar(
-            select(Workspace.id).where(Workspace.custom_domain == domain,
-                                       Workspace.id != ws.id)) is not None:
-        raise Conflict(_("Another workspace uses this domain."), field="domain.custom_portal_url")
     ws.settings = copy.deepcopy(document)  # a new value: the JSON column sees the change
     ws.custom_domain = domain or None
     forget("kb_access", "kb_audiences", "portal_settings")

@@ -33,9 +33,9 @@ def page_look() -> dict:
     ws = g.get("workspace")
     if ws is None:
         return {"look": None}
-    override = g.get("settings_override")  # set only by the admin's preview of a draft
-    found = portal_public.look(ws, override)
-    if override is not None:  # no URL serves a draft's sheet: inline (portal.web.preview)
+    found = portal_public.look(ws)
+    # the admin's preview of a draft (portal.web.preview): no URL serves a draft's sheet
+    if g.get("settings_override") is not None:
         return {"look": {**found, "stylesheet_url": None,
                          "inline_stylesheet": preview.inline_css(found["stylesheet_text"])}}
     return {"look": {**found, "stylesheet_url": url_for("root.stylesheet", slug=ws.slug,

@@ -60,10 +60,9 @@ def render(ws, settings, page: str, locale: str, notice: str | None = None):
 
     enter_workspace(ws, locale=locale)
     g.settings_override = settings
-    # for this request, every reader of the settings (portal_settings.published: tickets,
-    # tabs, search) and the knowledge base's access get the document's
+    # for this request, every reader of the settings (portal_settings.published: the look,
+    # tickets, the knowledge base's access, search) gets the document's
     keep(("portal_settings", ws.id), settings)
-    keep(("kb_access", ws.id), settings.features.knowledge_base)
     common = {"workspace": ws, "current_contact": None, "preview_notice": notice}
     article = preview_article(ws) if page == "article" else None
     if page == "article" and article is None:
