@@ -9,7 +9,7 @@ from datetime import timedelta
 from functools import lru_cache, wraps
 from typing import NamedTuple
 
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, g, has_request_context, redirect, request, url_for
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,7 +25,15 @@ from portal.tenancy import NoWorkspace, current_workspace_id
 COOKIE = "helpport_customer"
 
 
-def start(contact: Contact, kind: str = "web") -> tuple[str, CustomerSession]:
+PROOFS = ("email_code", "saml", "jwt")
+
+
+def start(contact: Contact, kind: str = "web",
+          proof: str = "email_code") -> tuple[str, CustomerSession]:
+    """A new session of `contact`; `proof` says how they proved who they are (PROOFS:
+    the workspace picker lets only a mailbox proof cross to another workspace)."""
+    if proof not in PROOFS:
+        raise ValueError(f"unknown proof {proof!r}")
     cfg = current_app.config
     lifetime = cfg["API_TOKEN_SECONDS"] if kind == "api" else cfg["SESSION_ABSOLUTE_SECONDS"]
     token = new_token()
@@ -38,10 +46,19 @@ def start(contact: Contact, kind: str = "web") -> tuple[str, CustomerSession]:
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(seconds=lifetime),
+        proof=proof,
+        user_agent=_user_agent(),
     )
     db.session.add(row)
     db.session.commit()
     return token, row
+
+
+def _user_agent() -> str | None:
+    """The browser or app that signs in, shown in the customer's list of sessions."""
+    if not has_request_context():
+        return None
+    return (request.headers.get("User-Agent") or "")[:300] or None
 
 
 @lru_cache(maxsize=2)
@@ -140,14 +157,14 @@ def resolve(token: str | None, kind: str) -> CustomerSession | None:
     return live(find(token, kind))
 
 
-def sign_in_web(response, contact: Contact) -> str:
+def sign_in_web(response, contact: Contact, proof: str = "email_code") -> str:
     """Start a web session for `contact` on `response`, rotating the id: whatever session
     cookie the browser brought (a previous sign-in, or one planted by someone else, i.e.
     session fixation) is revoked, and a fresh random token is issued."""
     old = current_web_session()
     if old is not None:
         revoke(old)
-    token, _row = start(contact, kind="web")
+    token, _row = start(contact, kind="web", proof=proof)
     g.customer_session = None
     set_cookie(response, token)
     return token

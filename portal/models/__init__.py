@@ -4,6 +4,7 @@ from portal.models import content_version  # noqa: F401  (bumps it on writes)
 from portal.models.auth import CustomerSession, GuestTicketDraft, OneTimeCode, StaffSession
 from portal.models.customer import Account, Contact, CustomerGroup, group_members
 from portal.models.idempotency import IdempotencyKey
+from portal.models.identity import AppToken, IdentityProvider, SpentToken
 from portal.models.kb import (
     Article,
     ArticleRevision,
@@ -28,6 +29,9 @@ from portal.models.ticket import (
 from portal.models.workspace import StaffMembership, Workspace
 
 __all__ = [
+    "AppToken",
+    "IdentityProvider",
+    "SpentToken",
     "Article",
     "ArticleRevision",
     "ArticleTranslation",

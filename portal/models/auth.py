@@ -34,6 +34,11 @@ class CustomerSession(WorkspaceScoped, Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # how the contact proved who they are: email_code (the mailbox: also an emailed sign-in
+    # link), saml, jwt; a workspace switch carries the proof over (portal.auth.proofs)
+    proof: Mapped[str] = mapped_column(String(20), default="email_code",
+                                       server_default="email_code")
+    user_agent: Mapped[str | None] = mapped_column(String(300))
     contact: Mapped[Contact] = relationship()
 
 

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_appbuilder.models.sqla import Model
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import UTCDateTime, utcnow
@@ -18,6 +18,15 @@ class Workspace(Model):
     default_locale: Mapped[str] = mapped_column(String(10), default="en-US")
     enabled_locales: Mapped[list] = mapped_column(JSON, default=lambda: ["en-US", "de-DE"])
     jit_provisioning: Mapped[bool] = mapped_column(default=False)
+    # issue 13: a JIT contact joins the account listing its email domain (when on), else
+    # the default account (an Account id of this workspace; none when it is gone)
+    jit_link_by_domain: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    jit_default_account_id: Mapped[int | None] = mapped_column()
+    # which sign-in methods the portal offers, and the email domains that must use SAML
+    sign_in_email_code: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    sign_in_saml: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    sign_in_jwt: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    saml_required_domains: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     support_email: Mapped[str | None] = mapped_column(String(320))
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     # bumped with every change public pages show (portal.models.content_version)

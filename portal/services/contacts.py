@@ -28,15 +28,16 @@ def account_for_domain(ws: Workspace, email: str) -> Account | None:
     return None
 
 
-def provision(ws: Workspace, email: str) -> Contact:
-    """A new contact for a first sign-in (JIT), linked to the account owning its email domain,
-    else without an account. Two first sign-ins racing end with the one contact."""
+def provision(ws: Workspace, email: str, name: str | None = None,
+              account_name: str | None = None) -> Contact:
+    """A new contact for a first sign-in (JIT), linked to an account by `jit_account`.
+    Two first sign-ins racing end with the one contact."""
     email = email.lower()
-    account = account_for_domain(ws, email)
+    account = jit_account(ws, email, account_name)
     contact = Contact(
         workspace_id=ws.id,
         email=email,
-        name=email.split("@")[0][:200],
+        name=(name or "").strip()[:200] or email.split("@")[0][:200],
         account_id=account.id if account is not None else None,
         verified=True,
     )
@@ -49,6 +50,26 @@ def provision(ws: Workspace, email: str) -> Contact:
             raise
         return existing
     return contact
+
+
+def jit_account(ws: Workspace, email: str, account_name: str | None = None) -> Account | None:
+    """The account a JIT contact joins: the one named by the identity (a SAML account
+    attribute, the JWT hand-off's `account`) when it exists, else the one listing the
+    email's domain (when the workspace links by domain), else the workspace's default
+    account, else none (a contact without an account still signs in and opens tickets)."""
+    if account_name and account_name.strip():
+        named = db.session.scalar(select(Account).where(
+            Account.workspace_id == ws.id, Account.name == account_name.strip()))
+        if named is not None:
+            return named
+    if ws.jit_link_by_domain:
+        by_domain = account_for_domain(ws, email)
+        if by_domain is not None:
+            return by_domain
+    if ws.jit_default_account_id is not None:
+        return db.session.scalar(select(Account).where(
+            Account.workspace_id == ws.id, Account.id == ws.jit_default_account_id))
+    return None
 
 
 def is_customer_admin(contact: Contact) -> bool:
