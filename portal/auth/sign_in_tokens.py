@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 from portal.auth.next_url import safe_next
 from portal.auth.spent import spend
 from portal.auth.tokens import digest
-from portal.models import Workspace
+from portal.models import Contact, Workspace
+from portal.services import contacts
 from portal.services.errors import Unauthorized
 
 ALGORITHM = "HS256"
@@ -74,3 +75,17 @@ def redeem(ws: Workspace, token, purpose: str | None = None) -> dict:
 def proof_of(claims: dict) -> str:
     """How a session started from these claims was proven (sessions.PROOFS)."""
     return PURPOSES[claims["purpose"]]
+
+
+def contact_for(ws: Workspace, claims: dict) -> Contact:
+    """The active contact a redeemed token signs in: the one with its email, else a new one
+    when the workspace provisions just in time (named, and linked to the named account, by
+    the claims); Unauthorized otherwise."""
+    email = str(claims["sub"]).strip().lower()
+    contact = contacts.by_email(ws, email)
+    if contact is None and ws.jit_provisioning:
+        contact = contacts.provision(ws, email, claims.get("name"), claims.get("account"))
+    if contact is None or not contact.active:
+        raise Unauthorized(_("This sign-in link is invalid, expired or already used."))
+    contact.verified = True
+    return contact

@@ -4,13 +4,14 @@ The rules live in portal.auth (otp, sessions, limits, next_url); these views onl
 the form, call them and render.
 """
 
-from flask import flash, g, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
-from portal.auth import otp, sessions
+from portal.auth import otp, sessions, sign_in_tokens
 from portal.auth.limits import otp_send_limits, otp_verify_limits
 from portal.auth.next_url import safe_next
-from portal.services.errors import Invalid
+from portal.extensions import db
+from portal.services.errors import Invalid, Unauthorized
 from portal.web import bp, render_portal
 
 __all__ = ["safe_next"]
@@ -49,18 +50,33 @@ def signin_code():
     return _signed_in(contact, next_url)
 
 
+@bp.get("/signin/token")
+def signin_token():
+    """A signed sign-in link: the JWT hand-off's `sign_in_url`, an invitation's link, a
+    switch from another workspace (portal.auth.sign_in_tokens)."""
+    try:
+        claims = sign_in_tokens.redeem(g.workspace, request.args.get("token"))
+        contact = sign_in_tokens.contact_for(g.workspace, claims)
+    except Unauthorized as exc:
+        db.session.rollback()
+        current_app.logger.info("sign-in link refused in workspace %s", g.workspace.slug)
+        return render_portal("signin/refused.html", message=exc.message), 401
+    return _signed_in(contact, safe_next(claims.get("next")),
+                      sign_in_tokens.proof_of(claims))
+
+
 def _code_page(email: str, code: str, next_url, errors: dict):
     return render_portal("signin/code.html", email=email, code=code, next=next_url,
                          errors=errors)
 
 
-def _signed_in(contact, next_url):
+def _signed_in(contact, next_url, proof: str = "email_code"):
     # A new CSRF secret with the new session: a token planted before sign-in is worthless.
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
     flash(_("You are signed in."), "success")
     response = redirect(next_url or url_for(".home"))
-    sessions.sign_in_web(response, contact)
+    sessions.sign_in_web(response, contact, proof)
     return response
 
 
