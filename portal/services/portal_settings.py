@@ -3,10 +3,11 @@ publish, discard, restore an earlier publish.
 
 - The **published** document is `Workspace.settings`. Every portal request reads the
   workspace row anyway (and on SQLite remembers it until the next commit:
-  portal.sqlite_changes), so `published(ws)` costs no query. Its parsed form is kept per
+  portal.sqlite_changes), so `published(ws)` costs no query. Its checked form is cached
+  with Flask-Caching (in-process, or Redis shared by every instance) and kept parsed per
   process, keyed by the row's id, creation time and `content_version` (which every change
-  of the row bumps, in its transaction), else by the stored text: a publish is seen on
-  every instance at once, and the changed `content_version` also keys the page cache.
+  of the row bumps, in its transaction): a publish is seen on every instance at once, and
+  the changed `content_version` also keys the page cache.
 - The **draft** is one PortalSettingsDraft row; customers never see it. Saving checks the
   whole document: the declared schema (portal.services.portal_settings_schema) and what
   needs more than one field (contrast of the accent colours, the custom CSS against the
@@ -20,9 +21,11 @@ any more, logged once per process).
 """
 
 import copy
+import hashlib
 import json
 import logging
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -32,16 +35,19 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.appearance import AppearanceError, colors, custom_css
-from portal.extensions import db
+from portal.extensions import cache, db
 from portal.fields import messages
 from portal.models import PortalSettingsDraft, PortalSettingsPublish, Workspace
 from portal.request_memo import forget, memo
+from portal.services import portal_settings_schema as schema_module
 from portal.services.errors import Conflict, NotFound, invalid
 from portal.services.portal_settings_schema import HOST, MAX_LINKS, MAX_TABS, DocumentSchema
 from portal.tenancy import use_workspace
 
 log = logging.getLogger(__name__)
 SCHEMA = DocumentSchema()
+CACHE_SECONDS = 3600  # a key names its version: never stale; older versions' entries expire
+_parsed: dict[str, "Settings"] = {}  # this process's parsed documents, by cache key
 IMAGES = ("logo", "logo_dark", "favicon")  # set by their upload endpoints, not by a PUT
 
 
@@ -95,22 +101,49 @@ def defaults() -> dict:
 
 
 def published(ws: Workspace) -> Settings:
-    """The live settings of `ws` (the one accessor customers' pages and APIs read): parsed
-    once per process for each stored text, looked up once per request (a request asks
-    several times; `_go_live` forgets it)."""
-    if inspect(ws).modified:  # a change not stored yet: what it holds now
+    """The live settings of `ws` (the one accessor customers' pages and APIs read), through
+    the cache (`_cached`), looked up once per request (a request asks several times;
+    `_go_live` forgets it)."""
+    state = inspect(ws)
+    if state.modified or not state.persistent:  # a change not stored yet: what it holds now
         return _of(ws)
-    return memo(("portal_settings", ws.id), lambda: _of(ws))
+    return memo(("portal_settings", ws.id), lambda: _cached(ws))
 
 
 def _of(ws: Workspace) -> Settings:
-    stored = ws.settings if isinstance(ws.settings, dict) else {}
-    return _parsed(ws.slug, json.dumps(stored, sort_keys=True, default=str))
+    return Settings(repaired(ws.slug, ws.settings))
 
 
-@lru_cache(maxsize=512)
-def _parsed(slug: str, stored_json: str) -> Settings:
-    return Settings(repaired(slug, json.loads(stored_json)))
+def _cached(ws: Workspace) -> Settings:
+    """The checked document of `ws`, cached by Flask-Caching (portal.extensions.cache:
+    in-process by default, Redis with PORTAL_REDIS_URL, shared by every instance) and kept
+    parsed in this process. The key names the row's id, creation time and
+    `content_version`, which every change of the row bumps in its transaction: a publish
+    changes the key every instance reads, so none can read the old entry, and `_go_live`
+    deletes it. A Redis outage is a miss (portal.cache_backend): parsed again, no error."""
+    key = _cache_key(ws)
+    found = _parsed.get(key)
+    if found is None:
+        document = cache.get(key)
+        if not isinstance(document, dict):
+            document = repaired(ws.slug, ws.settings)
+            cache.set(key, document, timeout=CACHE_SECONDS)
+        if len(_parsed) >= 512:  # old versions: start again rather than track their age
+            _parsed.clear()
+        found = _parsed[key] = Settings(document)
+    return found
+
+
+def _cache_key(ws: Workspace) -> str:
+    return (f"portal-settings:{_schema_mark()}:{ws.id}:{ws.created_at.isoformat()}:"
+            f"{ws.content_version or 0}")
+
+
+@lru_cache(maxsize=1)
+def _schema_mark() -> str:
+    """A digest of the schema's source: a release that changes it never reads a document
+    an older one checked (the cache outlives a deploy on Redis)."""
+    return hashlib.sha256(Path(schema_module.__file__).read_bytes()).hexdigest()[:12]
 
 
 def repaired(slug: str, stored: dict) -> dict:
@@ -352,6 +385,8 @@ def _go_live(ws: Workspace, document: dict) -> None:
     """`document`, which `check` returned (its domain is a host no other workspace has),
     becomes the live one."""
     domain = custom_domain_of(document)
+    if inspect(ws).persistent:
+        cache.delete(_cache_key(ws))  # its key changes with the version the flush bumps
     ws.settings = copy.deepcopy(document)  # a new value: the JSON column sees the change
     ws.custom_domain = domain or None
     forget("kb_access", "kb_audiences", "portal_settings")

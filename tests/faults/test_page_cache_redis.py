@@ -92,13 +92,17 @@ def test_pages_are_answered_while_redis_is_down_and_cached_again_after(instances
     assert "cache: Redis is back" in caplog.text
 
 
-def test_a_publish_on_one_instance_is_seen_by_the_other_at_once(instances):
-    """Portal settings (issue 12): the cached home of both instances shows the published
-    company name and theme at the next request, with nothing deleted from Redis."""
+def test_a_publish_on_one_instance_is_seen_by_the_other_at_once(instances, redis_server):
+    """Portal settings (issue 12): the settings document is cached in the shared Redis;
+    a publish on one instance deletes its entry, and the cached home of both instances
+    shows the published company name and theme at the next request."""
     first, second = instances
     for app in (first, second):
         get(app, PAGES[0])
     assert get(first, PAGES[0]).headers["X-Page-Cache"] == "hit"
+    redis = Redis.from_url(redis_server.url)
+    before = set(redis.keys("helpport:cache:portal-settings:*"))
+    assert before  # the live document, and those of versions before the article's save
     with second.app_context():
         from portal.models import Workspace
 
@@ -112,3 +116,6 @@ def test_a_publish_on_one_instance_is_seen_by_the_other_at_once(instances):
     for app in (first, second):
         page = get(app, PAGES[0]).get_data(as_text=True)
         assert "Acme Help Center" in page and 'data-theme="dark"' in page
+    after = set(redis.keys("helpport:cache:portal-settings:*"))
+    [new] = after - before
+    assert len(after) == len(before) and b"Acme Help Center" in redis.get(new)  # old: gone

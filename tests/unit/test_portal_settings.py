@@ -7,12 +7,14 @@ import logging
 
 import pytest
 
+from portal import request_memo
 from portal.appearance import colors, custom_css
-from portal.extensions import db
+from portal.extensions import cache, db
 from portal.models import Workspace
 from portal.services import portal_settings
 from portal.services.errors import Invalid, NotFound
 from portal.services.portal_settings import Settings, published, repaired
+from tests.factories import make_workspace
 
 TEN_MB = 10 * 1024 * 1024
 
@@ -88,8 +90,8 @@ def test_stored_values_come_back_as_a_read_only_view(app):
     ("tickets.reopen_window_days", 7.5), ("appearance.theme", "neon"),
     ("appearance.logo", "javascript:alert(1)"), ("appearance.no_such_key", 1),
 ])
-def test_a_bad_stored_value_becomes_its_default_logged_once_per_stored_text(
-        app, path, bad, caplog):
+def test_a_bad_stored_value_becomes_its_default_logged_once_per_version(
+        db, path, bad, caplog):
     stored = {"features": {"knowledge_base": "public", "banner": {"text": {"en-US": "Hi"}}},
               "tickets": {"reopen_window_days": 3}, "appearance": {"company_name": "Acme"}}
     section, *rest = path.split(".")
@@ -97,9 +99,13 @@ def test_a_bad_stored_value_becomes_its_default_logged_once_per_stored_text(
     for name in rest[:-1]:
         part = part.setdefault(name, {})
     part[rest[-1]] = bad
-    ws = workspace(stored, slug=f"bad-{path}-{bad!r}")  # its own cache entry
+    ws = make_workspace(slug="bad")
+    ws.settings = stored  # as an older release or a hand edit may have left it
+    db.session.commit()
     with caplog.at_level(logging.WARNING, logger=portal_settings.__name__):
-        first, again = published(ws), published(ws)
+        first = published(ws)
+        request_memo.forget("portal_settings")  # the next request: from the cache
+        again = published(ws)
     defaults = Settings(portal_settings.defaults())
     value, default = first, defaults
     for name in path.split("."):
@@ -131,11 +137,31 @@ def test_a_bad_list_item_is_dropped_and_the_others_kept(app, bad, caplog):
     assert len(caplog.records) == 1 and "appearance.header_tabs" in caplog.messages[0]
 
 
-def test_another_stored_text_is_logged_again(app, caplog):
+def test_another_version_is_logged_again(db, caplog):
+    ws = make_workspace(slug="again")
     with caplog.at_level(logging.WARNING, logger=portal_settings.__name__):
-        for days in (-1, -2, -1):
-            published(workspace({"tickets": {"reopen_window_days": days}}, slug="again"))
+        for days in (-1, -2):
+            ws.settings = {"tickets": {"reopen_window_days": days}}
+            db.session.commit()
+            published(ws), published(ws)
     assert len(caplog.records) == 2
+
+
+def test_the_live_document_is_cached_by_flask_caching_and_dropped_on_publish(db):
+    ws = make_workspace(slug="cached")
+    key = portal_settings._cache_key(ws)
+    cache.delete(key)
+    portal_settings._parsed.clear()
+    assert published(ws).features.tickets == "private"
+    assert cache.get(key)["features"]["tickets"] == "private"
+    portal_settings._parsed.clear()  # another process: reads the shared entry
+    cache.set(key, {**cache.get(key), "custom_css": "/* from the cache */"})
+    assert published(ws).custom_css == "/* from the cache */"
+    portal_settings.change(ws, {"features.tickets": "public"})
+    db.session.commit()
+    assert cache.get(key) is None  # deleted on publish; the new version has its own key
+    assert portal_settings._cache_key(ws) != key
+    assert published(ws).features.tickets == "public"
 
 
 def test_the_portal_header_shows_a_valid_logo_only(client, acme):
