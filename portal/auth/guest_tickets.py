@@ -88,3 +88,4 @@ def discard(ws: Workspace, draft: GuestTicketDraft) -> None:
     """`forget`, committed: the draft was read back into the form."""
     forget(ws, draft)
     db.session.commit()
+

@@ -3,12 +3,10 @@ SAML responses and assertions (replays) and the signed sign-in tokens (`jti`).""
 
 from datetime import datetime
 
-from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import SpentToken
-from portal.models.base import utcnow
 
 
 def spend(workspace_id: int, kind: str, key: str, expires_at: datetime) -> bool:
@@ -21,10 +19,3 @@ def spend(workspace_id: int, kind: str, key: str, expires_at: datetime) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def forget_expired() -> int:
-    """Delete the records of tokens that have expired anyway (a cleanup job's work)."""
-    done = db.session.execute(delete(SpentToken).where(SpentToken.expires_at <= utcnow()))
-    db.session.commit()
-    return done.rowcount or 0

@@ -12,7 +12,7 @@ from portal.extensions import db, redis_connection
 from portal.jobs import enqueue, queue
 from portal.jobs.mailer import send
 from portal.redis_outage import UNREACHABLE, Outage
-from portal.services import idempotency, outbox
+from portal.services import expired, idempotency, outbox
 
 EMAIL_QUEUE = "high"
 JOB_TIMEOUT = 120  # seconds; below outbox.CLAIM_SECONDS so a running job keeps its claim
@@ -93,7 +93,9 @@ def sweep_outbox() -> int:
 
 def periodic() -> None:
     """What the worker's sweeper runs every OUTBOX_SWEEP_SECONDS: due ticket notifications
-    become outbox emails (their commit enqueues delivery), then the outbox sweep."""
+    become outbox emails (their commit enqueues delivery); expired idempotency keys,
+    visitors' unconfirmed ticket drafts and spent single-use tokens are deleted; then the
+    outbox sweep."""
     from portal.services import notifications
 
     try:
@@ -101,9 +103,10 @@ def periodic() -> None:
     except Exception:  # a notification bug must not stop email recovery
         db.session.rollback()
         current_app.logger.exception("ticket notifications sweep failed")
-    try:
-        idempotency.purge()
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("idempotency key purge failed")
+    for purge in (idempotency.purge, expired.purge):
+        try:
+            purge()
+        except Exception:  # one failing purge must not stop the others or email recovery
+            db.session.rollback()
+            current_app.logger.exception("%s.purge failed", purge.__module__)
     sweep_outbox()
