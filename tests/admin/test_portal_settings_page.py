@@ -103,6 +103,9 @@ def test_the_form_shows_the_draft(admin, acme):
     assert page.status_code == 200
     fields = FormFields(page.text).data()
     assert fields["appearance.company_name"] == "Draft Co"
+    # what public tickets mean for a private knowledge base is said next to the choice
+    assert 'aria-describedby="features.tickets.help"' in page.text
+    assert "with a private knowledge base, they can read it too" in page.text
     assert fields["appearance.accent_color"] == "#7b1fa2"
     assert fields["features.knowledge_base"] == "private"
     assert 'type="color"' in page.text and "Portal settings" in page.text
