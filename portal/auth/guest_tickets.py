@@ -6,7 +6,8 @@ one-time code is emailed to the address they gave, by the sign-in's own machiner
 addresses). Only a right code turns the draft into a ticket: the address's contact, or a
 new one as just-in-time provisioning would make it (public ticket management is the
 admin's choice, so JIT need not be on). The browser holds the draft's token in its Flask
-session (signed); the database keeps only its digest.
+session (signed), an app of the customer API holds it itself (portal/api/guest_tickets.py);
+the database keeps only its digest.
 """
 
 from datetime import timedelta
@@ -27,24 +28,38 @@ def _session_key(ws: Workspace) -> str:
 
 
 def hold(ws: Workspace, raw_email, values: dict, locale: str | None) -> str:
-    """Keep `values` (field name -> list of strings) for `raw_email` and email it a code;
-    the normalised address (otp.normalise_email's Invalid when it is none). Replaces this
-    browser's earlier draft in the workspace, and drops the workspace's expired ones."""
+    """Keep the web form `values` (field name -> list of strings) for `raw_email` and email
+    it a code; the normalised address (otp.normalise_email's Invalid when it is none).
+    Replaces this browser's earlier draft in the workspace."""
     email = otp.normalise_email(raw_email)
+    token = _store(ws, email, values, "web", replaces=session.get(_session_key(ws)))
+    session[_session_key(ws)] = token
+    otp.request_code(ws, email, locale, guest=True)
+    return email
+
+
+def hold_for_app(ws: Workspace, email: str, body: dict, locale: str | None) -> str:
+    """Keep an API body (checked by the caller) for the normalised `email` and email it a
+    code; the draft's token, which the app sends back with the code."""
+    token = _store(ws, email, body, "api")
+    otp.request_code(ws, email, locale, guest=True)
+    return token
+
+
+def _store(ws: Workspace, email: str, values: dict, source: str, replaces=None) -> str:
+    """A new draft's token; drops the workspace's expired drafts and the one replaced."""
     now = utcnow()
     token = new_token()
     db.session.execute(delete(GuestTicketDraft).where(
         GuestTicketDraft.workspace_id == ws.id,
         (GuestTicketDraft.expires_at <= now)
-        | (GuestTicketDraft.token_hash == _token_hash(session.get(_session_key(ws))))))
+        | (GuestTicketDraft.token_hash == _token_hash(replaces))))
     seconds = current_app.config["GUEST_TICKET_DRAFT_SECONDS"]
     db.session.add(GuestTicketDraft(workspace_id=ws.id, token_hash=digest(token), email=email,
-                                    values=values, created_at=now,
+                                    values=values, source=source, created_at=now,
                                     expires_at=now + timedelta(seconds=seconds)))
     db.session.commit()
-    session[_session_key(ws)] = token
-    otp.request_code(ws, email, locale, guest=True)
-    return email
+    return token
 
 
 def _token_hash(token) -> str:
@@ -53,12 +68,17 @@ def _token_hash(token) -> str:
 
 def current(ws: Workspace) -> GuestTicketDraft | None:
     """This browser's live draft in `ws`, or None."""
-    token_hash = _token_hash(session.get(_session_key(ws)))
+    return by_token(ws, session.get(_session_key(ws)), "web")
+
+
+def by_token(ws: Workspace, token, source: str) -> GuestTicketDraft | None:
+    """The live draft of `token` in `ws` kept by `source` (web, api), or None."""
+    token_hash = _token_hash(token)
     if not token_hash:
         return None
     return db.session.scalar(select(GuestTicketDraft).where(
         GuestTicketDraft.workspace_id == ws.id, GuestTicketDraft.token_hash == token_hash,
-        GuestTicketDraft.expires_at > utcnow()))
+        GuestTicketDraft.source == source, GuestTicketDraft.expires_at > utcnow()))
 
 
 def send_again(ws: Workspace, draft: GuestTicketDraft, locale: str | None) -> None:
@@ -81,7 +101,8 @@ def forget(ws: Workspace, draft: GuestTicketDraft) -> None:
     """Drop the draft (in the caller's transaction: the ticket's) and this browser's token."""
     db.session.execute(delete(GuestTicketDraft).where(
         GuestTicketDraft.workspace_id == ws.id, GuestTicketDraft.id == draft.id))
-    session.pop(_session_key(ws), None)
+    if draft.source == "web":
+        session.pop(_session_key(ws), None)
 
 
 def discard(ws: Workspace, draft: GuestTicketDraft) -> None:

@@ -67,5 +67,8 @@ class GuestTicketDraft(WorkspaceScoped, Model):
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     email: Mapped[str] = mapped_column(String(320))
     values: Mapped[dict] = mapped_column(JSON, default=dict)
+    # web: `values` is the form (name -> list of strings), its token in the browser's
+    # session; api: `values` is the JSON body, its token held by the app
+    source: Mapped[str] = mapped_column(String(10), default="web", server_default="web")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 from portal.fields import Choice, Id, Object, Text, Whole
 from portal.models.base import ID_MAX
 from portal.models.ticket import PRIORITIES, STAGES
-from portal.schemas.customer_auth import Account
+from portal.schemas.customer_auth import Account, Contact
 from portal.schemas.parse import Input
 from portal.services.ticket_stream import EVENT_ID_MAX
 from portal.services.tickets import DESCRIPTION_MAX, PAGE_SIZE, SORTS, TITLE_MAX
@@ -181,3 +181,51 @@ class TicketEvent(Schema):
     id = fields.String(metadata={"pattern": "^[0-9]+$"})
     event = Choice(("ready", "created", "comment", "stage", "priority", "end"))
     data = fields.String(required=True, metadata={"x-contentMediaType": "application/json"})
+
+
+GUEST_ERRORS = {
+    400: "The body is not valid JSON",
+    404: "No such workspace, or visitors cannot open tickets there (tickets not public)",
+    413: "The body is larger than 1 MiB",
+    415: "The Content-Type is not JSON",
+    422: "Invalid input: `details.fields` maps each field to its message; for a code: "
+         "wrong, expired, already used or out of tries; `draft`: not kept (send again)",
+    429: "Too many codes or tries for this email or client address; see Retry-After",
+}
+
+
+class GuestTicket(NewTicket):
+    """A visitor's ticket (tickets public): the ticket, and the address to confirm."""
+
+    email = Text(320, required=True, metadata={"format": "email"}, error_messages={
+        key: _l("Enter a valid email address.")
+        for key in ("required", "null", "invalid", "too_long")})
+    locale = Text(20, error_messages={"too_long": _l("%(field)s must be a short text.")},
+                  metadata={"description": "Language of the email with the code"})
+
+
+GUEST_TICKET_EXAMPLE = {**NEW_TICKET_EXAMPLE, "email": "pat@customer.example"}
+
+
+class GuestTicketHeld(Schema):
+    draft = fields.String(required=True, metadata={
+        "description": "Send it back with the emailed code (guest-tickets/confirm)"})
+    expires_in = fields.Integer(required=True, metadata={"description": "Seconds"})
+
+
+class GuestConfirm(Input):
+    draft = Text(200, required=True, error_messages={
+        key: _l("Your ticket was not kept: please send it again.")
+        for key in ("required", "null", "invalid", "too_long")})
+    email = GuestTicket._declared_fields["email"]
+    code = Text(20, required=True, metadata={"pattern": "^[0-9]{6}$"}, error_messages={
+        key: _l("Enter the 6-digit code from the email.")
+        for key in ("required", "null", "invalid", "too_long")})
+
+
+class GuestTicketOpened(Schema):
+    ticket = fields.Nested(Ticket, required=True)
+    access_token = fields.String(required=True)
+    token_type = Choice(("Bearer",), required=True)
+    expires_in = fields.Integer(required=True, metadata={"description": "Seconds"})
+    contact = fields.Nested(Contact, required=True)

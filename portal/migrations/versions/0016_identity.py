@@ -1,5 +1,6 @@
 """identity: SAML identity providers, application access tokens, spent single-use tokens,
-how a customer session was proven, and the workspace's sign-in and JIT settings
+how a customer session was proven, the workspace's sign-in and JIT settings, and
+visitors' ticket drafts kept for the API
 
 Revision ID: 0016
 Revises: 0015
@@ -71,6 +72,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_spent_token_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_spent_token_workspace_id'), ['workspace_id'], unique=False)
 
+    with op.batch_alter_table('guest_ticket_draft', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('source', sa.String(length=10), server_default='web', nullable=False))
+
     with op.batch_alter_table('customer_session', schema=None) as batch_op:
         batch_op.add_column(sa.Column('proof', sa.String(length=20), server_default='email_code', nullable=False))
         batch_op.add_column(sa.Column('user_agent', sa.String(length=300), nullable=True))
@@ -93,6 +97,9 @@ def downgrade():
         batch_op.drop_column('sign_in_email_code')
         batch_op.drop_column('jit_default_account_id')
         batch_op.drop_column('jit_link_by_domain')
+
+    with op.batch_alter_table('guest_ticket_draft', schema=None) as batch_op:
+        batch_op.drop_column('source')
 
     with op.batch_alter_table('customer_session', schema=None) as batch_op:
         batch_op.drop_column('user_agent')
