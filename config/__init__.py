@@ -69,6 +69,12 @@ class BaseConfig:
     API_TOKEN_SECONDS = 24 * 3600  # lifetime of a customer API bearer token
     COOKIE_SECURE = False  # cookies only over HTTPS (true in production)
 
+    # --- JWT hand-off from the host application ---
+    JWT_SIGN_IN_SECONDS = 300  # how long a hand-off's sign-in token (and its link) is valid
+    # hand-offs per workspace and client address (the host application's server)
+    JWT_HANDOFF_LIMIT = "600 per minute"
+    JWT_EXCHANGE_LIMIT = "30 per minute"  # token exchanges per client address
+
     # --- live updates (Server-Sent Events on ticket pages) ---
     LIVE_HEARTBEAT_SECONDS = 15  # a comment line this often keeps proxies from closing the stream
     LIVE_STREAM_SECONDS = 300  # a stream ends (event `end`) after this long; the browser resumes

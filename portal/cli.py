@@ -185,3 +185,7 @@ portal_cli.add_command(i18n_cli)
 from portal.storage_cli import storage_cli  # noqa: E402
 
 portal_cli.add_command(storage_cli)
+
+from portal.app_token_cli import app_token_cli  # noqa: E402
+
+portal_cli.add_command(app_token_cli)

@@ -6,6 +6,8 @@ services, never this module or each other, so the admin package has no import cy
 
 from flask_babel import lazy_gettext as _l
 
+from portal.admin.app_tokens_api import register_app_tokens_api
+from portal.admin.app_tokens_page import register_app_tokens_page
 from portal.admin.form_builder import register_form_builder
 from portal.admin.kb import register_kb
 from portal.admin.people import AccountAdmin, ContactAdmin, GroupAdmin
@@ -26,6 +28,7 @@ def register_admin(appbuilder) -> None:
                         category_label=_l("Settings"), icon="fa-users")
     register_form_builder(appbuilder)
     register_portal_settings_page(appbuilder)
+    register_app_tokens_page(appbuilder)
     appbuilder.add_view(WorkspaceAdmin, "Workspaces", label=_l("Workspaces"),
                         category="Platform", category_label=_l("Platform"), icon="fa-globe")
     appbuilder.add_view_no_menu(WorkspaceSwitchView)
@@ -35,3 +38,4 @@ def register_admin(appbuilder) -> None:
     register_ticket_api(appbuilder)
     register_kb(appbuilder)
     register_portal_settings_api(appbuilder)
+    register_app_tokens_api(appbuilder)

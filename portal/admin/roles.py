@@ -62,8 +62,11 @@ ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
         # the portal settings document: admins only (agents change nothing of the portal)
         (r"PortalSettingsApi", r".*"),
         (r"PortalSettingsView", r"can_(show|edit)"),
-        (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form|Portal settings)",
-         r"menu_access"),
+        # the JWT hand-off's application tokens: admins only
+        (r"AppTokensView", r"can_(show|edit)"),
+        (r"AppTokenApi", r".*"),
+        (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form|Portal settings|"
+         r"Application tokens)", r"menu_access"),
     ],
     AGENT: _OWN_ACCOUNT + _TICKET_WORK + _KB_READ + [
         (r"(AccountAdmin|ContactAdmin)", r"can_(list|show)"),

@@ -5,7 +5,7 @@ against it (tests/api/test_fuzz.py), so every answer the API can give is describ
 from flask import current_app, jsonify
 
 from portal.api import bp
-from portal.schemas import customer_auth
+from portal.schemas import customer_auth, customer_jwt
 from portal.schemas.openapi import document as generate
 
 TAGS = {"tickets": "Tickets and their conversation",
@@ -15,9 +15,11 @@ TAGS = {"tickets": "Tickets and their conversation",
 def document() -> dict:
     return generate(current_app, bp.name, bp.url_prefix,
                     title="Helpport customer API",
-                    description="Customer sign-in with an emailed one-time code, tickets and "
-                                "the knowledge base.",
-                    tags=TAGS, security_schemes=customer_auth.SECURITY_SCHEMES)
+                    description="Customer sign-in with an emailed one-time code or handed over "
+                                "by the host application (JWT), tickets and the knowledge "
+                                "base.",
+                    tags=TAGS, security_schemes={**customer_auth.SECURITY_SCHEMES,
+                                                 **customer_jwt.SECURITY_SCHEME})
 
 
 @bp.get("/openapi.json")

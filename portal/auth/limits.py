@@ -2,9 +2,10 @@
 
 Sends are limited per email address (normalised as the sign-in normalises it, so every
 spelling of one mailbox shares one allowance) and per client address; verify tries
-likewise (each code also allows only OTP_MAX_ATTEMPTS wrong tries). The
-limits are read from the config at request time (OTP_SEND_LIMIT, OTP_SEND_LIMIT_PER_ADDRESS,
-OTP_VERIFY_LIMIT), so a deployment or a test can change them without a restart.
+likewise (each code also allows only OTP_MAX_ATTEMPTS wrong tries). The limits are read
+from the config at request time (OTP_SEND_LIMIT, OTP_SEND_LIMIT_PER_ADDRESS,
+OTP_VERIFY_LIMIT; JWT_HANDOFF_LIMIT and JWT_EXCHANGE_LIMIT for the JWT hand-off), so a
+deployment or a test can change them without a restart.
 A breach raises 429: JSON under /api/, a themed page on the portal.
 """
 
@@ -91,4 +92,30 @@ def otp_verify_limits(view):
     view = limiter.shared_limit(verify_limit, scope="otp-verify-email", key_func=per_email_key,
                                 methods=["POST"], exempt_when=_no_email)(view)
     return limiter.shared_limit(verify_limit, scope="otp-verify-address",
+                                key_func=per_address_key, methods=["POST"])(view)
+
+
+def per_workspace_address_key() -> str:
+    return f"jwt-addr:{_workspace_key()}:{get_remote_address()}"
+
+
+def jwt_handoff_limit() -> str:
+    return current_app.config["JWT_HANDOFF_LIMIT"]
+
+
+def jwt_exchange_limit() -> str:
+    return current_app.config["JWT_EXCHANGE_LIMIT"]
+
+
+def jwt_handoff_limits(view):
+    """The host application's server asks for every user it hands over: a generous limit
+    per workspace and address (JWT_HANDOFF_LIMIT), which still stops guessing tokens."""
+    return limiter.shared_limit(jwt_handoff_limit, scope="jwt-handoff",
+                                key_func=per_workspace_address_key, methods=["POST"])(view)
+
+
+def jwt_exchange_limits(view):
+    """Apps exchange a sign-in token once per sign-in: per client address
+    (JWT_EXCHANGE_LIMIT)."""
+    return limiter.shared_limit(jwt_exchange_limit, scope="jwt-exchange-address",
                                 key_func=per_address_key, methods=["POST"])(view)

@@ -27,6 +27,7 @@ from flask_appbuilder.api import BaseApi
 from sqlalchemy import delete, event, select
 
 from portal.admin.roles import MEMBERSHIP_ROLES, grants
+from portal.auth import app_tokens
 from portal.extensions import db as database
 from portal.services import articles, directories
 from portal.tenancy import use_workspace
@@ -260,8 +261,10 @@ def acme_rows_by_view(acme, globex, db, platform_rows):
         directory = directories.save_directory(acme, names={"en-US": f"{MARK} directory"})
         db.session.commit()
         revision = articles.revisions(article)[0].id
+        token, _secret = app_tokens.create(acme, f"{MARK} token")
         ids = {"account": account.id, "contact": contact.id, "group": group.id,
-               "article": article.id, "directory": directory.id, "number": ticket.number}
+               "article": article.id, "directory": directory.id, "number": ticket.number,
+               "app_token": token.id}
     return {
         "*": {"version": "v1", "filename": "export.csv", "group_by": "0"},
         "AccountAdmin": {"pk": ids["account"]}, "AccountApi": {"pk": ids["account"]},
@@ -274,6 +277,7 @@ def acme_rows_by_view(acme, globex, db, platform_rows):
         # a publish version (none yet: 404 when allowed); an image name
         "PortalSettingsApi": {"number": 1, "image": "logo"},
         "PortalSettingsView": {"number": 1, "image": "logo"},
+        "AppTokensView": {"pk": ids["app_token"]}, "AppTokenApi": {"pk": ids["app_token"]},
         **platform_rows,
     }
 
@@ -373,7 +377,8 @@ def test_the_matrix_covers_every_staff_area(app, acme, globex, acme_rows_by_view
     for wanted in ("TicketsView.delete", "TicketApi.delete", "GroupAdmin.list",
                    "CustomerGroupApi.get_list", "ArticleApi.publish", "ContactApi.post",
                    "ArticlesView.publish", "WorkspaceAdmin.delete", "MenuApi.get_menu_data",
-                   "GroupAdmin.action_post", "OpenApi.get"):
+                   "GroupAdmin.action_post", "OpenApi.get", "AppTokensView.create",
+                   "AppTokensView.revoke", "AppTokenApi.delete", "AppTokenApi.post"):
         assert wanted in endpoints, wanted
     views = {rule.endpoint: view for rule, view in walked(app)}
     for endpoint in UNPROTECTED:

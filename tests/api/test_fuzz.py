@@ -15,10 +15,13 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from portal.auth import app_tokens
 from portal.extensions import db
 from portal.services import portal_settings
+from portal.tenancy import use_workspace
 from tests.factories import api_token, make_contact
 
+HANDOFF = "/workspaces/{slug}/auth/jwt"
 CONFIG = """
 [parameters]
 "path.slug" = "acme"
@@ -71,8 +74,9 @@ def test_customer_api_survives_schemathesis(fuzz_server, acme, globex, tmp_path)
     contact = make_contact(acme, "fuzz@customer.example")
     examples = 60 if db.engine.dialect.name == "postgresql" else 30
     output = run_schemathesis(fuzz_server, api_token(contact), tmp_path,
-                              "--exclude-path", "/auth/sign-out", examples=examples)
-    assert "18 selected / 19 total" in output and "Authentication failed" not in output, output
+                              "--exclude-path", "/auth/sign-out", "--exclude-path", HANDOFF,
+                              examples=examples)
+    assert "19 selected / 21 total" in output and "Authentication failed" not in output, output
     numbers, bodies = sent(tmp_path / "sent.har")
     assert str(2**31) in numbers, sorted(numbers)  # one more than PostgreSQL's integer
     assert any(n.startswith("-") for n in numbers), sorted(numbers)
@@ -80,4 +84,15 @@ def test_customer_api_survives_schemathesis(fuzz_server, acme, globex, tmp_path)
     assert {"null", "[]"} & set(bodies) and any(b.startswith('"') for b in bodies), bodies[:20]
     output = run_schemathesis(fuzz_server, api_token(contact), tmp_path,
                               "--include-path", "/auth/sign-out")
-    assert "1 selected / 19 total" in output, output
+    assert "1 selected / 21 total" in output, output
+
+
+def test_the_jwt_hand_off_survives_schemathesis(fuzz_server, acme, globex, tmp_path):
+    """The hand-off takes the host application's token, not a customer's: a run of its own
+    with one (the hand-off on, JIT on: valid bodies answer 200)."""
+    acme.jit_provisioning = acme.sign_in_jwt = True
+    db.session.commit()
+    with use_workspace(acme.id):
+        _row, secret = app_tokens.create(acme, "fuzzer")
+    output = run_schemathesis(fuzz_server, secret, tmp_path, "--include-path", HANDOFF)
+    assert "1 selected / 21 total" in output and "Authentication failed" not in output, output
