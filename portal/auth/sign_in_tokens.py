@@ -66,6 +66,9 @@ def redeem(ws: Workspace, token, purpose: str | None = None) -> dict:
         raise refused from None
     if claims.get("purpose") not in PURPOSES or (purpose and claims["purpose"] != purpose):
         raise refused
+    if claims["purpose"] == "jwt" and not ws.sign_in_jwt:  # switched off since it was made
+        raise Unauthorized(_("Sign-in through the host application is off for this "
+                             "workspace."))
     expires = datetime.fromtimestamp(claims["exp"], UTC)
     if not spend(ws.id, "jwt", str(claims["jti"]), expires):
         raise refused

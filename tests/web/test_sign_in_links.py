@@ -4,6 +4,7 @@ workspace switches all arrive here (portal.auth.sign_in_tokens)."""
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import pytest
 from sqlalchemy import select
 
 from portal.auth import sign_in_tokens
@@ -21,6 +22,15 @@ def _sessions(ws):
         return db.session.scalars(select(CustomerSession)).all()
 
 
+@pytest.fixture(autouse=True)
+def hand_off_on(request):
+    """The JWT hand-off's links work only while the workspace has it on."""
+    if "acme" in request.fixturenames:
+        acme = request.getfixturevalue("acme")
+        acme.sign_in_jwt = True
+        db.session.commit()
+
+
 def test_a_link_signs_in_once_and_goes_to_next(client, acme):
     make_contact(acme, EMAIL, name="Pat Doe")
     token = sign_in_tokens.issue(acme, EMAIL, "jwt", 300, next="/en-US/acme/tickets")
@@ -32,6 +42,17 @@ def test_a_link_signs_in_once_and_goes_to_next(client, acme):
     again = client.get(LINK, query_string={"token": token})
     assert again.status_code == 401 and "already used" in again.text
     assert len(_sessions(acme)) == 1
+
+
+def test_a_hand_off_link_is_refused_once_the_hand_off_is_off(client, acme):
+    make_contact(acme, EMAIL)
+    jwt_link = sign_in_tokens.issue(acme, EMAIL, "jwt", 300)
+    invitation = sign_in_tokens.issue(acme, EMAIL, "invite", 300)
+    acme.sign_in_jwt = False
+    db.session.commit()
+    refused = client.get(LINK, query_string={"token": jwt_link})
+    assert refused.status_code == 401 and "host application is off" in refused.text
+    assert client.get(LINK, query_string={"token": invitation}).status_code == 302
 
 
 def test_an_invitation_proves_the_mailbox(client, acme):
