@@ -69,6 +69,13 @@ class BaseConfig:
     API_TOKEN_SECONDS = 24 * 3600  # lifetime of a customer API bearer token
     COOKIE_SECURE = False  # cookies only over HTTPS (true in production)
 
+    # --- SAML single sign-on (portal.auth.saml) ---
+    SAML_CLOCK_SKEW_SECONDS = 120  # how far an assertion's validity may be off our clock
+    SAML_REQUEST_SECONDS = 600  # an SP-initiated sign-in must come back within this long
+    SAML_METADATA_TIMEOUT_SECONDS = 10  # fetching an identity provider's metadata URL
+    SAML_METADATA_MAX_BYTES = 1024 * 1024  # larger metadata (uploaded or fetched) is refused
+    XMLSEC_BINARY = "/usr/bin/xmlsec1"  # checks SAML signatures (Debian package xmlsec1)
+
     # --- live updates (Server-Sent Events on ticket pages) ---
     LIVE_HEARTBEAT_SECONDS = 15  # a comment line this often keeps proxies from closing the stream
     LIVE_STREAM_SECONDS = 300  # a stream ends (event `end`) after this long; the browser resumes
