@@ -171,3 +171,41 @@ def post_response(client, ws, saml_response: str, relay_state: str | None = None
     if relay_state is not None:
         data["RelayState"] = relay_state
     return client.post(f"/sso/{ws.slug}/saml/acs", data=data)
+
+
+def shift_idp_clock(monkeypatch, seconds: int) -> None:
+    """pysaml2's clock (saml2.time_util) `seconds` off, for the responses made meanwhile:
+    an IdP whose clock is ahead or behind ours."""
+    import time as real_time
+    from datetime import datetime as real_datetime
+    from datetime import timedelta
+
+    import saml2.time_util as clock
+
+    class Time:
+        def __getattr__(self, name):
+            return getattr(real_time, name)
+
+        def time(self):
+            return real_time.time() + seconds
+
+        def gmtime(self, secs=None):
+            return real_time.gmtime(self.time() if secs is None else secs)
+
+    class Datetime(real_datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real_datetime.now(tz) + timedelta(seconds=seconds)
+
+    monkeypatch.setattr(clock, "time", Time())
+    monkeypatch.setattr(clock, "datetime", Datetime)
+
+
+def other_sp_metadata(entity_id: str, acs: str) -> str:
+    """The metadata of some other service provider (the IdP must know an SP to answer it)."""
+    from saml2.config import SPConfig
+
+    conf = SPConfig()
+    conf.load({"entityid": entity_id, "xmlsec_binary": XMLSEC, "service": {"sp": {
+        "endpoints": {"assertion_consumer_service": [(acs, BINDING_HTTP_POST)]}}}})
+    return str(entity_descriptor(conf))

@@ -79,6 +79,9 @@ def accept(ws: Workspace, saml_response: str, relay_state: str | None) -> Proven
     idp = identity_providers.by_entity_id(ws, peeked.issuer.text.strip())
     if idp is None or not idp.enabled:
         raise _refused(f"issuer {peeked.issuer.text[:200]!r} is no enabled IdP here")
+    if peeked.destination and peeked.destination != saml.sp_urls(ws)["acs"]:
+        raise _refused(f"destination {peeked.destination[:200]!r} is not this ACS",
+                       _("The identity provider's answer is meant for another site."))
     request_id = peeked.in_response_to
     if request_id and not saml.is_outstanding(ws, idp, request_id):
         raise _refused("InResponseTo names no outstanding request (used, expired or "
