@@ -185,3 +185,7 @@ portal_cli.add_command(i18n_cli)
 from portal.storage_cli import storage_cli  # noqa: E402
 
 portal_cli.add_command(storage_cli)
+
+from portal.identity_cli import identity_cli  # noqa: E402
+
+portal_cli.add_command(identity_cli)

@@ -17,7 +17,7 @@ comes back.
 
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
@@ -37,13 +37,10 @@ WEAK = ("sha1", "md5", "ripemd", "sha224")  # algorithms named with these are re
 
 
 def sp_urls(ws: Workspace) -> dict:
-    """The workspace's service provider addresses, absolute."""
-    base = workspaces.public_base(ws)
-    return {
-        "entity_id": base + url_for("sso.metadata", slug=ws.slug),
-        "acs": base + url_for("sso.acs", slug=ws.slug),
-        "login": base + url_for("sso.login", slug=ws.slug),
-    }
+    """The workspace's service provider addresses, absolute (the CLI prints them too, out
+    of any request: so written out, the paths of portal.web.sso)."""
+    base = f"{workspaces.public_base(ws)}/sso/{ws.slug}/saml"
+    return {"entity_id": f"{base}/metadata", "acs": f"{base}/acs", "login": f"{base}/login"}
 
 
 def config(ws: Workspace, idp: IdentityProvider | None = None) -> SPConfig:
