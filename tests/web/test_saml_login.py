@@ -69,3 +69,131 @@ def test_relay_state_is_no_open_redirect(client, acme, idp, corp):
                         "https://evil.example/")
     assert got.status_code == 302
     assert got.headers["Location"] == "/en-US/acme/directories"
+
+
+def test_idp_initiated_sign_in_when_allowed(client, acme, idp):
+    add_idp(acme, idp, client, allow_idp_initiated=True)
+    make_contact(acme, "ann@corp.example")
+    got = post_response(client, acme, answer(idp, acme, "ann@corp.example"),
+                        "/en-US/acme/tickets")
+    assert got.status_code == 302 and got.headers["Location"] == "/en-US/acme/tickets"
+    assert signed_in_as(client, acme) == "ann@corp.example"
+
+
+def test_unknown_person_is_refused_without_jit(client, acme, idp, corp):
+    request_id = start_login(client, acme, idp)
+    got = post_response(client, acme, answer(idp, acme, "new@corp.example", request_id))
+    assert got.status_code == 401
+    assert "no access to this portal yet" in got.text
+    with use_workspace(acme.id):
+        assert database.session.scalar(select(Contact)) is None
+
+
+def test_jit_provisions_with_name_and_account(client, acme, idp):
+    acme.jit_provisioning = True
+    make_account(acme, "Corp Inc")
+    add_idp(acme, idp, client, preset="okta", custom_map={"account": "org"})
+    request_id = start_login(client, acme, idp)
+    attributes = {"email": ["New@Corp.example"], "firstName": ["Nia"], "lastName": ["Lee"],
+                  "org": ["Corp Inc"]}
+    got = post_response(client, acme, answer(idp, acme, "new@corp.example", request_id,
+                                             attributes=attributes))
+    assert got.status_code == 302, got.text
+    with use_workspace(acme.id):
+        contact = database.session.scalar(select(Contact))
+        assert (contact.email, contact.name, contact.account.name) == (
+            "new@corp.example", "Nia Lee", "Corp Inc")
+        assert contact.verified
+
+
+@pytest.mark.parametrize("preset", ["okta", "azure", "google"])
+def test_each_preset_maps_its_attribute_names(client, acme, idp, preset):
+    from portal.services.identity_providers import PRESETS
+
+    names = PRESETS[preset]
+    acme.jit_provisioning = True
+    add_idp(acme, idp, client, preset=preset)
+    request_id = start_login(client, acme, idp)
+    attributes = {names["email"]: ["pre@corp.example"], names["first_name"]: ["Pat"],
+                  names["last_name"]: ["Roe"], "email" if preset == "azure" else "x": ["no"]}
+    # the NameID says otherwise: the mapped attribute is what counts
+    got = post_response(client, acme, idp.respond(
+        email="nameid@corp.example", acs=SP_ACS.format(slug="acme"),
+        sp=SP_ENTITY.format(slug="acme"), in_response_to=request_id, attributes=attributes))
+    assert got.status_code == 302, got.text
+    with use_workspace(acme.id):
+        contact = database.session.scalar(select(Contact))
+        assert (contact.email, contact.name) == ("pre@corp.example", "Pat Roe")
+
+
+def test_azure_preset_uses_the_claim_uris():
+    from portal.services.identity_providers import PRESETS
+
+    claims = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
+    assert PRESETS["azure"] == {"email": claims + "emailaddress",
+                                "first_name": claims + "givenname",
+                                "last_name": claims + "surname", "account": ""}
+
+
+def test_the_name_id_counts_when_no_email_attribute_comes(client, acme, idp, corp):
+    make_contact(acme, "ann@corp.example")
+    request_id = start_login(client, acme, idp)
+    got = post_response(client, acme, answer(idp, acme, "ann@corp.example", request_id,
+                                             attributes={"other": ["x"]}))
+    assert got.status_code == 302
+    assert signed_in_as(client, acme) == "ann@corp.example"
+
+
+def test_several_idps_login_needs_a_name(client, acme, idp, tmp_path):
+    add_idp(acme, idp, client, name="corp")
+    other = TestIdP(tmp_path / "other", host="other-idp.test", name="other")
+    add_idp(acme, other, client, name="partner")
+    got = client.get("/sso/acme/saml/login?next=/en-US/acme/tickets")
+    assert got.status_code == 302 and "/en-US/acme/signin" in got.headers["Location"]
+    assert start_login(client, acme, other, name="partner")
+    assert client.get("/sso/acme/saml/login?idp=nope").status_code == 404
+    page = client.get("/en-US/acme/signin")
+    assert 'data-idp="corp"' in page.text and 'data-idp="partner"' in page.text
+
+
+def test_sign_in_page_shows_only_the_methods_that_are_on(client, acme, idp):
+    page = client.get("/en-US/acme/signin").text
+    assert 'name="email"' in page and "data-idp" not in page
+    add_idp(acme, idp, client)
+    page = client.get("/en-US/acme/signin").text
+    assert 'name="email"' in page and 'data-idp="corp"' in page
+    assert "/sso/acme/saml/login?idp=corp" in page
+    acme.sign_in_email_code = False
+    database.session.commit()
+    page = client.get("/en-US/acme/signin").text
+    assert 'name="email"' not in page and 'data-idp="corp"' in page
+
+
+def test_codes_off_refuses_the_code_endpoints(client, acme):
+    acme.sign_in_email_code = False
+    database.session.commit()
+    got = client.post("/api/v1/workspaces/acme/auth/otp", json={"email": "a@b.example"})
+    assert got.status_code == 403 and got.get_json()["error"] == "email_code_off"
+    got = client.post("/api/v1/workspaces/acme/auth/otp/verify",
+                      json={"email": "a@b.example", "code": "123456"})
+    assert got.status_code == 403 and got.get_json()["error"] == "email_code_off"
+
+
+def test_a_required_domain_goes_to_the_idp(client, acme, idp, corp):
+    from tests.conftest import csrf_from
+
+    acme.saml_required_domains = ["corp.example"]
+    database.session.commit()
+    page = client.get("/en-US/acme/signin?next=/en-US/acme/tickets")
+    got = client.post("/en-US/acme/signin", data={
+        "email": "Ann@Corp.example", "next": "/en-US/acme/tickets",
+        "csrf_token": csrf_from(page.text)})
+    assert got.status_code == 303
+    assert got.headers["Location"] == "/sso/acme/saml/login?next=/en-US/acme/tickets"
+    api = client.post("/api/v1/workspaces/acme/auth/otp", json={"email": "ann@corp.example"})
+    assert api.status_code == 403
+    body = api.get_json()
+    assert body["error"] == "saml_required"
+    assert body["details"]["login_url"] == "http://portal.test/sso/acme/saml/login"
+    other = client.post("/api/v1/workspaces/acme/auth/otp", json={"email": "x@else.example"})
+    assert other.status_code == 202
