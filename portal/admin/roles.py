@@ -62,7 +62,9 @@ ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
         # the portal settings document: admins only (agents change nothing of the portal)
         (r"PortalSettingsApi", r".*"),
         (r"PortalSettingsView", r"can_(show|edit)"),
-        (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form|Portal settings)",
+        # how customers sign in and the SAML identity providers: admins only
+        (r"SignInSettingsView", r"can_(show|edit)"),
+        (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form|Portal settings|Sign-in)",
          r"menu_access"),
     ],
     AGENT: _OWN_ACCOUNT + _TICKET_WORK + _KB_READ + [
