@@ -74,6 +74,12 @@ class BaseConfig:
     # hand-offs per workspace and client address (the host application's server)
     JWT_HANDOFF_LIMIT = "600 per minute"
     JWT_EXCHANGE_LIMIT = "30 per minute"  # token exchanges per client address
+    # --- SAML single sign-on (portal.auth.saml) ---
+    SAML_CLOCK_SKEW_SECONDS = 120  # how far an assertion's validity may be off our clock
+    SAML_REQUEST_SECONDS = 600  # an SP-initiated sign-in must come back within this long
+    SAML_METADATA_TIMEOUT_SECONDS = 10  # fetching an identity provider's metadata URL
+    SAML_METADATA_MAX_BYTES = 1024 * 1024  # larger metadata (uploaded or fetched) is refused
+    XMLSEC_BINARY = "/usr/bin/xmlsec1"  # checks SAML signatures (Debian package xmlsec1)
 
     # --- live updates (Server-Sent Events on ticket pages) ---
     LIVE_HEARTBEAT_SECONDS = 15  # a comment line this often keeps proxies from closing the stream

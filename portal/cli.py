@@ -189,3 +189,7 @@ portal_cli.add_command(storage_cli)
 from portal.app_token_cli import app_token_cli  # noqa: E402
 
 portal_cli.add_command(app_token_cli)
+
+from portal.identity_cli import identity_cli  # noqa: E402
+
+portal_cli.add_command(identity_cli)

@@ -10,7 +10,7 @@ from portal.auth import otp, sessions
 from portal.auth.limits import otp_send_limits, otp_verify_limits
 from portal.schemas import customer_auth as s
 from portal.schemas.openapi import Answer, errors, operation
-from portal.services import contacts
+from portal.services import contacts, sign_in_settings
 
 
 def in_workspace(view):
@@ -32,9 +32,10 @@ def in_workspace(view):
                        "in; the code is valid 10 minutes.",
            path=s.WorkspacePath, body=s.CodeRequest,
            answers={202: Answer("Sent if the email may sign in", s.CodeSent)},
-           errors=errors(s.ERRORS, *s.BODY_ERRORS))
+           errors=errors(s.ERRORS, 403, *s.BODY_ERRORS))
 def request_otp(slug, body):
     """202 with the same body whether or not the email may sign in."""
+    _codes_allowed(body["email"])
     otp.request_code(g.workspace, body["email"], body.get("locale"))
     return jsonify(status="sent_if_allowed"), 202
 
@@ -45,8 +46,9 @@ def request_otp(slug, body):
 @operation("verifySignInCode", "Exchange the code for a bearer token",
            path=s.WorkspacePath, body=s.CodeCheck,
            answers={200: Answer("Signed in", s.SignedIn)},
-           errors=errors(s.ERRORS, *s.BODY_ERRORS))
+           errors=errors(s.ERRORS, 403, *s.BODY_ERRORS))
 def verify_otp(slug, body):
+    _codes_allowed(None)
     contact = otp.verify_code(g.workspace, body["email"], body["code"])
     token, _row = sessions.start(contact, kind="api")
     return jsonify(
@@ -55,6 +57,15 @@ def verify_otp(slug, body):
         expires_in=current_app.config["API_TOKEN_SECONDS"],
         contact=contacts.to_json(contact),
     )
+
+
+def _codes_allowed(email) -> None:
+    """403 `email_code_off` when the workspace has emailed codes off; 403 `saml_required`
+    (with `details.login_url`) for an email of a domain that must use single sign-on."""
+    from portal.auth.saml import sp_urls
+
+    sign_in_settings.check_code_sign_in(
+        g.workspace, email, login_url=lambda: sp_urls(g.workspace)["login"])
 
 
 @bp.get("/me")

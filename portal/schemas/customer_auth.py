@@ -13,6 +13,9 @@ SLUG_MAX = 63
 ERRORS = {
     400: "The body is not valid JSON (error `malformed_json`)",
     401: "No bearer token, or it is invalid, expired or revoked",
+    403: "Emailed codes are off in this workspace (error `email_code_off`), or the email's "
+         "domain must sign in with SAML (error `saml_required`, `details.login_url` is "
+         "where to send the person)",
     404: "No such workspace",
     413: "The body is larger than 1 MiB",
     415: "The Content-Type is not JSON",

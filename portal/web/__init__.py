@@ -213,9 +213,11 @@ def register_web(app: Flask) -> None:
         signin,
         tickets,
     )
+    from portal.web.sso import sso
 
     app.register_blueprint(root)
     app.register_blueprint(bp)
+    app.register_blueprint(sso)
     app.extensions[errors.PAGES] = error_page
 
     @app.context_processor

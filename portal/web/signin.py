@@ -11,6 +11,7 @@ from portal.auth import otp, sessions, sign_in_tokens
 from portal.auth.limits import otp_send_limits, otp_verify_limits
 from portal.auth.next_url import safe_next
 from portal.extensions import db
+from portal.services import identity_providers, sign_in_settings
 from portal.services.errors import Invalid, Unauthorized
 from portal.web import bp, render_portal
 
@@ -20,18 +21,36 @@ __all__ = ["safe_next"]
 @bp.route("/signin", methods=["GET", "POST"])
 @otp_send_limits
 def signin():
+    """The methods the workspace has on: the email form (emailed code) and a button per
+    identity provider (SAML). An email of a domain that must use SAML goes to its IdP."""
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
         if sessions.current_contact() is not None:
             return redirect(next_url or url_for(".home"))
-        return render_portal("signin/email.html", email="", next=next_url, errors={})
+        return _email_page("", next_url, {})
     email = request.form.get("email", "")
+    try:
+        sign_in_settings.check_code_sign_in(g.workspace, email.strip())
+    except sign_in_settings.SamlRequired:
+        return redirect(_saml_login(next_url), 303)
     try:
         otp.request_code(g.workspace, email, g.locale)
     except Invalid as exc:
-        return render_portal("signin/email.html", email=email, next=next_url,
-                             errors={"email": exc.message}), 422
+        return _email_page(email, next_url, {"email": exc.message}, 422)
     return redirect(url_for(".signin_code", email=email.strip(), next=next_url))
+
+
+def _saml_login(next_url, idp: str | None = None) -> str:
+    args = {k: v for k, v in (("next", next_url), ("idp", idp)) if v}
+    return url_for("sso.login", slug=g.workspace.slug, **args)
+
+
+def _email_page(email: str, next_url, errors: dict, status: int = 200):
+    ws = g.workspace
+    providers = identity_providers.enabled(ws) if ws.sign_in_saml else []
+    buttons = [{"name": idp.name, "url": _saml_login(next_url, idp.name)} for idp in providers]
+    return render_portal("signin/email.html", email=email, next=next_url, errors=errors,
+                         email_code=ws.sign_in_email_code, saml_buttons=buttons), status
 
 
 @bp.route("/signin/code", methods=["GET", "POST"])
@@ -42,12 +61,13 @@ def signin_code():
     if request.method == "GET":
         return _code_page(email, "", next_url, {})
     code = request.form.get("code", "")
+    sign_in_settings.check_code_sign_in(g.workspace, None)  # 403 when codes are off
     try:
         contact = otp.verify_code(g.workspace, email, code)
     except Invalid as exc:
         errors = {exc.details.get("field", "code"): exc.message}
         return _code_page(email, code.strip()[:6], next_url, errors), 422
-    return _signed_in(contact, next_url)
+    return signed_in(contact, next_url)
 
 
 @bp.get("/signin/token")
@@ -61,7 +81,7 @@ def signin_token():
         db.session.rollback()
         current_app.logger.info("sign-in link refused in workspace %s", g.workspace.slug)
         return render_portal("signin/refused.html", message=exc.message), 401
-    return _signed_in(contact, safe_next(claims.get("next")),
+    return signed_in(contact, safe_next(claims.get("next")),
                       sign_in_tokens.proof_of(claims))
 
 
@@ -70,12 +90,12 @@ def _code_page(email: str, code: str, next_url, errors: dict):
                          errors=errors)
 
 
-def _signed_in(contact, next_url, proof: str = "email_code"):
+def signed_in(contact, next_url, proof: str = "email_code"):
     # A new CSRF secret with the new session: a token planted before sign-in is worthless.
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
     flash(_("You are signed in."), "success")
-    response = redirect(next_url or url_for(".home"))
+    response = redirect(next_url or url_for("portal.home"))
     sessions.sign_in_web(response, contact, proof)
     return response
 

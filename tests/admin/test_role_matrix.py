@@ -54,6 +54,7 @@ NOT_STAFF = {
     "root": "the portal's root pages and static files",
     "appbuilder": "Flask-AppBuilder's static files",
     "health": "/healthz and /readyz for load balancers (tests/web/test_health.py)",
+    "sso": "SAML single sign-on of customers (tests/web/test_saml_login.py)",
     "metrics": "Prometheus metrics for operators (a token or an allowed address; tests/unit)",
 }
 # Every marker is in a row of acme only: a refused answer must not show one.
@@ -278,6 +279,7 @@ def acme_rows_by_view(acme, globex, db, platform_rows):
         "PortalSettingsApi": {"number": 1, "image": "logo"},
         "PortalSettingsView": {"number": 1, "image": "logo"},
         "AppTokensView": {"pk": ids["app_token"]}, "AppTokenApi": {"pk": ids["app_token"]},
+        "SignInSettingsView": {"provider": 999999},  # none there: 404 when allowed
         **platform_rows,
     }
 

@@ -60,4 +60,4 @@ def test_the_document_keeps_bounds_examples_and_error_statuses(client, acme):
     assert body["content"]["application/json"]["example"]["title"] == "Printer on fire"
     assert set(op["responses"]) == {"200", "401", "404"}
     assert set(doc["paths"]["/workspaces/{slug}/auth/otp"]["post"]["responses"]) == {
-        "202", "400", "404", "413", "415", "422", "429"}
+        "202", "400", "403", "404", "413", "415", "422", "429"}

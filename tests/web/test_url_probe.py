@@ -167,7 +167,9 @@ def valid_values(app, rule, site, acme) -> dict:
     ids = site.ids
     by_name = {
         "locale": "en-US", "workspace": acme.slug, "first": acme.slug,
-        "slug": acme.slug if rule.endpoint.startswith(("api.", "root.")) else ids["article_slug"],
+        "slug": acme.slug if rule.endpoint.startswith(("api.", "root.", "sso."))
+        else ids["article_slug"],
+        "provider": 999999,  # a SAML identity provider (none in the probe's site)
         "digest": "0123456789abcdef",  # a workspace stylesheet's or image's content digest
         "image": "logo", "ext": "png",  # a portal settings image
         "dir_slug": ids["directory_slug"], "key": ids["article_slug"],

@@ -1,0 +1,182 @@
+"""A workspace's SAML identity providers: added from their metadata (uploaded XML, or a URL
+fetched with a timeout and a size limit), with a preset naming the attributes that carry
+the email, first and last name, or a mapping of the admin's own.
+
+Presets (the attribute names each IdP sends by default or in its documented set-up):
+- azure (Microsoft Entra ID): the claim URIs Entra emits for every SAML application,
+  http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress, .../givenname and
+  .../surname (Microsoft's "SAML token claims reference").
+- okta and google (Google Workspace): neither sends attributes until the admin adds
+  attribute statements / mappings to the app, with names of their choosing; `email`,
+  `firstName` and `lastName` are the names their set-up guides use, so they are the
+  presets'. Both send the email as the NameID by default, which counts when no email
+  attribute comes (portal.auth.saml_response).
+- custom: `email` only; the admin names the rest.
+"""
+
+import re
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import IdentityProvider, Workspace
+from portal.services.errors import Invalid, NotFound
+
+CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
+MAP_KEYS = ("email", "first_name", "last_name", "account")
+PRESETS: dict[str, dict[str, str]] = {
+    "okta": {"email": "email", "first_name": "firstName", "last_name": "lastName",
+             "account": ""},
+    "azure": {"email": CLAIMS + "emailaddress", "first_name": CLAIMS + "givenname",
+              "last_name": CLAIMS + "surname", "account": ""},
+    "google": {"email": "email", "first_name": "firstName", "last_name": "lastName",
+               "account": ""},
+    "custom": {"email": "email", "first_name": "", "last_name": "", "account": ""},
+}
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+ATTRIBUTE_MAX = 300
+
+
+def listed(ws: Workspace) -> list[IdentityProvider]:
+    return list(db.session.scalars(select(IdentityProvider).where(
+        IdentityProvider.workspace_id == ws.id).order_by(IdentityProvider.name)))
+
+
+def enabled(ws: Workspace) -> list[IdentityProvider]:
+    return [idp for idp in listed(ws) if idp.enabled]
+
+
+def by_name(ws: Workspace, name: str) -> IdentityProvider | None:
+    return db.session.scalar(select(IdentityProvider).where(
+        IdentityProvider.workspace_id == ws.id, IdentityProvider.name == name))
+
+
+def by_entity_id(ws: Workspace, entity_id: str) -> IdentityProvider | None:
+    return db.session.scalar(select(IdentityProvider).where(
+        IdentityProvider.workspace_id == ws.id, IdentityProvider.entity_id == entity_id))
+
+
+def get(ws: Workspace, idp_id: int) -> IdentityProvider:
+    found = db.session.scalar(select(IdentityProvider).where(
+        IdentityProvider.workspace_id == ws.id, IdentityProvider.id == idp_id))
+    if found is None:
+        raise NotFound(_("No such identity provider."))
+    return found
+
+
+def fetch_metadata(url: str) -> str:
+    """The metadata at `url` (http or https), refused when slow, large or unreachable."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise Invalid(_("The metadata URL must start with https:// or http://."),
+                      field="metadata_url")
+    cfg = current_app.config
+    limit = cfg["SAML_METADATA_MAX_BYTES"]
+    request = urllib.request.Request(url, headers={"Accept": "application/samlmetadata+xml, "
+                                                             "application/xml, text/xml"})
+    try:
+        with urllib.request.urlopen(request,  # noqa: S310 (scheme checked above)
+                                    timeout=cfg["SAML_METADATA_TIMEOUT_SECONDS"]) as answer:
+            body = answer.read(limit + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        current_app.logger.info("identity provider metadata not fetched from %s: %s", url, exc)
+        raise Invalid(_("The metadata could not be fetched from that URL."),
+                      field="metadata_url") from None
+    if len(body) > limit:
+        raise Invalid(_("The metadata is larger than the limit."), field="metadata_url")
+    return body.decode("utf-8", "replace")
+
+
+def read_metadata(xml: str, field: str = "metadata_xml") -> str:
+    """The entity id of the one identity provider `xml` describes, which must name a
+    single sign-on service and a signing certificate."""
+    from saml2.mdstore import InMemoryMetaData
+
+    if not xml or not xml.strip():
+        raise Invalid(_("Upload the identity provider's metadata or give its URL."),
+                      field=field)
+    if len(xml.encode()) > current_app.config["SAML_METADATA_MAX_BYTES"]:
+        raise Invalid(_("The metadata is larger than the limit."), field=field)
+    store = InMemoryMetaData([], metadata=xml, check_validity=False)
+    try:
+        store.load()
+    except Exception:  # noqa: BLE001 (pysaml2 raises many kinds for bad XML)
+        raise Invalid(_("This is not SAML metadata."), field=field) from None
+    idps = [entity_id for entity_id, entity in store.items() if entity.get("idpsso_descriptor")]
+    if len(idps) != 1:
+        raise Invalid(_("The metadata must describe exactly one identity provider."),
+                      field=field)
+    entity_id = idps[0]
+    if (not store.service(entity_id, "idpsso_descriptor", "single_sign_on_service")
+            or not store.certs(entity_id, "idpsso")):
+        raise Invalid(_("The metadata names no sign-on address or no signing certificate."),
+                      field=field)
+    return entity_id
+
+
+def attribute_map(preset: str, custom: dict | None = None) -> dict:
+    """The preset's attribute names, with the non-empty names of `custom` instead."""
+    if preset not in PRESETS:
+        raise Invalid(_("Choose a preset."), field="preset")
+    found = dict(PRESETS[preset])
+    for key, value in (custom or {}).items():
+        if key in MAP_KEYS and value is not None and str(value).strip():
+            value = str(value).strip()
+            if len(value) > ATTRIBUTE_MAX:
+                raise Invalid(_("An attribute name is at most %(count)d characters.",
+                                count=ATTRIBUTE_MAX), field=f"map_{key}")
+            found[key] = value
+    return found
+
+
+def add(ws: Workspace, name: str, *, metadata_xml: str | None = None,
+        metadata_url: str | None = None, preset: str = "custom",
+        custom_map: dict | None = None, allow_idp_initiated: bool = False,
+        want_response_signed: bool = True, want_assertions_signed: bool = True
+        ) -> IdentityProvider:
+    """A new identity provider of `ws` (Invalid naming the field at fault). Commits nothing."""
+    name = (name or "").strip().lower()
+    if not NAME.fullmatch(name):
+        raise Invalid(_("A name is 1 to 63 lower-case letters, digits, - or _."), field="name")
+    if by_name(ws, name) is not None:
+        raise Invalid(_("This workspace has an identity provider of that name."), field="name")
+    mapping = attribute_map(preset, custom_map)
+    if metadata_url and metadata_url.strip() and not (metadata_xml and metadata_xml.strip()):
+        metadata_url = metadata_url.strip()
+        metadata_xml = fetch_metadata(metadata_url)
+        entity_id = read_metadata(metadata_xml, "metadata_url")
+    else:
+        metadata_url = None
+        entity_id = read_metadata(metadata_xml or "")
+    if by_entity_id(ws, entity_id) is not None:
+        raise Invalid(_("This identity provider is added already."), field="metadata_xml")
+    if not (want_response_signed or want_assertions_signed):
+        raise Invalid(_("The response, the assertion or both must be signed."),
+                      field="want_assertions_signed")
+    idp = IdentityProvider(
+        workspace_id=ws.id, name=name, preset=preset, entity_id=entity_id,
+        metadata_xml=metadata_xml, metadata_url=metadata_url, attribute_map=mapping,
+        allow_idp_initiated=allow_idp_initiated, want_response_signed=want_response_signed,
+        want_assertions_signed=want_assertions_signed, enabled=True)
+    db.session.add(idp)
+    db.session.flush()
+    return idp
+
+
+def remove(ws: Workspace, idp_id: int) -> str:
+    """Remove an identity provider; SAML sign-in is turned off with the last one (else
+    the sign-in page would offer a button to nowhere). Commits nothing."""
+    idp = get(ws, idp_id)
+    name = idp.name
+    db.session.delete(idp)
+    db.session.flush()
+    if ws.sign_in_saml and not enabled(ws):
+        ws.sign_in_saml = False
+        if not (ws.sign_in_email_code or ws.sign_in_jwt):
+            ws.sign_in_email_code = True  # one method stays on
+    return name
