@@ -9,7 +9,15 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def register_api(app: Flask) -> None:
-    from portal.api import articles, auth, openapi, portal_info, tickets  # noqa: F401
+    from portal.api import (  # noqa: F401
+        account,
+        articles,
+        auth,
+        me,
+        openapi,
+        portal_info,
+        tickets,
+    )
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -1,0 +1,140 @@
+"""The customer admin's console: a Customer Admin manages the members of their own account
+(the portal's /account page and /api/v1/account/members).
+
+Only a Customer Admin with an account passes `admin_of`; everything else reads and changes
+rows of that one account in the current workspace, so an admin of account A never reaches a
+member of account B, nor a contact of another workspace. A member's open tickets are those
+the admin may see (ticket_access.visible_to: the same rule as every ticket list).
+"""
+
+from dataclasses import dataclass, field
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.auth import sign_in_tokens
+from portal.auth.otp import normalise_email
+from portal.extensions import db
+from portal.models import Contact, Ticket, Workspace, ticket_reporters
+from portal.models.ticket import OPEN_STAGES
+from portal.services import contacts, emails, groups, ticket_access, workspaces
+from portal.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+NAME_MAX = 200
+SHOWN_TICKETS = 5  # links per member; the count says how many there are
+
+
+@dataclass
+class Member:
+    id: int
+    name: str
+    email: str
+    customer_admin: bool
+    verified: bool
+    you: bool
+    open_count: int = 0
+    open_tickets: list = field(default_factory=list)  # (number, title), newest first
+
+
+def admin_of(contact: Contact | None) -> Contact:
+    """`contact` when they are a Customer Admin of an account, else Forbidden."""
+    if contact is None or not contact.account_id or not contacts.is_customer_admin(contact):
+        raise Forbidden(_("Only your organisation's customer admins manage its members."))
+    return contact
+
+
+def members(ws: Workspace, admin: Contact) -> list[Member]:
+    """The active contacts of the admin's account, by name, with their open tickets."""
+    admin_of(admin)
+    rows = db.session.execute(select(Contact, contacts.customer_admin_column()).where(
+        Contact.workspace_id == ws.id, Contact.account_id == admin.account_id,
+        Contact.active.is_(True)).order_by(Contact.name, Contact.email)).all()
+    found = {c.id: Member(c.id, c.name, c.email, bool(is_admin), c.verified, c.id == admin.id)
+             for c, is_admin in rows}
+    _open_tickets(ws, admin, found)
+    return list(found.values())
+
+
+def _open_tickets(ws: Workspace, admin: Contact, found: dict) -> None:
+    if not found:
+        return
+    stmt = (select(ticket_reporters.c.contact_id, Ticket.number, Ticket.title)
+            .join(Ticket, Ticket.id == ticket_reporters.c.ticket_id)
+            .where(Ticket.workspace_id == ws.id, Ticket.stage.in_(OPEN_STAGES),
+                   ticket_reporters.c.contact_id.in_(list(found)),
+                   ticket_access.visible_to(admin))
+            .order_by(Ticket.id.desc()))
+    for contact_id, number, title in db.session.execute(stmt):
+        member = found[contact_id]
+        member.open_count += 1
+        if len(member.open_tickets) < SHOWN_TICKETS:
+            member.open_tickets.append((number, title))
+
+
+def member(ws: Workspace, admin: Contact, member_id) -> Contact:
+    """A contact of the admin's account; NotFound for any other."""
+    admin_of(admin)
+    found = db.session.scalar(select(Contact).where(
+        Contact.workspace_id == ws.id, Contact.id == member_id,
+        Contact.account_id == admin.account_id))
+    if found is None:
+        raise NotFound(_("No such member."))
+    return found
+
+
+def invite(ws: Workspace, admin: Contact, raw_email, raw_name, locale: str) -> Contact:
+    """Add a colleague to the admin's account and email them a sign-in link: a new contact,
+    or one of the workspace without an account; refused for another account's contact."""
+    admin_of(admin)
+    email = normalise_email(raw_email)
+    name = raw_name.strip() if isinstance(raw_name, str) else ""
+    if len(name) > NAME_MAX:
+        raise Invalid(_("The name is too long."), field="name")
+    contact = contacts.by_email(ws, email)
+    if contact is not None and contact.account_id not in (None, admin.account_id):
+        raise Conflict(_("This email belongs to another organisation here: ask support to "
+                         "move it."), field="email")
+    if contact is not None and not contact.active:
+        raise Conflict(_("This person may not sign in here: ask support."), field="email")
+    if contact is None:
+        contact = Contact(workspace_id=ws.id, email=email, name=name or email.split("@")[0],
+                          account_id=admin.account_id, locale=None, verified=False)
+        db.session.add(contact)
+    else:
+        contact.account_id = admin.account_id
+        if name and not contact.name:
+            contact.name = name
+    db.session.flush()
+    _invitation(ws, admin, contact, locale)
+    db.session.commit()
+    return contact
+
+
+def invitation_url(ws: Workspace, email: str, locale: str) -> str:
+    """An absolute sign-in link for `email` (the /signin/token page of `ws`)."""
+    token = sign_in_tokens.issue(ws, email, "invite",
+                                 current_app.config["INVITE_LINK_SECONDS"])
+    path = url_for("portal.signin_token", workspace=ws.slug, locale=locale, token=token)
+    return workspaces.public_base(ws) + path
+
+
+def _invitation(ws: Workspace, admin: Contact, contact: Contact, locale: str) -> None:
+    locale = contact.locale or locale
+    link_locale = workspaces.locale_for(ws, locale) or ws.default_locale
+    days = max(1, current_app.config["INVITE_LINK_SECONDS"] // 86400)
+    emails.invitation(ws, contact.email, invitation_url(ws, contact.email, link_locale),
+                      inviter=admin.name or admin.email, days=days, locale=locale)
+
+
+def remove(ws: Workspace, admin: Contact, member_id) -> None:
+    """Take a member out of the admin's account (not the admin themselves); a Customer
+    Admin also leaves that group, whose rights only meant something with the account."""
+    found = member(ws, admin, member_id)
+    if found.id == admin.id:
+        raise Conflict(_("You cannot remove yourself from your organisation."))
+    group = contacts.customer_admins_group(ws)
+    found.account_id = None
+    db.session.commit()
+    if group is not None:
+        groups.remove_member(group, found)
