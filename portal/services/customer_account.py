@@ -16,7 +16,15 @@ from sqlalchemy import select
 from portal.auth import sign_in_tokens
 from portal.auth.otp import normalise_email
 from portal.extensions import db
-from portal.models import Contact, Ticket, Workspace, ticket_reporters
+from portal.models import (
+    Contact,
+    CustomerGroup,
+    Ticket,
+    Workspace,
+    group_members,
+    ticket_reporters,
+)
+from portal.models.customer import CUSTOMER_ADMINS
 from portal.models.ticket import OPEN_STAGES
 from portal.services import contacts, emails, groups, ticket_access, workspaces
 from portal.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -47,11 +55,17 @@ def admin_of(contact: Contact | None) -> Contact:
 def members(ws: Workspace, admin: Contact) -> list[Member]:
     """The active contacts of the admin's account, by name, with their open tickets."""
     admin_of(admin)
-    rows = db.session.execute(select(Contact, contacts.customer_admin_column()).where(
+    rows = db.session.scalars(select(Contact).where(
         Contact.workspace_id == ws.id, Contact.account_id == admin.account_id,
         Contact.active.is_(True)).order_by(Contact.name, Contact.email)).all()
-    found = {c.id: Member(c.id, c.name, c.email, bool(is_admin), c.verified, c.id == admin.id)
-             for c, is_admin in rows}
+    admins = set(db.session.scalars(
+        select(group_members.c.contact_id)
+        .join(CustomerGroup, CustomerGroup.id == group_members.c.group_id)
+        .where(CustomerGroup.workspace_id == ws.id, CustomerGroup.system.is_(True),
+               CustomerGroup.name == CUSTOMER_ADMINS,
+               group_members.c.contact_id.in_([c.id for c in rows]))))
+    found = {c.id: Member(c.id, c.name, c.email, c.id in admins, c.verified, c.id == admin.id)
+             for c in rows}
     _open_tickets(ws, admin, found)
     return list(found.values())
 
@@ -59,10 +73,11 @@ def members(ws: Workspace, admin: Contact) -> list[Member]:
 def _open_tickets(ws: Workspace, admin: Contact, found: dict) -> None:
     if not found:
         return
-    stmt = (select(ticket_reporters.c.contact_id, Ticket.number, Ticket.title)
-            .join(Ticket, Ticket.id == ticket_reporters.c.ticket_id)
+    link = ticket_reporters.alias("member_link")  # visible_to reads ticket_reporter itself
+    stmt = (select(link.c.contact_id, Ticket.number, Ticket.title)
+            .join(Ticket, Ticket.id == link.c.ticket_id)
             .where(Ticket.workspace_id == ws.id, Ticket.stage.in_(OPEN_STAGES),
-                   ticket_reporters.c.contact_id.in_(list(found)),
+                   link.c.contact_id.in_(list(found)),
                    ticket_access.visible_to(admin))
             .order_by(Ticket.id.desc()))
     for contact_id, number, title in db.session.execute(stmt):
