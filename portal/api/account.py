@@ -1,5 +1,6 @@
 """The customer admin's console over the API: the members of their own account, inviting a
-colleague, removing a member (portal.services.customer_account, as the /account page)."""
+colleague, removing a member (portal.services.customer_account, as the /account page).
+Under /me: /api/v1/account/ is the staff API's (Flask-AppBuilder's AccountApi)."""
 
 from flask import g, jsonify
 from flask_babel import lazy_gettext as _l
@@ -23,7 +24,7 @@ def _member_json(member: customer_account.Member) -> dict:
                                     for number, title in member.open_tickets]}
 
 
-@bp.get("/account/members")
+@bp.get("/me/account/members")
 @contact_required
 @operation("listAccountMembers", "The members of the signed-in customer admin's account",
            answers={200: Answer("The members, with their open tickets", s.MemberList)},
@@ -35,7 +36,7 @@ def account_members():
                    members=[_member_json(m) for m in members])
 
 
-@bp.post("/account/members")
+@bp.post("/me/account/members")
 @contact_required
 @operation("inviteAccountMember", "Invite a colleague into the account",
            description="Creates the contact in the account (or adds the workspace's contact "
@@ -51,7 +52,7 @@ def invite_account_member(body):
     return jsonify(member=_member_json(member)), 201
 
 
-@bp.delete("/account/members/<int:id>")
+@bp.delete("/me/account/members/<int:id>")
 @contact_required
 @operation("removeAccountMember", "Take a member out of the account (not yourself)",
            path=s.MemberPath, not_found=NO_MEMBER,

@@ -1,4 +1,4 @@
-"""The customer admin's console (/account and /api/v1/account/members): a Customer Admin
+"""The customer admin's console (/account and /api/v1/me/account/members): a Customer Admin
 manages their own account only. Two accounts in acme and one in globex, so that every rule
 has a neighbour to leak into; plain members, contacts without an account and staff are out."""
 
@@ -77,8 +77,8 @@ def test_members_and_admins_without_an_account_are_refused(app, acme, desk, who)
     assert client.post(f"/en-US/acme/account/members/{desk['al'].id}/remove",
                        data={"csrf_token": token}).status_code == 403
     auth = _bearer(desk[who])
-    assert app.test_client().get("/api/v1/account/members", headers=auth).status_code == 403
-    assert app.test_client().delete(f"/api/v1/account/members/{desk['al'].id}",
+    assert app.test_client().get("/api/v1/me/account/members", headers=auth).status_code == 403
+    assert app.test_client().delete(f"/api/v1/me/account/members/{desk['al'].id}",
                                     headers=auth).status_code == 403
     assert _account_of(acme, desk["al"].id) is not None
 
@@ -93,25 +93,25 @@ def test_an_admin_reaches_no_other_account_nor_workspace(app, acme, globex, desk
     api = app.test_client()
     auth = _bearer(desk["ann"])
     for victim in ("bea", "bob", "gil", "solo"):
-        assert api.delete(f"/api/v1/account/members/{desk[victim].id}",
+        assert api.delete(f"/api/v1/me/account/members/{desk[victim].id}",
                           headers=auth).status_code == 404, victim
     assert _account_of(acme, desk["bea"].id) is not None
     assert _account_of(globex, desk["gil"].id) is not None
-    listed = api.get("/api/v1/account/members", headers=auth).get_json()
+    listed = api.get("/api/v1/me/account/members", headers=auth).get_json()
     assert listed["account"]["name"] == "Alpha Ltd"
     assert {m["name"] for m in listed["members"]} == {"Ann Admin", "Al Member"}
     al = next(m for m in listed["members"] if m["name"] == "Al Member")
     assert al["open_tickets"] == 1 and al["latest_open_tickets"][0]["title"] == "Alpha printer"
     # the console of globex is globex's: ann has no contact there
     assert client.get("/en-US/globex/account").status_code == 302  # sign in first
-    other = api.get("/api/v1/account/members", headers=_bearer(desk["gus"])).get_json()
+    other = api.get("/api/v1/me/account/members", headers=_bearer(desk["gus"])).get_json()
     assert {m["name"] for m in other["members"]} == {"Gus Globex", "Gil Gamma"}
 
 
 def test_staff_are_not_customers(app, acme, desk, staff):  # noqa: F811
     client = staff("admin", acme)
     assert client.get("/en-US/acme/account").status_code == 302  # to the customer sign-in
-    assert client.get("/api/v1/account/members").status_code == 401
+    assert client.get("/api/v1/me/account/members").status_code == 401
 
 
 def test_invite_creates_a_member_and_emails_a_link_that_signs_in(app, acme, globex, desk):
@@ -138,12 +138,12 @@ def test_invite_creates_a_member_and_emails_a_link_that_signs_in(app, acme, glob
     assert refused.status_code == 409 and "another organisation" in refused.text
     assert _account_of(acme, desk["bea"].id) == desk["bea"].account_id
     api = app.test_client()
-    answer = api.post("/api/v1/account/members", headers=_bearer(desk["ann"]),
+    answer = api.post("/api/v1/me/account/members", headers=_bearer(desk["ann"]),
                       json={"email": "gil@gamma.example", "name": "Gil Here"})
     assert answer.status_code == 201  # a new contact of acme: globex's Gil is untouched
     assert answer.get_json()["member"]["name"] == "Gil Here"
     assert _account_of(globex, desk["gil"].id) == desk["gil"].account_id
-    bad = api.post("/api/v1/account/members", headers=_bearer(desk["ann"]),
+    bad = api.post("/api/v1/me/account/members", headers=_bearer(desk["ann"]),
                    json={"email": "not-an-email"})
     assert bad.status_code == 422 and bad.get_json()["details"]["field"] == "email"
 
@@ -173,7 +173,7 @@ def test_remove_a_member_but_not_yourself(app, acme, desk):
     assert "Al Member" not in client.get("/en-US/acme/account").text
     assert al.get("/en-US/acme/profile").status_code == 200  # still a contact, signed in
     api = app.test_client()
-    assert api.delete(f"/api/v1/account/members/{desk['ann'].id}",
+    assert api.delete(f"/api/v1/me/account/members/{desk['ann'].id}",
                       headers=_bearer(desk["ann"])).status_code == 409
 
 
@@ -194,7 +194,7 @@ def test_staff_link_a_contact_and_rights_follow_on_the_next_request(app, acme, d
     assert response.status_code == 302
     assert _account_of(acme, sam.id) == desk["ann"].account_id
     # a plain member now: in the account's member list, still only their own tickets
-    listed = app.test_client().get("/api/v1/account/members", headers=_bearer(desk["ann"]))
+    listed = app.test_client().get("/api/v1/me/account/members", headers=_bearer(desk["ann"]))
     assert "Sam Solo" in {m["name"] for m in listed.get_json()["members"]}
     assert portal.get("/en-US/acme/account").status_code == 403
     with use_workspace(acme.id):
@@ -205,4 +205,4 @@ def test_staff_link_a_contact_and_rights_follow_on_the_next_request(app, acme, d
     assert page.status_code == 200 and "Alpha printer" in page.text
     assert "Beta scanner" not in page.text
     assert portal.get("/en-US/acme/account").status_code == 200
-    assert app.test_client().get("/api/v1/account/members", headers=auth).status_code == 200
+    assert app.test_client().get("/api/v1/me/account/members", headers=auth).status_code == 200
