@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.api import bp
 from portal.api.common import contact_required
+from portal.auth import invitations
 from portal.schemas import customer_me as s
 from portal.schemas.customer_auth import BEARER
 from portal.schemas.openapi import Answer, errors, operation
@@ -46,7 +47,7 @@ def account_members():
            errors=errors(s.ERRORS, *s.BODY_ERRORS), **SECURED)
 def invite_account_member(body):
     admin = customer_account.admin_of(g.contact)
-    invited = customer_account.invite(g.workspace, admin, body["email"], body.get("name"),
+    invited = invitations.invite(g.workspace, admin, body["email"], body.get("name"),
                                       g.contact.locale or g.workspace.default_locale)
     [member] = [m for m in customer_account.members(g.workspace, admin) if m.id == invited.id]
     return jsonify(member=_member_json(member)), 201

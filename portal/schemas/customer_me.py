@@ -43,7 +43,9 @@ class WorkspaceChoice(Schema):
     name = fields.String(required=True)
     current = fields.Boolean(required=True)
     needs_sign_in = fields.Boolean(required=True)
-    sign_in_method = Choice(("email_code", "saml"), required=True, allow_none=True)
+    sign_in_method = fields.String(required=True, allow_none=True, metadata={
+        "description": "With `needs_sign_in`: `email_code` or `saml`; null when no sign-in "
+                       "is needed, or only the host application's hand-off signs in there"})
     portal_url = fields.String(required=True, metadata={"description": "The portal's home"})
 
 

@@ -1,7 +1,8 @@
 """The customer admin's console: a Customer Admin manages the members of their own account
 (the portal's /account page and /api/v1/account/members).
 
-Only a Customer Admin with an account passes `admin_of`; everything else reads and changes
+Inviting a colleague is portal.auth.invitations (it issues a sign-in link). Only a
+Customer Admin with an account passes `admin_of`; everything else reads and changes
 rows of that one account in the current workspace, so an admin of account A never reaches a
 member of account B, nor a contact of another workspace. A member's open tickets are those
 the admin may see (ticket_access.visible_to: the same rule as every ticket list).
@@ -9,12 +10,9 @@ the admin may see (ticket_access.visible_to: the same rule as every ticket list)
 
 from dataclasses import dataclass, field
 
-from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.auth import sign_in_tokens
-from portal.auth.otp import normalise_email
 from portal.extensions import db
 from portal.models import (
     Contact,
@@ -26,10 +24,9 @@ from portal.models import (
 )
 from portal.models.customer import CUSTOMER_ADMINS
 from portal.models.ticket import OPEN_STAGES
-from portal.services import contacts, emails, groups, ticket_access, workspaces
-from portal.services.errors import Conflict, Forbidden, Invalid, NotFound
+from portal.services import contacts, groups, ticket_access
+from portal.services.errors import Conflict, Forbidden, NotFound
 
-NAME_MAX = 200
 SHOWN_TICKETS = 5  # links per member; the count says how many there are
 
 
@@ -96,50 +93,6 @@ def member(ws: Workspace, admin: Contact, member_id) -> Contact:
     if found is None:
         raise NotFound(_("No such member."))
     return found
-
-
-def invite(ws: Workspace, admin: Contact, raw_email, raw_name, locale: str) -> Contact:
-    """Add a colleague to the admin's account and email them a sign-in link: a new contact,
-    or one of the workspace without an account; refused for another account's contact."""
-    admin_of(admin)
-    email = normalise_email(raw_email)
-    name = raw_name.strip() if isinstance(raw_name, str) else ""
-    if len(name) > NAME_MAX:
-        raise Invalid(_("The name is too long."), field="name")
-    contact = contacts.by_email(ws, email)
-    if contact is not None and contact.account_id not in (None, admin.account_id):
-        raise Conflict(_("This email belongs to another organisation here: ask support to "
-                         "move it."), field="email")
-    if contact is not None and not contact.active:
-        raise Conflict(_("This person may not sign in here: ask support."), field="email")
-    if contact is None:
-        contact = Contact(workspace_id=ws.id, email=email, name=name or email.split("@")[0],
-                          account_id=admin.account_id, locale=None, verified=False)
-        db.session.add(contact)
-    else:
-        contact.account_id = admin.account_id
-        if name and not contact.name:
-            contact.name = name
-    db.session.flush()
-    _invitation(ws, admin, contact, locale)
-    db.session.commit()
-    return contact
-
-
-def invitation_url(ws: Workspace, email: str, locale: str) -> str:
-    """An absolute sign-in link for `email` (the /signin/token page of `ws`)."""
-    token = sign_in_tokens.issue(ws, email, "invite",
-                                 current_app.config["INVITE_LINK_SECONDS"])
-    path = url_for("portal.signin_token", workspace=ws.slug, locale=locale, token=token)
-    return workspaces.public_base(ws) + path
-
-
-def _invitation(ws: Workspace, admin: Contact, contact: Contact, locale: str) -> None:
-    locale = contact.locale or locale
-    link_locale = workspaces.locale_for(ws, locale) or ws.default_locale
-    days = max(1, current_app.config["INVITE_LINK_SECONDS"] // 86400)
-    emails.invitation(ws, contact.email, invitation_url(ws, contact.email, link_locale),
-                      inviter=admin.name or admin.email, days=days, locale=locale)
 
 
 def remove(ws: Workspace, admin: Contact, member_id) -> None:

@@ -4,7 +4,7 @@ inviting a colleague and removing a member (portal.services.customer_account).""
 from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from portal.auth import sessions
+from portal.auth import invitations, sessions
 from portal.services import customer_account
 from portal.services.errors import Conflict, Invalid
 from portal.web import bp, render_portal
@@ -29,7 +29,7 @@ def invite_member():
     admin = customer_account.admin_of(sessions.current_contact())
     form = {"email": request.form.get("email", ""), "name": request.form.get("name", "")}
     try:
-        invited = customer_account.invite(g.workspace, admin, form["email"], form["name"],
+        invited = invitations.invite(g.workspace, admin, form["email"], form["name"],
                                           g.locale)
     except (Invalid, Conflict) as exc:
         errors = {exc.details.get("field", "email"): exc.message}
