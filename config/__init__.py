@@ -67,6 +67,8 @@ class BaseConfig:
     SESSION_IDLE_SECONDS = 2 * 3600  # a customer's browser session ends after this long unused
     SESSION_ABSOLUTE_SECONDS = 7 * 24 * 3600  # ... and this long after sign-in at the latest
     API_TOKEN_SECONDS = 24 * 3600  # lifetime of a customer API bearer token
+    INVITE_LINK_SECONDS = 7 * 24 * 3600  # a colleague's emailed invitation link works this long
+    WORKSPACE_SWITCH_LINK_SECONDS = 120  # a workspace switch: how long its sign-in link works
     COOKIE_SECURE = False  # cookies only over HTTPS (true in production)
 
     # --- JWT hand-off from the host application ---

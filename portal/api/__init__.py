@@ -10,10 +10,12 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def register_api(app: Flask) -> None:
     from portal.api import (  # noqa: F401
+        account,
         articles,
         auth,
         guest_tickets,
         jwt_handoff,
+        me,
         openapi,
         portal_info,
         tickets,

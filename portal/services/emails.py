@@ -48,3 +48,14 @@ def sign_in_code(ws: Workspace, email: str, code: str, *, minutes: int,
         lambda: _("Your sign-in code for %(workspace)s: %(code)s", workspace=ws.name, code=code),
         code=code, minutes=minutes, email=email,
     )
+
+
+def invitation(ws: Workspace, email: str, link: str, *, inviter: str, days: int,
+               locale: str) -> OutboxMessage:
+    """A colleague's invitation (portal.services.customer_account): a sign-in link."""
+    return queue_email(
+        ws, email, "invitation", locale,
+        lambda: _("%(inviter)s invited you to %(workspace)s", inviter=inviter,
+                  workspace=ws.name),
+        link=link, inviter=inviter, days=days, email=email,
+    )

@@ -202,14 +202,32 @@ def error_page(exc: HTTPException):
     return errors.error_page(template, exc.code, error=exc)
 
 
+def _profile_menu(error) -> dict:
+    """What the profile menu asks when it is shown (a signed-in page): the workspaces the
+    person may switch to (portal.auth.switching) and whether they run their account."""
+    from portal.auth import sessions, switching
+    from portal.services import contacts
+
+    def choices() -> list:
+        return [] if error else switching.others(sessions.current_web_session())
+
+    def customer_admin() -> bool:
+        contact = None if error else sessions.current_contact()
+        return contact is not None and contacts.is_customer_admin(contact)
+
+    return {"workspace_choices": choices, "is_customer_admin_now": customer_admin}
+
+
 def register_web(app: Flask) -> None:
     from portal.web import (  # noqa: F401  (routes)
+        account,
         guest_tickets,
         kb,
         look,
         look_images,
         page_cache,
         pages,
+        profile,
         signin,
         tickets,
     )
@@ -247,6 +265,7 @@ def register_web(app: Flask) -> None:
         }
         if build is not url_for:
             context["url_for"] = build
+        context.update(_profile_menu(error))
         if error != 500:
             from portal.web.look import page_look
 

@@ -31,13 +31,14 @@ from flask_appbuilder.baseviews import BaseModelView
 from sqlalchemy import select
 from werkzeug.datastructures import ImmutableMultiDict
 
+from portal.auth import sessions
 from portal.extensions import db
 from portal.models import Contact, Directory
 from portal.services import actors, articles, attachments, outbox, portal_settings, timeline
 from portal.tenancy import use_workspace
 from tests.admin.conftest import api, fab_csrf, staff  # noqa: F401  (fixtures)
 from tests.conftest import csrf_from
-from tests.factories import api_token, make_account
+from tests.factories import api_token, make_account, make_contact
 from tests.tickets_helpers import open_ticket
 
 # the sharpest first: a refusal (sign in first, not allowed) ends a parameter's probe
@@ -47,7 +48,7 @@ GENERIC = ("page", "account", "assignee", "directory", "sort", "q", "limit", "af
            "offset", "parent", "status", "kind", "version", "days", "stage", "scope")
 # requests that would end the prober's own session; they read no parameters
 SESSION_ENDERS = {"AuthDBView.logout", "portal.signout", "api.sign_out"}
-CUSTOMER_API = "/api/v1/workspaces/"
+CUSTOMER_API = ("/api/v1/workspaces/", "/api/v1/me")  # where the customer's token goes
 PARAM = re.compile(r"<(?:[a-zA-Z_]+(?:\([^)]*\))?:)?([a-zA-Z_]\w*)>")
 
 
@@ -135,11 +136,17 @@ def site(app, acme, globex, customer_client, monkeypatch):
         message = outbox.add(acme.id, "pat@customer.example", "Hello", "Hi", "<p>Hi</p>",
                              kind="generic", locale="en-US")
         db.session.commit()
+        # another contact's session and member id (a valid id the customer may not touch),
+        # and pat's contact in globex (the workspace picker's switch)
+        kim = make_contact(acme, "kim@customer.example", account=account)
+        _token, kim_session = sessions.start(kim, kind="web")
         ids = {"pat": pat, "ticket": ticket.number, "account": account.id,
                "article": article.id, "article_slug": article.slug, "directory": guides.id,
                "directory_slug": guides.slug, "message": message.id,
                "file": attachments.for_ticket(ticket, include_internal=False)[0].id,
-               "revision": articles.revisions(article)[0].id}
+               "revision": articles.revisions(article)[0].id,
+               "session": kim_session.id, "member": kim.id, "target": globex.slug}
+    make_contact(globex, "pat@customer.example")
     return Site(ids=ids)
 
 
@@ -181,6 +188,8 @@ def valid_values(app, rule, site, acme) -> dict:
                                                                    "DirectoryApi"))
                else _first_id(model, acme) if model is not None else 1),
         "role_id": 1,
+        "target": ids["target"], "session_id": ids["session"], "member_id": ids["member"],
+        "id": ids["session"] if "/sessions/" in rule.rule else ids["member"],
     }
     return {name: str(by_name[name]) for name in PARAM.findall(rule.rule)}
 
