@@ -203,19 +203,17 @@ def error_page(exc: HTTPException):
 
 
 def _profile_menu(error) -> dict:
-    """What the profile menu asks when it is shown (a signed-in page): the workspaces the
-    person may switch to (portal.auth.switching) and whether they run their account."""
-    from portal.auth import sessions, switching
+    """What the profile menu asks when it is shown (a signed-in page): whether they run
+    their account. (The workspaces they may switch to are listed on a page of their own,
+    portal.web.profile: a query on every signed-in page would cost more than it shows.)"""
+    from portal.auth import sessions
     from portal.services import contacts
-
-    def choices() -> list:
-        return [] if error else switching.others(sessions.current_web_session())
 
     def customer_admin() -> bool:
         contact = None if error else sessions.current_contact()
         return contact is not None and contacts.is_customer_admin(contact)
 
-    return {"workspace_choices": choices, "is_customer_admin_now": customer_admin}
+    return {"is_customer_admin_now": customer_admin}
 
 
 def register_web(app: Flask) -> None:

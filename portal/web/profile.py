@@ -11,7 +11,12 @@ from portal.services import workspaces
 from portal.services.errors import Conflict
 from portal.web import bp, render_portal
 
-SAML_LOGIN = "portal.saml_login"  # the SAML sign-in's endpoint, when the app has one
+@bp.get("/profile/workspaces")
+@sessions.customer_required
+def profile_workspaces():
+    """The picker: the other workspaces where the same email is a customer."""
+    return render_portal("profile_workspaces.html",
+                         choices=switching.others(sessions.current_web_session()))
 
 
 @bp.post("/profile/workspaces/<target>/switch")
@@ -36,12 +41,11 @@ def switch_workspace(target):
 
 
 def sign_in_page(ws, locale: str, method: str | None) -> str:
-    """The path of `ws`'s sign-in: its SAML login when that is the method (and the app has
-    one), else the code sign-in page (which also tells about the other ways in)."""
-    endpoint = ".signin"
-    if method == switching.SAML and SAML_LOGIN in current_app.view_functions:
-        endpoint = SAML_LOGIN
-    return url_for(endpoint, workspace=ws.slug, locale=locale)
+    """The path of `ws`'s sign-in: its SAML login when that is the method, else the code
+    sign-in page (which also tells about the other ways in)."""
+    if method == switching.SAML:
+        return url_for("sso.login", slug=ws.slug)
+    return url_for(".signin", workspace=ws.slug, locale=locale)
 
 
 @bp.get("/profile/sessions")

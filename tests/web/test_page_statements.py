@@ -60,10 +60,9 @@ def make_kb(ws, per_directory: int):
 # the article page: the article, its translations,
 # the directory and its parent (breadcrumbs), the related articles and their titles;
 # signed in, the session with its contact, their account and whether the contact is a
-# Customer Admin (one statement), the reader's vote, and the workspaces the same email may
-# switch to (the profile menu's picker, portal.auth.switching)
+# Customer Admin (one statement), and the reader's vote
 ARTICLE_ANONYMOUS = 6
-ARTICLE_SIGNED_IN = 9
+ARTICLE_SIGNED_IN = 8
 # from the public page cache: nothing but the workspace (the page is the same for every
 # visitor)
 ARTICLE_CACHED = 0
@@ -118,8 +117,8 @@ def test_lists_of_titles_leave_the_bodies_in_the_database(app, acme):
 
 
 # the ticket list: the session with its contact and whether it is a Customer Admin
-# (the organization tab), the page of tickets, the profile menu's picker
-TICKET_LIST = 3
+# (the organization tab), the page of tickets
+TICKET_LIST = 2
 
 
 @pytest.mark.parametrize("tickets", [2, 12])
@@ -162,8 +161,8 @@ def test_a_view_is_counted_without_expiring_what_the_page_loaded(app, acme):
 
 # the ticket page: the session with its contact and whether it is a Customer Admin (who
 # may see the ticket), the ticket with its account, form and reporters, attachments,
-# comments, events, the profile menu's picker
-TICKET_PAGE = 6
+# comments, events
+TICKET_PAGE = 5
 
 
 @pytest.mark.parametrize("comments", [1, 6])

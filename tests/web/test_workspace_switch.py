@@ -28,7 +28,7 @@ def people(acme, globex):
 
 
 def _switch(client, target, source="acme"):
-    page = client.get(f"/en-US/{source}/profile").text
+    page = client.get(f"/en-US/{source}/profile/workspaces").text
     return client.post(f"/en-US/{source}/profile/workspaces/{target}/switch",
                        data={"csrf_token": csrf_from(page)})
 
@@ -47,7 +47,9 @@ def test_a_code_proven_email_switches_into_the_other_workspace(client, app, acme
                                                                people):
     web_sign_in(client, acme, EMAIL)
     menu = client.get("/en-US/acme/tickets").text
-    assert "Globex Help" in menu and "/en-US/acme/profile/workspaces/globex/switch" in menu
+    assert 'href="/en-US/acme/profile/workspaces"' in menu  # the picker, from the menu
+    picker = client.get("/en-US/acme/profile/workspaces").text
+    assert "Globex Help" in picker and "/en-US/acme/profile/workspaces/globex/switch" in picker
     assert client.get("/en-US/globex/tickets").status_code == 302  # not signed in there yet
     response = _switch(client, "globex")
     assert response.status_code == 302
@@ -87,9 +89,9 @@ def test_a_workspace_that_wants_saml_sends_to_its_sign_in(client, acme, globex, 
         setattr(globex, name, value)
     db.session.commit()
     web_sign_in(client, acme, EMAIL)
-    assert "(sign in)" in client.get("/en-US/acme/profile").text
+    assert "(sign in)" in client.get("/en-US/acme/profile/workspaces").text
     response = _switch(client, "globex")
-    assert response.status_code == 302 and "/en-US/globex/signin" in response.location
+    assert response.status_code == 302 and response.location.endswith("/sso/globex/saml/login")
     assert "token=" not in response.location
     assert _sessions(globex) == []
     assert client.get("/en-US/globex/tickets").status_code == 302
