@@ -11,6 +11,7 @@ from portal.services import workspaces
 from portal.services.errors import Conflict
 from portal.web import bp, render_portal
 
+
 @bp.get("/profile/workspaces")
 @sessions.customer_required
 def profile_workspaces():
