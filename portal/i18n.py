@@ -101,3 +101,8 @@ def install_template_gettext(app) -> None:
     @app.context_processor
     def template_catalogue():
         return {CATALOGUE: _translations()} if has_request_context() else {}
+
+    @app.context_processor
+    def page_language():
+        """`admin_lang()`: the language the admin's page is in, for <html lang>."""
+        return {"admin_lang": lambda: str(get_locale() or "en").replace("_", "-")}

@@ -2,12 +2,29 @@
 
 import re
 
+import pytest
+
+from config import ROOT
 from tests.admin.conftest import PASSWORD
 from tests.factories import login_as
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 3}
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+NARROW = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # scripts/install-test-deps.sh
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_violations(page) -> list[dict]:
+    """What axe finds on the page (rule id and the elements), with the WCAG 2.2 AA and
+    best-practice rules; skips the test when axe-core is not installed."""
+    if not AXE.exists():
+        pytest.skip(f"{AXE.relative_to(ROOT)} is missing (scripts/install-test-deps.sh)")
+    page.evaluate(AXE.read_text())  # the portal's CSP refuses an injected <script>
+    return page.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})
+        .then(r => r.violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target)})))""",
+                         AXE_TAGS)
 
 
 class _CookieCatcher:
