@@ -38,7 +38,11 @@ def _workspace(slug: str):
               default="custom", show_default=True)
 @click.option("--idp-initiated/--no-idp-initiated", default=False,
               help="Accept sign-ins started at the identity provider.")
-def add_cmd(slug, name, metadata, preset, idp_initiated):
+@click.option("--signed-response/--unsigned-response", default=True, show_default=True,
+              help="Refuse responses the identity provider did not sign.")
+@click.option("--signed-assertions/--unsigned-assertions", default=True, show_default=True,
+              help="Refuse assertions the identity provider did not sign.")
+def add_cmd(slug, name, metadata, preset, idp_initiated, signed_response, signed_assertions):
     """Add an identity provider (and turn SAML sign-in on for the workspace)."""
     from portal.auth.saml import sp_urls
 
@@ -46,8 +50,11 @@ def add_cmd(slug, name, metadata, preset, idp_initiated):
     source = {"metadata_url": metadata} if metadata.startswith(("http://", "https://")) \
         else {"metadata_xml": _read(metadata)}
     with use_workspace(ws.id):
-        idp = identity_providers.add(ws, name, preset=preset,
-                                     allow_idp_initiated=idp_initiated, **source)
+        # the operator's URL may be on this machine or network, unlike an admin's
+        idp = identity_providers.add(
+            ws, name, preset=preset, allow_idp_initiated=idp_initiated,
+            want_response_signed=signed_response, want_assertions_signed=signed_assertions,
+            private_hosts=True, **source)
         ws.sign_in_saml = True
         db.session.commit()
         click.echo(f"added identity provider {idp.name} ({idp.entity_id}) to {ws.slug}")

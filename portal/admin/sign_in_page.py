@@ -87,6 +87,8 @@ class SignInSettingsView(WorkspaceBaseView):
         adding = {"name": form.get("name", "")[:100], "preset": form.get("preset", "custom"),
                   "metadata_url": form.get("metadata_url", "")[:2000],
                   "allow_idp_initiated": _flag("allow_idp_initiated"),
+                  "want_response_signed": _flag("want_response_signed"),
+                  "want_assertions_signed": _flag("want_assertions_signed"),
                   **{f"map_{key}": form.get(f"map_{key}", "")[:400]
                      for key in identity_providers.MAP_KEYS}}
         try:
@@ -97,7 +99,9 @@ class SignInSettingsView(WorkspaceBaseView):
                 g.admin_workspace, adding["name"], metadata_xml=xml or None,
                 metadata_url=adding["metadata_url"], preset=adding["preset"],
                 custom_map={key: adding[f"map_{key}"] for key in identity_providers.MAP_KEYS},
-                allow_idp_initiated=adding["allow_idp_initiated"])
+                allow_idp_initiated=adding["allow_idp_initiated"],
+                want_response_signed=adding["want_response_signed"],
+                want_assertions_signed=adding["want_assertions_signed"])
         except Invalid as exc:
             db.session.rollback()
             field = exc.details.get("field") or ""

@@ -14,7 +14,9 @@ Presets (the attribute names each IdP sends by default or in its documented set-
 - custom: `email` only; the admin names the rest.
 """
 
+import ipaddress
 import re
+import socket
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -69,12 +71,17 @@ def get(ws: Workspace, idp_id: int) -> IdentityProvider:
     return found
 
 
-def fetch_metadata(url: str) -> str:
-    """The metadata at `url` (http or https), refused when slow, large or unreachable."""
+def fetch_metadata(url: str, private_hosts: bool = False) -> str:
+    """The metadata at `url` (http or https), refused when slow, large or unreachable, and,
+    unless `private_hosts` (the operator's command line), when its host is on this machine
+    or a private network: a workspace admin must not make the server reach inside."""
     parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Invalid(_("The metadata URL must start with https:// or http://."),
                       field="metadata_url")
+    if not private_hosts and _inside(parts.hostname, parts.port):
+        raise Invalid(_("The metadata URL must be on the public internet. Upload the file "
+                        "instead."), field="metadata_url")
     cfg = current_app.config
     limit = cfg["SAML_METADATA_MAX_BYTES"]
     request = urllib.request.Request(url, headers={"Accept": "application/samlmetadata+xml, "
@@ -90,6 +97,16 @@ def fetch_metadata(url: str) -> str:
     if len(body) > limit:
         raise Invalid(_("The metadata is larger than the limit."), field="metadata_url")
     return body.decode("utf-8", "replace")
+
+
+def _inside(host: str, port: int | None) -> bool:
+    """Whether `host` is, or resolves to, an address that is not public (loopback, private,
+    link-local, reserved); an unresolvable host counts as inside (it cannot be fetched)."""
+    try:
+        found = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return True
+    return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in found)
 
 
 def read_metadata(xml: str, field: str = "metadata_xml") -> str:
@@ -137,9 +154,11 @@ def attribute_map(preset: str, custom: dict | None = None) -> dict:
 def add(ws: Workspace, name: str, *, metadata_xml: str | None = None,
         metadata_url: str | None = None, preset: str = "custom",
         custom_map: dict | None = None, allow_idp_initiated: bool = False,
-        want_response_signed: bool = True, want_assertions_signed: bool = True
-        ) -> IdentityProvider:
-    """A new identity provider of `ws` (Invalid naming the field at fault). Commits nothing."""
+        want_response_signed: bool = True, want_assertions_signed: bool = True,
+        private_hosts: bool = False) -> IdentityProvider:
+    """A new identity provider of `ws` (Invalid naming the field at fault). Commits nothing.
+    `private_hosts`: the metadata URL may be on this machine or a private network (the
+    operator's command line; never a workspace admin's page)."""
     name = (name or "").strip().lower()
     if not NAME.fullmatch(name):
         raise Invalid(_("A name is 1 to 63 lower-case letters, digits, - or _."), field="name")
@@ -148,7 +167,7 @@ def add(ws: Workspace, name: str, *, metadata_xml: str | None = None,
     mapping = attribute_map(preset, custom_map)
     if metadata_url and metadata_url.strip() and not (metadata_xml and metadata_xml.strip()):
         metadata_url = metadata_url.strip()
-        metadata_xml = fetch_metadata(metadata_url)
+        metadata_xml = fetch_metadata(metadata_url, private_hosts)
         entity_id = read_metadata(metadata_xml, "metadata_url")
     else:
         metadata_url = None

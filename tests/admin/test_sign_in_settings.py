@@ -52,12 +52,25 @@ def test_admin_adds_and_removes_identity_providers(staff, acme, tmp_path):
     idp = TestIdP(tmp_path / "idp")
     admin = staff("admin", acme)
     token = fab_csrf(admin.get(PAGE).text)
+    fresh = admin.get(PAGE).text  # both signatures are asked for unless unticked
+    assert 'name="want_response_signed" value="y" checked' in fresh
+    assert 'name="want_assertions_signed" value="y" checked' in fresh
+    unsigned = admin.post(PAGE + "providers", content_type="multipart/form-data", data={
+        "csrf_token": token, "name": "entra", "preset": "azure",
+        "metadata_file": (io.BytesIO(idp.metadata_xml().encode()), "idp.xml")})
+    assert unsigned.status_code == 422 and "must be signed" in unsigned.text
+    inside = admin.post(PAGE + "providers", data={
+        "csrf_token": token, "name": "entra", "preset": "azure", "want_response_signed": "y",
+        "metadata_url": "http://127.0.0.1:9/metadata"})
+    assert inside.status_code == 422 and "public internet" in inside.text
     got = admin.post(PAGE + "providers", content_type="multipart/form-data", data={
         "csrf_token": token, "name": "entra", "preset": "azure", "map_account": "company",
+        "want_assertions_signed": "y",
         "metadata_file": (io.BytesIO(idp.metadata_xml().encode()), "idp.xml")})
     assert got.status_code == 303, got.text
     with use_workspace(acme.id):
         row = identity_providers.by_name(acme, "entra")
+        assert (row.want_response_signed, row.want_assertions_signed) == (False, True)
         assert row.attribute_map["account"] == "company"
         assert row.attribute_map["email"].endswith("/emailaddress")
     page = admin.get(PAGE).text
