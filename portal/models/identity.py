@@ -27,6 +27,8 @@ class IdentityProvider(WorkspaceScoped, Model):
     metadata_url: Mapped[str | None] = mapped_column(String(2000))
     # {"email": attribute name, "first_name": ..., "last_name": ..., "account": ...}
     attribute_map: Mapped[dict] = mapped_column(JSON, default=dict)
+    # the email domains whose people this identity provider may sign in (none: any)
+    email_domains: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     want_response_signed: Mapped[bool] = mapped_column(default=True)
     want_assertions_signed: Mapped[bool] = mapped_column(default=True)
     allow_idp_initiated: Mapped[bool] = mapped_column(default=False)

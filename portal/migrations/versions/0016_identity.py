@@ -45,6 +45,7 @@ def upgrade():
     sa.Column('metadata_xml', sa.Text(), nullable=False),
     sa.Column('metadata_url', sa.String(length=2000), nullable=True),
     sa.Column('attribute_map', sa.JSON(), nullable=False),
+    sa.Column('email_domains', sa.JSON(), server_default='[]', nullable=False),
     sa.Column('want_response_signed', sa.Boolean(), nullable=False),
     sa.Column('want_assertions_signed', sa.Boolean(), nullable=False),
     sa.Column('allow_idp_initiated', sa.Boolean(), nullable=False),
