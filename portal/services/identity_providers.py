@@ -36,6 +36,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import IdentityProvider, Workspace
+from portal.services.domains import parse_domains
 from portal.services.errors import Invalid, NotFound
 
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
@@ -79,8 +80,6 @@ def may_sign_in(idp: IdentityProvider, email: str) -> bool:
 def parse_email_domains(text) -> list[str]:
     """The domains of `text` (one per line or comma-separated, or a list), lower-case,
     without `@`; Invalid naming the first that is no domain name."""
-    from portal.services.sign_in_settings import parse_domains
-
     if isinstance(text, list | tuple):
         text = ",".join(str(d) for d in text)
     domains, bad = parse_domains(str(text or "")[:20000])
