@@ -79,6 +79,7 @@ class BaseConfig:
     # --- SAML single sign-on (portal.auth.saml) ---
     SAML_CLOCK_SKEW_SECONDS = 120  # how far an assertion's validity may be off our clock
     SAML_REQUEST_SECONDS = 600  # an SP-initiated sign-in must come back within this long
+    SAML_LOGIN_LIMIT = "30 per minute"  # single sign-ons started per client address
     SAML_METADATA_TIMEOUT_SECONDS = 10  # fetching an identity provider's metadata URL
     SAML_METADATA_MAX_BYTES = 1024 * 1024  # larger metadata (uploaded or fetched) is refused
     XMLSEC_BINARY = "/usr/bin/xmlsec1"  # checks SAML signatures (Debian package xmlsec1)

@@ -10,6 +10,7 @@ with RSA-SHA256 (pysaml2 would sign with SHA-1 unless told).
 
 import base64
 import datetime as dt
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -209,3 +210,16 @@ def other_sp_metadata(entity_id: str, acs: str) -> str:
     conf.load({"entityid": entity_id, "xmlsec_binary": XMLSEC, "service": {"sp": {
         "endpoints": {"assertion_consumer_service": [(acs, BINDING_HTTP_POST)]}}}})
     return str(entity_descriptor(conf))
+
+
+def expired(metadata_xml: str) -> str:
+    """The metadata with a validUntil in the past."""
+    return re.sub(r"(<(\w+:)?EntityDescriptor )", r'\1validUntil="2001-01-01T00:00:00Z" ',
+                  metadata_xml, count=1)
+
+
+def without_redirect_binding(metadata_xml: str) -> str:
+    """The metadata offering single sign-on over HTTP-POST only."""
+    found = re.sub(r"<[^<>]*SingleSignOnService[^<>]*HTTP-Redirect[^<>]*/>", "", metadata_xml)
+    assert found != metadata_xml and "SingleSignOnService" in found
+    return found
