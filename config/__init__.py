@@ -68,6 +68,7 @@ class BaseConfig:
     SESSION_ABSOLUTE_SECONDS = 7 * 24 * 3600  # ... and this long after sign-in at the latest
     API_TOKEN_SECONDS = 24 * 3600  # lifetime of a customer API bearer token
     INVITE_LINK_SECONDS = 7 * 24 * 3600  # a colleague's emailed invitation link works this long
+    INVITE_LIMIT = "20 per hour"  # invitations sent per inviting customer admin (web and API)
     WORKSPACE_SWITCH_LINK_SECONDS = 120  # a workspace switch: how long its sign-in link works
     COOKIE_SECURE = False  # cookies only over HTTPS (true in production)
 

@@ -3,23 +3,14 @@
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
+from portal.cli_errors import ServiceCommands
 from portal.extensions import db
 from portal.services import identity_providers, workspaces
-from portal.services.errors import Invalid, NotFound
 from portal.tenancy import use_workspace
 
-
-class _Commands(AppGroup):
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except (Invalid, NotFound) as exc:
-            raise click.ClickException(exc.message) from None
-
-
-identity_cli = _Commands("identity-provider", help="SAML identity providers of a workspace.")
+identity_cli = ServiceCommands("identity-provider",
+                               help="SAML identity providers of a workspace.")
 
 
 def _workspace(slug: str):
