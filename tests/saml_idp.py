@@ -223,3 +223,30 @@ def without_redirect_binding(metadata_xml: str) -> str:
     found = re.sub(r"<[^<>]*SingleSignOnService[^<>]*HTTP-Redirect[^<>]*/>", "", metadata_xml)
     assert found != metadata_xml and "SingleSignOnService" in found
     return found
+
+
+def sessions_count() -> int:
+    """Customer sessions in every workspace."""
+    from sqlalchemy import func, select
+
+    from portal.models import CustomerSession
+
+    return _db().session.execute(
+        select(func.count()).select_from(CustomerSession).execution_options(
+            all_workspaces=True)).scalar()
+
+
+def assert_refused(got, caplog, text: str):
+    """The refused page with `text`, its log line, and nobody signed in."""
+    assert got.status_code == 401, got.text
+    assert "Sign-in refused" in got.text
+    assert text in got.text
+    assert "SAML sign-in refused" in caplog.text
+    assert "helpport_customer_" not in got.headers.get("Set-Cookie", "")
+    assert sessions_count() == 0
+
+
+def _db():
+    from portal.extensions import db
+
+    return db

@@ -15,12 +15,12 @@ from tests.saml_idp import (
     SP_ENTITY,
     TestIdP,
     add_idp,
+    assert_refused,
     expired,
     post_response,
     start_login,
     without_redirect_binding,
 )
-from tests.web.test_saml_refusals import assert_refused
 
 
 @pytest.fixture
