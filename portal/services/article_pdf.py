@@ -24,6 +24,7 @@ read it, so one rendering serves them all.
 """
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -151,18 +152,42 @@ def render(export: Export, look: Branding | None = None) -> bytes:
     """The PDF of `export`, rendered now (WeasyPrint), images through `fetcher`."""
     from weasyprint import HTML  # loads Pango: only when a PDF is made
 
+    _quiet_refusals()
+    return HTML(string=html(export, look), base_url=export.url,
+                url_fetcher=fetcher(export.ws, own_origins(export.ws))).write_pdf()
+
+
+def html(export: Export, look: Branding | None = None) -> str:
+    """The HTML WeasyPrint lays out: the text's own language and direction, the page's
+    (labels, date) for the header lines."""
     look = look or branding(export.ws)
     tr = export.text
     text_locale = tr.locale if tr is not None else export.ws.default_locale
-    html = render_template(
+    return render_template(
         TEMPLATE, look=look, title=tr.title if tr else export.article.slug,
         description=(tr.description if tr else "") or "",
         body=(tr.body_html if tr else "") or "", url=export.url,
         updated=format_date(export.article.updated_at, "long"),
         lang=text_locale, dir=direction(text_locale), page_dir=direction(export.locale),
         fonts=FONTS)
-    return HTML(string=html, base_url=export.url,
-                url_fetcher=fetcher(export.ws, own_origins(export.ws))).write_pdf()
+
+
+REFUSED = "not one of the workspace's stored images"
+
+
+class _RefusalsAreWarnings(logging.Filter):
+    """WeasyPrint logs an image it could not load as an error; one the fetcher refused (an
+    outside address in an article) is expected: a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING and REFUSED in record.getMessage():
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+@lru_cache(maxsize=1)
+def _quiet_refusals() -> None:
+    logging.getLogger("weasyprint").addFilter(_RefusalsAreWarnings())
 
 
 def own_origins(ws: Workspace) -> frozenset[str]:
@@ -215,7 +240,7 @@ def _fetcher_class():
         def fetch(self, url, headers=None):
             found = stored_image(self.ws, self.origins, url)
             if found is None:
-                raise ValueError(f"not one of the workspace's stored images: {url[:200]}")
+                raise ValueError(f"{REFUSED}: {url[:200]}")
             data, content_type = found
             return URLFetcherResponse(url, data, {"Content-Type": content_type})
 
