@@ -120,7 +120,9 @@ class Site:
 def site(app, acme, globex, customer_client, monkeypatch):
     monkeypatch.setitem(app.config, "ENV_NAME", "development")  # the demo outbox
     monkeypatch.setitem(app.config, "SMTP_URL", "")
-    portal_settings.change(acme, {"features.knowledge_base": "public"})
+    # the PDF toggle on: the article's PDF is rendered, not a 404 (portal.web.kb_pdf)
+    portal_settings.change(acme, {"features.knowledge_base": "public",
+                                  "features.pdf_export": True})
     db.session.commit()
     with use_workspace(acme.id):
         pat = db.session.scalar(select(Contact).where(Contact.email == "pat@customer.example"))
