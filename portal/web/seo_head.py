@@ -40,13 +40,13 @@ def seo_head(ctx) -> dict:
     found = {"noindex": False, "description": None, "canonical": canonical,
              "alternates": links, "x_default": _value(ctx, "default_language_url"),
              "og": [], "twitter": [], "json_ld": [], "markdown_url": None}
+    if ws is not None and getattr(request, "helpport_error", None):
+        found["noindex"] = True
+        return found
     if ws is None or request.blueprint != "portal":
         return found
     article, tr = _value(ctx, "article"), _value(ctx, "tr")
     found["description"] = _description(ctx, ws, endpoint, article, tr)
-    if getattr(request, "helpport_error", None):
-        found["noindex"] = True
-        return found
     if endpoint == "portal.article" and article is not None:
         if not seo.open_to_anyone(ws, article):
             found["alternates"], found["x_default"] = [], None
