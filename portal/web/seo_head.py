@@ -76,7 +76,7 @@ def _keep_alternates(found: dict, ws, locales: list[str]) -> None:
 
 def _description(ctx, ws, endpoint, article, tr) -> str | None:
     if endpoint == "portal.article" and article is not None:
-        return _short((_value(ctx, "description") or (tr.body if tr else "")))
+        return _short(_value(ctx, "description") or (tr.body if tr else ""))
     if endpoint == "portal.directory":
         return _short(_value(ctx, "description") or _value(ctx, "name"))
     if endpoint == "portal.home":
