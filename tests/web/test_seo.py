@@ -351,3 +351,16 @@ def test_the_flag_is_strict(acme):
         portal_settings.change(acme, {"features.seo": "yes"})
     db.session.rollback()
     assert db.session.scalar(select(Workspace.slug).where(Workspace.id == acme.id)) == "acme"
+
+
+def test_sitemap_answers_304_to_a_current_copy(client, acme, site):
+    _seo_on(acme)
+    first = client.get("/en-US/acme/sitemap.xml")
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    current = {"If-None-Match": first.headers["ETag"]}
+    again = client.get("/en-US/acme/sitemap.xml", headers=current)
+    assert again.status_code == 304
+    with use_workspace(acme.id):
+        articles.set_status(acme, site["draft"], "published")
+    changed = client.get("/en-US/acme/sitemap.xml", headers=current)
+    assert changed.status_code == 200 and "draft-notes" in text(changed)

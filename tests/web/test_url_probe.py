@@ -120,7 +120,8 @@ class Site:
 def site(app, acme, globex, customer_client, monkeypatch):
     monkeypatch.setitem(app.config, "ENV_NAME", "development")  # the demo outbox
     monkeypatch.setitem(app.config, "SMTP_URL", "")
-    portal_settings.change(acme, {"features.knowledge_base": "public"})
+    # SEO on: the sitemap, llms.txt and Markdown routes answer (portal.web.seo)
+    portal_settings.change(acme, {"features.knowledge_base": "public", "features.seo": True})
     db.session.commit()
     with use_workspace(acme.id):
         pat = db.session.scalar(select(Contact).where(Contact.email == "pat@customer.example"))
