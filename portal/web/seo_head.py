@@ -14,7 +14,7 @@ from flask import g, request, url_for
 from flask_babel import gettext as _
 from jinja2 import Undefined, pass_context
 
-from portal.services import portal_settings, seo, seo_markup, workspaces
+from portal.services import article_content, portal_settings, seo, seo_markup, workspaces
 from portal.web import bp
 
 DESCRIPTION_MAX = 160
@@ -76,12 +76,21 @@ def _keep_alternates(found: dict, ws, locales: list[str]) -> None:
 
 def _description(ctx, ws, endpoint, article, tr) -> str | None:
     if endpoint == "portal.article" and article is not None:
-        return _short(_value(ctx, "description") or (tr.body if tr else ""))
+        return _short(_value(ctx, "description") or _body_text(tr))
     if endpoint == "portal.directory":
         return _short(_value(ctx, "description") or _value(ctx, "name"))
     if endpoint == "portal.home":
         return _short(_site_summary(ws))
     return None
+
+
+def _body_text(tr) -> str:
+    """An article's text as a reader sees it (not its Markdown)."""
+    if tr is None:
+        return ""
+    if tr.plain_text is not None:
+        return tr.plain_text
+    return article_content.html_text(tr.body_html)[1] if tr.body_html else tr.body
 
 
 def _site_summary(ws) -> str:

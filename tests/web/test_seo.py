@@ -283,6 +283,8 @@ def test_faq_page_for_questions_and_answers(client, acme, site):
     _seo_on(acme)
     faq = next(b for b in _json_ld(text(client.get("/en-US/acme/articles/account-questions")))
                if b["@type"] == "FAQPage")
+    assert '<meta name="description" content="How do I reset my password? Open the' in \
+        text(client.get("/en-US/acme/articles/account-questions"))  # text, not Markdown
     assert [(q["name"], q["acceptedAnswer"]["text"]) for q in faq["mainEntity"]] == [
         ("How do I reset my password?", "Open the sign-in page and choose Forgot."),
         ("Can I change my email?", "Yes, on your profile page.")]
