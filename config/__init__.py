@@ -68,6 +68,7 @@ class BaseConfig:
     SESSION_ABSOLUTE_SECONDS = 7 * 24 * 3600  # ... and this long after sign-in at the latest
     API_TOKEN_SECONDS = 24 * 3600  # lifetime of a customer API bearer token
     INVITE_LINK_SECONDS = 7 * 24 * 3600  # a colleague's emailed invitation link works this long
+    INVITE_LIMIT = "20 per hour"  # invitations sent per inviting customer admin (web and API)
     WORKSPACE_SWITCH_LINK_SECONDS = 120  # a workspace switch: how long its sign-in link works
     COOKIE_SECURE = False  # cookies only over HTTPS (true in production)
 
@@ -79,6 +80,7 @@ class BaseConfig:
     # --- SAML single sign-on (portal.auth.saml) ---
     SAML_CLOCK_SKEW_SECONDS = 120  # how far an assertion's validity may be off our clock
     SAML_REQUEST_SECONDS = 600  # an SP-initiated sign-in must come back within this long
+    SAML_LOGIN_LIMIT = "30 per minute"  # single sign-ons started per client address
     SAML_METADATA_TIMEOUT_SECONDS = 10  # fetching an identity provider's metadata URL
     SAML_METADATA_MAX_BYTES = 1024 * 1024  # larger metadata (uploaded or fetched) is refused
     XMLSEC_BINARY = "/usr/bin/xmlsec1"  # checks SAML signatures (Debian package xmlsec1)

@@ -3,15 +3,15 @@ JWT hand-off (portal.auth.app_tokens). `create` prints the secret once; nothing 
 again."""
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal.auth import app_tokens
+from portal.cli_errors import ServiceCommands
 from portal.extensions import db
 from portal.models import Workspace
 from portal.tenancy import use_workspace
 
-app_token_cli = AppGroup("app-token", help="Application tokens for the JWT hand-off.")
+app_token_cli = ServiceCommands("app-token", help="Application tokens for the JWT hand-off.")
 WORKSPACE = click.option("--workspace", "workspace_slug", required=True, help="Workspace slug.")
 
 

@@ -4,22 +4,9 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
-from portal.services.errors import ServiceError
+from portal.cli_errors import ServiceCommands
 from portal.services.portal_settings_schema import ACCESS as KB_ACCESS
-
-
-class ServiceCommands(AppGroup):
-    """Every command's refusal (a ServiceError) is its error message and exit status 1, not
-    a traceback: the CLI's one error path, as portal.errors is the web's."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except ServiceError as exc:
-            raise click.ClickException(exc.message) from None
-
 
 portal_cli = ServiceCommands("portal", help="Helpport administration commands.")
 

@@ -3,23 +3,14 @@
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
+from portal.cli_errors import ServiceCommands
 from portal.extensions import db
 from portal.services import identity_providers, workspaces
-from portal.services.errors import Invalid, NotFound
 from portal.tenancy import use_workspace
 
-
-class _Commands(AppGroup):
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except (Invalid, NotFound) as exc:
-            raise click.ClickException(exc.message) from None
-
-
-identity_cli = _Commands("identity-provider", help="SAML identity providers of a workspace.")
+identity_cli = ServiceCommands("identity-provider",
+                               help="SAML identity providers of a workspace.")
 
 
 def _workspace(slug: str):
@@ -42,7 +33,10 @@ def _workspace(slug: str):
               help="Refuse responses the identity provider did not sign.")
 @click.option("--signed-assertions/--unsigned-assertions", default=True, show_default=True,
               help="Refuse assertions the identity provider did not sign.")
-def add_cmd(slug, name, metadata, preset, idp_initiated, signed_response, signed_assertions):
+@click.option("--domains", default="",
+              help="The email domains it may sign in, comma-separated (none: any).")
+def add_cmd(slug, name, metadata, preset, idp_initiated, signed_response, signed_assertions,
+            domains):
     """Add an identity provider (and turn SAML sign-in on for the workspace)."""
     from portal.auth.saml import sp_urls
 
@@ -54,11 +48,14 @@ def add_cmd(slug, name, metadata, preset, idp_initiated, signed_response, signed
         idp = identity_providers.add(
             ws, name, preset=preset, allow_idp_initiated=idp_initiated,
             want_response_signed=signed_response, want_assertions_signed=signed_assertions,
-            private_hosts=True, **source)
+            email_domains=domains, private_hosts=True, **source)
         ws.sign_in_saml = True
         db.session.commit()
         click.echo(f"added identity provider {idp.name} ({idp.entity_id}) to {ws.slug}")
         click.echo(f"service provider metadata: {sp_urls(ws)['entity_id']}")
+        for unlimited in identity_providers.unlimited(ws):
+            click.echo(f"warning: {unlimited.name} may sign in any email domain "
+                       "(give each identity provider --domains)", err=True)
 
 
 def _read(path: str) -> str:
@@ -71,7 +68,8 @@ def _read(path: str) -> str:
 @identity_cli.command("list")
 @click.option("--workspace", "slug", required=True)
 def list_cmd(slug):
-    """The workspace's identity providers: name, preset, state, entity id."""
+    """The workspace's identity providers: name, preset, state, entity id, email domains
+    (`any` when it has none)."""
     ws = _workspace(slug)
     with use_workspace(ws.id):
         found = identity_providers.listed(ws)
@@ -79,4 +77,5 @@ def list_cmd(slug):
             click.echo(f"{ws.slug} has no identity provider")
         for idp in found:
             state = "enabled" if idp.enabled else "disabled"
-            click.echo(f"{idp.name}\t{idp.preset}\t{state}\t{idp.entity_id}")
+            domains = ",".join(idp.email_domains or []) or "any"
+            click.echo(f"{idp.name}\t{idp.preset}\t{state}\t{idp.entity_id}\t{domains}")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything the test suite needs: Python packages into .venv, and Debian's chromium,
-# xmlsec1, redis-server and wrk (browser, SAML, Redis fault tests and the benchmarks' smoke
-# tests) when they are missing and we may install them.
+# xmlsec1, redis-server, wrk and a Japanese font (browser, SAML, Redis fault tests, the
+# benchmarks' smoke tests and article PDFs) when they are missing and we may install them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
@@ -16,6 +16,10 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)  # else each smoke test would run apt-get
+# WeasyPrint's Pango (article PDFs), DejaVu Sans (Latin, Arabic) and a Japanese font
+ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0' || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+fc-list :lang=ar 2>/dev/null | grep -q . || need+=(fonts-dejavu-core)
+fc-list :lang=ja 2>/dev/null | grep -q . || need+=(fonts-ipafont-gothic)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq

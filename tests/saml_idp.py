@@ -10,6 +10,7 @@ with RSA-SHA256 (pysaml2 would sign with SHA-1 unless told).
 
 import base64
 import datetime as dt
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -209,3 +210,43 @@ def other_sp_metadata(entity_id: str, acs: str) -> str:
     conf.load({"entityid": entity_id, "xmlsec_binary": XMLSEC, "service": {"sp": {
         "endpoints": {"assertion_consumer_service": [(acs, BINDING_HTTP_POST)]}}}})
     return str(entity_descriptor(conf))
+
+
+def expired(metadata_xml: str) -> str:
+    """The metadata with a validUntil in the past."""
+    return re.sub(r"(<(\w+:)?EntityDescriptor )", r'\1validUntil="2001-01-01T00:00:00Z" ',
+                  metadata_xml, count=1)
+
+
+def without_redirect_binding(metadata_xml: str) -> str:
+    """The metadata offering single sign-on over HTTP-POST only."""
+    found = re.sub(r"<[^<>]*SingleSignOnService[^<>]*HTTP-Redirect[^<>]*/>", "", metadata_xml)
+    assert found != metadata_xml and "SingleSignOnService" in found
+    return found
+
+
+def sessions_count() -> int:
+    """Customer sessions in every workspace."""
+    from sqlalchemy import func, select
+
+    from portal.models import CustomerSession
+
+    return _db().session.execute(
+        select(func.count()).select_from(CustomerSession).execution_options(
+            all_workspaces=True)).scalar()
+
+
+def assert_refused(got, caplog, text: str):
+    """The refused page with `text`, its log line, and nobody signed in."""
+    assert got.status_code == 401, got.text
+    assert "Sign-in refused" in got.text
+    assert text in got.text
+    assert "SAML sign-in refused" in caplog.text
+    assert "helpport_customer_" not in got.headers.get("Set-Cookie", "")
+    assert sessions_count() == 0
+
+
+def _db():
+    from portal.extensions import db
+
+    return db

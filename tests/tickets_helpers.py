@@ -1,11 +1,11 @@
 """Helpers for ticket tests: open tickets through the service, staff actors, a desk of
 tickets in two workspaces."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Ticket
-from portal.services import actors, tickets
+from portal.services import actors, portal_settings, tickets
 from portal.tenancy import use_workspace
 from tests.factories import make_account, make_contact, make_staff
 
@@ -17,6 +17,18 @@ def open_ticket(ws, contact, title="Printer on fire", description="It is on fire
                                               "custom_fields": {"category": "problem", **custom}})
         assert data.errors == {}, data.errors
         return tickets.open_ticket(ws, contact, data, form)
+
+
+def tickets_mode(ws, mode: str) -> None:
+    """features.tickets of `ws` (off, private, public), published."""
+    portal_settings.change(ws, {"features.tickets": mode})
+    db.session.commit()
+
+
+def count(ws, model) -> int:
+    """How many rows of `model` `ws` has."""
+    with use_workspace(ws.id):
+        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def staff_actor(user):

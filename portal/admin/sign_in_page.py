@@ -1,7 +1,9 @@
 """Settings > Sign-in: how customers of the workspace sign in (issue 13 part 1) and its
-SAML identity providers (part 2). Three forms, each posted on its own: the methods and
-JIT settings, a new identity provider (metadata uploaded or fetched from a URL, a preset,
-attribute names of the admin's own), and a removal per provider. A refusal shows the page
+SAML identity providers (part 2), each with the email domains it may sign in (a warning
+names every provider without any when several are on). Three forms, each posted on its
+own: the methods and JIT settings, a new identity provider (metadata uploaded or fetched
+from a URL, a preset, attribute names of the admin's own, email domains), and a removal
+per provider. A refusal shows the page
 again, 422, with every message next to its field and everything typed kept.
 """
 
@@ -43,6 +45,7 @@ class SignInSettingsView(WorkspaceBaseView):
             "appbuilder/sign_in/page.html", ws=ws, errors=errors or {},
             settings=settings or current, adding=adding or {"preset": "okta"},
             providers=identity_providers.listed(ws), accounts=sign_in_settings.accounts(ws),
+            unlimited=identity_providers.unlimited(ws),
             presets=identity_providers.PRESETS, preset_labels=PRESET_LABELS,
             map_keys=identity_providers.MAP_KEYS, map_labels=MAP_LABELS,
             sp=sp_urls(ws)), status
@@ -89,6 +92,7 @@ class SignInSettingsView(WorkspaceBaseView):
                   "allow_idp_initiated": _flag("allow_idp_initiated"),
                   "want_response_signed": _flag("want_response_signed"),
                   "want_assertions_signed": _flag("want_assertions_signed"),
+                  "email_domains": form.get("email_domains", "")[:20000],
                   **{f"map_{key}": form.get(f"map_{key}", "")[:400]
                      for key in identity_providers.MAP_KEYS}}
         try:
@@ -101,7 +105,8 @@ class SignInSettingsView(WorkspaceBaseView):
                 custom_map={key: adding[f"map_{key}"] for key in identity_providers.MAP_KEYS},
                 allow_idp_initiated=adding["allow_idp_initiated"],
                 want_response_signed=adding["want_response_signed"],
-                want_assertions_signed=adding["want_assertions_signed"])
+                want_assertions_signed=adding["want_assertions_signed"],
+                email_domains=adding["email_domains"])
         except Invalid as exc:
             db.session.rollback()
             field = exc.details.get("field") or ""

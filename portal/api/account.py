@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from portal.api import bp
 from portal.api.common import contact_required
 from portal.auth import invitations
+from portal.auth.limits import invite_limits
 from portal.schemas import customer_me as s
 from portal.schemas.customer_auth import BEARER
 from portal.schemas.openapi import Answer, errors, operation
@@ -39,12 +40,14 @@ def account_members():
 
 @bp.post("/me/account/members")
 @contact_required
+@invite_limits
 @operation("inviteAccountMember", "Invite a colleague into the account",
-           description="Creates the contact in the account (or adds the workspace's contact "
-                       "without an account) and emails a sign-in link; 409 when the email "
-                       "is a contact of another account.",
+           description="Creates the contact in the account and emails a sign-in link "
+                       "(again for a member); 409, one message for every reason, when the "
+                       "email is any other contact of the workspace; 429 past INVITE_LIMIT "
+                       "invitations of the caller.",
            body=s.Invitation, answers={201: Answer("Invited", s.Invited)},
-           errors=errors(s.ERRORS, *s.BODY_ERRORS), **SECURED)
+           errors=errors(s.ERRORS, *s.BODY_ERRORS, 429), **SECURED)
 def invite_account_member(body):
     admin = customer_account.admin_of(g.contact)
     invited = invitations.invite(g.workspace, admin, body["email"], body.get("name"),

@@ -10,7 +10,7 @@ from portal.auth import otp, sessions
 from portal.auth.limits import otp_send_limits, otp_verify_limits
 from portal.schemas import customer_auth as s
 from portal.schemas.openapi import Answer, errors, operation
-from portal.services import contacts, sign_in_settings
+from portal.services import contacts
 
 
 def in_workspace(view):
@@ -35,8 +35,7 @@ def in_workspace(view):
            errors=errors(s.ERRORS, 403, *s.BODY_ERRORS))
 def request_otp(slug, body):
     """202 with the same body whether or not the email may sign in."""
-    _codes_allowed(body["email"])
-    otp.request_code(g.workspace, body["email"], body.get("locale"))
+    otp.request_code(g.workspace, body["email"], body.get("locale"), login_url=saml_login_url)
     return jsonify(status="sent_if_allowed"), 202
 
 
@@ -48,8 +47,8 @@ def request_otp(slug, body):
            answers={200: Answer("Signed in", s.SignedIn)},
            errors=errors(s.ERRORS, 403, *s.BODY_ERRORS))
 def verify_otp(slug, body):
-    _codes_allowed(None)
-    contact = otp.verify_code(g.workspace, body["email"], body["code"])
+    contact = otp.verify_code(g.workspace, body["email"], body["code"],
+                              login_url=saml_login_url)
     token, _row = sessions.start(contact, kind="api")
     return jsonify(
         access_token=token,
@@ -59,13 +58,12 @@ def verify_otp(slug, body):
     )
 
 
-def _codes_allowed(email) -> None:
-    """403 `email_code_off` when the workspace has emailed codes off; 403 `saml_required`
-    (with `details.login_url`) for an email of a domain that must use single sign-on."""
+def saml_login_url() -> str:
+    """For the 403 `saml_required` of an email of a domain that must use single sign-on
+    (`details.login_url`); codes off answer 403 `email_code_off` (otp.allowed_email)."""
     from portal.auth.saml import sp_urls
 
-    sign_in_settings.check_code_sign_in(
-        g.workspace, email, login_url=lambda: sp_urls(g.workspace)["login"])
+    return sp_urls(g.workspace)["login"]
 
 
 @bp.get("/me")

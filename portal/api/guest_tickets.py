@@ -2,12 +2,14 @@
 (portal/web/guest_tickets.py): the app sends the ticket with an email address and gets a
 draft token while a one-time code is emailed; it sends the token back with the code and
 gets the ticket and a bearer token of the visitor, now a contact in *Reported by*.
-The answers never tell whether the address is a known contact."""
+The answers never tell whether the address is a known contact. With emailed codes off the
+visitor has no proof to give: 403 `email_code_off` (portal.auth.guest_tickets)."""
 
 from flask import current_app, g, jsonify, url_for
 from flask_babel import gettext as _
 
 from portal.api import bp
+from portal.api.auth import saml_login_url
 from portal.api.common import workspace_by_slug
 from portal.api.tickets import ticket_detail
 from portal.auth import guest_tickets, otp, sessions
@@ -27,6 +29,8 @@ def _public_tickets(slug: str):
     ws = workspace_by_slug(slug)
     if not otp.guests_may_open_tickets(ws):
         raise FeatureDisabled(_("Visitors cannot open tickets here: please sign in."))
+    if not guest_tickets.open_to_visitors(ws):
+        raise guest_tickets.VisitorsClosed(guest_tickets.closed_message())
     return ws
 
 
@@ -38,7 +42,7 @@ def _public_tickets(slug: str):
            path=s.WorkspacePath, body=s.GuestTicket, load_body=False,
            example=s.GUEST_TICKET_EXAMPLE,
            answers={202: Answer("Kept; a code is on its way", s.GuestTicketHeld)},
-           errors=errors(s.GUEST_ERRORS, 400, 404, 413, 415, 422, 429), **GUEST)
+           errors=errors(s.GUEST_ERRORS, 400, 403, 404, 413, 415, 422, 429), **GUEST)
 def hold_guest_ticket(slug):
     ws = _public_tickets(slug)
     data = json_body()
@@ -55,7 +59,7 @@ def hold_guest_ticket(slug):
     if errors_found:
         raise invalid(errors_found)
     locale = data.get("locale") if isinstance(data.get("locale"), str) else None
-    token = guest_tickets.hold_for_app(ws, email, ticket, locale)
+    token = guest_tickets.hold_for_app(ws, email, ticket, locale, login_url=saml_login_url)
     return jsonify(draft=token,
                    expires_in=current_app.config["GUEST_TICKET_DRAFT_SECONDS"]), 202
 
@@ -68,13 +72,13 @@ def hold_guest_ticket(slug):
            path=s.WorkspacePath, body=s.GuestConfirm,
            answers={201: Answer("Opened", s.GuestTicketOpened,
                                 headers={"Location": "The ticket"})},
-           errors=errors(s.GUEST_ERRORS, 400, 404, 413, 415, 422, 429), **GUEST)
+           errors=errors(s.GUEST_ERRORS, 400, 403, 404, 413, 415, 422, 429), **GUEST)
 def confirm_guest_ticket(slug, body):
     ws = _public_tickets(slug)
     draft = guest_tickets.by_token(ws, body["draft"], "api")
     if draft is None or otp.normalise_email(body["email"]) != draft.email:
         raise Invalid(_("Your ticket was not kept: please send it again."), field="draft")
-    contact = guest_tickets.confirm(ws, draft, body["code"])
+    contact = guest_tickets.confirm(ws, draft, body["code"], login_url=saml_login_url)
     found, form = tickets.parse_input(ws, draft.values or {})
     if found.errors:  # the ticket form changed since: the app asks again
         guest_tickets.discard(ws, draft)

@@ -8,11 +8,16 @@ new one as just-in-time provisioning would make it (public ticket management is 
 admin's choice, so JIT need not be on). The browser holds the draft's token in its Flask
 session (signed), an app of the customer API holds it itself (portal/api/guest_tickets.py);
 the database keeps only its digest.
+
+The code is the only proof a visitor gives, so the sign-in's settings apply as to a
+sign-in (otp.allowed_email): with codes off visitors cannot open tickets (`VisitorsClosed`),
+and an email whose domain must use SAML signs in there first.
 """
 
 from datetime import timedelta
 
 from flask import current_app, session
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 
@@ -21,6 +26,28 @@ from portal.auth.tokens import digest, new_token
 from portal.extensions import db
 from portal.models import Contact, GuestTicketDraft, Workspace
 from portal.models.base import utcnow
+from portal.services import sign_in_settings
+
+
+class VisitorsClosed(sign_in_settings.CodeSignInOff):
+    """Emailed codes are off: a visitor has no way to prove their address (403)."""
+
+
+def allowed_email(ws: Workspace, raw_email, login_url=None) -> str:
+    """otp.allowed_email, with a visitor's message when codes are off (VisitorsClosed)."""
+    try:
+        return otp.allowed_email(ws, raw_email, login_url)
+    except sign_in_settings.CodeSignInOff:
+        raise VisitorsClosed(closed_message()) from None
+
+
+def closed_message() -> str:
+    return _("Visitors cannot open tickets here while sign-in with an emailed code is off: "
+             "please sign in another way, then open your ticket.")
+
+
+def open_to_visitors(ws: Workspace) -> bool:
+    return bool(ws.sign_in_email_code)
 
 
 def _session_key(ws: Workspace) -> str:
@@ -30,17 +57,20 @@ def _session_key(ws: Workspace) -> str:
 def hold(ws: Workspace, raw_email, values: dict, locale: str | None) -> str:
     """Keep the web form `values` (field name -> list of strings) for `raw_email` and email
     it a code; the normalised address (otp.normalise_email's Invalid when it is none).
-    Replaces this browser's earlier draft in the workspace."""
-    email = otp.normalise_email(raw_email)
+    Replaces this browser's earlier draft in the workspace. Refused as `allowed_email`."""
+    email = allowed_email(ws, raw_email)
     token = _store(ws, email, values, "web", replaces=session.get(_session_key(ws)))
     session[_session_key(ws)] = token
     otp.request_code(ws, email, locale, guest=True)
     return email
 
 
-def hold_for_app(ws: Workspace, email: str, body: dict, locale: str | None) -> str:
+def hold_for_app(ws: Workspace, email: str, body: dict, locale: str | None,
+                 login_url=None) -> str:
     """Keep an API body (checked by the caller) for the normalised `email` and email it a
-    code; the draft's token, which the app sends back with the code."""
+    code; the draft's token, which the app sends back with the code. Refused as
+    `allowed_email`."""
+    email = allowed_email(ws, email, login_url)
     token = _store(ws, email, body, "api")
     otp.request_code(ws, email, locale, guest=True)
     return token
@@ -82,13 +112,16 @@ def by_token(ws: Workspace, token, source: str) -> GuestTicketDraft | None:
 
 
 def send_again(ws: Workspace, draft: GuestTicketDraft, locale: str | None) -> None:
+    allowed_email(ws, draft.email)
     otp.request_code(ws, draft.email, locale, guest=True)
 
 
-def confirm(ws: Workspace, draft: GuestTicketDraft, raw_code) -> Contact:
+def confirm(ws: Workspace, draft: GuestTicketDraft, raw_code, login_url=None) -> Contact:
     """The draft's contact (created if its address is new) once `raw_code` is right, its
-    address then verified; otp.verify_code's Invalid otherwise (the draft stays)."""
-    return otp.verify_code(ws, draft.email, raw_code, guest=True)
+    address then verified; otp.verify_code's Invalid otherwise (the draft stays), and
+    `allowed_email`'s refusals should the settings have changed since the hold."""
+    allowed_email(ws, draft.email, login_url)
+    return otp.verify_code(ws, draft.email, raw_code, guest=True, login_url=login_url)
 
 
 def values_of(draft: GuestTicketDraft) -> MultiDict:

@@ -17,26 +17,21 @@ NAME_MAX = 200
 
 def invite(ws: Workspace, admin: Contact, raw_email, raw_name, locale: str) -> Contact:
     """Add a colleague to the admin's account and email them a sign-in link: a new contact,
-    or one of the workspace without an account; refused for another account's contact."""
+    or a member of the account again. Any other contact of the workspace (of another
+    account, of none: staff link those, or deactivated) is refused with one message and
+    status, which tells nothing about them."""
     customer_account.admin_of(admin)
     email = normalise_email(raw_email)
     name = raw_name.strip() if isinstance(raw_name, str) else ""
     if len(name) > NAME_MAX:
         raise Invalid(_("The name is too long."), field="name")
     contact = contacts.by_email(ws, email)
-    if contact is not None and contact.account_id not in (None, admin.account_id):
-        raise Conflict(_("This email belongs to another organisation here: ask support to "
-                         "move it."), field="email")
-    if contact is not None and not contact.active:
-        raise Conflict(_("This person may not sign in here: ask support."), field="email")
+    if contact is not None and (contact.account_id != admin.account_id or not contact.active):
+        raise Conflict(_("This person cannot be invited to your organisation."), field="email")
     if contact is None:
         contact = Contact(workspace_id=ws.id, email=email, name=name or email.split("@")[0],
                           account_id=admin.account_id, locale=None, verified=False)
         db.session.add(contact)
-    else:
-        contact.account_id = admin.account_id
-        if name and not contact.name:
-            contact.name = name
     db.session.flush()
     _invitation(ws, admin, contact, locale)
     db.session.commit()

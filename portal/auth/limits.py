@@ -4,7 +4,9 @@ Sends are limited per email address (normalised as the sign-in normalises it, so
 spelling of one mailbox shares one allowance) and per client address; verify tries
 likewise (each code also allows only OTP_MAX_ATTEMPTS wrong tries). The limits are read
 from the config at request time (OTP_SEND_LIMIT, OTP_SEND_LIMIT_PER_ADDRESS,
-OTP_VERIFY_LIMIT; JWT_HANDOFF_LIMIT and JWT_EXCHANGE_LIMIT for the JWT hand-off), so a
+OTP_VERIFY_LIMIT; JWT_HANDOFF_LIMIT and JWT_EXCHANGE_LIMIT for the JWT hand-off;
+SAML_LOGIN_LIMIT for starting single sign-on, which stores a request each time;
+INVITE_LIMIT for a customer admin's invitations), so a
 deployment or a test can change them without a restart.
 A breach raises 429: JSON under /api/, a themed page on the portal.
 """
@@ -119,3 +121,34 @@ def jwt_exchange_limits(view):
     (JWT_EXCHANGE_LIMIT)."""
     return limiter.shared_limit(jwt_exchange_limit, scope="jwt-exchange-address",
                                 key_func=per_address_key, methods=["POST"])(view)
+
+
+def saml_login_limit() -> str:
+    return current_app.config["SAML_LOGIN_LIMIT"]
+
+
+def saml_login_limits(view):
+    """Each SP-initiated sign-in stores its outstanding request: per client address
+    (SAML_LOGIN_LIMIT), all workspaces together."""
+    return limiter.shared_limit(saml_login_limit, scope="saml-login-address",
+                                key_func=per_address_key, methods=["GET"])(view)
+
+
+def invite_limit() -> str:
+    return current_app.config["INVITE_LIMIT"]
+
+
+def per_inviter_key() -> str:
+    """The signed-in contact (the API's caller, else the portal's), set before this runs."""
+    from portal.auth.sessions import current_contact
+
+    contact = g.get("contact") or current_contact()
+    return f"invite:{contact.workspace_id}:{contact.id}" if contact else per_address_key()
+
+
+def invite_limits(view):
+    """Invitations per inviting contact (INVITE_LIMIT), web and API drawing on one
+    allowance: each sends an email to an address the admin chose. Below the decorator that
+    signs the caller in."""
+    return limiter.shared_limit(invite_limit, scope="invite", key_func=per_inviter_key,
+                                methods=["POST"])(view)

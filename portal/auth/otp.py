@@ -8,6 +8,11 @@ just-in-time provisioning on, and becomes a contact at its first successful sign
 A visitor opening a ticket with public ticket management (`guest=True`: the admin chose to
 let anyone open one) may too, whatever the JIT setting.
 
+Before any of that, the workspace's sign-in settings (sign_in_settings.check_code_sign_in)
+refuse every code, asked for or checked, sign-in or visitor's ticket, when codes are off
+(CodeSignInOff) and for an email whose domain must use SAML (SamlRequired): these answers
+depend only on the settings and the domain, never on who is a customer.
+
 Answering the same includes answering as fast: the request only checks the address and
 queues `send_code`, which looks the address up, writes the code and its email. Deciding
 in the request made unknown addresses answer measurably faster (bench/otp_timing.py).
@@ -29,7 +34,7 @@ from portal.i18n import SUPPORTED, babel_locale
 from portal.jobs import enqueue
 from portal.models import Contact, OneTimeCode, Workspace
 from portal.models.base import utcnow
-from portal.services import contacts, emails, portal_settings
+from portal.services import contacts, emails, portal_settings, sign_in_settings
 from portal.services.errors import Invalid
 from portal.tenancy import use_workspace
 
@@ -58,6 +63,24 @@ def normalise_code(raw) -> str:
     return code
 
 
+def allowed_email(ws: Workspace, raw_email, login_url=None) -> str:
+    """The normalised address when the workspace takes emailed codes for it; CodeSignInOff
+    (whatever the address), Invalid or SamlRequired (`login_url()` in its details)."""
+    sign_in_settings.check_code_sign_in(ws, None)
+    email = normalise_email(raw_email)
+    sign_in_settings.check_code_sign_in(ws, email, login_url)
+    return email
+
+
+def code_allowed(ws: Workspace, email: str) -> bool:
+    try:
+        sign_in_settings.check_code_sign_in(ws, None)
+        sign_in_settings.check_code_sign_in(ws, email)
+    except (sign_in_settings.CodeSignInOff, sign_in_settings.SamlRequired):
+        return False
+    return True
+
+
 def may_sign_in(ws: Workspace, contact: Contact | None, guest: bool = False) -> bool:
     if contact is None:
         return bool(ws.jit_provisioning) or (guest and guests_may_open_tickets(ws))
@@ -74,11 +97,12 @@ def _code_hash(ws: Workspace, email: str, code: str) -> str:
 
 
 def request_code(ws: Workspace, raw_email, locale: str | None = None,
-                 guest: bool = False) -> None:
+                 guest: bool = False, login_url=None) -> None:
     """Queue `send_code` for the normalised `raw_email`, whoever it is (Invalid when it is
-    not an email address). Only when the queue is unreachable is the code sent right away:
-    the answer then takes longer for customers, but the code still arrives."""
-    email = normalise_email(raw_email)
+    not an email address; `allowed_email`'s refusals). Only when the queue is unreachable
+    is the code sent right away: the answer then takes longer for customers, but the code
+    still arrives."""
+    email = allowed_email(ws, raw_email, login_url)
     args = (ws.id, email, locale, *((True,) if guest else ()))  # sign-in jobs: as before
     if enqueue(send_code, *args, queue_name=SEND_QUEUE) is None:
         send_code(*args)
@@ -91,7 +115,7 @@ def send_code(workspace_id: int, email: str, locale: str | None = None,
     with use_workspace(workspace_id):
         ws = db.session.get(Workspace, workspace_id)
         contact = contacts.by_email(ws, email) if ws is not None else None
-        if ws is None or not may_sign_in(ws, contact, guest):
+        if ws is None or not code_allowed(ws, email) or not may_sign_in(ws, contact, guest):
             db.session.rollback()
             current_app.logger.info("sign-in code not sent: the address may not sign in to "
                                     "workspace %s", workspace_id)
@@ -122,14 +146,16 @@ def send_code(workspace_id: int, email: str, locale: str | None = None,
         db.session.commit()
 
 
-def verify_code(ws: Workspace, raw_email, raw_code, guest: bool = False) -> Contact:
+def verify_code(ws: Workspace, raw_email, raw_code, guest: bool = False,
+                login_url=None) -> Contact:
     """The signed-in contact, or Invalid; a wrong code spends one of the code's tries.
     With `guest` (a visitor's ticket, tickets public) an unknown email becomes a contact.
 
     Every refusal (no code, wrong, expired, used up, contact inactive or unknown without
-    JIT) gives the same message, for the same reason as in `request_code`.
+    JIT) gives the same message, for the same reason as in `request_code`; the settings'
+    refusals (`allowed_email`) come first and spend nothing.
     """
-    email = normalise_email(raw_email)
+    email = allowed_email(ws, raw_email, login_url)
     code = normalise_code(raw_code)
     now = utcnow()
     max_attempts = current_app.config["OTP_MAX_ATTEMPTS"]

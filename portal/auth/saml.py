@@ -13,6 +13,12 @@ tokens table, for SAML_REQUEST_SECONDS): the IdP posts its answer cross-site, so
 browser's SameSite=Lax cookies do not come with it and the Flask session cannot hold it.
 RelayState carries the path to go to afterwards, checked again with safe_next when it
 comes back.
+
+The outstanding request is tied to the browser that started it (no login CSRF: a response
+to a request begun by someone else is refused): portal.web.sso gives the browser a random
+nonce in a cookie, and the request's row keeps the nonce's keyed digest. The row is
+deleted when its answer is accepted; the deletion must find it (two answers to one request:
+the second is refused, whatever their order in a race).
 """
 
 from datetime import timedelta
@@ -27,12 +33,14 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 from sqlalchemy import delete
 
 from portal.auth.spent import spend
+from portal.auth.tokens import digest
 from portal.extensions import db
 from portal.models import IdentityProvider, SpentToken, Workspace
 from portal.models.base import utcnow
 from portal.services import workspaces
 
 REQUEST_KIND = "saml_req"
+REQUEST_ID_MAX = 128  # pysaml2's ids are 20 characters: a longer one is not ours
 WEAK = ("sha1", "md5", "ripemd", "sha224")  # algorithms named with these are refused
 
 
@@ -83,31 +91,58 @@ def sp_metadata(ws: Workspace) -> str:
     return str(descriptor)
 
 
-def login_location(ws: Workspace, idp: IdentityProvider, next_path: str | None) -> str:
-    """Where to send the browser to sign in at `idp`; the request is kept as outstanding."""
-    request_id, info = client(ws, idp).prepare_for_authenticate(
-        entityid=idp.entity_id, relay_state=next_path or "", binding=BINDING_HTTP_REDIRECT)
+class CannotStart(Exception):
+    """pysaml2 cannot make a request for the IdP's stored metadata (expired since it was
+    added, or a binding it no longer offers): `reason` for the log."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def login_location(ws: Workspace, idp: IdentityProvider, next_path: str | None,
+                   nonce: str) -> str:
+    """Where to send the browser to sign in at `idp`; the request is kept as outstanding
+    for the browser holding `nonce` (CannotStart when pysaml2 cannot make it)."""
+    try:
+        request_id, info = client(ws, idp).prepare_for_authenticate(
+            entityid=idp.entity_id, relay_state=next_path or "",
+            binding=BINDING_HTTP_REDIRECT)
+        location = dict(info["headers"])["Location"]
+    except Exception as exc:  # noqa: BLE001 (pysaml2 raises many kinds, SAMLError or not)
+        raise CannotStart(f"{type(exc).__name__}: {str(exc)[:300]}") from None
     expires = utcnow() + timedelta(seconds=current_app.config["SAML_REQUEST_SECONDS"])
-    spend(ws.id, REQUEST_KIND, _request_key(idp, request_id), expires)
+    spend(ws.id, REQUEST_KIND, _request_key(idp, request_id, nonce), expires)
     db.session.commit()
-    return dict(info["headers"])["Location"]
+    return location
 
 
-def _request_key(idp: IdentityProvider, request_id: str) -> str:
-    return f"{idp.id}:{request_id}"
+def _request_key(idp: IdentityProvider, request_id: str, nonce: str) -> str:
+    return f"{idp.id}:{digest(nonce or '')}:{request_id}"
 
 
-def is_outstanding(ws: Workspace, idp: IdentityProvider, request_id: str) -> bool:
+def _request_row(ws: Workspace, idp: IdentityProvider, request_id: str, nonce: str | None):
+    return (SpentToken.workspace_id == ws.id, SpentToken.kind == REQUEST_KIND,
+            SpentToken.key == _request_key(idp, request_id, nonce or "")[:256])
+
+
+def is_outstanding(ws: Workspace, idp: IdentityProvider, request_id: str,
+                   nonce: str | None) -> bool:
+    """Whether `request_id` is a request sent to `idp` for the browser holding `nonce`,
+    not yet answered nor expired."""
+    if not nonce or not request_id or len(request_id) > REQUEST_ID_MAX:
+        return False
     return db.session.query(SpentToken.id).filter(
-        SpentToken.workspace_id == ws.id, SpentToken.kind == REQUEST_KIND,
-        SpentToken.key == _request_key(idp, request_id)[:256],
+        *_request_row(ws, idp, request_id, nonce),
         SpentToken.expires_at > utcnow()).first() is not None
 
 
-def close_request(ws: Workspace, idp: IdentityProvider, request_id: str) -> bool:
+def close_request(ws: Workspace, idp: IdentityProvider, request_id: str,
+                  nonce: str | None) -> bool:
     """Forget an outstanding request as it is answered; False when it was not there (its
-    answer already used, or a race)."""
+    answer already used, or a race): the caller must then refuse the answer."""
+    if not nonce or not request_id or len(request_id) > REQUEST_ID_MAX:
+        return False
     done = db.session.execute(delete(SpentToken).where(
-        SpentToken.workspace_id == ws.id, SpentToken.kind == REQUEST_KIND,
-        SpentToken.key == _request_key(idp, request_id)[:256]))
+        *_request_row(ws, idp, request_id, nonce), SpentToken.expires_at > utcnow()))
     return bool(done.rowcount)

@@ -5,14 +5,18 @@ Refused, each with its reason logged and a message for the customer (SamlRefused
 - the workspace has SAML sign-in off, or the issuer is none of its enabled IdPs (a
   response for another workspace names another audience and destination, and pysaml2
   refuses those too);
-- an answer to a request this workspace did not send or already saw answered (InResponseTo
-  not outstanding), and an unsolicited one unless the IdP allows IdP-initiated sign-in;
+- an answer to a request this workspace did not send, or sent for another browser (the
+  nonce cookie of portal.web.sso), or already saw answered (InResponseTo not outstanding,
+  checked again as the request is closed: of two answers racing, one wins), and an
+  unsolicited one unless the IdP allows IdP-initiated sign-in;
 - anything pysaml2 refuses: a missing signature where the IdP's settings want one, a
   tampered or wrongly signed document, a wrong audience or destination, an assertion
   expired or not yet valid beyond SAML_CLOCK_SKEW_SECONDS;
 - a signature made with SHA-1 (or weaker), which pysaml2 accepts;
 - a response or assertion id seen before (a replay: portal.auth.spent);
-- no email in the mapped attribute nor as the NameID.
+- no email in the mapped attribute nor as the NameID;
+- an email whose domain is not one of the IdP's email domains, when it has some (an IdP
+  must not sign in the people of another organisation of the workspace).
 """
 
 import base64
@@ -72,7 +76,10 @@ def _peek(saml_response: str):
     return parsed
 
 
-def accept(ws: Workspace, saml_response: str, relay_state: str | None) -> Proven:
+def accept(ws: Workspace, saml_response: str, relay_state: str | None,
+           nonce: str | None = None) -> Proven:
+    """The verified identity in `saml_response`; `nonce`: the browser's request nonce
+    (portal.web.sso), which an answer to a request must have been started with."""
     if not ws.sign_in_saml:
         raise _refused("SAML sign-in is off", _("Single sign-on is not available here."))
     peeked = _peek(saml_response)
@@ -83,10 +90,11 @@ def accept(ws: Workspace, saml_response: str, relay_state: str | None) -> Proven
         raise _refused(f"destination {peeked.destination[:200]!r} is not this ACS",
                        _("The identity provider's answer is meant for another site."))
     request_id = peeked.in_response_to
-    if request_id and not saml.is_outstanding(ws, idp, request_id):
-        raise _refused("InResponseTo names no outstanding request (used, expired or "
-                       "another browser's)", _("This sign-in has expired or was already "
-                                               "used. Please sign in again."))
+    stale = _refused("InResponseTo names no outstanding request (used, expired or another "
+                     "browser's)", _("This sign-in has expired or was already used. Please "
+                                     "sign in again."))
+    if request_id and not saml.is_outstanding(ws, idp, request_id, nonce):
+        raise stale
     if not request_id and not idp.allow_idp_initiated:
         raise _refused("unsolicited response, IdP-initiated sign-in is off",
                        _("Sign-in must start from this portal's sign-in page."))
@@ -99,10 +107,14 @@ def accept(ws: Workspace, saml_response: str, relay_state: str | None) -> Proven
     if verified is None or verified.assertion is None:
         raise _refused("pysaml2 returned no assertion")
     _check_signatures(idp, verified)
-    if request_id:
-        saml.close_request(ws, idp, request_id)
+    if request_id and not saml.close_request(ws, idp, request_id, nonce):
+        raise stale  # answered meanwhile by another response
     _spend(ws, verified)
     email, name, account = _identity(idp, verified)
+    if not identity_providers.may_sign_in(idp, email):
+        raise _refused(f"{email} is outside the email domains of {idp.name}",
+                       _("Your organisation's identity provider may not sign in addresses "
+                         "of %(domain)s.", domain=email.rsplit("@", 1)[-1]))
     return Proven(idp, email, name, account, safe_next(relay_state))
 
 

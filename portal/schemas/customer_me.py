@@ -17,10 +17,12 @@ ERRORS = {
          "there: `email_code`, `saml` or null for the host application's hand-off); for "
          "the account, the contact is not a customer admin of an account",
     404: "No such workspace, session or member",
-    409: "The current workspace or session, yourself, or an email of another account",
+    409: "The current workspace or session, yourself, or an email that cannot be invited "
+         "(any contact of the workspace outside your account: one message for all)",
     413: "The body is larger than 1 MiB",
     415: "The Content-Type is not JSON",
     422: "Not a JSON object, or a field is missing or wrong (`details.field` names it)",
+    429: "Too many invitations from you (INVITE_LIMIT); see Retry-After",
 }
 BODY_ERRORS = (400, 401, 403, 409, 413, 415, 422)
 

@@ -186,6 +186,9 @@ class TicketEvent(Schema):
 GUEST_ERRORS = {
     400: "The body is not valid JSON",
     404: "No such workspace, or visitors cannot open tickets there (tickets not public)",
+    403: "`email_code_off`: emailed codes are off, so visitors cannot open tickets (sign "
+         "in another way); `saml_required`: the email's domain signs in with single sign-on "
+         "(`details.login_url`)",
     413: "The body is larger than 1 MiB",
     415: "The Content-Type is not JSON",
     422: "Invalid input: `details.fields` maps each field to its message; for a code: "

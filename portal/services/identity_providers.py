@@ -12,8 +12,17 @@ Presets (the attribute names each IdP sends by default or in its documented set-
   presets'. Both send the email as the NameID by default, which counts when no email
   attribute comes (portal.auth.saml_response).
 - custom: `email` only; the admin names the rest.
+
+Each may be limited to the email domains whose people it signs in (`email_domains`; none:
+any). An identity provider proves whatever email its admin types in, so in a workspace with
+several, one without domains can sign in as anybody of the others' (`unlimited` names them
+for the admin page's warning).
+
+Metadata URLs are fetched without following redirects (a 3xx is a failure): the address
+checked to be public is the only one the server connects to.
 """
 
+import http.client
 import ipaddress
 import re
 import socket
@@ -27,6 +36,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import IdentityProvider, Workspace
+from portal.services.domains import parse_domains
 from portal.services.errors import Invalid, NotFound
 
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
@@ -42,6 +52,7 @@ PRESETS: dict[str, dict[str, str]] = {
 }
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 ATTRIBUTE_MAX = 300
+MAX_DOMAINS = 100
 
 
 def listed(ws: Workspace) -> list[IdentityProvider]:
@@ -51,6 +62,44 @@ def listed(ws: Workspace) -> list[IdentityProvider]:
 
 def enabled(ws: Workspace) -> list[IdentityProvider]:
     return [idp for idp in listed(ws) if idp.enabled]
+
+
+def unlimited(ws: Workspace) -> list[IdentityProvider]:
+    """The enabled identity providers that may sign in any email domain, when the workspace
+    has several enabled (each of those can sign in the people of the others)."""
+    found = enabled(ws)
+    return [idp for idp in found if not idp.email_domains] if len(found) > 1 else []
+
+
+def may_sign_in(idp: IdentityProvider, email: str) -> bool:
+    """Whether `idp` may prove `email`: its domain is one of the IdP's, or it has none."""
+    domains = {str(d).lower() for d in (idp.email_domains or [])}
+    return not domains or (email or "").rsplit("@", 1)[-1].strip().lower() in domains
+
+
+def parse_email_domains(text) -> list[str]:
+    """The domains of `text` (one per line or comma-separated, or a list), lower-case,
+    without `@`; Invalid naming the first that is no domain name."""
+    if isinstance(text, list | tuple):
+        text = ",".join(str(d) for d in text)
+    domains, bad = parse_domains(str(text or "")[:20000])
+    if bad is not None:
+        raise Invalid(_("%(domain)s is not a domain name.", domain=bad[:100]),
+                      field="email_domains")
+    if len(domains) > MAX_DOMAINS:
+        raise Invalid(_("At most %(count)d domains.", count=MAX_DOMAINS), field="email_domains")
+    return domains
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx is an answer, not a way elsewhere: urllib then raises it as an HTTPError."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(_NoRedirects)
 
 
 def by_name(ws: Workspace, name: str) -> IdentityProvider | None:
@@ -75,11 +124,17 @@ def fetch_metadata(url: str, private_hosts: bool = False) -> str:
     """The metadata at `url` (http or https), refused when slow, large or unreachable, and,
     unless `private_hosts` (the operator's command line), when its host is on this machine
     or a private network: a workspace admin must not make the server reach inside."""
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    failed = Invalid(_("The metadata could not be fetched from that URL."),
+                     field="metadata_url")
+    try:
+        parts = urlsplit(url or "")
+        host, port = parts.hostname, parts.port  # a port out of range: ValueError
+    except ValueError:
+        raise failed from None
+    if parts.scheme not in ("http", "https") or not host:
         raise Invalid(_("The metadata URL must start with https:// or http://."),
                       field="metadata_url")
-    if not private_hosts and _inside(parts.hostname, parts.port):
+    if not private_hosts and _inside(host, port):
         raise Invalid(_("The metadata URL must be on the public internet. Upload the file "
                         "instead."), field="metadata_url")
     cfg = current_app.config
@@ -87,13 +142,13 @@ def fetch_metadata(url: str, private_hosts: bool = False) -> str:
     request = urllib.request.Request(url, headers={"Accept": "application/samlmetadata+xml, "
                                                              "application/xml, text/xml"})
     try:
-        with urllib.request.urlopen(request,  # noqa: S310 (scheme checked above)
-                                    timeout=cfg["SAML_METADATA_TIMEOUT_SECONDS"]) as answer:
+        with _opener().open(request, timeout=cfg["SAML_METADATA_TIMEOUT_SECONDS"]) as answer:
             body = answer.read(limit + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         current_app.logger.info("identity provider metadata not fetched from %s: %s", url, exc)
-        raise Invalid(_("The metadata could not be fetched from that URL."),
-                      field="metadata_url") from None
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()  # an error answer holds its connection
+        raise failed from None
     if len(body) > limit:
         raise Invalid(_("The metadata is larger than the limit."), field="metadata_url")
     return body.decode("utf-8", "replace")
@@ -111,28 +166,38 @@ def _inside(host: str, port: int | None) -> bool:
 
 def read_metadata(xml: str, field: str = "metadata_xml") -> str:
     """The entity id of the one identity provider `xml` describes, which must name a
-    single sign-on service and a signing certificate."""
-    from saml2.mdstore import InMemoryMetaData
+    single sign-on address for the HTTP-Redirect binding (the one sign-in uses) and a
+    signing certificate, and be valid now (no validUntil in the past): checked as
+    portal.auth.saml will use it."""
+    from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.mdstore import InMemoryMetaData, ToOld
 
     if not xml or not xml.strip():
         raise Invalid(_("Upload the identity provider's metadata or give its URL."),
                       field=field)
     if len(xml.encode()) > current_app.config["SAML_METADATA_MAX_BYTES"]:
         raise Invalid(_("The metadata is larger than the limit."), field=field)
-    store = InMemoryMetaData([], metadata=xml, check_validity=False)
+    expired = Invalid(_("The metadata has expired (its validUntil is past). Get a current "
+                        "copy from the identity provider."), field=field)
+    store = InMemoryMetaData([], metadata=xml, check_validity=True)
     try:
         store.load()
+    except ToOld:
+        raise expired from None
     except Exception:  # noqa: BLE001 (pysaml2 raises many kinds for bad XML)
         raise Invalid(_("This is not SAML metadata."), field=field) from None
+    if store.to_old:
+        raise expired
     idps = [entity_id for entity_id, entity in store.items() if entity.get("idpsso_descriptor")]
     if len(idps) != 1:
         raise Invalid(_("The metadata must describe exactly one identity provider."),
                       field=field)
     entity_id = idps[0]
-    if (not store.service(entity_id, "idpsso_descriptor", "single_sign_on_service")
+    if (not store.service(entity_id, "idpsso_descriptor", "single_sign_on_service",
+                          BINDING_HTTP_REDIRECT)
             or not store.certs(entity_id, "idpsso")):
-        raise Invalid(_("The metadata names no sign-on address or no signing certificate."),
-                      field=field)
+        raise Invalid(_("The metadata names no sign-on address for the HTTP-Redirect binding "
+                        "or no signing certificate."), field=field)
     return entity_id
 
 
@@ -155,8 +220,10 @@ def add(ws: Workspace, name: str, *, metadata_xml: str | None = None,
         metadata_url: str | None = None, preset: str = "custom",
         custom_map: dict | None = None, allow_idp_initiated: bool = False,
         want_response_signed: bool = True, want_assertions_signed: bool = True,
+        email_domains: str | list | None = None,
         private_hosts: bool = False) -> IdentityProvider:
     """A new identity provider of `ws` (Invalid naming the field at fault). Commits nothing.
+    `email_domains`: the domains whose people it may sign in (text or a list; none: any).
     `private_hosts`: the metadata URL may be on this machine or a private network (the
     operator's command line; never a workspace admin's page)."""
     name = (name or "").strip().lower()
@@ -165,6 +232,7 @@ def add(ws: Workspace, name: str, *, metadata_xml: str | None = None,
     if by_name(ws, name) is not None:
         raise Invalid(_("This workspace has an identity provider of that name."), field="name")
     mapping = attribute_map(preset, custom_map)
+    domains = parse_email_domains(email_domains)
     if metadata_url and metadata_url.strip() and not (metadata_xml and metadata_xml.strip()):
         metadata_url = metadata_url.strip()
         metadata_xml = fetch_metadata(metadata_url, private_hosts)
@@ -180,7 +248,8 @@ def add(ws: Workspace, name: str, *, metadata_xml: str | None = None,
     idp = IdentityProvider(
         workspace_id=ws.id, name=name, preset=preset, entity_id=entity_id,
         metadata_xml=metadata_xml, metadata_url=metadata_url, attribute_map=mapping,
-        allow_idp_initiated=allow_idp_initiated, want_response_signed=want_response_signed,
+        email_domains=domains, allow_idp_initiated=allow_idp_initiated,
+        want_response_signed=want_response_signed,
         want_assertions_signed=want_assertions_signed, enabled=True)
     db.session.add(idp)
     db.session.flush()
@@ -189,13 +258,15 @@ def add(ws: Workspace, name: str, *, metadata_xml: str | None = None,
 
 def remove(ws: Workspace, idp_id: int) -> str:
     """Remove an identity provider; SAML sign-in is turned off with the last one (else
-    the sign-in page would offer a button to nowhere). Commits nothing."""
+    the sign-in page would offer a button to nowhere), and its required domains cleared.
+    Commits nothing."""
     idp = get(ws, idp_id)
     name = idp.name
     db.session.delete(idp)
     db.session.flush()
     if ws.sign_in_saml and not enabled(ws):
         ws.sign_in_saml = False
+        ws.saml_required_domains = []  # the settings refuse required domains with SAML off
         if not (ws.sign_in_email_code or ws.sign_in_jwt):
             ws.sign_in_email_code = True  # one method stays on
     return name

@@ -1,17 +1,15 @@
 """How customers of a workspace sign in: which methods are on (emailed code, SAML, JWT
 hand-off), which email domains must use SAML, and just-in-time provisioning."""
 
-import re
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Account, Workspace
 from portal.services import identity_providers
+from portal.services.domains import parse_domains
 from portal.services.errors import Forbidden, invalid
 
-DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 MAX_DOMAINS = 100
 
 
@@ -44,20 +42,6 @@ def check_code_sign_in(ws: Workspace, email: str | None, login_url=None) -> None
         details = {"login_url": login_url()} if login_url else {}
         raise SamlRequired(_("People of %(domain)s sign in with their organisation's single "
                              "sign-on.", domain=email_domain(email)), **details)
-
-
-def parse_domains(text: str) -> tuple[list[str], str | None]:
-    """(the domains of `text`, one per line or comma-separated; the first bad one)."""
-    found: list[str] = []
-    for part in re.split(r"[\s,]+", text or ""):
-        domain = part.strip().lstrip("@").lower()
-        if not domain:
-            continue
-        if not DOMAIN.fullmatch(domain):
-            return found, part
-        if domain not in found:
-            found.append(domain)
-    return found, None
 
 
 def accounts(ws: Workspace) -> list[Account]:

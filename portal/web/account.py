@@ -5,6 +5,7 @@ from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from portal.auth import invitations, sessions
+from portal.auth.limits import invite_limits
 from portal.services import customer_account
 from portal.services.errors import Conflict, Invalid
 from portal.web import bp, render_portal
@@ -25,6 +26,7 @@ def account():
 
 @bp.post("/account/members")
 @sessions.customer_required
+@invite_limits
 def invite_member():
     admin = customer_account.admin_of(sessions.current_contact())
     form = {"email": request.form.get("email", ""), "name": request.form.get("name", "")}

@@ -16,11 +16,12 @@ from flask_limiter.errors import RateLimitExceeded
 from portal.auth import guest_tickets, otp, sessions
 from portal.auth.limits import otp_send_limits, otp_verify_limits
 from portal.idempotent import FORM_FIELD
-from portal.services import ticket_forms, tickets
+from portal.services import sign_in_settings, ticket_forms, tickets
 from portal.services.errors import Invalid
 from portal.web import bp, render_portal
 from portal.web.tickets import new_ticket_page, tickets_mode, tickets_on
 
+REFUSED = (sign_in_settings.CodeSignInOff, sign_in_settings.SamlRequired)  # the settings'
 NOT_KEPT = ("csrf_token", FORM_FIELD, "email")  # the form's fields that are not the ticket's
 
 
@@ -75,7 +76,10 @@ def guest_ticket():
     if errors:
         return _form_page(request.form, errors, 422)
     values = {key: request.form.getlist(key) for key in request.form if key not in NOT_KEPT}
-    guest_tickets.hold(g.workspace, email, values, g.locale)
+    try:
+        guest_tickets.hold(g.workspace, email, values, g.locale)
+    except REFUSED as exc:  # codes off, or the address's domain signs in with SAML
+        return _form_page(request.form, {"email": exc.message}, 403)
     return redirect(url_for(".guest_ticket_code"))
 
 
@@ -108,6 +112,8 @@ def guest_ticket_code():
         contact = guest_tickets.confirm(g.workspace, draft, code)
     except Invalid as exc:
         return _code_page(draft, code.strip()[:6], {"code": exc.message}, 422)
+    except REFUSED as exc:  # the settings changed since the form was kept
+        return _code_page(draft, "", {"code": exc.message}, 403)
     return _open(draft, contact)
 
 
@@ -146,6 +152,10 @@ def guest_ticket_resend():
         return redirect(url_for(".new_ticket"))
     if request.form.get("email", "") != draft.email:  # the per-address limit's key is the
         return redirect(url_for(".guest_ticket_code"))  # form's: a code only to that one
-    guest_tickets.send_again(g.workspace, draft, g.locale)
+    try:
+        guest_tickets.send_again(g.workspace, draft, g.locale)
+    except REFUSED as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".guest_ticket_code"))
     flash(_("A new code is on its way if the address may receive one."), "info")
     return redirect(url_for(".guest_ticket_code"))

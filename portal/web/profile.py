@@ -35,7 +35,7 @@ def switch_workspace(target):
     if choice.needs_sign_in:
         flash(_("Sign in to %(workspace)s to switch to it.", workspace=ws.name), "info")
         return redirect(base + sign_in_page(ws, locale, choice.sign_in_method))
-    token = sign_in_tokens.issue(ws, sessions.current_contact().email, "invite",
+    token = sign_in_tokens.issue(ws, sessions.current_contact().email, "switch",
                                  current_app.config["WORKSPACE_SWITCH_LINK_SECONDS"])
     return redirect(base + url_for(".signin_token", workspace=ws.slug, locale=locale,
                                    token=token))

@@ -30,11 +30,9 @@ def signin():
         return _email_page("", next_url, {})
     email = request.form.get("email", "")
     try:
-        sign_in_settings.check_code_sign_in(g.workspace, email.strip())
+        otp.request_code(g.workspace, email, g.locale)
     except sign_in_settings.SamlRequired:
         return redirect(_saml_login(next_url), 303)
-    try:
-        otp.request_code(g.workspace, email, g.locale)
     except Invalid as exc:
         return _email_page(email, next_url, {"email": exc.message}, 422)
     return redirect(url_for(".signin_code", email=email.strip(), next=next_url))
@@ -61,26 +59,40 @@ def signin_code():
     if request.method == "GET":
         return _code_page(email, "", next_url, {})
     code = request.form.get("code", "")
-    sign_in_settings.check_code_sign_in(g.workspace, None)  # 403 when codes are off
-    try:
+    try:  # 403 when codes are off (otp.allowed_email)
         contact = otp.verify_code(g.workspace, email, code)
+    except sign_in_settings.SamlRequired:
+        return redirect(_saml_login(next_url), 303)
     except Invalid as exc:
         errors = {exc.details.get("field", "code"): exc.message}
         return _code_page(email, code.strip()[:6], next_url, errors), 422
     return signed_in(contact, next_url)
 
 
-@bp.get("/signin/token")
+@bp.route("/signin/token", methods=["GET", "POST"])
 def signin_token():
-    """A signed sign-in link: the JWT hand-off's `sign_in_url`, an invitation's link, a
-    switch from another workspace (portal.auth.sign_in_tokens)."""
+    """A signed sign-in link: the JWT hand-off's `sign_in_url` and a switch from another
+    workspace sign in when followed; an invitation's emailed link first asks for a click
+    (a POST with the token), since mail scanners follow links (portal.auth.sign_in_tokens).
+    The code's settings refuse a mailbox proof: to SAML, or to the sign-in page."""
+    token = request.values.get("token")
     try:
-        claims = sign_in_tokens.redeem(g.workspace, request.args.get("token"))
+        claims = sign_in_tokens.peek(g.workspace, token)
+        if request.method == "GET" and not sign_in_tokens.signs_in_on_get(claims):
+            return render_portal("signin/continue.html", token=token)
+        claims = sign_in_tokens.redeem(g.workspace, token)
         contact = sign_in_tokens.contact_for(g.workspace, claims)
     except Unauthorized as exc:
         db.session.rollback()
         current_app.logger.info("sign-in link refused in workspace %s", g.workspace.slug)
         return render_portal("signin/refused.html", message=exc.message), 401
+    except sign_in_settings.SamlRequired:
+        db.session.rollback()
+        return redirect(_saml_login(None), 303)
+    except sign_in_settings.CodeSignInOff as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".signin"), 303)
     return signed_in(contact, safe_next(claims.get("next")),
                       sign_in_tokens.proof_of(claims))
 

@@ -9,12 +9,28 @@ are configured with these addresses once, whatever language a customer reads in.
   must name a request this workspace sent, unless the IdP may start sign-ins itself).
 
 A refusal is the portal's "Sign-in refused" page (401, or 404 for a workspace or IdP that
-is not there), with the reason in the log.
+is not there), with the reason in the log; so is an identity provider whose stored
+metadata pysaml2 can no longer use (expired, say) at login.
+
+Login CSRF: `login` gives the browser a random nonce in the cookie `helpport_saml_<id>`
+(HttpOnly, path /sso/<slug>/saml, for SAML_REQUEST_SECONDS; kept while valid, so two tabs
+can sign in at once), and the outstanding request keeps its digest; the ACS accepts an
+answer to a request only from the browser holding that nonce. The IdP posts the answer
+cross-site, so the cookie is SameSite=None, which browsers take only with Secure: with
+COOKIE_SECURE off (development over http) it is SameSite=Lax instead, and SP-initiated
+sign-in then only works when the IdP is on the same site (a local test IdP), as browsers
+leave Lax cookies off cross-site POSTs. IdP-initiated answers name no request and need
+no nonce.
 """
 
+import re
+import secrets
+
 from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
+from flask_babel import gettext as _
 
 from portal.auth import saml, saml_response
+from portal.auth.limits import saml_login_limits
 from portal.auth.next_url import safe_next
 from portal.extensions import csrf, db
 from portal.services import identity_providers, workspaces
@@ -23,6 +39,8 @@ from portal.tenancy import enter_workspace
 from portal.web import host_workspace, render_portal
 
 sso = Blueprint("sso", __name__, url_prefix="/sso/<slug>/saml")
+NONCE_COOKIE = "helpport_saml"
+NONCE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 @sso.url_value_preprocessor
@@ -46,6 +64,7 @@ def metadata():
 
 
 @sso.get("/login")
+@saml_login_limits
 def login():
     ws = g.workspace
     next_path = safe_next(request.args.get("next"))
@@ -56,7 +75,33 @@ def login():
         abort(404)
     if len(chosen) > 1:  # several: the sign-in page offers one button each
         return redirect(_signin_page(next_path))
-    return redirect(saml.login_location(ws, chosen[0], next_path), 303)
+    nonce = _nonce() or secrets.token_urlsafe(32)
+    try:
+        location = saml.login_location(ws, chosen[0], next_path, nonce)
+    except saml.CannotStart as exc:
+        db.session.rollback()
+        current_app.logger.warning("SAML sign-in could not start in workspace %s through "
+                                   "%s: %s", ws.slug, chosen[0].name, exc.reason)
+        return render_portal("signin/refused.html", message=_(
+            "Single sign-on with your organisation is not working at the moment. Please "
+            "contact the support team.")), 409
+    answer = redirect(location, 303)
+    cfg = current_app.config
+    secure = bool(cfg["COOKIE_SECURE"])
+    answer.set_cookie(_nonce_cookie(), nonce, max_age=cfg["SAML_REQUEST_SECONDS"],
+                      secure=secure, httponly=True, samesite="None" if secure else "Lax",
+                      path=f"/sso/{ws.slug}/saml")
+    return answer
+
+
+def _nonce_cookie() -> str:
+    return f"{NONCE_COOKIE}_{g.workspace.id}"
+
+
+def _nonce() -> str | None:
+    """The browser's request nonce, when it holds a well-formed one."""
+    value = request.cookies.get(_nonce_cookie(), "")
+    return value if NONCE.fullmatch(value) else None
 
 
 @sso.post("/acs")
@@ -67,7 +112,7 @@ def acs():
     ws = g.workspace
     try:
         proven = saml_response.accept(ws, request.form.get("SAMLResponse", ""),
-                                      request.form.get("RelayState"))
+                                      request.form.get("RelayState"), _nonce())
         contact = saml_response.contact_for(ws, proven)
     except Unauthorized as exc:
         db.session.rollback()

@@ -139,9 +139,11 @@ def new_ticket_page(form, values, errors, guest: bool = False):
     """The `+ Ticket` form; a visitor's (`guest`) also asks for their email and has no
     attachments (portal.web.guest_tickets)."""
     described = _form_description(form)
+    closed = guest and not guest_tickets.open_to_visitors(g.workspace)
     return render_portal("tickets/new.html", title=_("New ticket"), form=described,
                          parent_labels=option_labels(described), values=values,
-                         errors=errors, priorities=PRIORITIES, guest=guest)
+                         errors=errors, priorities=PRIORITIES, guest=guest,
+                         guest_closed=guest_tickets.closed_message() if closed else "")
 
 
 @bp.get("/tickets/new")

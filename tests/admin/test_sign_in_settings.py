@@ -103,3 +103,72 @@ def test_agents_and_customers_may_not(staff, acme, app):
     got = customer.get(PAGE)
     assert got.status_code in (302, 403) and "signinsettings" not in got.headers.get(
         "Location", "x").split("?")[0]
+
+
+def _add(admin, token, idp, name, **extra):
+    return admin.post(PAGE + "providers", content_type="multipart/form-data", data={
+        "csrf_token": token, "name": name, "preset": "okta", "want_response_signed": "y",
+        "want_assertions_signed": "y", **extra,
+        "metadata_file": (io.BytesIO(idp.metadata_xml().encode()), "idp.xml")})
+
+
+def test_identity_providers_get_email_domains_and_a_warning_without(staff, acme, tmp_path):
+    corp = TestIdP(tmp_path / "corp")
+    partner = TestIdP(tmp_path / "partner", host="partner-idp.test", name="partner")
+    admin = staff("admin", acme)
+    token = fab_csrf(admin.get(PAGE).text)
+    bad = _add(admin, token, corp, "corp", email_domains="corp.example\nbad_domain!")
+    assert bad.status_code == 422 and "bad_domain! is not a domain name" in bad.text
+    assert "corp.example\nbad_domain!" in bad.text  # what was typed, kept
+    assert _add(admin, token, corp, "corp",
+                email_domains="Corp.example, @sub.corp.example").status_code == 303
+    with use_workspace(acme.id):
+        assert identity_providers.by_name(acme, "corp").email_domains == [
+            "corp.example", "sub.corp.example"]
+    page = admin.get(PAGE).text
+    assert "corp.example, sub.corp.example" in page and "data-unlimited" not in page
+    assert _add(admin, token, partner, "partner").status_code == 303
+    page = admin.get(PAGE).text
+    assert 'data-unlimited="partner"' in page and 'data-unlimited="corp"' not in page
+    assert "partner may sign in people of any email domain" in page
+
+
+def test_metadata_sign_in_cannot_use_is_refused_when_added(staff, acme, tmp_path):
+    from tests.saml_idp import expired, without_redirect_binding
+
+    idp = TestIdP(tmp_path / "idp")
+    admin = staff("admin", acme)
+    token = fab_csrf(admin.get(PAGE).text)
+    for spoil, text in ((expired, "The metadata has expired"),
+                        (without_redirect_binding, "no sign-on address for the HTTP-Redirect")):
+        got = admin.post(PAGE + "providers", content_type="multipart/form-data", data={
+            "csrf_token": token, "name": "corp", "preset": "okta", "want_response_signed": "y",
+            "metadata_file": (io.BytesIO(spoil(idp.metadata_xml()).encode()), "idp.xml")})
+        assert got.status_code == 422 and text in got.text, got.text
+
+
+def test_a_bad_metadata_url_is_a_message_not_an_error(staff, acme):
+    admin = staff("admin", acme)
+    token = fab_csrf(admin.get(PAGE).text)
+    got = admin.post(PAGE + "providers", data={
+        "csrf_token": token, "name": "corp", "preset": "okta", "want_response_signed": "y",
+        "metadata_url": "https://idp.example:99999/metadata"})
+    assert got.status_code == 422 and "could not be fetched" in got.text
+
+
+def test_removing_the_last_provider_clears_the_required_domains(staff, acme, tmp_path):
+    idp = TestIdP(tmp_path / "idp")
+    admin = staff("admin", acme)
+    token = fab_csrf(admin.get(PAGE).text)
+    assert _add(admin, token, idp, "corp").status_code == 303
+    assert admin.post(PAGE, data=form(csrf_token=token, sign_in_saml="y",
+                                      saml_required_domains="corp.example")).status_code == 303
+    with use_workspace(acme.id):
+        row = identity_providers.by_name(acme, "corp")
+    assert admin.post(f"{PAGE}providers/{row.id}/remove",
+                      data={"csrf_token": token}).status_code == 303
+    db.session.expire_all()
+    assert (acme.sign_in_saml, acme.saml_required_domains) == (False, [])
+    page = admin.get(PAGE).text
+    got = admin.post(PAGE, data=form(csrf_token=fab_csrf(page), saml_required_domains=""))
+    assert got.status_code == 303, got.text  # the form as shown saves

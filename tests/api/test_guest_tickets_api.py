@@ -5,10 +5,10 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Contact, GuestTicketDraft, Ticket
-from portal.services import portal_settings
 from portal.tenancy import use_workspace
 from tests.codes import last_code, outbox_count, sent_codes
 from tests.factories import make_contact
+from tests.tickets_helpers import count, tickets_mode
 
 HOLD = "/api/v1/workspaces/acme/guest-tickets"
 CONFIRM = f"{HOLD}/confirm"
@@ -17,20 +17,10 @@ TICKET = {"title": "Printer on fire", "description": "Smoke since this morning."
           "priority": "high", "custom_fields": {"category": "problem"}}
 
 
-def tickets_mode(ws, mode: str) -> None:
-    portal_settings.change(ws, {"features.tickets": mode})
-    db.session.commit()
-
-
 @pytest.fixture
 def public(acme):
     tickets_mode(acme, "public")
     return acme
-
-
-def count(ws, model) -> int:
-    with use_workspace(ws.id):
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def hold(client, **body):

@@ -2,6 +2,7 @@
 real local HTTP server), with a preset."""
 
 import http.server
+import socketserver
 import threading
 
 import pytest
@@ -19,11 +20,18 @@ def idp(tmp_path):
 
 @pytest.fixture
 def served(idp):
-    """The IdP's metadata at http://127.0.0.1:<port>/metadata; other paths 404."""
+    """The IdP's metadata at http://127.0.0.1:<port>/metadata, /redirect sends there (302);
+    other paths 404."""
     body = idp.metadata_xml().encode()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's name)
+            if self.path == "/redirect":
+                self.send_response(302)
+                self.send_header("Location", "/metadata")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if self.path != "/metadata":
                 self.send_error(404)
                 return
@@ -60,7 +68,7 @@ def test_add_from_a_file_then_list(runner, acme, idp, tmp_path):
         assert row.attribute_map["email"].endswith("/claims/emailaddress")
     listed = runner.invoke(args=["portal", "identity-provider", "list", "--workspace", "acme"])
     assert listed.exit_code == 0, listed.output
-    assert listed.output.split() == ["entra", "azure", "enabled", idp.entity_id]
+    assert listed.output.split() == ["entra", "azure", "enabled", idp.entity_id, "any"]
 
 
 def test_add_from_a_url(runner, acme, idp, served):
@@ -100,3 +108,54 @@ def test_metadata_over_the_size_limit_is_refused(app, runner, acme, served, monk
     result = runner.invoke(args=["portal", "identity-provider", "add", "--workspace", "acme",
                                  "--name", "big", "--metadata", served + "/metadata"])
     assert result.exit_code == 1 and "larger than the limit" in result.output
+
+
+def test_add_with_email_domains_then_list(runner, acme, idp, tmp_path):
+    path = tmp_path / "idp.xml"
+    path.write_text(idp.metadata_xml())
+    add = ["portal", "identity-provider", "add", "--workspace", "acme", "--name", "corp",
+           "--metadata", str(path)]
+    bad = runner.invoke(args=[*add, "--domains", "corp.example,not_a_domain"])
+    assert bad.exit_code == 1 and "not_a_domain is not a domain name" in bad.output
+    result = runner.invoke(args=[*add, "--domains", "Corp.example, @sub.corp.example"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    with use_workspace(acme.id):
+        assert identity_providers.by_name(acme, "corp").email_domains == [
+            "corp.example", "sub.corp.example"]
+    listed = runner.invoke(args=["portal", "identity-provider", "list", "--workspace", "acme"])
+    assert listed.output.split() == ["corp", "custom", "enabled", idp.entity_id,
+                                     "corp.example,sub.corp.example"]
+
+
+@pytest.fixture
+def garbage():
+    """A server at http://127.0.0.1:<port>/ that answers no HTTP at all."""
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            self.rfile.readline()
+            self.wfile.write(b"hello, this is no HTTP\r\n\r\n")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_fetch_failures_are_one_message(app, served, garbage):
+    """A redirect is not followed (the address checked is the only one reached), and a bad
+    port or a hostile server is a refusal like any other, never an error."""
+    from portal.services.errors import Invalid
+
+    assert identity_providers.fetch_metadata(served + "/metadata", private_hosts=True)
+    for url in (served + "/redirect", "https://idp.example:99999/metadata", garbage + "/",
+                served + "/missing"):
+        for private_hosts in (True, False):
+            with pytest.raises(Invalid) as refused:
+                identity_providers.fetch_metadata(url, private_hosts=private_hosts)
+            message = refused.value.message
+            if private_hosts or ":99999" in url:
+                assert message == "The metadata could not be fetched from that URL.", url

@@ -55,3 +55,18 @@ def test_unknown_workspace_or_name_fails_cleanly(runner, acme):
     assert result.exit_code == 1 and "No such application token" in result.output
     result = cli(runner, "create", "--workspace", "acme", "--name", "   ")
     assert result.exit_code == 1 and "name of 1 to 100" in result.output
+
+
+def test_the_group_on_its_own_turns_refusals_into_messages(runner, acme):
+    """Not only under `flask portal`: the group itself answers a refusal with its message
+    and exit status 1 (portal.cli_errors), never a traceback."""
+    from portal.app_token_cli import app_token_cli
+
+    assert runner.invoke(app_token_cli, ["create", "--workspace", "acme", "--name", "A"]
+                         ).exit_code == 0
+    for args, message in ((["create", "--name", "A"], "exists already"),
+                          (["create", "--name", " "], "name of 1 to 100"),
+                          (["revoke", "--name", "missing"], "No such application token")):
+        result = runner.invoke(app_token_cli, [*args, "--workspace", "acme"])
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)

@@ -17,6 +17,8 @@ from tests.conftest import csrf_from
 from tests.factories import api_token, login_as, make_account, make_contact
 from tests.tickets_helpers import open_ticket
 
+REFUSED = "This person cannot be invited to your organisation."
+
 
 @pytest.fixture
 def desk(acme, globex):
@@ -129,13 +131,16 @@ def test_invite_creates_a_member_and_emails_a_link_that_signs_in(app, acme, glob
     link = re.search(r"(http\S+/en-US/acme/signin/token\?token=\S+)", mail.text_body).group(1)
     invited = app.test_client()
     parts = urlsplit(link)
-    assert invited.get(f"{parts.path}?{parts.query}").status_code == 302
+    page = invited.get(f"{parts.path}?{parts.query}")  # a mail scanner's GET spends nothing
+    assert page.status_code == 200 and "Continue to sign in" in page.text
+    assert invited.post(parts.path, data={"csrf_token": csrf_from(page.text), "token": re.search(
+        r'name="token" value="([^"]+)"', page.text).group(1)}).status_code == 302
     page = invited.get("/en-US/acme/tickets?scope=mine")
     assert page.status_code == 200 and "Nia New" in page.text
     # a contact of another account is refused clearly; one of another workspace is not theirs
     refused = client.post("/en-US/acme/account/members", data={
         "csrf_token": token, "email": "bea@beta.example", "name": "Bea"})
-    assert refused.status_code == 409 and "another organisation" in refused.text
+    assert refused.status_code == 409 and REFUSED in refused.text
     assert _account_of(acme, desk["bea"].id) == desk["bea"].account_id
     api = app.test_client()
     answer = api.post("/api/v1/me/account/members", headers=_bearer(desk["ann"]),
@@ -146,6 +151,51 @@ def test_invite_creates_a_member_and_emails_a_link_that_signs_in(app, acme, glob
     bad = api.post("/api/v1/me/account/members", headers=_bearer(desk["ann"]),
                    json={"email": "not-an-email"})
     assert bad.status_code == 422 and bad.get_json()["details"]["field"] == "email"
+
+
+def test_every_refusal_is_the_same_and_moves_nobody(app, acme, desk):
+    """Another account's contact, a contact without an account (staff link those) and a
+    deactivated one: one message, one status, on the portal and the API; nobody moves."""
+    loner = make_contact(acme, "loner@nowhere.example", name="Lone Contact")
+    gone = make_contact(acme, "gone@alpha.example", account=desk["ann"].account,
+                        active=False)
+    client = _client(app, desk["ann"])
+    token = csrf_from(client.get("/en-US/acme/account").text)
+    api = app.test_client()
+    for contact in (desk["bea"], loner, gone):
+        web = client.post("/en-US/acme/account/members", data={
+            "csrf_token": token, "email": contact.email, "name": "X"})
+        assert web.status_code == 409 and REFUSED in web.text, contact.email
+        answer = api.post("/api/v1/me/account/members", headers=_bearer(desk["ann"]),
+                          json={"email": contact.email})
+        assert answer.status_code == 409 and answer.get_json()["message"] == REFUSED
+    assert _account_of(acme, loner.id) is None
+    assert _account_of(acme, desk["bea"].id) == desk["bea"].account_id
+    with use_workspace(acme.id):
+        assert db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "invitation")).all() == []
+    again = client.post("/en-US/acme/account/members", data={  # a member: a new link
+        "csrf_token": token, "email": "al@alpha.example", "name": ""})
+    assert again.status_code == 302
+
+
+def test_invitations_are_rate_limited_per_inviter(app, acme, desk, monkeypatch):
+    monkeypatch.setitem(app.config, "INVITE_LIMIT", "2 per hour")
+    client = _client(app, desk["ann"])
+    token = csrf_from(client.get("/en-US/acme/account").text)
+    sent = [client.post("/en-US/acme/account/members", data={
+        "csrf_token": token, "email": f"n{i}@alpha.example", "name": ""}).status_code
+        for i in range(2)]
+    assert sent == [302, 302]
+    api = app.test_client()
+    answer = api.post("/api/v1/me/account/members", headers=_bearer(desk["ann"]),
+                      json={"email": "n3@alpha.example"})
+    assert answer.status_code == 429  # web and API draw on one allowance
+    assert client.post("/en-US/acme/account/members", data={
+        "csrf_token": token, "email": "n4@alpha.example", "name": ""}).status_code == 429
+    other = api.post("/api/v1/me/account/members", headers=_bearer(desk["bob"]),
+                     json={"email": "n5@beta.example"})
+    assert other.status_code == 201  # another inviter has their own
 
 
 def test_the_invitation_is_translated(app, acme, desk):

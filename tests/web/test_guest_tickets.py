@@ -3,15 +3,15 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Contact, GuestTicketDraft, Ticket, ticket_reporters
-from portal.services import portal_settings
 from portal.tenancy import use_workspace
 from tests.codes import last_code, outbox_count, sent_codes
 from tests.conftest import csrf_from
 from tests.factories import api_token, make_contact
+from tests.tickets_helpers import count, tickets_mode
 
 NEW = "/en-US/acme/tickets/new"
 GUEST = "/en-US/acme/tickets/guest"
@@ -21,20 +21,10 @@ TICKET = {"title": "Printer on fire", "description": "Smoke since this morning."
           "priority": "high", "category": "problem"}
 
 
-def tickets_mode(ws, mode: str) -> None:
-    portal_settings.change(ws, {"features.tickets": mode})
-    db.session.commit()
-
-
 @pytest.fixture
 def public(acme):
     tickets_mode(acme, "public")
     return acme
-
-
-def count(ws, model) -> int:
-    with use_workspace(ws.id):
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def send_form(client, email=EMAIL, **fields):

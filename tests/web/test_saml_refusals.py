@@ -2,7 +2,6 @@
 translated) and a log line; nothing signs in."""
 
 import pytest
-from sqlalchemy import func, select
 
 from portal.extensions import db as database
 from portal.models import CustomerSession
@@ -12,6 +11,7 @@ from tests.saml_idp import (
     SP_ENTITY,
     TestIdP,
     add_idp,
+    assert_refused,
     decoded,
     encoded,
     other_sp_metadata,
@@ -35,21 +35,6 @@ def answer(idp, ws, request_id=None, email="ann@corp.example", **options):
     options.setdefault("acs", SP_ACS.format(slug=ws.slug))
     options.setdefault("sp", SP_ENTITY.format(slug=ws.slug))
     return idp.respond(email=email, in_response_to=request_id, **options)
-
-
-def sessions_count() -> int:
-    return database.session.execute(
-        select(func.count()).select_from(CustomerSession).execution_options(
-            all_workspaces=True)).scalar()
-
-
-def assert_refused(got, caplog, text: str):
-    assert got.status_code == 401, got.text
-    assert "Sign-in refused" in got.text
-    assert text in got.text
-    assert "SAML sign-in refused" in caplog.text
-    assert "helpport_customer_" not in got.headers.get("Set-Cookie", "")
-    assert sessions_count() == 0
 
 
 def test_unsigned_response_is_refused_when_the_idp_must_sign_it(client, acme, idp, ann,

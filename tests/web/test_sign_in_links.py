@@ -1,5 +1,6 @@
 """Signed sign-in links (`/signin/token`): the JWT hand-off's sign_in_url, invitations and
-workspace switches all arrive here (portal.auth.sign_in_tokens)."""
+workspace switches all arrive here (portal.auth.sign_in_tokens). An invitation's GET only
+asks for a click (mail scanners follow links); its POST signs in."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ from portal.auth import sign_in_tokens
 from portal.extensions import db
 from portal.models import Account, Contact, CustomerSession
 from portal.tenancy import use_workspace
+from tests.conftest import csrf_from
 from tests.factories import make_contact
 
 EMAIL = "pat@customer.example"
@@ -29,6 +31,13 @@ def hand_off_on(request):
         acme = request.getfixturevalue("acme")
         acme.sign_in_jwt = True
         db.session.commit()
+
+
+def follow_invitation(client, token):
+    """What a person does: open the emailed link, then press the button."""
+    page = client.get(LINK, query_string={"token": token})
+    assert page.status_code == 200 and "Continue to sign in" in page.text, page.text
+    return client.post(LINK, data={"csrf_token": csrf_from(page.text), "token": token})
 
 
 def test_a_link_signs_in_once_and_goes_to_next(client, acme):
@@ -52,15 +61,75 @@ def test_a_hand_off_link_is_refused_once_the_hand_off_is_off(client, acme):
     db.session.commit()
     refused = client.get(LINK, query_string={"token": jwt_link})
     assert refused.status_code == 401 and "host application is off" in refused.text
-    assert client.get(LINK, query_string={"token": invitation}).status_code == 302
+    assert follow_invitation(client, invitation).status_code == 302
 
 
 def test_an_invitation_proves_the_mailbox(client, acme):
     make_contact(acme, EMAIL)
     token = sign_in_tokens.issue(acme, EMAIL, "invite", 300)
-    response = client.get(LINK, query_string={"token": token})
+    response = follow_invitation(client, token)
     assert response.status_code == 302 and response.location.endswith("/en-US/acme/directories")
     assert _sessions(acme)[0].proof == "email_code"
+    again = client.post(LINK, data={"csrf_token": csrf_from(client.get(
+        "/en-US/acme/profile").text), "token": token})
+    assert again.status_code == 401 and len(_sessions(acme)) == 1
+
+
+def test_a_mail_scanner_spends_no_invitation(app, client, acme):
+    """GETs (a scanner's, any number) sign nobody in and leave the link usable; the POST
+    needs the page's CSRF token."""
+    make_contact(acme, EMAIL)
+    token = sign_in_tokens.issue(acme, EMAIL, "invite", 300)
+    scanner = app.test_client()
+    for _ in range(3):
+        page = scanner.get(LINK, query_string={"token": token})
+        assert page.status_code == 200 and f'value="{token}"' in page.text
+    assert _sessions(acme) == []
+    assert client.post(LINK, data={"token": token}).status_code == 400  # no CSRF token
+    assert _sessions(acme) == []
+    assert follow_invitation(client, token).status_code == 302
+    assert len(_sessions(acme)) == 1
+    refused = client.get(LINK, query_string={"token": "x" * 50})
+    assert refused.status_code == 401 and "Continue" not in refused.text
+
+
+def test_a_switch_link_signs_in_on_get(client, acme):
+    make_contact(acme, EMAIL)
+    token = sign_in_tokens.issue(acme, EMAIL, "switch", 120)
+    response = client.get(LINK, query_string={"token": token})
+    assert response.status_code == 302 and response.location.endswith("/en-US/acme/directories")
+    [row] = _sessions(acme)
+    assert row.proof == "email_code"
+    assert client.get(LINK, query_string={"token": token}).status_code == 401
+
+
+@pytest.mark.parametrize("purpose", ["invite", "switch"])
+def test_a_mailbox_link_obeys_the_code_settings(client, acme, purpose):
+    """A link that proves the mailbox is a code by another road: the domain that must use
+    SAML goes to the SAML login, codes off go to the sign-in page; nothing is spent."""
+    make_contact(acme, EMAIL)
+    make_contact(acme, "ann@corp.example")
+    acme.sign_in_saml, acme.saml_required_domains = True, ["corp.example"]
+    db.session.commit()
+    corp = sign_in_tokens.issue(acme, "ann@corp.example", purpose, 300)
+    csrf = csrf_from(client.get("/en-US/acme/signin").text)
+    for response in (client.get(LINK, query_string={"token": corp}),
+                     client.post(LINK, data={"token": corp, "csrf_token": csrf})):
+        assert response.status_code == 303 and response.location == "/sso/acme/saml/login"
+    token = sign_in_tokens.issue(acme, EMAIL, purpose, 300)
+    acme.sign_in_email_code = False
+    db.session.commit()
+    response = client.get(LINK, query_string={"token": token})
+    assert response.status_code == 303 and response.location.endswith("/en-US/acme/signin")
+    assert "emailed code is turned off" in client.get(response.location).text
+    assert _sessions(acme) == []
+    acme.sign_in_email_code = True
+    db.session.commit()
+    if purpose == "invite":
+        assert follow_invitation(client, token).status_code == 302
+    else:
+        assert client.get(LINK, query_string={"token": token}).status_code == 302
+    assert len(_sessions(acme)) == 1
 
 
 def test_refused_links_sign_nobody_in(client, acme, globex):

@@ -120,8 +120,10 @@ class Site:
 def site(app, acme, globex, customer_client, monkeypatch):
     monkeypatch.setitem(app.config, "ENV_NAME", "development")  # the demo outbox
     monkeypatch.setitem(app.config, "SMTP_URL", "")
-    # SEO on: the sitemap, llms.txt and Markdown routes answer (portal.web.seo)
-    portal_settings.change(acme, {"features.knowledge_base": "public", "features.seo": True})
+    # SEO and the PDF toggle on: the sitemap, llms.txt, Markdown and PDF routes answer
+    # (portal.web.seo, portal.web.kb_pdf), not a 404
+    portal_settings.change(acme, {"features.knowledge_base": "public", "features.seo": True,
+                                  "features.pdf_export": True})
     db.session.commit()
     with use_workspace(acme.id):
         pat = db.session.scalar(select(Contact).where(Contact.email == "pat@customer.example"))
