@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from portal.services.portal_settings_schema import MAX_LINKS, MAX_TABS
 
 MAX_ROWS = 50  # rows read per list, whatever is posted (the checker allows fewer)
-FLAGS = ("ai_search", "pdf_export", "article_subscriptions", "plug")
+FLAGS = ("ai_search", "pdf_export", "article_subscriptions", "plug", "seo")
 # list name in the form's operations -> (path, a new row)
 LISTS = {
     "tabs": ("appearance.header_tabs", lambda: {"kind": "link", "label": {}, "url": ""}),

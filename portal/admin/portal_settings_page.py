@@ -56,7 +56,8 @@ IMAGE_HINTS = {"logo": _l("Up to 2000 × 1000 pixels."),
                "logo_dark": _l("Shown on dark backgrounds; up to 2000 × 1000 pixels."),
                "favicon": _l("Square, up to 512 × 512 pixels.")}
 FLAG_LABELS = {"ai_search": _l("AI search"), "pdf_export": _l("PDF export"),
-               "article_subscriptions": _l("Article subscriptions"), "plug": _l("Plug")}
+               "article_subscriptions": _l("Article subscriptions"), "plug": _l("Plug"),
+               "seo": _l("Search engines (SEO)")}
 
 
 def locales_of(ws) -> list[str]:

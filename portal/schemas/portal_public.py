@@ -51,6 +51,7 @@ class Features(Schema):
     pdf_export = fields.Boolean()
     article_subscriptions = fields.Boolean()
     plug = fields.Boolean()
+    seo = fields.Boolean()
 
 
 class Locales(Schema):

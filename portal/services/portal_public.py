@@ -16,7 +16,7 @@ from portal.services import article_content, portal_settings
 from portal.services.portal_settings_schema import DEFAULT_ACCENT, DEFAULT_DARK_ACCENT
 
 FEATURES = ("knowledge_base", "tickets", "ai_search", "pdf_export", "article_subscriptions",
-            "plug")
+            "plug", "seo")
 
 
 @lru_cache(maxsize=256)

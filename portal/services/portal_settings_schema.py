@@ -6,7 +6,7 @@ same schema with defaults for what is missing (portal.services.portal_settings).
     {"features": {"knowledge_base": "off|private|public", "tickets": "off|private|public",
                   "banner": {"enabled", "level": "info|warning", "text": {locale: text},
                              "starts_at", "ends_at"},
-                  "ai_search", "pdf_export", "article_subscriptions", "plug"},
+                  "ai_search", "pdf_export", "article_subscriptions", "plug", "seo"},
      "appearance": {"theme": "light|dark|system", "company_name", "accent_color": "#rrggbb",
                     "dark_accent_color": "#rrggbb" | "", "logo", "logo_dark", "favicon",
                     "header_tabs": [{"kind": "knowledge_base|tickets|link",
@@ -178,6 +178,7 @@ class Features(Part):
     pdf_export = Flag(strict=True, load_default=False)
     article_subscriptions = Flag(strict=True, load_default=False)
     plug = Flag(strict=True, load_default=False)
+    seo = Flag(strict=True, load_default=False)  # sitemaps, indexing (portal.services.seo)
 
 
 class Tab(Part):

@@ -227,6 +227,8 @@ def register_web(app: Flask) -> None:
         page_cache,
         pages,
         profile,
+        seo,
+        seo_head,
         signin,
         tickets,
     )

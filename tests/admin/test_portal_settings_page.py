@@ -387,3 +387,16 @@ def test_banner_times_are_datetime_local_boxes_in_utc(admin, acme):
     assert resp.status_code == 303
     assert portal_settings.draft(acme).features.banner.starts_at == "2027-01-31T09:00:00Z"
     assert post(admin, "save", features__banner__ends_at="2027-01-31T08:00").status_code == 422
+
+
+def test_the_seo_checkbox_turns_search_engines_on(admin, acme, client):
+    page = admin.get(URL)
+    assert 'name="features.seo"' in page.text and "Search engines (SEO)" in page.text
+    assert "features.seo" not in FormFields(page.text).data()  # off by default
+    assert client.get("/en-US/acme/sitemap.xml").status_code == 404
+    assert post(admin, "publish", features__seo="1").status_code == 303
+    db.session.expire_all()
+    assert portal_settings.published(acme).features.seo is True
+    assert client.get("/en-US/acme/sitemap.xml").status_code == 200
+    assert 'name="robots"' not in client.get("/en-US/acme/directories").text
+    assert FormFields(admin.get(URL).text).data()["features.seo"] == "1"

@@ -120,8 +120,9 @@ class Site:
 def site(app, acme, globex, customer_client, monkeypatch):
     monkeypatch.setitem(app.config, "ENV_NAME", "development")  # the demo outbox
     monkeypatch.setitem(app.config, "SMTP_URL", "")
-    # the PDF toggle on: the article's PDF is rendered, not a 404 (portal.web.kb_pdf)
-    portal_settings.change(acme, {"features.knowledge_base": "public",
+    # SEO and the PDF toggle on: the sitemap, llms.txt, Markdown and PDF routes answer
+    # (portal.web.seo, portal.web.kb_pdf), not a 404
+    portal_settings.change(acme, {"features.knowledge_base": "public", "features.seo": True,
                                   "features.pdf_export": True})
     db.session.commit()
     with use_workspace(acme.id):
