@@ -179,9 +179,10 @@ def _email(ws: Workspace, article: Article, contact: Contact, comment: str) -> N
     tr = article.translation(locale, ws.default_locale)
     title = tr.title if tr else article.slug
     unsubscribe = unsubscribe_url(ws, article, contact, locale)
+    company = portal_settings.published(ws).appearance.company_name or ws.name
     emails.queue_email(
         ws, contact.email, "article_update", locale,
-        lambda: _("[%(workspace)s] Update on Article – %(title)s", workspace=ws.name,
+        lambda: _("[%(company)s] Update on Article – %(title)s", company=company,
                   title=title),
         from_name=SENDER,
         headers={"List-Unsubscribe": f"<{unsubscribe}>",
