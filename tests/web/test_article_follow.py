@@ -83,7 +83,8 @@ def test_signed_in_toggles_with_csrf(client, acme, guide):
 def test_no_control_without_the_snap_in_the_toggle_or_a_native_article(client, acme, guide):
     kim = make_contact(acme, "kim@customer.example")
     assert "/subscribe" not in client.get(f"{BASE}/status-page").get_data(as_text=True)
-    snap_ins.set_installed(acme, snap_ins.ARTICLE_FOLLOW, False)
+    assert "/subscribe" in client.get(f"{BASE}/replace-the-toner").get_data(as_text=True)
+    snap_ins.set_installed(acme, snap_ins.ARTICLE_FOLLOW, False)  # the cached page changes
     assert "/subscribe" not in client.get(f"{BASE}/replace-the-toner").get_data(as_text=True)
     login_as(client, kim)
     assert client.get(f"{BASE}/replace-the-toner/subscribe").status_code == 404
