@@ -51,6 +51,8 @@ class BaseConfig:
     OUTBOX_DIR = str(INSTANCE / "outbox")  # where emails are written when SMTP_URL is empty
     # ticket changes within this many seconds after the first go out in one email
     NOTIFY_COALESCE_SECONDS = 60
+    # Publish & Notify emails go out this many seconds later; a second one meanwhile joins it
+    ARTICLE_NOTIFY_DELAY_SECONDS = 300
 
     # --- languages ---
     DEFAULT_LOCALE = "en-US"  # the language of pages when no URL or workspace decides

@@ -28,7 +28,7 @@ from portal.admin.views import WorkspaceBaseView, page_route
 from portal.body_limits import cut_short, takes_uploads
 from portal.extensions import db
 from portal.i18n import SUPPORTED
-from portal.services import portal_images, portal_settings, staff
+from portal.services import portal_images, portal_settings, snap_ins, staff
 from portal.services.errors import Conflict, Invalid, NotFound, TooLarge
 from portal.services.portal_settings import Settings
 from portal.services.portal_settings_schema import (
@@ -55,6 +55,14 @@ IMAGE_ALTS = {"logo": _l("The draft's logo"),
 IMAGE_HINTS = {"logo": _l("Up to 2000 × 1000 pixels."),
                "logo_dark": _l("Shown on dark backgrounds; up to 2000 × 1000 pixels."),
                "favicon": _l("Square, up to 512 × 512 pixels.")}
+def flag_notes(ws) -> dict:
+    """What a toggle needs besides itself: Article subscriptions need the snap-in."""
+    if snap_ins.installed(ws, snap_ins.ARTICLE_FOLLOW):
+        return {}
+    return {"article_subscriptions": _(
+        "Has no effect until the Article Follow snap-in is installed (Settings > Snap-ins).")}
+
+
 FLAG_LABELS = {"ai_search": _l("AI search"), "pdf_export": _l("PDF export"),
                "article_subscriptions": _l("Article subscriptions"), "plug": _l("Plug"),
                "seo": _l("Search engines (SEO)")}
@@ -94,7 +102,8 @@ class PortalSettingsView(WorkspaceBaseView):
             access_labels=ACCESS_LABELS, themes=THEMES, theme_labels=THEME_LABELS,
             levels=BANNER_LEVELS, level_labels=LEVEL_LABELS, tab_kinds=TAB_KINDS,
             tab_labels=TAB_LABELS, networks=NETWORKS, flags=form_doc.FLAGS,
-            flag_labels=FLAG_LABELS, pages=portal_preview.PAGES, page_labels=PAGE_LABELS,
+            flag_labels=FLAG_LABELS, flag_notes=flag_notes(ws), pages=portal_preview.PAGES,
+            page_labels=PAGE_LABELS,
             limits=form_doc.LIMITS, default_picker=form_doc.DEFAULT_PICKER,
             moment_value=form_doc.moment_value, images=portal_settings.IMAGES,
             image_labels=IMAGE_LABELS, image_alts=IMAGE_ALTS, image_hints=IMAGE_HINTS,

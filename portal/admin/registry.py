@@ -15,6 +15,7 @@ from portal.admin.people_api import AccountApi, ContactApi, CustomerGroupApi
 from portal.admin.portal_settings_api import register_portal_settings_api
 from portal.admin.portal_settings_page import register_portal_settings_page
 from portal.admin.sign_in_page import register_sign_in_page
+from portal.admin.snap_ins_page import register_snap_ins_page
 from portal.admin.tickets import register_ticket_views
 from portal.admin.tickets_api import register_ticket_api
 from portal.admin.workspaces import WorkspaceAdmin, WorkspaceSwitchView
@@ -30,6 +31,7 @@ def register_admin(appbuilder) -> None:
     register_form_builder(appbuilder)
     register_portal_settings_page(appbuilder)
     register_app_tokens_page(appbuilder)
+    register_snap_ins_page(appbuilder)
     register_sign_in_page(appbuilder)
     appbuilder.add_view(WorkspaceAdmin, "Workspaces", label=_l("Workspaces"),
                         category="Platform", category_label=_l("Platform"), icon="fa-globe")

@@ -28,13 +28,16 @@ def build(row: OutboxMessage) -> EmailMessage:
     default_name, sender = parseaddr(cfg["SMTP_FROM"])
     domain = sender.rpartition("@")[2] or "helpport.local"
     msg = EmailMessage()
-    msg["From"] = formataddr((ws.name if ws else default_name, sender))
+    name = row.from_name or (ws.name if ws else default_name)
+    msg["From"] = formataddr((name, sender))
     msg["To"] = row.to_address
     msg["Subject"] = row.subject
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = f"<outbox-{row.id}.{int(row.created_at.timestamp())}@{domain}>"
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Helpport-Outbox-Id"] = str(row.id)
+    for header, value in (row.headers or {}).items():  # List-Unsubscribe (RFC 8058)
+        msg[header] = value
     msg.set_content(row.text_body)
     msg.add_alternative(row.html_body, subtype="html")
     msg["Content-Language"] = row.locale  # after the parts: set_content drops Content-*

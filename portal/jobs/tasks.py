@@ -93,16 +93,17 @@ def sweep_outbox() -> int:
 
 def periodic() -> None:
     """What the worker's sweeper runs every OUTBOX_SWEEP_SECONDS: due ticket notifications
-    become outbox emails (their commit enqueues delivery); expired idempotency keys,
-    visitors' unconfirmed ticket drafts and spent single-use tokens are deleted; then the
-    outbox sweep."""
-    from portal.services import notifications
+    and Publish & Notify runs become outbox emails (their commit enqueues delivery);
+    expired idempotency keys, visitors' unconfirmed ticket drafts and spent single-use
+    tokens are deleted; then the outbox sweep."""
+    from portal.services import article_follow, notifications
 
-    try:
-        notifications.send_due()
-    except Exception:  # a notification bug must not stop email recovery
-        db.session.rollback()
-        current_app.logger.exception("ticket notifications sweep failed")
+    for send_due in (notifications.send_due, article_follow.send_due):
+        try:
+            send_due()
+        except Exception:  # a notification bug must not stop email recovery
+            db.session.rollback()
+            current_app.logger.exception("%s.send_due failed", send_due.__module__)
     for purge in (idempotency.purge, expired.purge):
         try:
             purge()

@@ -16,6 +16,7 @@ from portal.models.kb import (
 )
 from portal.models.outbox import OutboxMessage
 from portal.models.portal_settings import PortalSettingsDraft, PortalSettingsPublish
+from portal.models.subscription import ArticleNotification, ArticleSubscription
 from portal.models.ticket import (
     Attachment,
     Comment,
@@ -35,6 +36,8 @@ __all__ = [
     "Article",
     "ArticleRevision",
     "ArticleTranslation",
+    "ArticleNotification",
+    "ArticleSubscription",
     "ArticleVote",
     "Directory",
     "SearchIndex",

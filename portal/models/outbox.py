@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_appbuilder.models.sqla import Model
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import UTCDateTime, utcnow
@@ -26,3 +26,6 @@ class OutboxMessage(WorkspaceScoped, Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[str | None] = mapped_column(String(300))
+    # the From display name when not the workspace's, and extra headers (List-Unsubscribe)
+    from_name: Mapped[str | None] = mapped_column(String(200))
+    headers: Mapped[dict | None] = mapped_column(JSON)

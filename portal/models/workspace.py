@@ -29,6 +29,8 @@ class Workspace(Model):
     saml_required_domains: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     support_email: Mapped[str | None] = mapped_column(String(320))
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # installable extensions a workspace admin turned on (portal.services.snap_ins)
+    snap_ins: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     # bumped with every change public pages show (portal.models.content_version)
     content_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -118,3 +118,10 @@ class ArticlePage(Schema):
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     results = fields.List(fields.Nested(ArticleSummary), required=True)
+
+
+class Subscription(Schema):
+    """Whether the caller follows the article (Article Follow: Publish & Notify emails)."""
+
+    article_id = fields.Integer(required=True)
+    subscribed = fields.Boolean(required=True)

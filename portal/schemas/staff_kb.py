@@ -124,3 +124,18 @@ class StaffDirectory(Schema):
 
 class DirectoryInTree(StaffDirectory):
     depth = fields.Integer()
+
+
+class PublishNotify(Strict):
+    """Publish & Notify: the comment the subscribers' email carries (optional)."""
+
+    comment = Text(2000)
+
+
+class NotifyScheduled(Schema):
+    """A Publish & Notify waiting for its due time (a second one before it joins it)."""
+
+    article_id = fields.Integer()
+    comment = fields.String()
+    due_at = fields.DateTime()
+    subscribers = fields.Integer()

@@ -21,7 +21,8 @@ def _render(name: str, **context) -> str:
     return current_app.jinja_env.get_template(name).render(**context)
 
 
-def queue_email(ws: Workspace, to: str, kind: str, locale: str, subject,
+def queue_email(ws: Workspace, to: str, kind: str, locale: str, subject, *,
+                from_name: str | None = None, headers: dict | None = None,
                 **context) -> OutboxMessage:
     """Render `emails/<kind>.txt|.html` in `locale` and add it to the outbox. `subject` is
     a function called under that locale (so `_()` inside it translates). A locale the
@@ -38,6 +39,8 @@ def queue_email(ws: Workspace, to: str, kind: str, locale: str, subject,
             _render(f"emails/{kind}.html", **context),
             kind=kind,
             locale=locale,
+            from_name=from_name,
+            headers=headers,
         )
 
 

@@ -54,7 +54,8 @@ SENT_NOTE_SECONDS = 7 * 24 * 3600  # how long Redis remembers an accepted messag
 
 
 def add(workspace_id: int, to: str, subject: str, text: str, html: str, *, kind: str,
-        locale: str) -> OutboxMessage:
+        locale: str, from_name: str | None = None,
+        headers: dict | None = None) -> OutboxMessage:
     """Write an email into the current transaction; it is enqueued once that commits."""
     row = OutboxMessage(
         workspace_id=workspace_id,
@@ -64,6 +65,8 @@ def add(workspace_id: int, to: str, subject: str, text: str, html: str, *, kind:
         html_body=html,
         kind=kind,
         locale=locale,
+        from_name=from_name,
+        headers=headers,
         next_attempt_at=utcnow(),
     )
     db.session.add(row)

@@ -221,6 +221,7 @@ def register_web(app: Flask) -> None:
         account,
         guest_tickets,
         kb,
+        kb_follow,
         kb_pdf,
         look,
         look_images,

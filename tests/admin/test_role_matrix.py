@@ -279,6 +279,7 @@ def acme_rows_by_view(acme, globex, db, platform_rows):
         "PortalSettingsApi": {"number": 1, "image": "logo"},
         "PortalSettingsView": {"number": 1, "image": "logo"},
         "AppTokensView": {"pk": ids["app_token"]}, "AppTokenApi": {"pk": ids["app_token"]},
+        "SnapInsView": {"key": "article_follow"},
         "SignInSettingsView": {"provider": 999999},  # none there: 404 when allowed
         **platform_rows,
     }

@@ -26,9 +26,11 @@ from portal.schemas.staff_kb import (
     ArticleSummary,
     ArticleUpload,
     ArticleWrite,
+    NotifyScheduled,
+    PublishNotify,
     Revision,
 )
-from portal.services import actors, article_files, article_lists, articles
+from portal.services import actors, article_files, article_follow, article_lists, articles
 from portal.services.errors import Invalid
 
 
@@ -120,6 +122,21 @@ class ArticleApi(KbApi):
     def publish(self, pk):
         """Publish an article."""
         return self.set_status(pk, "published")
+
+    @api_route("/<int:pk>/publish-notify", "put", methods=["POST"])
+    @operation("Publish an article and notify its subscribers", body=PublishNotify,
+               response=result(NotifyScheduled), codes=[404], status=202)
+    def publish_notify(self, pk, data):
+        """Publish the article and email its subscribers (those who may read it) after
+        PORTAL_ARTICLE_NOTIFY_DELAY_SECONDS; a second call before then only replaces the
+        comment. 404 unless the Article Follow snap-in is installed, article subscriptions
+        are on and the article is native."""
+        ws, article = g.admin_workspace, self.find(pk)
+        row = article_follow.publish_notify(ws, article, data.get("comment"), author())
+        return self.response(202, result={
+            "article_id": article.id, "comment": row.comment,
+            "due_at": row.due_at.isoformat(),
+            "subscribers": len(article_follow.subscribers(ws, article))})
 
     @api_route("/<int:pk>/unpublish", "put", methods=["POST"])
     @operation("Unpublish an article", response=result(ArticleDetail), codes=[404])

@@ -27,6 +27,7 @@ from portal.services import (
     article_access,
     article_content,
     article_files,
+    article_follow,
     article_lists,
     articles,
     directories,
@@ -43,6 +44,14 @@ def author() -> str:
 
 def article_or_404(pk: int) -> Article:
     return scoped.by_id(Article, g.admin_workspace, pk) or abort(404)
+
+
+def _follow(ws, article: Article) -> dict | None:
+    """The Subscribers field and Publish & Notify, when Article Follow works here."""
+    if not article_follow.offered(ws, article):
+        return None
+    return {"subscribers": article_follow.subscribers(ws, article),
+            "pending": article_follow.pending(ws, article)}
 
 
 def list_args() -> dict:
@@ -90,7 +99,8 @@ class ArticlesView(WorkspaceBaseView):
             title=articles.main_title(ws, article), revisions=articles.revisions(article),
             translations=sorted(article.translations, key=lambda t: t.locale),
             missing=[c for c in articles.editable_locales(ws, article) if c not in have],
-            kb_access=article_access.access(ws), **self._labels())
+            kb_access=article_access.access(ws), follow=_follow(ws, article),
+            **self._labels())
 
     @page_route("/<id:pk>/file", "show")
     def file(self, pk):
@@ -198,6 +208,14 @@ class ArticlesView(WorkspaceBaseView):
     def _set_status(self, pk, status: str, done: str):
         articles.set_status(g.admin_workspace, article_or_404(pk), status, author())
         return self._done(pk, done)
+
+    @page_route("/<id:pk>/publish-notify", "edit", methods=["POST"])
+    def publish_notify(self, pk):
+        ws, article = g.admin_workspace, article_or_404(pk)
+        row = article_follow.publish_notify(ws, article, request.form.get("comment", "")[:2000],
+                                            author())
+        return self._done(pk, _("Article published; subscribers are emailed at %(when)s UTC.",
+                                when=row.due_at.strftime("%H:%M")))
 
     @page_route("/<id:pk>/restore/<id:revision_id>", "edit", methods=["POST"])
     def restore(self, pk, revision_id):
