@@ -23,6 +23,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -134,9 +135,26 @@ def check(port: int, lines: list[str], count: int = 20) -> int:
 QUICK_ARTICLES = 120  # the smoke run's size (tests/unit/test_bench_search_load.py)
 
 
-def _fresh(seed_file: Path, articles: int) -> bool:
+def _fresh(seed_file: Path, db: Path, articles: int) -> bool:
+    """A seed of the last hour with as many articles, in a database at the code's newest
+    migration (a seed made before a new migration would answer errors)."""
     return (seed_file.exists() and time.time() - seed_file.stat().st_mtime < 3600
-            and json.loads(seed_file.read_text()).get("articles") == articles)
+            and json.loads(seed_file.read_text()).get("articles") == articles
+            and _migrated(db))
+
+
+def _migrated(db: Path) -> bool:
+    from alembic.script import ScriptDirectory
+
+    from portal.database import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            found = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        return False
+    return found is not None and found[0] == head
 
 
 def seeded(quick: bool, articles: int) -> tuple[dict, Path, Path]:
@@ -148,7 +166,7 @@ def seeded(quick: bool, articles: int) -> tuple[dict, Path, Path]:
     env = {**portal_env(f"sqlite:///{db}"), "PORTAL_SEARCH_EMBEDDER": "lsa",
            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     seed_file = WORK / f"{name}-seed.json"
-    if quick and _fresh(seed_file, articles):
+    if quick and _fresh(seed_file, db, articles):
         print("== reusing the seed of the last hour", flush=True)
     else:
         print(f"== seeding {articles} articles", flush=True)
