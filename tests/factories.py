@@ -5,7 +5,7 @@ import itertools
 from portal.auth import sessions
 from portal.extensions import db
 from portal.models import Account, Contact
-from portal.services import contacts, staff, workspaces
+from portal.services import contacts, portal_settings, snap_ins, staff, workspaces
 from portal.tenancy import use_workspace
 
 _seq = itertools.count(1)
@@ -62,3 +62,13 @@ def api_token(contact) -> str:
     with use_workspace(contact.workspace_id):
         token, _row = sessions.start(contact, kind="api")
     return token
+
+
+def follow_on(ws, installed=True, toggle=True, more: dict | None = None):
+    """A public knowledge base with Article Follow: the subscriptions toggle (published) and
+    the snap-in installed, or not; `more` other settings ({"appearance.company_name": ..})."""
+    portal_settings.change(ws, {"features.knowledge_base": "public",
+                                "features.article_subscriptions": toggle, **(more or {})})
+    db.session.commit()
+    snap_ins.set_installed(ws, snap_ins.ARTICLE_FOLLOW, installed)
+

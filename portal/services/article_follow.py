@@ -21,9 +21,16 @@ from sqlalchemy import delete, select
 from portal.extensions import db
 from portal.models import Article, ArticleNotification, ArticleSubscription, Contact, Workspace
 from portal.models.base import utcnow
-from portal.services import article_access, articles, emails, portal_settings, snap_ins, workspaces
+from portal.services import (
+    article_access,
+    articles,
+    due,
+    emails,
+    portal_settings,
+    snap_ins,
+    workspaces,
+)
 from portal.services.errors import NotFound
-from portal.tenancy import use_workspace
 
 SENDER = "Article Subscriber bot"
 DELAY_SECONDS = 300
@@ -105,22 +112,9 @@ def publish_notify(ws: Workspace, article: Article, comment: str | None,
     return row
 
 
-def due_ids(now=None) -> list[tuple[int, int]]:
-    stmt = (select(ArticleNotification.id, ArticleNotification.workspace_id)
-            .where(ArticleNotification.sent_at.is_(None),
-                   ArticleNotification.due_at <= (now or utcnow()))
-            .order_by(ArticleNotification.id).limit(100)
-            .execution_options(all_workspaces=True))
-    return [tuple(r) for r in db.session.execute(stmt)]
-
-
 def send_due(now=None) -> int:
     """Turn every due Publish & Notify into outbox emails. Returns how many were written."""
-    written = 0
-    for notification_id, workspace_id in due_ids(now):
-        with use_workspace(workspace_id):
-            written += _send(notification_id)
-    return written
+    return due.handle_due(ArticleNotification, _send, 100, now)
 
 
 def _send(notification_id: int) -> int:

@@ -16,8 +16,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Ticket, TicketEvent, TicketNotification, Workspace
 from portal.models.base import utcnow
-from portal.services import contacts, emails, ticket_access, workspaces
-from portal.tenancy import use_workspace
+from portal.services import contacts, due, emails, ticket_access, workspaces
 from portal.tenancy_inserts import insert_row
 
 COALESCE_SECONDS = 60
@@ -67,22 +66,9 @@ def _queue(ticket: Ticket, email: str, locale: str, audience: str, ev: TicketEve
         due_at=now + timedelta(seconds=seconds)))
 
 
-def due_ids(now=None) -> list[tuple[int, int]]:
-    stmt = (select(TicketNotification.id, TicketNotification.workspace_id)
-            .where(TicketNotification.sent_at.is_(None),
-                   TicketNotification.due_at <= (now or utcnow()))
-            .order_by(TicketNotification.id).limit(500)
-            .execution_options(all_workspaces=True))
-    return [tuple(r) for r in db.session.execute(stmt)]
-
-
 def send_due(now=None) -> int:
     """Turn every due notification into one outbox email. Returns how many were written."""
-    written = 0
-    for notification_id, workspace_id in due_ids(now):
-        with use_workspace(workspace_id):
-            written += _send(notification_id)
-    return written
+    return due.handle_due(TicketNotification, _send, 500, now)
 
 
 def ticket_url(ws: Workspace, ticket: Ticket, locale: str) -> str:

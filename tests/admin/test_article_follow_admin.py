@@ -8,19 +8,17 @@ import pytest
 
 from portal.extensions import db
 from portal.models.base import utcnow
-from portal.services import article_follow, articles, portal_settings, snap_ins
+from portal.services import article_follow, articles, snap_ins
 from portal.tenancy import use_workspace
 from tests.admin.conftest import fab_csrf
-from tests.factories import make_contact
+from tests.factories import follow_on, make_contact
 
 SNAP = "/admin/snapins/"
 
 
 @pytest.fixture
 def guide(acme, jobs):
-    portal_settings.change(acme, {"features.knowledge_base": "public",
-                                  "features.article_subscriptions": True})
-    db.session.commit()
+    follow_on(acme, installed=False)
     with use_workspace(acme.id):
         found = articles.save(acme, locale="en-US", title="Replace the toner",
                               body="Open the cover.", status="draft", audience="public")

@@ -7,17 +7,14 @@ import pytest
 from portal.extensions import db
 from portal.services import article_follow, articles, portal_settings, snap_ins
 from portal.tenancy import use_workspace
-from tests.factories import api_token, make_contact
+from tests.factories import api_token, follow_on, make_contact
 
 BASE = "/api/v1/workspaces/acme/articles"
 
 
 @pytest.fixture
 def site(acme, globex, jobs):
-    portal_settings.change(acme, {"features.knowledge_base": "public",
-                                  "features.article_subscriptions": True})
-    db.session.commit()
-    snap_ins.set_installed(acme, snap_ins.ARTICLE_FOLLOW, True)
+    follow_on(acme)
     with use_workspace(acme.id):
         made = {
             "guide": articles.save(acme, locale="en-US", title="Replace the toner",

@@ -6,11 +6,11 @@ keyboard."""
 import pytest
 
 from portal.extensions import db
-from portal.services import article_follow, articles, portal_settings, snap_ins
+from portal.services import article_follow, articles
 from portal.tenancy import use_workspace
 from tests.admin.conftest import PASSWORD
 from tests.browser.helpers import NARROW, axe_violations, overflow, sign_in_browser, sign_in_staff
-from tests.factories import make_contact, make_staff
+from tests.factories import follow_on, make_contact, make_staff
 
 pytestmark = pytest.mark.browser
 
@@ -24,10 +24,7 @@ def fits_and_passes(page, name, shot) -> None:
 
 
 def test_subscribe_pages(acme, live_server, new_page, shot, jobs):
-    portal_settings.change(acme, {"features.knowledge_base": "public",
-                                  "features.article_subscriptions": True})
-    db.session.commit()
-    snap_ins.set_installed(acme, snap_ins.ARTICLE_FOLLOW, True)
+    follow_on(acme)
     with use_workspace(acme.id):
         guide = articles.save(acme, locale="en-US", title="Replace the toner",
                               body="Open the cover.", status="published", audience="public")

@@ -12,9 +12,9 @@ import pytest
 from portal.extensions import db
 from portal.jobs import tasks
 from portal.models.base import utcnow
-from portal.services import article_follow, articles, portal_settings, snap_ins
+from portal.services import article_follow, articles, snap_ins
 from portal.tenancy import use_workspace
-from tests.factories import make_contact
+from tests.factories import follow_on, make_contact
 from tests.jobs.support import text_and_html
 
 LATER = timedelta(seconds=301)
@@ -22,11 +22,7 @@ LATER = timedelta(seconds=301)
 
 @pytest.fixture
 def guide(acme, jobs):
-    portal_settings.change(acme, {"features.knowledge_base": "public",
-                                  "features.article_subscriptions": True,
-                                  "appearance.company_name": "Acme Printing"})
-    db.session.commit()
-    snap_ins.set_installed(acme, snap_ins.ARTICLE_FOLLOW, True)
+    follow_on(acme, more={"appearance.company_name": "Acme Printing"})
     with use_workspace(acme.id):
         found = articles.save(acme, locale="en-US", title="Replace the toner",
                               body="Open the cover.", status="published", audience="verified")

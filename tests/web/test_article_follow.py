@@ -8,20 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from portal.extensions import db
-from portal.services import article_follow, articles, portal_settings, snap_ins
+from portal.services import article_follow, articles, snap_ins
 from portal.tenancy import use_workspace
 from tests.codes import web_sign_in
 from tests.conftest import csrf_from
-from tests.factories import login_as, make_contact
+from tests.factories import follow_on, login_as, make_contact
 
 BASE = "/en-US/acme/articles"
-
-
-def follow_on(ws, installed=True, toggle=True):
-    portal_settings.change(ws, {"features.knowledge_base": "public",
-                                "features.article_subscriptions": toggle})
-    db.session.commit()
-    snap_ins.set_installed(ws, snap_ins.ARTICLE_FOLLOW, installed)
 
 
 @pytest.fixture
