@@ -11,7 +11,15 @@ from markupsafe import Markup
 
 from portal.request_memo import memo
 
-SUPPORTED = {"en-US": lazy_gettext("English"), "de-DE": lazy_gettext("German")}
+SUPPORTED = {"en-US": lazy_gettext("English"), "de-DE": lazy_gettext("German"),
+             "fr-FR": lazy_gettext("French"), "es-ES": lazy_gettext("Spanish"),
+             "ja-JP": lazy_gettext("Japanese"), "ar": lazy_gettext("Arabic")}
+RTL = frozenset({"ar"})  # languages written right to left (`dir="rtl"` on their pages)
+
+
+def direction(url_locale: str | None) -> str:
+    """`rtl` or `ltr`: the writing direction of a URL locale."""
+    return "rtl" if url_locale in RTL else "ltr"
 
 
 def babel_locale(url_locale: str) -> str:
