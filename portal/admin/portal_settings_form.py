@@ -72,6 +72,9 @@ def parse(form, base: dict, locales) -> dict:
     domain["custom_portal_url"] = text("domain.custom_portal_url").strip()
     domain["allowlist"] = [line.strip() for line in text("domain.allowlist").splitlines()
                            if line.strip()]
+    if "locales.default" in form:  # the page always posts it; a partial post keeps them
+        doc["locales"] = {"enabled": form.getlist("locales.enabled")[:MAX_ROWS],
+                          "default": text("locales.default")}
     return doc
 
 

@@ -68,10 +68,11 @@ FLAG_LABELS = {"ai_search": _l("AI search"), "pdf_export": _l("PDF export"),
                "seo": _l("Search engines (SEO)")}
 
 
-def locales_of(ws) -> list[str]:
-    """The languages the workspace offers, the default first."""
-    enabled = [code for code in (ws.enabled_locales or []) if code in SUPPORTED]
-    first = [ws.default_locale] if ws.default_locale in SUPPORTED else []
+def locales_of(doc: dict) -> list[str]:
+    """The languages a settings document offers, the default first."""
+    enabled = [code for code in doc["locales"]["enabled"] if code in SUPPORTED]
+    default = doc["locales"]["default"]
+    first = [default] if default in SUPPORTED else []
     return first + [code for code in enabled if code not in first] or list(SUPPORTED)
 
 
@@ -98,7 +99,8 @@ class PortalSettingsView(WorkspaceBaseView):
             "appbuilder/portal_settings/page.html", ws=ws, doc=doc, errors=errors,
             errors_under=lambda name: form_doc.errors_under(errors, name),
             overview=portal_settings.overview(ws), history=portal_settings.history(ws),
-            locales=locales_of(ws), locale_names=SUPPORTED, access=ACCESS,
+            locales=locales_of(doc), locale_names=SUPPORTED, all_locales=list(SUPPORTED),
+            access=ACCESS,
             access_labels=ACCESS_LABELS, themes=THEMES, theme_labels=THEME_LABELS,
             levels=BANNER_LEVELS, level_labels=LEVEL_LABELS, tab_kinds=TAB_KINDS,
             tab_labels=TAB_LABELS, networks=NETWORKS, flags=form_doc.FLAGS,
@@ -111,7 +113,8 @@ class PortalSettingsView(WorkspaceBaseView):
 
     def _posted(self) -> dict:
         ws = g.admin_workspace
-        return form_doc.parse(request.form, portal_settings.draft(ws).as_dict(), locales_of(ws))
+        base = portal_settings.draft(ws).as_dict()
+        return form_doc.parse(request.form, base, locales_of(base))
 
     @page_route("/", "show")
     def page(self):
@@ -199,7 +202,7 @@ class PortalSettingsView(WorkspaceBaseView):
         ws = g.admin_workspace
         page = request.values.get("preview_page", "home")
         locale = request.values.get("preview_locale", "")
-        locales = locales_of(ws)
+        locales = locales_of(portal_settings.draft(ws).as_dict())
         if page not in portal_preview.PAGES or (locale and locale not in locales):
             abort(404)
         notice, settings = None, portal_settings.draft(ws)

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.appearance import AppearanceError, colors, custom_css
 from portal.extensions import cache, db
+from portal.i18n import SUPPORTED
 from portal.fields import messages
 from portal.models import PortalSettingsDraft, PortalSettingsPublish, Workspace
 from portal.request_memo import forget, memo
@@ -66,7 +67,26 @@ def published(ws: Workspace) -> Settings:
 
 
 def _of(ws: Workspace) -> Settings:
-    return Settings(repaired(ws.slug, ws.settings))
+    return Settings(_live(ws))
+
+
+def _live(ws: Workspace) -> dict:
+    """The published document, its languages the workspace's."""
+    document = repaired(ws.slug, ws.settings)
+    document["locales"] = {"enabled": [c for c in ws.enabled_locales or [] if c in SUPPORTED],
+                           "default": ws.default_locale}
+    return document
+
+
+def _with_locales(ws: Workspace, document: dict) -> dict:
+    """`document` with the workspace's languages where it names none."""
+    locales = document.setdefault("locales", {})
+    if locales.get("enabled") is None:
+        locales["enabled"] = [c for c in ws.enabled_locales or [] if c in SUPPORTED]
+    if locales.get("default") is None:
+        locales["default"] = ws.default_locale
+    locales["enabled"] = list(dict.fromkeys(locales["enabled"]))
+    return document
 
 
 def _cached(ws: Workspace) -> Settings:
@@ -81,7 +101,7 @@ def _cached(ws: Workspace) -> Settings:
     if found is None:
         document = cache.get(key)
         if not isinstance(document, dict):
-            document = repaired(ws.slug, ws.settings)
+            document = _live(ws)
             cache.set(key, document, timeout=CACHE_SECONDS)
         if len(_parsed) >= 512:  # old versions: start again rather than track their age
             _parsed.clear()
@@ -150,14 +170,18 @@ def overview(ws: Workspace) -> dict:
     "version": the number of the last publish (0: never published), "has_draft"}."""
     row = _draft_row(ws)
     live = published(ws).as_dict()
-    return {"draft": repaired(ws.slug, row.document) if row is not None else live,
+    return {"draft": _draft_document(ws, row) if row is not None else live,
             "published": live, "version": version(ws), "has_draft": row is not None}
 
 
 def draft(ws: Workspace) -> Settings:
     """What the live preview shows: the draft, else the published settings."""
     row = _draft_row(ws)
-    return Settings(repaired(ws.slug, row.document)) if row is not None else published(ws)
+    return Settings(_draft_document(ws, row)) if row is not None else published(ws)
+
+
+def _draft_document(ws: Workspace, row) -> dict:
+    return _with_locales(ws, repaired(ws.slug, row.document))
 
 
 def version(ws: Workspace) -> int:
@@ -272,7 +296,7 @@ def check(ws: Workspace, document) -> dict:
     """The whole `document` loaded through the schema and the checks across fields, or
     `Invalid` naming every wrong field (`appearance.accent_color`: ...)."""
     try:
-        loaded = SCHEMA.load(document if isinstance(document, dict) else None)
+        loaded = _with_locales(ws, SCHEMA.load(document if isinstance(document, dict) else None))
     except ValidationError as exc:
         raise invalid(messages(exc)) from None
     problems = _problems(ws, loaded)
@@ -283,6 +307,10 @@ def check(ws: Workspace, document) -> dict:
 
 def _problems(ws: Workspace, doc: dict) -> dict:
     found = {}
+    if not doc["locales"]["enabled"]:
+        found["locales.enabled"] = _("Enable at least one language.")
+    elif doc["locales"]["default"] not in doc["locales"]["enabled"]:
+        found["locales.default"] = _("The default language must be one of the enabled ones.")
     look = doc["appearance"]
     try:
         colors.tokens(look["accent_color"], dark_accent=look["dark_accent_color"] or None)
@@ -344,6 +372,8 @@ def _go_live(ws: Workspace, document: dict) -> None:
         cache.delete(_cache_key(ws))  # its key changes with the version the flush bumps
     ws.settings = copy.deepcopy(document)  # a new value: the JSON column sees the change
     ws.custom_domain = domain or None
+    ws.enabled_locales = list(document["locales"]["enabled"])
+    ws.default_locale = document["locales"]["default"]
     forget("kb_access", "kb_audiences", "portal_settings")
 
 

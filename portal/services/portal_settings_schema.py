@@ -17,7 +17,11 @@ same schema with defaults for what is missing (portal.services.portal_settings).
                                "links": [{"label": {locale: text}, "url"}]}},
      "custom_css": "...",
      "domain": {"custom_portal_url": "https://host" | "", "allowlist": [host, ...]},
-     "tickets": {"attachment_max_bytes", "attachment_extensions", "reopen_window_days"}}
+     "tickets": {"attachment_max_bytes", "attachment_extensions", "reopen_window_days"},
+     "locales": {"enabled": [locale, ...], "default": locale}}
+
+`locales` is the workspace's languages (Workspace.enabled_locales and default_locale, which
+a publish sets): readers always get the workspace's, and a document without them keeps them.
 
 Image references (`logo`, `logo_dark`, `favicon`) are set by the image upload endpoints,
 never by the document: a PUT keeps the draft's.
@@ -242,9 +246,16 @@ class Tickets(Part):
     reopen_window_days = Whole(0, 3650, strict=True, load_default=7)
 
 
+class Locales(Part):
+    """The portal's languages; a missing value means "as the workspace has them"."""
+    enabled = fields.List(Choice(tuple(SUPPORTED)), load_default=None)
+    default = Choice(tuple(SUPPORTED), load_default=None)
+
+
 class DocumentSchema(Part):
     features = fields.Nested(Features, load_default=_default(Features))
     appearance = fields.Nested(Appearance, load_default=_default(Appearance))
     custom_css = Text(CSS_MAX_CHARS, load_default="")
     domain = fields.Nested(Domain, load_default=_default(Domain))
     tickets = fields.Nested(Tickets, load_default=_default(Tickets))
+    locales = fields.Nested(Locales, load_default=_default(Locales))

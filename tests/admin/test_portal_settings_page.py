@@ -6,6 +6,8 @@ import html
 import io
 from html.parser import HTMLParser
 
+from werkzeug.datastructures import MultiDict
+
 import pytest
 from PIL import Image
 from werkzeug.datastructures import FileStorage
@@ -66,10 +68,13 @@ class FormFields(HTMLParser):
         if self._textarea is not None:
             self._textarea[1] += data
 
-    def data(self, **changes) -> dict:
-        found = {name: value for name, value in self.fields}
-        found.update({k.replace("__", "."): v for k, v in changes.items()})
-        return {k: v for k, v in found.items() if v is not None}
+    def data(self, **changes) -> MultiDict:
+        """The posted fields (several values of a name kept: the languages' boxes), with
+        `changes` replacing a name's values (None: not posted)."""
+        found = MultiDict(self.fields)
+        for key, value in changes.items():
+            found.setlist(key.replace("__", "."), [] if value is None else [value])
+        return found
 
 
 def form_of(client) -> FormFields:
@@ -80,7 +85,7 @@ def form_of(client) -> FormFields:
 
 def post(client, op: str, **changes):
     fields = form_of(client)
-    return client.post(URL, data={**fields.data(**changes), "op": op})
+    return client.post(URL, data=fields.data(**changes, op=op))
 
 
 @pytest.fixture
@@ -180,7 +185,7 @@ def test_rows_are_added_moved_and_removed_without_saving(admin, acme):
     kinds = [v for k, v in FormFields(moved.text).fields if k.endswith(".kind")]
     assert kinds == ["knowledge_base", "link", "tickets"]
     assert not portal_settings.overview(acme)["has_draft"]
-    saved = admin.post(URL, data={**FormFields(moved.text).data(), "op": "save"})
+    saved = admin.post(URL, data=FormFields(moved.text).data(op="save"))
     assert saved.status_code == 303
     tabs = portal_settings.draft(acme).appearance.header_tabs
     assert [t.kind for t in tabs] == ["knowledge_base", "link", "tickets"]
@@ -192,8 +197,7 @@ def test_rows_are_added_moved_and_removed_without_saving(admin, acme):
 
 def preview(admin, page="home", **changes):
     fields = form_of(admin)
-    return admin.post(PREVIEW, data={**fields.data(**changes), "op": "preview",
-                                     "preview_page": page})
+    return admin.post(PREVIEW, data=fields.data(**changes, op="preview", preview_page=page))
 
 
 def test_the_preview_draws_the_posted_document_only(admin, acme, client):
@@ -264,7 +268,7 @@ def test_the_workspaces_view_writes_the_domain_through_the_settings(staff, acme,
     page = platform.get(f"/admin/workspaceadmin/edit/{acme.id}")
     assert page.status_code == 200, page.status_code
     fields = FormFields(page.text, form_id=None)
-    data = {**fields.data(), "custom_domain": "Help.Acme.Example"}
+    data = fields.data(custom_domain="Help.Acme.Example")
     resp = platform.post(page.request.path, data=data)
     assert resp.status_code == 302, resp.text[:500]
     db.session.expire_all()
@@ -400,3 +404,26 @@ def test_the_seo_checkbox_turns_search_engines_on(admin, acme, client):
     assert client.get("/en-US/acme/sitemap.xml").status_code == 200
     assert 'name="robots"' not in client.get("/en-US/acme/directories").text
     assert FormFields(admin.get(URL).text).data()["features.seo"] == "1"
+
+
+def test_languages_are_chosen_on_the_page(admin, acme, client):
+    page = admin.get(URL)
+    assert 'name="locales.enabled" value="ar"' in page.text
+    assert client.get("/de-DE/acme/directories").status_code == 200
+    fields = form_of(admin)
+    data = fields.data(op="publish")
+    data.setlist("locales.enabled", ["en-US", "fr-FR", "ar"])
+    data["locales.default"] = "de-DE"  # not one of the enabled ones: refused, kept
+    refused = admin.post(URL, data=data)
+    assert refused.status_code == 422
+    assert 'data-error-for="locales.default"' in refused.text
+    data["locales.default"] = "fr-FR"
+    assert admin.post(URL, data=data).status_code == 303
+    db.session.expire_all()
+    assert acme.enabled_locales == ["en-US", "fr-FR", "ar"] and acme.default_locale == "fr-FR"
+    assert client.get("/fr-FR/acme/directories").status_code == 200
+    off = client.get("/de-DE/acme/directories")  # not offered any more: to the default
+    assert off.status_code == 302 and off.location.endswith("/fr-FR/acme/directories")
+    shown = admin.get(URL).text  # the hero's texts per language follow the new languages
+    assert 'name="appearance.hero.welcome_text.ar"' in shown
+    assert 'name="appearance.hero.welcome_text.de-DE"' not in shown
