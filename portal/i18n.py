@@ -22,6 +22,14 @@ def direction(url_locale: str | None) -> str:
     return "rtl" if url_locale in RTL else "ltr"
 
 
+def lang_attrs(code: str | None, page_locale: str | None) -> Markup:
+    """` lang=".." dir=".."` for a text in another language than its page (a fallback
+    text, a language's own name), else nothing."""
+    if not code or code == page_locale:
+        return Markup("")
+    return Markup(' lang="%s" dir="%s"') % (code, direction(code))
+
+
 def babel_locale(url_locale: str) -> str:
     return url_locale.replace("-", "_")
 
@@ -105,6 +113,7 @@ def install_template_gettext(app) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True)
     app.jinja_env.globals["gettext"] = _template_gettext
+    app.jinja_env.globals["lang_attrs"] = lang_attrs
 
     @app.context_processor
     def template_catalogue():

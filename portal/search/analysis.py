@@ -10,6 +10,8 @@ import unicodedata
 
 import snowballstemmer
 
+from portal.search.stopwords import STOP_AR, STOP_ES, STOP_FR, STOP_JA
+
 # words, numbers, and words with inner apostrophes/hyphens split apart
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_TOKEN = 40  # longer "words" are noise (hashes, base64): never index them
@@ -46,9 +48,41 @@ würden zu zum zur zwar zwischen
 """.split())
 
 
+LANGUAGES = {"de": "german", "fr": "french", "es": "spanish", "ar": "arabic",
+             "ja": "japanese"}
+# Japanese is written without spaces: its runs of kana and kanji are read as overlapping
+# pairs of characters (bigrams), which match without a dictionary of words
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
+_ARABIC_MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+
+
 def language(locale: str) -> str:
-    """'de-DE' -> 'german'; everything else reads as English (the other supported locale)."""
-    return "german" if (locale or "").lower().startswith("de") else "english"
+    """'de-DE' -> 'german', 'fr-FR' -> 'french', ...; anything else reads as English."""
+    return LANGUAGES.get((locale or "")[:2].lower(), "english")
+
+
+def _stop_words(lang: str) -> frozenset:
+    return {"german": STOP_DE, "french": STOP_FR, "spanish": STOP_ES, "arabic": STOP_AR,
+            "japanese": STOP_JA}.get(lang, STOP_EN)
+
+
+def _pieces(word: str, start: int, lang: str):
+    """(piece, start, end) of one word: itself, or a Japanese run's bigrams."""
+    if lang != "japanese" or not _CJK.search(word):
+        yield word, start, start + len(word)
+        return
+    at = 0
+    for run in _CJK.finditer(word):
+        if run.start() > at:
+            yield word[at:run.start()], start + at, start + run.start()
+        text = run.group()
+        if len(text) == 1:
+            yield text, start + run.start(), start + run.end()
+        for i in range(len(text) - 1):
+            yield text[i:i + 2], start + run.start() + i, start + run.start() + i + 2
+        at = run.end()
+    if at < len(word):
+        yield word[at:], start + at, start + len(word)
 
 
 def normalise(text: str) -> str:
@@ -63,15 +97,20 @@ class Analyzer:
     def __init__(self, locale: str):
         self.locale = locale
         self.lang = language(locale)
-        self.stop = STOP_DE if self.lang == "german" else STOP_EN
+        self.stop = _stop_words(self.lang)
 
     def stem(self, word: str) -> str:
         return stem_word(self.lang, word)
 
+    def normalise(self, text: str) -> str:
+        text = normalise(text)
+        return _ARABIC_MARKS.sub("", text) if self.lang == "arabic" else text
+
     def words(self, text: str) -> list[str]:
         """Normalised surface words, stop words removed (no stemming)."""
-        return [w for w in _TOKEN.findall(normalise(text))
-                if len(w) <= MAX_TOKEN and w not in self.stop]
+        return [piece for word in _TOKEN.findall(self.normalise(text))
+                for piece, _start, _end in _pieces(word, 0, self.lang)
+                if len(piece) <= MAX_TOKEN and piece not in self.stop]
 
     def __call__(self, text: str) -> list[str]:
         return [self.stem(w) for w in self.words(text)]
@@ -81,10 +120,11 @@ class Analyzer:
         NFKC can change lengths, so words are found on the original and normalised one by
         one."""
         for match in _TOKEN.finditer(text or ""):
-            word = normalise(match.group())
-            if len(word) > MAX_TOKEN or word in self.stop:
-                continue
-            yield self.stem(word), match.start(), match.end()
+            for piece, start, end in _pieces(match.group(), match.start(), self.lang):
+                word = self.normalise(piece)
+                if len(word) > MAX_TOKEN or word in self.stop or not word:
+                    continue
+                yield self.stem(word), start, end
 
 
 STEM_CACHE_MAX = 200_000  # words per language kept with their stem
@@ -111,5 +151,14 @@ def _thread_stemmer(lang: str):
     if stemmers is None:
         stemmers = _own.stemmers = {}
     if lang not in stemmers:
-        stemmers[lang] = snowballstemmer.stemmer(lang)
+        stemmers[lang] = snowballstemmer.stemmer(lang) \
+            if lang in snowballstemmer.algorithms() else _Same()
     return stemmers[lang]
+
+
+class _Same:
+    """A language without a Snowball stemmer (Japanese): words are their own stems."""
+
+    @staticmethod
+    def stemWord(word: str) -> str:  # noqa: N802 (Snowball's name)
+        return word

@@ -30,7 +30,13 @@ from portal.schemas.converters import slug_urls
 from portal.schemas.pages import QUERY_MAX, ArticleArgs, SearchArgs, page_args
 from portal.search.related import related
 from portal.security import same_origin
-from portal.services import article_access, article_feedback, article_files, article_lists
+from portal.services import (
+    article_access,
+    article_feedback,
+    article_files,
+    article_lists,
+    translations,
+)
 from portal.services.errors import Invalid, NotFound
 from portal.web import bp, page_cache, pages, render_portal
 
@@ -44,7 +50,8 @@ ORIGINAL_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-in
 @bp.context_processor
 def kb_context():
     ws = g.get("workspace")
-    return {"kb_enabled": ws is not None and article_access.access(ws) != "off"}
+    return {"kb_enabled": ws is not None and article_access.access(ws) != "off",
+            "text_of": text_of, "directory_locale": translations.directory_locale}
 
 
 def kb_page(view):
@@ -107,10 +114,12 @@ def directory(dir_slug: str):
     if node.count == 0:  # nothing readable here: as if it did not exist
         abort(404)
     name = found.name(g.locale, g.workspace.default_locale)
-    description = (found.descriptions or {}).get(g.locale) or \
-        (found.descriptions or {}).get(g.workspace.default_locale, "")
+    name_locale = translations.directory_locale(found, g.locale, g.workspace.default_locale)
+    descriptions = found.descriptions or {}
+    description = descriptions.get(name_locale) or descriptions.get(g.locale, "")
     return render_portal("kb/directory.html", title=name, directory=found, name=name,
-                         description=description, children=article_lists.shown(node.children),
+                         name_locale=name_locale, description=description,
+                         children=article_lists.shown(node.children),
                          articles=items, title_of=title_of, text_of=text_of,
                          trail=article_lists.ancestors(g.workspace, found)[:-1])
 
@@ -122,12 +131,13 @@ def article(slug: str):
     found = _article_or_404(slug)
     if slug != found.slug or _opened_from_search(found):
         return redirect(url_for(".article", slug=found.slug), 301 if slug != found.slug else 302)
-    tr = text_of(found)
+    shown = translations.shown(found, g.locale, g.workspace.default_locale)
+    tr = shown.text if shown else None
     title = tr.title if tr else found.slug
     article_feedback.count_view(g.workspace, found.id, g.reader, get_remote_address())
     page_cache.counts_view(found.id)
     return render_portal(
-        "kb/article.html", title=title, article=found, tr=tr,
+        "kb/article.html", title=title, article=found, tr=tr, shown=shown,
         description=(tr.description if tr else "") or "",
         updated=format_date(found.updated_at, "long"),
         trail=article_lists.ancestors(g.workspace, found.directory),

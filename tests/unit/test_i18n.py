@@ -120,7 +120,9 @@ def test_compile_writes_readable_catalogs(tmp_path):
 
 @pytest.mark.parametrize("given, expected", [
     ("de-DE", "de-DE"), ("de-de", "de-DE"), ("de_DE", "de-DE"), ("de", "de-DE"),
-    ("en", "en-US"), ("en-GB", "en-US"), ("fr-FR", None), ("", None), (None, None),
+    ("en", "en-US"), ("en-GB", "en-US"), ("fr-FR", "fr-FR"), ("fr-CA", "fr-FR"),
+    ("ar-EG", "ar"), ("AR", "ar"), ("ja", "ja-JP"), ("es-MX", "es-ES"), ("pt-BR", None),
+    ("", None), (None, None),
 ])
 def test_normalise_url_locales(given, expected):
     assert normalise(given) == expected
@@ -130,5 +132,5 @@ def test_compile_command(runner):
     """`portal i18n compile` (run by `make demo`) writes every catalog's .mo."""
     result = runner.invoke(args=["portal", "i18n", "compile"])
     assert result.exit_code == 0, result.output
-    assert "compiled 2 catalog(s)" in result.output
+    assert "compiled 6 catalog(s)" in result.output
     assert (ROOT / "translations" / "de_DE" / "LC_MESSAGES" / "messages.mo").exists()

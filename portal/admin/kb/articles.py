@@ -32,6 +32,7 @@ from portal.services import (
     articles,
     directories,
     scoped,
+    translations,
 )
 from portal.services.errors import Invalid, NotFound, ServiceError
 
@@ -79,7 +80,9 @@ class ArticlesView(WorkspaceBaseView):
             "appbuilder/kb/articles.html", ws=ws, rows=found.rows, total=found.total,
             page=args["page"], pages=max((found.total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
             directories=directories.directories(ws), filters=filters,
-            title_of=lambda a: articles.main_title(ws, a), **self._labels())
+            title_of=lambda a: articles.main_title(ws, a),
+            outdated_of=lambda a: translations.outdated_locales(a, ws.default_locale),
+            **self._labels())
 
     def _labels(self) -> dict:
         may = {name: self.appbuilder.sm.has_access(f"can_{name}", self.class_permission_name)
@@ -99,6 +102,7 @@ class ArticlesView(WorkspaceBaseView):
             title=articles.main_title(ws, article), revisions=articles.revisions(article),
             translations=sorted(article.translations, key=lambda t: t.locale),
             missing=[c for c in articles.editable_locales(ws, article) if c not in have],
+            outdated=translations.outdated_locales(article, ws.default_locale),
             kb_access=article_access.access(ws), follow=_follow(ws, article),
             **self._labels())
 
