@@ -159,3 +159,19 @@ def test_odd_banner_times_and_colours_are_refused_not_failed(api, acme):
     assert resp.status_code == 422
     assert {"features.banner.starts_at", "appearance.accent_color"} <= set(
         resp.get_json()["details"]["fields"])
+
+
+def test_the_languages_are_edited_through_the_document(api, acme, client):
+    staff, headers = api("admin", acme)
+    doc = _document(staff, headers)["draft"]
+    assert doc["locales"] == {"enabled": acme.enabled_locales, "default": "en-US"}
+    doc["locales"] = {"enabled": ["en-US", "de-DE"], "default": "ar"}
+    refused = staff.put(S + "draft", json=doc, headers=headers)
+    assert refused.status_code == 422 and "locales.default" in refused.text
+    doc["locales"] = {"enabled": ["ja-JP", "ar"], "default": "ar"}
+    assert staff.put(S + "draft", json=doc, headers=headers).status_code == 200
+    assert staff.post(S + "publish", headers=headers).status_code == 200
+    portal = client.get("/api/v1/workspaces/acme/portal").get_json()
+    assert portal["locales"] == {"default": "ar", "enabled": ["ja-JP", "ar"]}
+    assert _document(staff, headers)["published"]["locales"]["default"] == "ar"
+    assert client.get("/acme").location.endswith("/ar/acme/directories")
