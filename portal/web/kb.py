@@ -51,7 +51,13 @@ ORIGINAL_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-in
 def kb_context():
     ws = g.get("workspace")
     return {"kb_enabled": ws is not None and article_access.access(ws) != "off",
-            "text_of": text_of, "directory_locale": translations.directory_locale}
+            **list_helpers()}
+
+
+def list_helpers() -> dict:
+    """What the knowledge base's lists (kb/_lists.html) need to name things in their real
+    language (also the admin's preview of portal pages)."""
+    return {"text_of": text_of, "directory_locale": translations.directory_locale}
 
 
 def kb_page(view):

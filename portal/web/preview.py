@@ -25,7 +25,7 @@ from portal.models import Article
 from portal.models.ticket import PRIORITIES, STAGES
 from portal.request_memo import keep
 from portal.security import PORTAL_CSP, with_hosts
-from portal.services import article_access, article_lists, portal_public, tickets
+from portal.services import article_access, article_lists, portal_public, tickets, translations
 from portal.tenancy import enter_workspace
 
 PAGES = ("home", "article", "tickets")
@@ -56,22 +56,25 @@ def preview_article(ws) -> Article | None:
 def render(ws, settings, page: str, locale: str, notice: str | None = None):
     """The portal page `page` (PAGES) of `ws` in `locale`, drawn with `settings` (a
     portal_settings.Settings view), as a response that no cache keeps."""
-    from portal.web.kb import text_of, title_of
+    from portal.web.kb import list_helpers, title_of
 
     enter_workspace(ws, locale=locale)
     g.settings_override = settings
     # for this request, every reader of the settings (portal_settings.published: the look,
     # tickets, the knowledge base's access, search) gets the document's
     keep(("portal_settings", ws.id), settings)
-    common = {"workspace": ws, "current_contact": None, "preview_notice": notice}
+    common = {"workspace": ws, "current_contact": None, "preview_notice": notice,
+              **list_helpers()}
     article = preview_article(ws) if page == "article" else None
     if page == "article" and article is None:
         common["preview_notice"] = notice or _(
             "No published article is visible to all customers: this is the home page.")
     if article is not None:
-        tr = text_of(article)
+        shown = translations.shown(article, locale, ws.default_locale)
+        tr = shown.text if shown else None
         html = render_template(
             "kb/article.html", title=tr.title if tr else article.slug, article=article, tr=tr,
+            shown=shown,
             description=(tr.description if tr else "") or "",
             updated=format_date(article.updated_at, "long"),
             trail=article_lists.ancestors(ws, article.directory), related=[], voted=False,
