@@ -105,6 +105,8 @@ def install_template_gettext(app) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True)
     app.jinja_env.globals["gettext"] = _template_gettext
+    # `dir` of a page or an email: `<html dir="{{ text_direction(locale) }}">`
+    app.jinja_env.globals["text_direction"] = direction
 
     @app.context_processor
     def template_catalogue():
