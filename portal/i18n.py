@@ -114,6 +114,8 @@ def install_template_gettext(app) -> None:
         newstyle=True)
     app.jinja_env.globals["gettext"] = _template_gettext
     app.jinja_env.globals["lang_attrs"] = lang_attrs
+    # `dir` of a page or an email: `<html dir="{{ text_direction(locale) }}">`
+    app.jinja_env.globals["text_direction"] = direction
 
     @app.context_processor
     def template_catalogue():

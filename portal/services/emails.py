@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from portal.i18n import babel_locale, normalise
+from portal.i18n import babel_locale, direction, normalise
 from portal.models import OutboxMessage, Workspace
 from portal.services import outbox
 from portal.tenancy import use_workspace
@@ -27,10 +27,15 @@ def queue_email(ws: Workspace, to: str, kind: str, locale: str, subject, *,
     """Render `emails/<kind>.txt|.html` in `locale` and add it to the outbox. `subject` is
     a function called under that locale (so `_()` inside it translates). A locale the
     portal does not speak falls back to the workspace's default, so that Content-Language
-    names the language the email is really in."""
+    names the language the email is really in. The HTML part carries the locale's writing
+    direction (`text_dir`, on <html> and <body>) and aligns its text to the start of the
+    line (`text_start`: the physical side, which email clients understand better than
+    `start`)."""
     locale = normalise(locale) or normalise(ws.default_locale) or "en-US"
+    text_dir = direction(locale)
     with use_workspace(ws.id), force_locale(babel_locale(locale)):
-        context.update(workspace=ws, locale=locale)
+        context.update(workspace=ws, locale=locale, text_dir=text_dir,
+                       text_start="right" if text_dir == "rtl" else "left")
         return outbox.add(
             ws.id,
             to,

@@ -49,7 +49,7 @@ def test_home_has_a_hero_and_a_labelled_search_box(client, acme):
 
 def test_page_basics_for_assistive_tech(client, acme):
     html = text(client.get("/en-US/acme/directories"))
-    assert '<html lang="en-US">' in html
+    assert '<html lang="en-US" dir="ltr">' in html
     assert 'class="skip-link" href="#main"' in html and '<main id="main"' in html
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
     assert '<nav class="main-nav" aria-label="Main">' in html
@@ -57,7 +57,7 @@ def test_page_basics_for_assistive_tech(client, acme):
 
 def test_german_page_shows_german_strings(client, acme):
     html = text(client.get("/de-DE/acme/directories"))
-    assert '<html lang="de-DE">' in html
+    assert '<html lang="de-DE" dir="ltr">' in html
     assert "Wie können wir helfen?" in html
     assert ">Wissensdatenbank</a>" in html and ">Anmelden</a>" in html
     assert "How can we help?" not in html

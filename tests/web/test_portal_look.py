@@ -26,7 +26,7 @@ def test_theme_tokens_and_custom_css(app, acme, client):
                       "appearance.accent_color": "#ff0000",
                       "custom_css": ".hero { letter-spacing: .01em }"})
     html = client.get("/en-US/acme/directories").get_data(as_text=True)
-    assert '<html lang="en-US" data-theme="dark">' in html
+    assert '<html lang="en-US" dir="ltr" data-theme="dark">' in html
     url = _stylesheet_url(html)
     sheet = client.get(url)
     assert sheet.status_code == 200 and sheet.mimetype == "text/css"
