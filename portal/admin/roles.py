@@ -69,8 +69,10 @@ ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
         (r"SnapInsView", r"can_(show|edit)"),
         # how customers sign in and the SAML identity providers: admins only
         (r"SignInSettingsView", r"can_(show|edit)"),
+        # the knowledge base's search synonyms: admins only
+        (r"SearchSynonymsView", r"can_(show|edit)"),
         (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form|Portal settings|"
-         r"Application tokens|Sign-in|Snap-ins)", r"menu_access"),
+         r"Application tokens|Sign-in|Snap-ins|Synonyms)", r"menu_access"),
     ],
     AGENT: _OWN_ACCOUNT + _TICKET_WORK + _KB_READ + [
         (r"(AccountAdmin|ContactAdmin)", r"can_(list|show)"),

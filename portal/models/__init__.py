@@ -13,6 +13,7 @@ from portal.models.kb import (
     Directory,
     SearchIndex,
     SearchQuery,
+    SearchSynonym,
 )
 from portal.models.outbox import OutboxMessage
 from portal.models.portal_settings import PortalSettingsDraft, PortalSettingsPublish
@@ -42,6 +43,7 @@ __all__ = [
     "Directory",
     "SearchIndex",
     "SearchQuery",
+    "SearchSynonym",
     "Attachment",
     "Comment",
     "Ticket",

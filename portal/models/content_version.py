@@ -1,9 +1,9 @@
 """`Workspace.content_version`: one number per workspace that changes, in the same
 transaction, with every write that changes what its public pages show (articles, their
 translations, directories, publishing, audiences, the workspace's name, locales, domain and
-settings, a new search index, which changes "Related articles"). Cached pages are keyed by
-it (portal.web.page_cache), so an edit is seen at once on every instance and worker,
-whatever cache they use, with nothing to delete.
+settings, a new search index, which changes "Related articles", search synonyms). Cached
+pages are keyed by it (portal.web.page_cache), so an edit is seen at once on every instance
+and worker, whatever cache they use, with nothing to delete.
 
 It is bumped here, by session events, rather than by each service: a write through any
 service, the admin, an import or a job cannot forget it. Counters that pages show only in
@@ -14,11 +14,11 @@ from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.dml import Delete, Update
 
-from portal.models.kb import Article, ArticleTranslation, Directory, SearchIndex
+from portal.models.kb import Article, ArticleTranslation, Directory, SearchIndex, SearchSynonym
 from portal.models.workspace import Workspace
 from portal.tenancy import current_workspace_id
 
-CONTENT = (Article, ArticleTranslation, Directory)
+CONTENT = (Article, ArticleTranslation, Directory, SearchSynonym)  # synonyms change results
 ADDED_ONLY = (SearchIndex,)  # a new index changes related articles; old ones are pruned
 COUNTERS = frozenset({"views", "helpful_yes", "helpful_no"})  # of Article
 NOT_CONTENT = COUNTERS | {"content_version"}

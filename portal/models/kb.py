@@ -154,11 +154,27 @@ class SearchQuery(WorkspaceScoped, Model):
     """One search a customer made, for the admins' analytics."""
 
     __tablename__ = "kb_search_query"
-    __table_args__ = (Index("ix_kb_search_query_ws_time", "workspace_id", "created_at"),)
+    __table_args__ = (Index("ix_kb_search_query_ws_time", "workspace_id", "created_at"),
+                      Index("ix_kb_search_query_visitor", "workspace_id", "visitor"))
     id: Mapped[int] = mapped_column(primary_key=True)
     locale: Mapped[str] = mapped_column(String(10))
     query: Mapped[str] = mapped_column(String(200))
     results: Mapped[int] = mapped_column(default=0)
     opened_article_id: Mapped[int | None] = mapped_column(
         ForeignKey("kb_article.id", ondelete="SET NULL"))
+    # a keyed hash of the searcher (contact, else address) and the day, so that the
+    # analytics can tell which searches one visitor made in a row (synonym proposals)
+    visitor: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SearchSynonym(WorkspaceScoped, Model):
+    """A group of words or phrases that mean the same to a workspace's readers in one
+    locale ("bill, invoice, receipt"): a search for one also looks for the others."""
+
+    __tablename__ = "kb_search_synonym"
+    __table_args__ = (Index("ix_kb_search_synonym_ws_locale", "workspace_id", "locale"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locale: Mapped[str] = mapped_column(String(10))
+    terms: Mapped[str] = mapped_column(Text)  # normalised, joined by ", "
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import Article, ArticleTranslation, Contact, SearchQuery, Workspace
 from portal.observability.metrics import SEARCH_SECONDS
-from portal.search import build, snippets, store
+from portal.search import build, snippets, store, synonyms
 from portal.search.analysis import Analyzer
 from portal.search.engine import MODES, QUERY_MAX, Index, Ranking
 from portal.services import article_access, portal_settings
@@ -145,6 +145,7 @@ def _run(ws, reader, text, mode, locale, limit, prefix) -> SearchResult:
             return SearchResult(mode, 0, [])
         if index is None:
             return _like_search(ws, allowed, text, mode, locale, limit)
+        text = synonyms.expand(ws, locale, text, prefix)  # the admins' synonym groups
         # readers of one audience set share a mask and the answers (never another set's)
         key = (allowed, version, mode, text, limit, prefix)
         keep = current_app.config["SEARCH_RESULT_CACHE"]
@@ -324,11 +325,13 @@ def _like_search(ws, allowed, text, mode, locale, limit) -> SearchResult:
     return SearchResult(mode, len(found), hits)
 
 
-def log_query(ws: Workspace, locale: str, query: str, results: int) -> int:
-    """Remember one customer search for the admins' analytics; returns its id."""
+def log_query(ws: Workspace, locale: str, query: str, results: int,
+              visitor: str | None = None) -> int:
+    """Remember one customer search for the admins' analytics; returns its id. `visitor`:
+    portal.search.analytics.visitor_key of the searcher (for synonym proposals)."""
     text = " ".join(str(query or "").replace("\x00", "").split()).lower()[:LOGGED_QUERY_MAX]
     row = SearchQuery(workspace_id=ws.id, locale=str(locale)[:10], query=text,
-                      results=max(0, int(results)))
+                      results=max(0, int(results)), visitor=visitor)
     with use_workspace(ws.id):
         db.session.add(row)
         db.session.commit()

@@ -222,7 +222,7 @@ def _search_args() -> tuple[str, str, str | None]:
 @bp.get("/search")
 @kb_page
 def search():
-    from portal.search import service
+    from portal.search import analytics, service
 
     q, mode, error = _search_args()
     result, query_id = None, None
@@ -233,7 +233,9 @@ def search():
         except Invalid as exc:
             error = exc.message
         else:
-            query_id = service.log_query(g.workspace, g.locale, q, result.total)
+            query_id = service.log_query(
+                g.workspace, g.locale, q, result.total,
+                visitor=analytics.visitor_key(g.reader, get_remote_address()))
     title = _("Search results for “%(q)s”", q=q) if q else _("Search")
     return render_portal("kb/search.html", title=title, q=q, mode=mode, modes=MODES,
                          result=result, error=error, query_id=query_id, title_of=title_of)

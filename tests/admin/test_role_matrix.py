@@ -262,10 +262,16 @@ def acme_rows_by_view(acme, globex, db, platform_rows):
         directory = directories.save_directory(acme, names={"en-US": f"{MARK} directory"})
         db.session.commit()
         revision = articles.revisions(article)[0].id
+        from portal.models import SearchSynonym
+
+        synonym = SearchSynonym(workspace_id=acme.id, locale="en-US",
+                                terms=f"{MARK} bill, invoice")
+        db.session.add(synonym)
+        db.session.commit()
         token, _secret = app_tokens.create(acme, f"{MARK} token")
         ids = {"account": account.id, "contact": contact.id, "group": group.id,
                "article": article.id, "directory": directory.id, "number": ticket.number,
-               "app_token": token.id}
+               "app_token": token.id, "synonym": synonym.id}
     return {
         "*": {"version": "v1", "filename": "export.csv", "group_by": "0"},
         "AccountAdmin": {"pk": ids["account"]}, "AccountApi": {"pk": ids["account"]},
@@ -280,6 +286,7 @@ def acme_rows_by_view(acme, globex, db, platform_rows):
         "PortalSettingsView": {"number": 1, "image": "logo"},
         "AppTokensView": {"pk": ids["app_token"]}, "AppTokenApi": {"pk": ids["app_token"]},
         "SnapInsView": {"key": "article_follow"},
+        "SearchSynonymsView": {"pk": ids["synonym"]},
         "SignInSettingsView": {"provider": 999999},  # none there: 404 when allowed
         **platform_rows,
     }
@@ -381,7 +388,9 @@ def test_the_matrix_covers_every_staff_area(app, acme, globex, acme_rows_by_view
                    "CustomerGroupApi.get_list", "ArticleApi.publish", "ContactApi.post",
                    "ArticlesView.publish", "WorkspaceAdmin.delete", "MenuApi.get_menu_data",
                    "GroupAdmin.action_post", "OpenApi.get", "AppTokensView.create",
-                   "AppTokensView.revoke", "AppTokenApi.delete", "AppTokenApi.post"):
+                   "AppTokensView.revoke", "AppTokenApi.delete", "AppTokenApi.post",
+                   "SearchSynonymsView.add", "SearchSynonymsView.change",
+                   "SearchSynonymsView.delete"):
         assert wanted in endpoints, wanted
     views = {rule.endpoint: view for rule, view in walked(app)}
     for endpoint in UNPROTECTED:

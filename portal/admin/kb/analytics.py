@@ -1,5 +1,6 @@
-"""Knowledge base > Search analytics: what customers search for, what finds nothing, and
-what finds articles nobody opens, over the last 7, 30 or 90 days.
+"""Knowledge base > Search analytics: what customers search for, what finds nothing, what
+finds articles nobody opens, and the synonyms such searches propose (added with one click
+by an admin), over the last 7, 30 or 90 days.
 
 The grouping rules and the period's totals live in portal.search.analytics (the search
 service logs each query in one normalised form); this page shows them.
@@ -10,6 +11,7 @@ from datetime import timedelta
 from flask import g, request
 
 from portal.admin.views import WorkspaceBaseView, page_route
+from portal.i18n import SUPPORTED
 from portal.models.base import utcnow
 from portal.search import analytics
 
@@ -38,4 +40,7 @@ class SearchAnalyticsView(WorkspaceBaseView):
             totals=analytics.totals(ws, since),
             top=analytics.top_queries(ws, since, limit=LIMIT),
             empty=analytics.no_results(ws, since, limit=LIMIT),
-            unopened=analytics.unopened(ws, since, limit=LIMIT))
+            unopened=analytics.unopened(ws, since, limit=LIMIT),
+            proposals=analytics.proposals(ws, since, limit=LIMIT),
+            may_add_synonyms=self.appbuilder.sm.has_access("can_edit", "SearchSynonymsView"),
+            locale_names=SUPPORTED)
