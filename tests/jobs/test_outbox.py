@@ -139,7 +139,8 @@ def test_email_to_a_german_contact_is_in_german(app, acme, jobs, smtp_server):
 
 
 @pytest.mark.parametrize(("asked", "used"), [("de", "de-DE"), ("de_de", "de-DE"),
-                                             ("fr-FR", "en-US"), ("", "en-US")])
+                                             ("fr-CA", "fr-FR"), ("pt-BR", "en-US"),
+                                             ("", "en-US")])
 def test_email_locale_is_one_the_portal_speaks(acme, asked, used):
     with use_workspace(acme.id):
         row = send_code(acme, locale=asked)
