@@ -120,3 +120,32 @@ def test_arabic_lists_and_notices_start_on_the_right(live_server, new_page, demo
     assert crumbs.count() >= 2
     first, second = crumbs.nth(0).bounding_box(), crumbs.nth(1).bounding_box()
     assert first["x"] > second["x"], (first, second)
+
+
+@pytest.mark.parametrize("locale", ["ar", "fr-FR"])
+def test_a_fallback_article_page_shows_the_original_and_says_so(live_server, new_page, shot,
+                                                                 demo_ws, locale):
+    """The demo's articles are in English (and German): in Arabic or French the page shows
+    the English text, marked as English (left to right inside an Arabic page), says that
+    no translation exists and links to the original, which the keyboard reaches."""
+    _ws, alice = demo_ws
+    page = open_page(new_page, live_server, alice, locale, "article")
+    shot(page, f"fallback-{locale}")
+    note = page.locator(".kb-language-note")
+    assert note.is_visible()
+    title = page.locator("#article-title").evaluate(
+        "e => [e.lang, getComputedStyle(e).direction]")
+    body = page.locator(".kb-body").evaluate("e => [e.lang, getComputedStyle(e).direction]")
+    assert title == ["en-US", "ltr"] and body == ["en-US", "ltr"], (title, body)
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH + 1
+    assert axe_violations(page) == []
+    link = note.locator("a")
+    for _ in range(40):  # Tab until the note's link has the focus
+        page.keyboard.press("Tab")
+        if link.evaluate("e => e === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the link to the original is not reachable by keyboard")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/en-US/demo/articles/reset-your-password")
+    assert page.locator(".kb-language-note").count() == 0
