@@ -14,6 +14,9 @@ from portal.request_memo import memo
 SUPPORTED = {"en-US": lazy_gettext("English"), "de-DE": lazy_gettext("German"),
              "fr-FR": lazy_gettext("French"), "es-ES": lazy_gettext("Spanish"),
              "ja-JP": lazy_gettext("Japanese"), "ar": lazy_gettext("Arabic")}
+# each language's name in itself, for the language menu (a reader looks for their own)
+ENDONYMS = {"en-US": "English", "de-DE": "Deutsch", "fr-FR": "Français", "es-ES": "Español",
+            "ja-JP": "日本語", "ar": "العربية"}
 RTL = frozenset({"ar"})  # languages written right to left (`dir="rtl"` on their pages)
 
 

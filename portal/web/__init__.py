@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 from config import ROOT
 from portal import errors
 from portal.auth.next_url import safe_next
-from portal.i18n import SUPPORTED, normalise
+from portal.i18n import ENDONYMS, SUPPORTED, normalise
 from portal.schemas.converters import marked_urls
 from portal.services import portal_settings, workspaces
 from portal.tenancy import enter_workspace
@@ -156,7 +156,7 @@ def page_links(build=url_for) -> tuple[list[dict], str | None]:
         if code not in (ws.enabled_locales or []):
             continue
         path = build(endpoint, locale=code, **view_args)
-        links.append({"code": code, "label": SUPPORTED[code], "path": path,
+        links.append({"code": code, "label": ENDONYMS[code], "path": path,
                       "url": base + path, "current": code == current})
     return links, base + build(endpoint, **view_args)
 

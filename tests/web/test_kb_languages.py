@@ -89,3 +89,11 @@ def test_a_directory_without_a_translation_says_so(client, kb):
 def test_an_arabic_page_of_an_english_article(client, kb):
     html = text(client.get("/ar/acme/articles/connect-to-the-vpn"))
     assert '<h1 id="article-title" lang="en-US" dir="ltr">' in html
+
+
+def test_the_language_menu_names_each_language_in_itself(client, kb):
+    html = text(client.get("/fr-FR/acme/directories"))
+    menu = re.search(r'<nav class="language-nav".*?</nav>', html, re.S).group(0)
+    names = re.findall(r'hreflang="([^"]+)" lang="[^"]+"[^>]*>([^<]+)</a>', menu)
+    assert names == [("en-US", "English"), ("de-DE", "Deutsch"), ("fr-FR", "Français"),
+                     ("es-ES", "Español"), ("ja-JP", "日本語"), ("ar", "العربية")]
