@@ -2,16 +2,18 @@
 emails (issue 14, part 4; the rules are portal.services.article_follow).
 
 The anonymous article page is cached and the same for every visitor, so its control is a
-plain link to `/articles/<slug>/subscribe`: signed out, that sends to sign-in with `next`
-back to itself (the marker), and on return it subscribes and goes to the article. A
-signed-in page (never cached) toggles with a POST carrying the CSRF token.
+plain link to `/articles/<slug>/subscribe`: signed out, that notes the wish in the session
+and sends to sign-in with `next` back to itself, and on return (the wish found) it
+subscribes and goes to the article. Any other GET of it only asks (a form that POSTs with
+the CSRF token): a link from another site cannot subscribe a signed-in reader. A signed-in
+page (never cached) toggles with a POST carrying the CSRF token.
 
 An email's unsubscribe link carries a signed token: GET shows a confirm page, POST (the
 page's button, or a mail client's RFC 8058 one-click POST, which has no CSRF token: the
 token is the authority) removes the subscription.
 """
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
 from portal.auth.sessions import current_contact
@@ -19,7 +21,7 @@ from portal.extensions import csrf
 from portal.services import article_follow
 from portal.services.errors import NotFound
 from portal.web import bp, render_portal
-from portal.web.kb import kb_page
+from portal.web.kb import kb_page, title_of
 
 
 @bp.context_processor
@@ -45,12 +47,19 @@ def _followable(slug: str):
         abort(404)
 
 
+WISH = "follow_wish"  # the session's note of the article a signed-out reader subscribes to
+
+
 @bp.get("/articles/<slug>/subscribe")
 @kb_page
 def article_subscribe(slug: str):
     if g.reader is None:
+        session[WISH] = f"{g.workspace.id}:{slug}"
         return redirect(url_for(".signin", next=url_for(".article_subscribe", slug=slug)))
     found = _followable(slug)
+    if session.pop(WISH, None) != f"{g.workspace.id}:{slug}":
+        return render_portal("kb/subscribe.html", title=_("Subscribe"), article=found,
+                             article_title=title_of(found))
     article_follow.subscribe(g.workspace, found, g.reader)
     flash(_("You are subscribed to this article."), "success")
     return redirect(url_for(".article", slug=found.slug))

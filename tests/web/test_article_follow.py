@@ -58,6 +58,19 @@ def test_signed_out_subscribe_goes_through_sign_in_and_subscribes(client, acme, 
     assert "Unsubscribe" in page and 'name="subscribe" value="0"' in page
 
 
+def test_a_signed_in_get_of_the_link_only_asks(client, acme, guide):
+    """Only the return from sign-in subscribes by GET: a link from elsewhere asks first."""
+    kim = make_contact(acme, "kim@customer.example")
+    login_as(client, kim)
+    asked = client.get(f"{BASE}/replace-the-toner/subscribe")
+    assert asked.status_code == 200 and not subscribed(acme, guide, kim)
+    page = asked.get_data(as_text=True)
+    assert f'action="{BASE}/replace-the-toner/subscription"' in page
+    client.post(f"{BASE}/replace-the-toner/subscription",
+                data={"subscribe": "1", "csrf_token": csrf_from(page)})
+    assert subscribed(acme, guide, kim)
+
+
 def test_signed_in_toggles_with_csrf(client, acme, guide):
     kim = make_contact(acme, "kim@customer.example")
     login_as(client, kim)
