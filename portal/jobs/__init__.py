@@ -7,8 +7,11 @@ laptop needs no second command. In tests it is off: jobs wait until the `jobs` f
 drains them.
 """
 
+import atexit
+import functools
 import threading
 
+import click
 from flask import Flask, current_app
 from rq import Queue
 from rq.exceptions import NoSuchJobError
@@ -90,9 +93,17 @@ def ensure_embedded_worker(app: Flask) -> None:
         running = app.extensions.get("helpport_embedded_worker")
         if running is not None and running.alive():
             return
-        from portal.jobs.worker import start_embedded_worker
+        from portal.jobs.worker import finish_at_exit, finish_jobs, start_embedded_worker
 
         app.extensions["helpport_embedded_worker"] = start_embedded_worker(app)
+        # a process must not end with the worker running (portal.jobs.worker.finish_jobs):
+        # a command works what it queued before it returns, any process stops at exit
+        command = click.get_current_context(silent=True)
+        if command is not None:
+            command.call_on_close(functools.partial(finish_jobs, app))
+        if not app.extensions.get("helpport_embedded_exit"):  # once per app
+            app.extensions["helpport_embedded_exit"] = True
+            atexit.register(finish_at_exit, app)
 
 
 def init_jobs(app: Flask) -> None:

@@ -34,6 +34,8 @@ log = logging.getLogger("portal.jobs")
 
 # the embedded worker leaves RQ's blocking wait this often to see whether it should stop
 EMBEDDED_IDLE_SECONDS = 2
+# at exit, how long a process waits for its embedded worker's jobs (portal.jobs.finish_at_exit)
+EXIT_WAIT_SECONDS = 900
 
 
 class RedisLost(StopRequested):
@@ -148,33 +150,46 @@ def sweep_forever(app: Flask, stop: threading.Event) -> None:
             app.logger.exception("periodic sweep failed")
 
 
-def start_sweeper(app: Flask, stop: threading.Event | None = None) -> threading.Event:
-    stop = stop or threading.Event()
-    threading.Thread(target=sweep_forever, args=(app, stop), daemon=True,
-                     name="outbox-sweep").start()
-    return stop
+def start_sweeper(app: Flask, stop: threading.Event | None = None) -> threading.Thread:
+    """The sweep in a daemon thread, until `stop` is set; returns the thread."""
+    thread = threading.Thread(target=sweep_forever, args=(app, stop or threading.Event()),
+                              daemon=True, name="outbox-sweep")
+    thread.start()
+    return thread
 
 
 @dataclass
 class EmbeddedWorker:
-    """The in-process worker thread and its sweeper, with a way to stop both."""
+    """The in-process worker thread and its sweeper, with a way to stop both. Stopping
+    lets the worker finish the jobs queued so far (its loop ends once the queue has been
+    idle for EMBEDDED_IDLE_SECONDS): with the in-process queue they exist nowhere else."""
 
     thread: threading.Thread
     stop_event: threading.Event = field(default_factory=threading.Event)
+    sweeper: threading.Thread | None = None
+    worker: "ThreadWorker | None" = None  # RQ's, once the thread has made it
 
     def alive(self) -> bool:
         return self.thread.is_alive() and not self.stop_event.is_set()
 
-    def stop(self, timeout: float = 10) -> None:
+    def stop(self, timeout: float | None = 10, after_current_job: bool = False) -> None:
+        """Stop after the jobs queued so far, or only the one running (no new one starts:
+        RQ's warm shutdown, which its signal handler would ask for in a main thread)."""
         self.stop_event.set()
+        if after_current_job and self.worker is not None:
+            self.worker._stop_requested = True
         self.thread.join(timeout)
+        if self.sweeper is not None:
+            self.sweeper.join(timeout)
 
 
 def start_embedded_worker(app: Flask) -> EmbeddedWorker:
     stop = threading.Event()
+    made: list[EmbeddedWorker] = []
 
     def run():
         worker = make_worker(app, ThreadWorker)
+        made[0].worker = worker
         while not stop.is_set():
             try:
                 worker.work(burst=False, max_idle_time=EMBEDDED_IDLE_SECONDS,
@@ -184,15 +199,44 @@ def start_embedded_worker(app: Flask) -> EmbeddedWorker:
                 stop.wait(1)
 
     thread = threading.Thread(target=run, daemon=True, name="embedded-rq-worker")
+    made.append(EmbeddedWorker(thread, stop))
     thread.start()
-    start_sweeper(app, stop)
-    return EmbeddedWorker(thread, stop)
+    made[0].sweeper = start_sweeper(app, stop)
+    return made[0]
 
 
-def stop_embedded_worker(app: Flask, timeout: float = 10) -> None:
+def stop_embedded_worker(app: Flask, timeout: float | None = 10,
+                         after_current_job: bool = False) -> bool:
+    """Stop the app's embedded worker (see EmbeddedWorker.stop); False: none ran."""
     running = app.extensions.pop("helpport_embedded_worker", None)
-    if running is not None:
-        running.stop(timeout)
+    if running is None:
+        return False
+    running.stop(timeout, after_current_job)
+    return True
+
+
+# Why a process must not end with its embedded worker running: the interpreter then kills
+# the daemon thread wherever it is; inside PyTorch (a search rebuild with the sentence
+# model) the C++ runtime aborts the whole process ("terminate called without an active
+# exception", exit status 134), and the queued jobs die with the in-process queue.
+def finish_jobs(app: Flask) -> bool:
+    """At the end of the command that started the worker: work the jobs it queued (the
+    reindex of `import-articles`), then stop the worker. False: no worker ran."""
+    return stop_embedded_worker(app, timeout=EXIT_WAIT_SECONDS)
+
+
+def finish_at_exit(app: Flask) -> None:
+    """The safety net of any other process (`flask run`, a script), from atexit, while
+    daemon threads still run: the job running may end, no other starts (the interpreter
+    is shutting down: a job can no longer start threads or register exit handlers)."""
+    running = app.extensions.get("helpport_embedded_worker")
+    if running is None or not running.thread.is_alive():
+        return
+    log.info("waiting for the embedded worker's job to end before exit")
+    stop_embedded_worker(app, timeout=EXIT_WAIT_SECONDS, after_current_job=True)
+    if running.thread.is_alive():
+        log.warning("the embedded worker is still busy after %s s; exiting anyway",
+                    EXIT_WAIT_SECONDS)
 
 
 def drain(app: Flask) -> int:

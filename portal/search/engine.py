@@ -29,8 +29,9 @@ MODES = ("hybrid", "keyword", "semantic")
 QUERY_MAX = 1000
 # the stored layout (portal.search.codec): a stored index of another format is never
 # loaded but rebuilt. 1 was a pickle (loading one could run code); 2 is data only; 3 keeps
-# vocabularies as sorted arrays (memory-mappable) and the LSA projection in float16
-FORMAT = 3
+# vocabularies as sorted arrays (memory-mappable) and the LSA projection in float16; 4
+# keeps a sentence model's vectors per passage (portal.search.sentence)
+FORMAT = 4
 EMBEDDERS = {"lsa": LsaEmbedder, "sentence": SentenceEmbedder}  # stored "kind" -> class
 MASKS_MAX = 64  # visibility masks an index keeps (one per audience set and visible set)
 WORDS_MAX = 4096  # typo corrections and prefix expansions an index keeps, of each kind
@@ -71,7 +72,8 @@ class Index:
         # the title twice: it says what the article is about more densely than the body
         texts = [f"{d.title}\n{d.title}\n{d.body}" for d in docs]
         # a factory takes (analyzer, params, collection size) and returns an Embedder
-        self.semantic = SemanticIndex(embedder_factory(self.analyzer, params, len(docs)), texts)
+        self.semantic = SemanticIndex(embedder_factory(self.analyzer, params, len(docs)), texts,
+                                      [(d.title, d.body) for d in docs])
 
     def _set_titles(self, titles: list[str]) -> None:
         self.titles = titles
@@ -84,7 +86,7 @@ class Index:
         emb_meta, emb_arrays = self.semantic.embedder.state()
         meta = {"format": FORMAT, "locale": self.locale, "params": asdict(self.params),
                 "titles": self.titles, "keyword": kw_meta, "embedder": emb_meta}
-        arrays = {"ids": self.ids, "vectors": self.semantic.vectors,
+        arrays = {"ids": self.ids, **self.semantic.arrays(),
                   **{f"keyword.{k}": v for k, v in kw_arrays.items()},
                   **{f"embedder.{k}": v for k, v in emb_arrays.items()}}
         return meta, arrays
@@ -104,7 +106,8 @@ class Index:
         index.keyword = KeywordIndex.restore(index.analyzer, meta["keyword"], part("keyword."))
         kind = EMBEDDERS[meta["embedder"]["kind"]]
         embedder = kind.restore(index.analyzer, meta["embedder"], part("embedder."))
-        index.semantic = SemanticIndex.restore(embedder, arrays["vectors"])
+        index.semantic = SemanticIndex.restore(embedder, arrays["vectors"],
+                                               arrays.get("passage_starts"))
         return index
 
     @property
@@ -220,7 +223,7 @@ class Index:
                                covered)[0][:p.prf_docs]
             if len(first):
                 if sem_scores is not None and p.prf_weight:
-                    centroid = self.semantic.vectors[first].mean(axis=0)
+                    centroid = self.semantic.document_vectors(first).mean(axis=0)
                     qv = qv + p.prf_weight * centroid
                     qv = qv / (np.linalg.norm(qv) or 1.0)
                     sem_scores = self.semantic.scores(qv.astype(np.float32))

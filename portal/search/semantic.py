@@ -215,28 +215,59 @@ def _weigh(terms: Terms, idf: np.ndarray, token_lists: list[list[str]]) -> spars
 
 
 class SemanticIndex:
-    def __init__(self, embedder: Embedder, texts: list[str]):
+    """One vector per document, or, with an embedder that reads documents in passages
+    (`embed_documents`, the sentence model), one per passage: `starts` is then each
+    document's first row, and a document's score combines its passages' (`combine`)."""
+
+    def __init__(self, embedder: Embedder, texts: list[str],
+                 docs: list[tuple[str, str]] | None = None):
         self.embedder = embedder
+        self.starts = None
         fit_embed = getattr(embedder, "fit_embed", None)
         if fit_embed is not None:
             vectors = fit_embed(texts) if texts else np.zeros((0, 1))
         else:
             embedder.fit(texts)
-            vectors = embedder.embed(texts) if texts else np.zeros((0, 1))
+            if docs is not None and hasattr(embedder, "embed_documents"):
+                vectors, self.starts = embedder.embed_documents(docs) if docs else (
+                    np.zeros((0, 1)), np.zeros(0, dtype=np.int64))
+            else:
+                vectors = embedder.embed(texts) if texts else np.zeros((0, 1))
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
 
     @classmethod
-    def restore(cls, embedder: Embedder, vectors: np.ndarray) -> "SemanticIndex":
+    def restore(cls, embedder: Embedder, vectors: np.ndarray,
+                starts: np.ndarray | None = None) -> "SemanticIndex":
         """A stored index's side: the vectors as built, nothing fitted again."""
         index = cls.__new__(cls)
         index.embedder = embedder
         index.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        index.starts = None if starts is None else np.asarray(starts, dtype=np.int64)
         return index
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What a stored index keeps of this side (portal.search.engine.Index.state)."""
+        if self.starts is None:
+            return {"vectors": self.vectors}
+        return {"vectors": self.vectors, "passage_starts": self.starts}
+
+    def __len__(self) -> int:
+        return len(self.vectors) if self.starts is None else len(self.starts)
 
     def query_vector(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0].astype(np.float32)
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
+        """One score per document."""
         if not len(self.vectors) or not np.any(vector):
-            return np.zeros(len(self.vectors), dtype=np.float32)
-        return self.vectors @ vector
+            return np.zeros(len(self), dtype=np.float32)
+        scores = self.vectors @ vector
+        return scores if self.starts is None else self.embedder.combine(scores, self.starts)
+
+    def document_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """One vector per document row (of passages: their normalised mean)."""
+        if self.starts is None:
+            return self.vectors[rows]
+        ends = np.append(self.starts[1:], len(self.vectors))
+        return normalize(np.stack([self.vectors[self.starts[r]:ends[r]].mean(axis=0)
+                                   for r in rows]))
