@@ -29,6 +29,7 @@ SENTENCE_MODES = ("semantic", "hybrid")
 K = 10
 TUNED = "hybrid (tuned)"
 SENTENCE = "hybrid (sentence)"
+NO_FLOOR = "hybrid (no floor)"
 
 
 @dataclass
@@ -206,6 +207,9 @@ def systems(articles: list[Article], locale: str = "en-US", params=None,
         index = build_engine(articles, locale, params=params)
         for mode in ENGINE_MODES:
             out[mode] = (lambda m: lambda q: index.search(q, mode=m, limit=K))(mode)
+        # the same index without the relevance floor: what it costs and what it silences
+        no_floor = index.params.with_(floor=False)
+        out[NO_FLOOR] = lambda q: index.search(q, mode="hybrid", limit=K, params=no_floor)
         if tuned:
             p = parse_params(tuned)
             tuned_index = build_engine(articles, locale, params=p)
