@@ -23,11 +23,13 @@ from bench.search.metrics import METRICS, paired_p_value
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 KINDS = ("plain", "paraphrase", "typo")
+UNANSWERABLE = "unanswerable"  # no labels: the right answer is no result (the floor)
 ENGINE_MODES = ("keyword", "semantic", "hybrid")
 SENTENCE_MODES = ("semantic", "hybrid")
 K = 10
 TUNED = "hybrid (tuned)"
 SENTENCE = "hybrid (sentence)"
+NO_FLOOR = "hybrid (no floor)"
 
 
 @dataclass
@@ -138,11 +140,12 @@ def parse_params(pairs: list[str]):
 
 # -- evaluation ------------------------------------------------------------------------------
 def run(search, queries: list[dict]) -> list[dict]:
-    """Per query: the ranked ids and each metric. `search(query) -> [(id, score)]`."""
+    """Per query: the ranked ids (what is listed, after the relevance floor) and each
+    metric. `search(query) -> [(id, score)]`."""
     out = []
     for q in queries:
         ranked = [doc_id for doc_id, _score in search(q["query"])][:K]
-        row = {"id": q["id"], "kind": q["kind"], "ranked": ranked}
+        row = {"id": q["id"], "kind": q["kind"], "ranked": ranked, "listed": bool(ranked)}
         for name, fn in METRICS.items():
             row[name] = fn(ranked, q["labels"], K)
         out.append(row)
@@ -150,13 +153,45 @@ def run(search, queries: list[dict]) -> list[dict]:
 
 
 def summarise(per_query: list[dict]) -> dict:
-    """{'all' | kind: {metric: mean}} plus the query counts."""
-    groups = {"all": per_query}
+    """{'all' | kind: {metric: mean, "kept": share with a result, "n"}} over the answerable
+    queries ('all' = every answerable one), and {'unanswerable': {"silent": share with no
+    result, "n"}}. A metric is a mean over answerable queries only, of what is listed
+    after the floor (a query the floor empties scores 0)."""
+    answerable = [r for r in per_query if r["kind"] != UNANSWERABLE]
+    groups = {"all": answerable}
     for kind in KINDS:
-        groups[kind] = [r for r in per_query if r["kind"] == kind]
-    return {g: {m: (statistics.fmean(r[m] for r in rows) if rows else 0.0)
-                for m in METRICS} | {"n": len(rows)}
-            for g, rows in groups.items()}
+        groups[kind] = [r for r in answerable if r["kind"] == kind]
+    out = {g: {m: (statistics.fmean(r[m] for r in rows) if rows else 0.0)
+               for m in METRICS}
+           | {"n": len(rows), "kept": share(r["listed"] for r in rows)}
+           for g, rows in groups.items()}
+    silent = [r for r in per_query if r["kind"] == UNANSWERABLE]
+    out[UNANSWERABLE] = {"n": len(silent), "silent": share(not r["listed"] for r in silent)}
+    return out
+
+
+def share(flags) -> float | None:
+    flags = list(flags)
+    return sum(flags) / len(flags) if flags else None
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def floor_table(results: dict) -> str:
+    """Markdown: per system, the share of unanswerable queries with no result, of
+    answerable ones keeping at least one, and nDCG@10 over the answerable (after the
+    floor)."""
+    first = next(iter(results.values()))["summary"]
+    lines = [f"| system | unanswerable with no result (n={first[UNANSWERABLE]['n']}) | "
+             f"answerable keeping a result (n={first['all']['n']}) | nDCG@10 answerable |",
+             "|---|---|---|---|"]
+    for name, res in results.items():
+        s = res["summary"]
+        lines.append(f"| {name} | {percent(s[UNANSWERABLE]['silent'])} | "
+                     f"{percent(s['all']['kept'])} | {s['all']['nDCG@10']:.3f} |")
+    return "\n".join(lines)
 
 
 def systems(articles: list[Article], locale: str = "en-US", params=None,
@@ -172,6 +207,9 @@ def systems(articles: list[Article], locale: str = "en-US", params=None,
         index = build_engine(articles, locale, params=params)
         for mode in ENGINE_MODES:
             out[mode] = (lambda m: lambda q: index.search(q, mode=m, limit=K))(mode)
+        # the same index without the relevance floor: what it costs and what it silences
+        no_floor = index.params.with_(floor=False)
+        out[NO_FLOOR] = lambda q: index.search(q, mode="hybrid", limit=K, params=no_floor)
         if tuned:
             p = parse_params(tuned)
             tuned_index = build_engine(articles, locale, params=p)
@@ -210,18 +248,21 @@ def quality_table(results: dict, metric_names=tuple(METRICS)) -> str:
 
 
 def compact_table(results: dict) -> str:
-    """Markdown: rows = system, columns = nDCG@10 / MRR@10 / Recall@10 per group."""
+    """Markdown: the floor table, then rows = system, columns = nDCG@10 / MRR@10 /
+    Recall@10 / share keeping a result, per group of answerable queries."""
     groups = ("all", *KINDS)
     first = next(iter(results.values()))["summary"]
-    lines = []
+    lines = ["\n**relevance floor** (a query the articles cannot answer should list "
+             "nothing)\n", floor_table(results)]
     for g in groups:
-        lines.append(f"\n**{g}** ({first[g]['n']} queries)\n")
-        lines.append("| system | nDCG@10 | MRR@10 | Recall@10 |")
-        lines.append("|---|---|---|---|")
+        label = "all answerable" if g == "all" else g
+        lines.append(f"\n**{label}** ({first[g]['n']} queries)\n")
+        lines.append("| system | nDCG@10 | MRR@10 | Recall@10 | keeps a result |")
+        lines.append("|---|---|---|---|---|")
         for name, res in results.items():
             s = res["summary"][g]
             lines.append(f"| {name} | {s['nDCG@10']:.3f} | {s['MRR@10']:.3f} | "
-                         f"{s['Recall@10']:.3f} |")
+                         f"{s['Recall@10']:.3f} | {percent(s['kept'])} |")
     return "\n".join(lines)
 
 
@@ -229,10 +270,14 @@ def versus_baseline(results: dict, system: str = "hybrid",
                     baseline: str = "bm25 (FTS5)") -> list[dict]:
     """Relative nDCG@10 gain of `system` over the baseline per group, with a paired p."""
     out = []
+
+    def of(g: str, rows: list[dict]) -> list[float]:
+        return [r["nDCG@10"] for r in rows if r["kind"] != UNANSWERABLE
+                and (g == "all" or r["kind"] == g)]
+
     for g in ("all", *KINDS):
-        a = [r["nDCG@10"] for r in results[system]["per_query"] if g == "all" or r["kind"] == g]
-        b = [r["nDCG@10"] for r in results[baseline]["per_query"]
-             if g == "all" or r["kind"] == g]
+        a = of(g, results[system]["per_query"])
+        b = of(g, results[baseline]["per_query"])
         mean_a, mean_b = statistics.fmean(a), statistics.fmean(b)
         wins = sum(x > y + 1e-9 for x, y in zip(a, b, strict=True))
         losses = sum(y > x + 1e-9 for x, y in zip(a, b, strict=True))

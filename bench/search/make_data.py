@@ -22,6 +22,8 @@ HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "source"
 DATA = HERE / "data"
 KINDS = ("plain", "paraphrase", "typo")
+# a question the articles cannot answer: no labels; the right answer is no result at all
+UNANSWERABLE = "unanswerable"
 
 # Sentences that open the steps and close the article, varied per article so the bodies do
 # not all share one template (chosen by a hash of the slug, stable across runs).
@@ -193,8 +195,10 @@ def build(check_only: bool = False) -> tuple[list[dict], list[dict], list[str]]:
             continue
         for q in parse_queries(path):
             qid = f"{lang}-{len([x for x in queries if x['locale'] == locale]) + 1:03d}"
-            if q["kind"] not in KINDS:
+            if q["kind"] not in (*KINDS, UNANSWERABLE):
                 problems.append(f"{qid}: unknown kind {q['kind']!r}")
+            if q["kind"] == UNANSWERABLE and q["labels"]:
+                problems.append(f"{qid}: an unanswerable query has labels")
             labels = {}
             for slug, grade in q["labels"].items():
                 art = by_key.get((locale, slug))
@@ -204,8 +208,12 @@ def build(check_only: bool = False) -> tuple[list[dict], list[dict], list[str]]:
                 labels[str(art["id"])] = grade
             answers = [by_key[(locale, s)] for s, g in q["labels"].items()
                        if g == 2 and (locale, s) in by_key]
-            if not answers:
+            if not answers and q["kind"] != UNANSWERABLE:
                 problems.append(f"{qid}: no article graded 2")
+            if q["kind"] == UNANSWERABLE:
+                # its words that some article of the locale uses: the ones that may pull an
+                # unrelated article in (recorded, not an error)
+                answers = [a for a in articles if a["locale"] == locale]
             shared = shared_terms(q["query"], answers, lang)
             if q["kind"] == "paraphrase" and shared:
                 problems.append(f"{qid} paraphrase shares {shared}: {q['query']!r}")
@@ -234,8 +242,9 @@ def main(argv=None) -> int:
     articles, queries, problems = build(check_only=args.check)
     for p in problems:
         print("PROBLEM", p, file=sys.stderr)
-    kinds = {k: sum(q["kind"] == k for q in queries) for k in KINDS}
-    disjoint = sum(not q["shares_content_words"] for q in queries)
+    kinds = {k: sum(q["kind"] == k for q in queries) for k in (*KINDS, UNANSWERABLE)}
+    disjoint = sum(not q["shares_content_words"] for q in queries
+                   if q["kind"] != UNANSWERABLE)
     unknown = sum(bool(q["unknown_terms"]) for q in queries if q["kind"] == "paraphrase")
     print(f"{unknown} paraphrases contain a word that no article uses")
     print(f"{len(articles)} articles, {len(queries)} queries {kinds}; "

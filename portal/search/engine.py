@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from portal.search import floor
 from portal.search.analysis import Analyzer, normalise
 from portal.search.fusion import fused_order, top_of, top_rows
 from portal.search.keyword import KeywordIndex
@@ -218,6 +219,9 @@ class Index:
         if mode in ("semantic", "hybrid"):
             qv = self._query_vector(query, words, corrected, p)
             sem_scores = self.semantic.scores(qv)
+        if p.floor and not floor.above(self, query, corrected, prefix, mode, sem_scores,
+                                       mask, p):
+            return Ranking(0, [], stems, corrected)  # nothing answers it well enough
         if p.prf_docs > 0:
             first = self._rank(mode, kw_scores, sem_scores, mask, depth, p,
                                covered)[0][:p.prf_docs]

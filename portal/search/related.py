@@ -1,6 +1,9 @@
 """The "Related articles" box of an article page: other readable articles of the same
-directory first, then those semantic search finds similar to its title. The search engine
-is imported only when the directory does not fill the box (it is slow to import)."""
+directory first, then those semantic search finds similar to its title -- only when the
+other articles pass the relevance floor for that title (portal.search.floor, judged
+without the article itself): no related articles rather than unrelated ones. With AI
+search off that search ranks by keywords (service._allowed_mode). The search engine is
+imported only when the directory does not fill the box (it is slow to import)."""
 
 from sqlalchemy import select
 
@@ -20,7 +23,7 @@ def related(ws: Workspace, reader: Contact | None, article: Article, title: str,
 
     try:
         hits = service.search(ws, reader, title, mode="semantic", locale=locale,
-                              limit=limit + 1).results
+                              limit=limit, exclude=article.id).results
     except Exception:  # related articles are a nicety: never fail the page for them
         db.session.rollback()
         hits = []

@@ -93,13 +93,17 @@ def index_for(ws: Workspace, locale: str) -> Index | None:
 
 
 def search(ws: Workspace, reader: Contact | None, query: str, *, mode: str = "hybrid",
-           locale: str, limit: int = 10) -> SearchResult:
+           locale: str, limit: int = 10, exclude: int | None = None) -> SearchResult:
+    """`exclude`: an article id that takes no part, neither in the ranking nor in the
+    relevance floor's judgement (related articles: the article itself always matches its
+    own title)."""
     text = _check(query, mode)
     mode = _allowed_mode(ws, mode)
     limit = max(1, min(int(limit), LIMIT_MAX))
     if not text:
         return SearchResult(mode, 0, [])
-    return _run(ws, reader, text, mode, _locale(ws, locale), limit, prefix=False)
+    return _run(ws, reader, text, mode, _locale(ws, locale), limit, prefix=False,
+                exclude=exclude)
 
 
 def _allowed_mode(ws: Workspace, mode: str) -> str:
@@ -129,7 +133,7 @@ class _Found:
     hits: tuple[tuple[ArticleRef, str, float, Markup], ...]  # (article, title, score, snippet)
 
 
-def _run(ws, reader, text, mode, locale, limit, prefix) -> SearchResult:
+def _run(ws, reader, text, mode, locale, limit, prefix, exclude=None) -> SearchResult:
     with SEARCH_SECONDS.labels("suggest" if prefix else "search").time(), \
             use_workspace(ws.id):
         allowed = article_access.audiences(ws, reader)
@@ -147,11 +151,13 @@ def _run(ws, reader, text, mode, locale, limit, prefix) -> SearchResult:
             return _like_search(ws, allowed, text, mode, locale, limit)
         text = synonyms.expand(ws, locale, text, prefix)  # the admins' synonym groups
         # readers of one audience set share a mask and the answers (never another set's)
-        key = (allowed, version, mode, text, limit, prefix)
+        key = (allowed, version, mode, text, limit, prefix, exclude)
         keep = current_app.config["SEARCH_RESULT_CACHE"]
         found = _answers.get(index, key) if keep else None
         if found is None:
             mask = index.cached_mask((allowed, digest), lambda: _visible_ids(ws, allowed))
+            if exclude is not None:
+                mask = mask & (index.ids != exclude)
             ranking = index.query(text, mode, limit, prefix=prefix, allowed_mask=mask)
             found = _found(ws, allowed, ranking, index, locale)
             _answers.put(index, key, found, keep)

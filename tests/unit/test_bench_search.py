@@ -51,9 +51,14 @@ def test_relevance_set_is_in_sync_and_meets_the_brief():
     assert on_disk == queries, "data/ is stale: run python -m bench.search.make_data"
     assert len([a for a in articles if a["locale"] == "en-US"]) >= 120
     assert len(queries) >= 60
-    assert {q["kind"] for q in queries} == {"plain", "paraphrase", "typo"}
-    disjoint = [q for q in queries if not q["shares_content_words"]]
-    assert len(disjoint) * 3 >= len(queries)
+    assert {q["kind"] for q in queries} == {"plain", "paraphrase", "typo", "unanswerable"}
+    answerable = [q for q in queries if q["kind"] != "unanswerable"]
+    disjoint = [q for q in answerable if not q["shares_content_words"]]
+    assert len(disjoint) * 3 >= len(answerable)
+    # the relevance floor's questions: at least 20 in English, none with a label
+    unanswerable = [q for q in queries if q["kind"] == "unanswerable"]
+    assert len([q for q in unanswerable if q["locale"] == "en-US"]) >= 20
+    assert all(q["labels"] == {} for q in unanswerable)
     assert all(not q["shared_terms"] for q in queries if q["kind"] == "paraphrase")
 
 
@@ -89,6 +94,29 @@ def test_evaluation_runs_every_system_on_a_slice():
     plain = results["bm25 (FTS5)"]["per_query"][0]
     assert plain["MRR@10"] == 1.0
     assert "| bm25 (FTS5) |" in evaluate.compact_table(results)
+
+
+def test_floor_shares_count_unanswerable_and_answerable_queries_apart():
+    queries = evaluate.load_queries()
+    plain = next(q for q in queries if q["kind"] == "plain")
+    nonsense = next(q for q in queries if q["kind"] == "unanswerable")
+    answer = next(d for d, g in plain["labels"].items() if g == 2)
+
+    def lists_only_the_plain_answer(text):
+        return [(answer, 1.0)] if text == plain["query"] else []
+
+    summary = evaluate.summarise(evaluate.run(lists_only_the_plain_answer, [plain, nonsense]))
+    assert summary["unanswerable"] == {"n": 1, "silent": 1.0}
+    assert summary["all"]["n"] == 1 and summary["all"]["kept"] == 1.0
+    assert summary["all"]["nDCG@10"] > 0  # the unanswerable query is not averaged in
+
+    def lists_the_answer_always(_text):
+        return [(answer, 1.0)]
+
+    summary = evaluate.summarise(evaluate.run(lists_the_answer_always, [plain, nonsense]))
+    assert summary["unanswerable"]["silent"] == 0.0
+    table = evaluate.floor_table({"x": {"summary": summary}})
+    assert "| x | 0% | 100% |" in table
 
 
 def test_doc_writer_replaces_only_its_own_block(tmp_path):

@@ -305,12 +305,13 @@ def test_coverage_is_the_share_of_the_query_weight_a_document_holds(helpdesk):
 def test_hybrid_keeps_a_keyword_match_only_when_it_covers_the_query(helpdesk):
     # "password" is in doc 1, the other two words in no article: an incidental match
     # the keyword side alone, through fusion
-    no_meaning = DEFAULT.with_(semantic_weight=0.0, keyword_coverage=0.5)
+    # (the relevance floor off: it would list nothing for this query at all)
+    no_meaning = DEFAULT.with_(semantic_weight=0.0, keyword_coverage=0.5, floor=False)
     query = "password zebra quokka"
     assert ids(helpdesk.search(query, "hybrid", params=no_meaning)) == []
     everything = no_meaning.with_(keyword_coverage=0.0)
     assert ids(helpdesk.search(query, "hybrid", params=everything)) == [1]
     # the keyword mode itself is plain BM25F and still finds it
-    assert ids(helpdesk.search(query, "keyword")) == [1]
+    assert ids(helpdesk.search(query, "keyword", params=DEFAULT.with_(floor=False))) == [1]
     # a query the document covers is kept
     assert ids(helpdesk.search("reset password", "hybrid", params=no_meaning))[0] == 1

@@ -67,6 +67,9 @@ def test_admin_only_article_never_reaches_a_verified_customer(world, acme, mode)
     admin = service.search(acme, readers["admin"], "password vault", mode=mode,
                            locale="en-US")
     assert made["secret"].id in found(admin)
+    seen = service.search(acme, readers["verified"], "password", mode=mode, locale="en-US")
+    admin = service.search(acme, readers["admin"], "password", mode=mode, locale="en-US")
+    assert made["secret"].id in found(admin) and made["secret"].id not in found(seen)
     assert seen.total == admin.total - 1
     for text in ("passw", "password vault admins"):
         assert made["secret"].id not in [

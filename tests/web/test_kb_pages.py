@@ -292,7 +292,7 @@ def test_search_page_without_a_query_and_with_no_results(client, kb_site, acme):
     html = text(client.get("/en-US/acme/search"))
     assert 'role="search"' in html and "articles found" not in html
     html = text(client.get("/en-US/acme/search?q=zebra+xylophone&mode=keyword"))
-    assert "0 articles found" in html and "No articles match your search." in html
+    assert "0 articles found" in html and "No article answers your search." in html
     assert re.search(r'aria-current="page">\s*Exact words', html)
 
 
