@@ -194,10 +194,13 @@ class Index:
 
     def query(self, query: str, mode: str = "hybrid", limit: int = 10,
               allowed_ids: set[int] | None = None, params: Params | None = None,
-              prefix: bool = False, allowed_mask: np.ndarray | None = None) -> Ranking:
+              prefix: bool = False, allowed_mask: np.ndarray | None = None,
+              floor_query: tuple[str, dict] | None = None) -> Ranking:
         """Rank the allowed documents for `query`. `prefix`: the last word may be
         unfinished (search-as-you-type) and also matches the words it begins.
-        `allowed_mask` (a row mask, e.g. from `cached_mask`) replaces `allowed_ids`."""
+        `allowed_mask` (a row mask, e.g. from `cached_mask`) replaces `allowed_ids`.
+        `floor_query`: (the query as typed, {stem: its synonyms}) when `query` is that
+        query with synonyms added: the floor judges the typed words, each with its own."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         p = params or self.params
@@ -219,8 +222,9 @@ class Index:
         if mode in ("semantic", "hybrid"):
             qv = self._query_vector(query, words, corrected, p)
             sem_scores = self.semantic.scores(qv)
-        if p.floor and not floor.above(self, query, corrected, prefix, mode, sem_scores,
-                                       mask, p):
+        typed, alts = floor_query or (query, {})
+        if p.floor and not floor.above(self, typed, corrected, prefix, mode, sem_scores,
+                                       mask, p, alts):
             return Ranking(0, [], stems, corrected)  # nothing answers it well enough
         if p.prf_docs > 0:
             first = self._rank(mode, kw_scores, sem_scores, mask, depth, p,

@@ -30,17 +30,21 @@ def near_miss(typed: str, fixed: str) -> bool:
 
 
 def query_groups(index, query: str, corrected: dict[str, list[str]], prefix: bool,
-                 p: Params) -> tuple[list[list[int]], int]:
+                 p: Params, alternatives: dict | None = None) -> tuple[list[list[int]], int]:
     """(per query word, the keyword columns that count as that word; words found in no
-    document). An unfinished last word (`prefix`) is any of the words it begins."""
+    document). An unfinished last word (`prefix`) is any of the words it begins; a word
+    with synonyms (`alternatives`: {stem: the other terms}) is any of them too."""
     analyzer, vocab = index.analyzer, index.keyword.vocab
     words = analyzer.words(query)
     partial = len(words) - 1 if prefix and words and not query[-1:].isspace() else None
     groups, unknown = [], 0
     for i, typed in enumerate(words):
-        column = vocab.get(analyzer.stem(typed))
-        if column is not None:
-            groups.append([column])
+        stem = analyzer.stem(typed)
+        columns = [c for c in [vocab.get(stem)] + [
+            vocab.get(s) for alt in (alternatives or {}).get(stem, ()) for s in analyzer(alt)]
+            if c is not None]
+        if columns:
+            groups.append(list(dict.fromkeys(columns)))
             continue
         if i == partial:  # the same expansions the ranking used (kept per index)
             grown = index._kept("prefixes", typed, index.keyword.expand_prefix, typed)
@@ -80,9 +84,10 @@ def best_coverage(index, groups: list[list[int]], unknown: int, mask: np.ndarray
 
 
 def above(index, query: str, corrected: dict, prefix: bool, mode: str,
-          sem_scores: np.ndarray | None, mask: np.ndarray, p: Params) -> bool:
+          sem_scores: np.ndarray | None, mask: np.ndarray, p: Params,
+          alternatives: dict | None = None) -> bool:
     """Whether the query's best allowed match is good enough to list anything."""
-    groups, unknown = query_groups(index, query, corrected, prefix, p)
+    groups, unknown = query_groups(index, query, corrected, prefix, p, alternatives)
     if best_coverage(index, groups, unknown, mask) >= p.floor_coverage:
         return True
     if mode == "keyword" or sem_scores is None or not index.reads_sentences:

@@ -149,6 +149,7 @@ def _run(ws, reader, text, mode, locale, limit, prefix, exclude=None) -> SearchR
             return SearchResult(mode, 0, [])
         if index is None:
             return _like_search(ws, allowed, text, mode, locale, limit)
+        typed = text
         text = synonyms.expand(ws, locale, text, prefix)  # the admins' synonym groups
         # readers of one audience set share a mask and the answers (never another set's)
         key = (allowed, version, mode, text, limit, prefix, exclude)
@@ -158,7 +159,9 @@ def _run(ws, reader, text, mode, locale, limit, prefix, exclude=None) -> SearchR
             mask = index.cached_mask((allowed, digest), lambda: _visible_ids(ws, allowed))
             if exclude is not None:
                 mask = mask & (index.ids != exclude)
-            ranking = index.query(text, mode, limit, prefix=prefix, allowed_mask=mask)
+            ranking = index.query(text, mode, limit, prefix=prefix, allowed_mask=mask,
+                                  floor_query=(typed, synonyms.alternatives(ws, locale, typed))
+                                  if text != typed else None)
             found = _found(ws, allowed, ranking, index, locale)
             _answers.put(index, key, found, keep)
         return SearchResult(mode, found.total, [Hit(*hit) for hit in found.hits])

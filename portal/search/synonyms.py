@@ -193,6 +193,24 @@ def extra_terms(ws: Workspace, locale: str, text: str, prefix: bool = False) -> 
     return extra[:EXTRA_MAX]
 
 
+def alternatives(ws: Workspace, locale: str, text: str) -> dict[str, tuple[str, ...]]:
+    """{stem of a word of `text`: the other terms of its groups}: for the relevance floor
+    (portal.search.floor), a word and its synonyms are one word of the query, so that
+    "bill" answered by an article on invoices is a whole answer, not a third of one."""
+    found = groups(ws, locale)
+    if not found:
+        return {}
+    stems = analyzer(locale)(text)
+    alts: dict[str, list[str]] = {}
+    for group in found:
+        for term in group:
+            if _contains(stems, term.stems):
+                others = [t.text for t in group if t is not term]
+                for stem in term.stems:
+                    alts.setdefault(stem, []).extend(others)
+    return {stem: tuple(dict.fromkeys(texts)) for stem, texts in alts.items()}
+
+
 def expand(ws: Workspace, locale: str, text: str, prefix: bool = False) -> str:
     """`text` with the other terms of the groups it names; in prefix mode they go first,
     so that the unfinished word stays last."""
