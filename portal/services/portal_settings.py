@@ -35,8 +35,8 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.appearance import AppearanceError, colors, custom_css
 from portal.extensions import cache, db
-from portal.i18n import SUPPORTED
 from portal.fields import messages
+from portal.i18n import SUPPORTED
 from portal.models import PortalSettingsDraft, PortalSettingsPublish, Workspace
 from portal.request_memo import forget, memo
 from portal.services import portal_settings_schema as schema_module

@@ -6,11 +6,9 @@ import html
 import io
 from html.parser import HTMLParser
 
-from werkzeug.datastructures import MultiDict
-
 import pytest
 from PIL import Image
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from portal.extensions import db
