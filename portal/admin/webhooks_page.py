@@ -67,7 +67,7 @@ class WebhooksView(WorkspaceBaseView):
         return self._endpoint(row, secret=secret)
 
     @page_route("/<id:pk>", "show")
-    def endpoint(self, pk: int):
+    def detail(self, pk: int):
         return self._endpoint(self._row(pk))
 
     @page_route("/<id:pk>", "edit", methods=["POST"])
@@ -80,7 +80,7 @@ class WebhooksView(WorkspaceBaseView):
             return self._endpoint(self._row(pk), form=form, errors={
                 exc.details.get("field") or "url": exc.message}, status=422)
         flash(_("Webhook saved."), "success")
-        return redirect(url_for(".endpoint", pk=pk), 303)
+        return redirect(url_for(".detail", pk=pk), 303)
 
     @page_route("/<id:pk>/secret", "edit", methods=["POST"])
     def secret(self, pk: int):
@@ -104,7 +104,7 @@ class WebhooksView(WorkspaceBaseView):
             abort(404)
         webhook_delivery.redeliver(ws, delivery)
         flash(_("The event will be sent again."), "success")
-        return redirect(url_for(".endpoint", pk=pk), 303)
+        return redirect(url_for(".detail", pk=pk), 303)
 
 
 def register_webhooks(appbuilder) -> None:

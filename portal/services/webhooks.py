@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.aftercommit import after_commit
 from portal.extensions import db
@@ -143,6 +143,8 @@ def regenerate_secret(ws: Workspace, row: WebhookEndpoint) -> str:
 
 def remove(ws: Workspace, row: WebhookEndpoint) -> None:
     """The endpoint and its deliveries (pending ones are never sent)."""
+    db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.workspace_id == ws.id,
+                                                     WebhookDelivery.endpoint_id == row.id))
     db.session.delete(row)
     db.session.commit()
 
