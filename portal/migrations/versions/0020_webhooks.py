@@ -4,7 +4,8 @@ Revision ID: 0020_webhooks
 Revises: 0018_search_synonyms
 Create Date: 2026-12-05 10:00:00
 
-No workspace has an endpoint yet: nothing is sent until an admin registers one.
+No workspace has an endpoint yet: nothing is sent until an admin registers one (every
+workspace's `webhook_events`, the events its active endpoints want, starts empty).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -58,8 +59,14 @@ def upgrade():
         batch_op.create_index('ix_webhook_delivery_endpoint', ['endpoint_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_webhook_delivery_workspace_id'), ['workspace_id'], unique=False)
 
+    with op.batch_alter_table('workspace', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('webhook_events', sa.JSON(), server_default='[]', nullable=False))
+
 
 def downgrade():
+    with op.batch_alter_table('workspace', schema=None) as batch_op:
+        batch_op.drop_column('webhook_events')
+
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_delivery_workspace_id'))
         batch_op.drop_index('ix_webhook_delivery_endpoint')
