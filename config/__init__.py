@@ -138,6 +138,12 @@ class BaseConfig:
     # (the outbox sweep: retries after their backoff, emails whose job was lost)
     OUTBOX_SWEEP_SECONDS = 60
 
+    # --- webhooks (issue 15 part 5) ---
+    # admins may register webhook URLs on this machine or a private network (loopback,
+    # 10/8, 192.168/16, ...); off: such targets are refused when saved and when sent to
+    WEBHOOKS_ALLOW_PRIVATE = False
+    WEBHOOKS_TIMEOUT_SECONDS = 5  # connect and read timeout of one delivery (no redirects)
+
     # --- Redis outages (issue 9 part 1) ---
     # the worker asks Redis again after 0.5 s, then twice as long each time, up to this;
     # while the queue is unreachable the outbox sweep runs this often (delivering itself)

@@ -18,6 +18,7 @@ from portal.admin.sign_in_page import register_sign_in_page
 from portal.admin.snap_ins_page import register_snap_ins_page
 from portal.admin.tickets import register_ticket_views
 from portal.admin.tickets_api import register_ticket_api
+from portal.admin.webhooks_page import register_webhooks
 from portal.admin.workspaces import WorkspaceAdmin, WorkspaceSwitchView
 
 
@@ -33,6 +34,7 @@ def register_admin(appbuilder) -> None:
     register_app_tokens_page(appbuilder)
     register_snap_ins_page(appbuilder)
     register_sign_in_page(appbuilder)
+    register_webhooks(appbuilder)
     appbuilder.add_view(WorkspaceAdmin, "Workspaces", label=_l("Workspaces"),
                         category="Platform", category_label=_l("Platform"), icon="fa-globe")
     appbuilder.add_view_no_menu(WorkspaceSwitchView)

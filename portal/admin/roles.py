@@ -71,8 +71,11 @@ ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
         (r"SignInSettingsView", r"can_(show|edit)"),
         # the knowledge base's search synonyms: admins only
         (r"SearchSynonymsView", r"can_(show|edit)"),
+        # webhooks (endpoints, secrets, deliveries, redeliver): admins only
+        (r"WebhooksView", r"can_(show|edit)"),
+        (r"WebhookApi", r".*"),
         (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form|Portal settings|"
-         r"Application tokens|Sign-in|Snap-ins|Synonyms)", r"menu_access"),
+         r"Application tokens|Sign-in|Snap-ins|Synonyms|Webhooks)", r"menu_access"),
     ],
     AGENT: _OWN_ACCOUNT + _TICKET_WORK + _KB_READ + [
         (r"(AccountAdmin|ContactAdmin)", r"can_(list|show)"),

@@ -108,10 +108,13 @@ def ensure_embedded_worker(app: Flask) -> None:
 
 def init_jobs(app: Flask) -> None:
     from portal.jobs.tasks import enqueue_delivery
+    from portal.jobs.webhook_tasks import enqueue_webhook
     from portal.observability.metrics import add_scrape_source
     from portal.services.outbox import DELIVERY
+    from portal.services.webhooks import DELIVERY as WEBHOOK_DELIVERY
 
     app.extensions[DELIVERY] = enqueue_delivery  # a committed outbox row is queued here
+    app.extensions[WEBHOOK_DELIVERY] = enqueue_webhook  # and a committed webhook delivery
     add_scrape_source(app, "redis", queue_depths)
     add_scrape_source(app, "database", outbox_counts)
 

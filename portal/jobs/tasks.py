@@ -95,7 +95,7 @@ def periodic() -> None:
     """What the worker's sweeper runs every OUTBOX_SWEEP_SECONDS: due ticket notifications
     and Publish & Notify runs become outbox emails (their commit enqueues delivery);
     expired idempotency keys, visitors' unconfirmed ticket drafts and spent single-use
-    tokens are deleted; then the outbox sweep."""
+    tokens are deleted; due webhook deliveries are enqueued; then the outbox sweep."""
     from portal.services import article_follow, notifications
 
     for send_due in (notifications.send_due, article_follow.send_due):
@@ -110,4 +110,11 @@ def periodic() -> None:
         except Exception:  # one failing purge must not stop the others or email recovery
             db.session.rollback()
             current_app.logger.exception("%s.purge failed", purge.__module__)
+    try:
+        from portal.jobs.webhook_tasks import sweep_webhooks
+
+        sweep_webhooks()
+    except Exception:  # a webhook problem must not stop email recovery
+        db.session.rollback()
+        current_app.logger.exception("webhook sweep failed")
     sweep_outbox()

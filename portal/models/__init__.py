@@ -28,6 +28,7 @@ from portal.models.ticket import (
     TicketNotification,
     ticket_reporters,
 )
+from portal.models.webhook import WebhookDelivery, WebhookEndpoint
 from portal.models.workspace import StaffMembership, Workspace
 
 __all__ = [
@@ -64,6 +65,8 @@ __all__ = [
     "OutboxMessage",
     "StaffMembership",
     "StaffSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Workspace",
     "group_members",
 ]

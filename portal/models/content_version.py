@@ -21,7 +21,7 @@ from portal.tenancy import current_workspace_id
 CONTENT = (Article, ArticleTranslation, Directory, SearchSynonym)  # synonyms change results
 ADDED_ONLY = (SearchIndex,)  # a new index changes related articles; old ones are pruned
 COUNTERS = frozenset({"views", "helpful_yes", "helpful_no"})  # of Article
-NOT_CONTENT = COUNTERS | {"content_version"}
+NOT_CONTENT = COUNTERS | {"content_version", "webhook_events"}  # no page shows those
 CONTENT_TABLES = frozenset(model.__table__.name for model in CONTENT)
 
 

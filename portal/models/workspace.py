@@ -31,6 +31,9 @@ class Workspace(Model):
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     # installable extensions a workspace admin turned on (portal.services.snap_ins)
     snap_ins: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # the events some active webhook endpoint wants (portal.services.webhooks keeps it):
+    # a change no endpoint wants costs no query
+    webhook_events: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     # bumped with every change public pages show (portal.models.content_version)
     content_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

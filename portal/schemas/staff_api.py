@@ -24,6 +24,7 @@ class StaffPath(Input):
     pk = Id(metadata={"description": "The row's id"})
     number = Id(metadata={"description": "The ticket's number in the workspace"})
     revision_id = Id(metadata={"description": "The revision's id"})
+    delivery_id = Id(metadata={"description": "The webhook delivery's id"})
     image = Choice(IMAGES, metadata={"description": "Which portal image: logo, logo_dark "
                                                     "(for dark backgrounds) or favicon"})
 

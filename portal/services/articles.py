@@ -130,6 +130,7 @@ def write(ws: Workspace, *, article: Article | None = None, kind: str = "native"
     _check(title, description, body, status, audience, locale)
     _check_kind(kind, link_url)
     now = utcnow()
+    was_published = article is not None and article.status == "published"
     if article is None:
         article = Article(workspace_id=ws.id, kind=kind, created_at=now,
                           slug=unique_slug(ws, slug or title), external_ref=external_ref)
@@ -147,6 +148,10 @@ def write(ws: Workspace, *, article: Article | None = None, kind: str = "native"
                        body=body, author=author, now=now)
     reindex_after_commit(ws.id)
     db.session.flush()
+    if status == "published" and not was_published:
+        from portal.services import webhook_events
+
+        webhook_events.article_published(ws, article)
     return article
 
 

@@ -23,9 +23,7 @@ checked to be public is the only one the server connects to.
 """
 
 import http.client
-import ipaddress
 import re
-import socket
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -38,6 +36,7 @@ from portal.extensions import db
 from portal.models import IdentityProvider, Workspace
 from portal.services.domains import parse_domains
 from portal.services.errors import Invalid, NotFound
+from portal.services.outbound import inside as _inside
 
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 MAP_KEYS = ("email", "first_name", "last_name", "account")
@@ -152,16 +151,6 @@ def fetch_metadata(url: str, private_hosts: bool = False) -> str:
     if len(body) > limit:
         raise Invalid(_("The metadata is larger than the limit."), field="metadata_url")
     return body.decode("utf-8", "replace")
-
-
-def _inside(host: str, port: int | None) -> bool:
-    """Whether `host` is, or resolves to, an address that is not public (loopback, private,
-    link-local, reserved); an unresolvable host counts as inside (it cannot be fetched)."""
-    try:
-        found = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return True
-    return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in found)
 
 
 def read_metadata(xml: str, field: str = "metadata_xml") -> str:

@@ -134,7 +134,7 @@ def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form,
     """Open a ticket; `files` are attachments already checked by attachments.check_all,
     stored in the same transaction. `before_commit(ticket)` runs inside the transaction,
     last (the caller's answer: portal.idempotent.FirstAnswer)."""
-    from portal.services import notifications, timeline
+    from portal.services import notifications, timeline, webhook_events
 
     if not tickets_enabled(ws):
         raise FeatureDisabled(_("Tickets are not available here."))
@@ -164,6 +164,7 @@ def open_ticket(ws: Workspace, contact: Contact, data: TicketInput, form,
 
         attachments.store(ticket, files)
     notifications.ticket_changed(ticket, ev, by_staff=False)
+    webhook_events.ticket_created(ticket)
     if before_commit is not None:
         before_commit(ticket)
     db.session.commit()

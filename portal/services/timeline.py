@@ -29,6 +29,8 @@ def record(ticket: Ticket, kind: str, *, actor: str, data: dict | None = None,
     change as customers see it (`public_updated_at`); an internal one leaves that alone.
     `at`: the change's time when the caller already stamped the ticket with it (a new
     ticket: no UPDATE of `public_updated_at` follows)."""
+    from portal.services import webhook_events
+
     now = at or utcnow()
     ev = TicketEvent(workspace_id=ticket.workspace_id, ticket_id=ticket.id, kind=kind,
                      data=data or {}, public=public, actor=actor, created_at=now)
@@ -37,6 +39,7 @@ def record(ticket: Ticket, kind: str, *, actor: str, data: dict | None = None,
     db.session.add(ev)
     db.session.flush()
     live.announce(db.session, ticket.workspace_id, ticket.id)
+    webhook_events.ticket_event(ticket, ev)
     return ev
 
 

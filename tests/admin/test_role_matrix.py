@@ -269,9 +269,22 @@ def acme_rows_by_view(acme, globex, db, platform_rows):
         db.session.add(synonym)
         db.session.commit()
         token, _secret = app_tokens.create(acme, f"{MARK} token")
+        from portal.models import WebhookDelivery, WebhookEndpoint
+
+        hook = WebhookEndpoint(workspace_id=acme.id, url="https://hooks.example/acme-only",
+                               events=["ticket.created"], secret="whsec_matrix",
+                               description=f"{MARK} webhook")
+        db.session.add(hook)
+        db.session.flush()
+        delivery = WebhookDelivery(workspace_id=acme.id, endpoint_id=hook.id,
+                                   event="ticket.created", event_id="matrix",
+                                   payload='{"note": "Acme-only"}')
+        db.session.add(delivery)
+        db.session.commit()
         ids = {"account": account.id, "contact": contact.id, "group": group.id,
                "article": article.id, "directory": directory.id, "number": ticket.number,
-               "app_token": token.id, "synonym": synonym.id}
+               "app_token": token.id, "synonym": synonym.id, "webhook": hook.id,
+               "delivery": delivery.id}
     return {
         "*": {"version": "v1", "filename": "export.csv", "group_by": "0"},
         "AccountAdmin": {"pk": ids["account"]}, "AccountApi": {"pk": ids["account"]},
@@ -287,6 +300,8 @@ def acme_rows_by_view(acme, globex, db, platform_rows):
         "AppTokensView": {"pk": ids["app_token"]}, "AppTokenApi": {"pk": ids["app_token"]},
         "SnapInsView": {"key": "article_follow"},
         "SearchSynonymsView": {"pk": ids["synonym"]},
+        "WebhooksView": {"pk": ids["webhook"], "delivery_id": ids["delivery"]},
+        "WebhookApi": {"pk": ids["webhook"], "delivery_id": ids["delivery"]},
         "SignInSettingsView": {"provider": 999999},  # none there: 404 when allowed
         **platform_rows,
     }
@@ -390,7 +405,8 @@ def test_the_matrix_covers_every_staff_area(app, acme, globex, acme_rows_by_view
                    "GroupAdmin.action_post", "OpenApi.get", "AppTokensView.create",
                    "AppTokensView.revoke", "AppTokenApi.delete", "AppTokenApi.post",
                    "SearchSynonymsView.add", "SearchSynonymsView.change",
-                   "SearchSynonymsView.delete"):
+                   "SearchSynonymsView.delete", "WebhooksView.redeliver",
+                   "WebhooksView.secret", "WebhookApi.redeliver", "WebhookApi.deliveries"):
         assert wanted in endpoints, wanted
     views = {rule.endpoint: view for rule, view in walked(app)}
     for endpoint in UNPROTECTED:

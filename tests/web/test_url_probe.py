@@ -185,6 +185,7 @@ def valid_values(app, rule, site, acme) -> dict:
         "dir_slug": ids["directory_slug"], "key": ids["article_slug"],
         "number": ids["ticket"], "file_id": ids["file"], "message_id": ids["message"],
         "revision_id": ids["revision"], "filename": "export.csv", "version": "v1",
+        "delivery_id": 1,  # a webhook delivery (none in the probe's site)
         "group_by": "", "name": _one_row_action(view), "token": "not-a-signed-token",
         "pk": (ids["article"] if rule.endpoint.startswith(("ArticlesView", "ArticleApi"))
                else ids["directory"] if rule.endpoint.startswith(("DirectoriesView",
