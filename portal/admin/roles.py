@@ -71,8 +71,10 @@ ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
         (r"SignInSettingsView", r"can_(show|edit)"),
         # the knowledge base's search synonyms: admins only
         (r"SearchSynonymsView", r"can_(show|edit)"),
+        # the customer satisfaction report: admins only (each answer is on its ticket)
+        (r"SatisfactionReportView", r"can_show"),
         (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form|Portal settings|"
-         r"Application tokens|Sign-in|Snap-ins|Synonyms)", r"menu_access"),
+         r"Application tokens|Sign-in|Snap-ins|Synonyms|Satisfaction)", r"menu_access"),
     ],
     AGENT: _OWN_ACCOUNT + _TICKET_WORK + _KB_READ + [
         (r"(AccountAdmin|ContactAdmin)", r"can_(list|show)"),
