@@ -24,7 +24,7 @@ PATH = f"{BASE}/tickets/<int:number>/satisfaction"
 def get_satisfaction(slug, number):
     ticket = _ticket(number)
     return jsonify(satisfaction.to_json(
-        satisfaction.for_reporter(g.workspace, ticket.id, g.contact)))
+        satisfaction.for_reporter(g.workspace, ticket, g.contact)))
 
 
 @bp.put(PATH)
@@ -37,4 +37,4 @@ def put_satisfaction(slug, number, body):
     ticket = _ticket(number)
     satisfaction.submit(g.workspace, ticket.id, g.contact, body["score"], body.get("comment"))
     return jsonify(satisfaction.to_json(
-        satisfaction.for_reporter(g.workspace, ticket.id, g.contact)))
+        satisfaction.for_reporter(g.workspace, ticket, g.contact)))

@@ -157,14 +157,15 @@ def _answer(ws: Workspace, ticket_id: int, contact_id: int) -> SatisfactionAnswe
         SatisfactionAnswer.contact_id == contact_id))
 
 
-def for_reporter(ws: Workspace, ticket_id: int, contact: Contact | None) -> Survey | None:
-    """The survey of `contact` on a ticket they see, or None when they were not asked."""
+def for_reporter(ws: Workspace, ticket, contact: Contact | None) -> Survey | None:
+    """The survey of `contact` on a ticket they see (the ticket or its page's copy), or
+    None when they were not asked."""
     if contact is None:
         return None
-    answer = _answer(ws, ticket_id, contact.id)
+    answer = _answer(ws, ticket.id, contact.id)
     if answer is None:
         return None
-    return _survey(answer, db.session.get(Ticket, ticket_id), contact)
+    return _survey(answer, ticket, contact)
 
 
 def for_ticket(ws: Workspace, ticket: Ticket) -> list[tuple[Contact, SatisfactionAnswer]]:

@@ -7,6 +7,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from portal.auth.sessions import current_contact, customer_required
+from portal.models.ticket import FINISHED_STAGES
 from portal.services import satisfaction
 from portal.services.errors import NotFound, ServiceError
 from portal.web import bp, render_portal
@@ -19,9 +20,13 @@ def satisfaction_context():
 
 
 def _for_page(ticket) -> satisfaction.Survey | None:
-    """The signed-in reporter's survey of the ticket shown (None: not asked)."""
+    """The signed-in reporter's survey of the ticket shown (None: not asked), while the
+    ticket is resolved or closed: an open ticket's page asks nothing more of the database
+    (reopened, the email's link still works)."""
     ws = g.get("workspace")
-    return satisfaction.for_reporter(ws, ticket.id, current_contact()) if ws else None
+    if ws is None or ticket.stage not in FINISHED_STAGES:
+        return None
+    return satisfaction.for_reporter(ws, ticket, current_contact())
 
 
 def _score_in_link():

@@ -229,4 +229,4 @@ def test_another_workspace_sees_no_answer(desk, acme, globex):
     with use_workspace(globex.id):
         assert db.session.scalars(select(SatisfactionAnswer)).all() == []
         assert satisfaction.for_ticket(globex, desk["ticket"]) == []
-        assert satisfaction.for_reporter(globex, desk["ticket"].id, desk["pat"]) is None
+        assert satisfaction.for_reporter(globex, desk["ticket"], desk["pat"]) is None
