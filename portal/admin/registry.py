@@ -14,6 +14,7 @@ from portal.admin.people import AccountAdmin, ContactAdmin, GroupAdmin
 from portal.admin.people_api import AccountApi, ContactApi, CustomerGroupApi
 from portal.admin.portal_settings_api import register_portal_settings_api
 from portal.admin.portal_settings_page import register_portal_settings_page
+from portal.admin.satisfaction_page import register_satisfaction_page
 from portal.admin.sign_in_page import register_sign_in_page
 from portal.admin.snap_ins_page import register_snap_ins_page
 from portal.admin.tickets import register_ticket_views
@@ -41,6 +42,7 @@ def register_admin(appbuilder) -> None:
     for api in (AccountApi, ContactApi, CustomerGroupApi):
         appbuilder.add_api(api)
     register_ticket_views(appbuilder)
+    register_satisfaction_page(appbuilder)
     register_ticket_api(appbuilder)
     register_kb(appbuilder)
     register_portal_settings_api(appbuilder)

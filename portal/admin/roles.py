@@ -74,8 +74,10 @@ ROLE_PATTERNS: dict[str, list[tuple[str, str]]] = {
         # webhooks (endpoints, secrets, deliveries, redeliver): admins only
         (r"WebhooksView", r"can_(show|edit)"),
         (r"WebhookApi", r".*"),
+        # the customer satisfaction report: admins only (each answer is on its ticket)
+        (r"SatisfactionReportView", r"can_show"),
         (r"(Customers|Accounts|Contacts|Settings|Groups|Ticket form|Portal settings|"
-         r"Application tokens|Sign-in|Snap-ins|Synonyms|Webhooks)", r"menu_access"),
+         r"Application tokens|Sign-in|Snap-ins|Synonyms|Webhooks|Satisfaction)", r"menu_access"),
     ],
     AGENT: _OWN_ACCOUNT + _TICKET_WORK + _KB_READ + [
         (r"(AccountAdmin|ContactAdmin)", r"can_(list|show)"),

@@ -19,6 +19,7 @@ from portal.models.ticket import PRIORITIES, STAGES
 from portal.schemas.pages import AssigneeForm, QueueArgs, page_args
 from portal.services import (
     actors,
+    satisfaction,
     staff,
     ticket_access,
     ticket_queue,
@@ -92,6 +93,7 @@ class TicketsView(WorkspaceBaseView):
             event_text=tt.event_text, stages=STAGES, priorities=PRIORITIES,
             stage_label=tt.staff_stage_label, priority_label=priority_label,
             may_delete=self.appbuilder.sm.has_access("can_delete", self.class_permission_name),
+            satisfaction=satisfaction.for_ticket(ws, ticket),
             errors=errors or {}, typed=typed or {}, **self._assignees(ticket)), status
 
     @staticmethod

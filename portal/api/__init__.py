@@ -19,6 +19,7 @@ def register_api(app: Flask) -> None:
         me,
         openapi,
         portal_info,
+        satisfaction,
         tickets,
     )
 

@@ -17,6 +17,7 @@ from portal.models.kb import (
 )
 from portal.models.outbox import OutboxMessage
 from portal.models.portal_settings import PortalSettingsDraft, PortalSettingsPublish
+from portal.models.satisfaction import SatisfactionAnswer
 from portal.models.subscription import ArticleNotification, ArticleSubscription
 from portal.models.ticket import (
     Attachment,
@@ -40,6 +41,7 @@ __all__ = [
     "ArticleTranslation",
     "ArticleNotification",
     "ArticleSubscription",
+    "SatisfactionAnswer",
     "ArticleVote",
     "Directory",
     "SearchIndex",

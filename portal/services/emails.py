@@ -67,3 +67,15 @@ def invitation(ws: Workspace, email: str, link: str, *, inviter: str, days: int,
                   workspace=ws.name),
         link=link, inviter=inviter, days=days, email=email,
     )
+
+
+def satisfaction_survey(ws: Workspace, email: str, locale: str, *, ticket, links: list,
+                        url: str, days: int, change_days: int) -> OutboxMessage:
+    """How satisfied is a reporter with a resolved ticket (portal.services.satisfaction):
+    one signed link per score, each opening a page that asks them to confirm."""
+    return queue_email(
+        ws, email, "satisfaction", locale,
+        lambda: _("[%(workspace)s] How did we do with ticket #%(number)s?", workspace=ws.name,
+                  number=ticket.number),
+        ticket=ticket, links=links, url=url, days=days, change_days=change_days,
+    )

@@ -129,7 +129,7 @@ def change(ticket: Ticket, actor: Actor, *, stage: str | None = None,
 
 
 def _stage(ticket: Ticket, actor: Actor, stage: str) -> None:
-    from portal.services import notifications
+    from portal.services import notifications, satisfaction
 
     if stage not in STAGES:
         raise Invalid(_("Unknown stage."), field="stage")
@@ -146,6 +146,8 @@ def _stage(ticket: Ticket, actor: Actor, stage: str) -> None:
     _touch(ticket)
     ev = record(ticket, "stage", actor=actor.name, data={"from": old, "to": stage})
     notifications.ticket_changed(ticket, ev, by_staff=actor.is_staff)
+    if stage == "resolved":
+        satisfaction.ask(ticket)  # each reporter once, however often it is resolved
 
 
 def _priority(ticket: Ticket, actor: Actor, priority: str) -> None:

@@ -82,3 +82,16 @@ def article_published(ws: Workspace, article: Article) -> None:
                    f"{article.slug}"}}
 
     webhooks.emit(ws, "article.published", data)
+
+
+def csat_submitted(ws: Workspace, answer) -> None:
+    """A satisfaction answer given or changed (portal.services.satisfaction)."""
+    def data() -> dict:
+        ticket = db.session.get(Ticket, answer.ticket_id)
+        return {"ticket": ticket_data(ws, ticket),
+                "satisfaction": {"id": answer.id, "contact_id": answer.contact_id,
+                                 "agent_id": answer.agent_id, "score": answer.score,
+                                 "comment": answer.comment,
+                                 "answered_at": _when(answer.answered_at),
+                                 "updated_at": _when(answer.updated_at)}}
+    webhooks.emit(ws, "csat.submitted", data)

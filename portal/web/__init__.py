@@ -228,6 +228,7 @@ def register_web(app: Flask) -> None:
         page_cache,
         pages,
         profile,
+        satisfaction,
         seo,
         seo_head,
         signin,

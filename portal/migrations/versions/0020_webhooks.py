@@ -1,7 +1,7 @@
 """webhooks: a workspace's endpoints and the deliveries of its events to them
 
 Revision ID: 0020_webhooks
-Revises: 0018_search_synonyms
+Revises: 0019_csat
 Create Date: 2026-12-05 10:00:00
 
 No workspace has an endpoint yet: nothing is sent until an admin registers one (every
@@ -13,7 +13,7 @@ import portal.models.base
 
 
 revision = '0020_webhooks'
-down_revision = '0018_search_synonyms'
+down_revision = '0019_csat'
 branch_labels = None
 depends_on = None
 
