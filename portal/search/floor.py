@@ -33,7 +33,7 @@ def query_groups(index, query: str, corrected: dict[str, list[str]], prefix: boo
                  p: Params, alternatives: dict | None = None) -> tuple[list[list[int]], int]:
     """(per query word, the keyword columns that count as that word; words found in no
     document). An unfinished last word (`prefix`) is any of the words it begins; a word
-    with synonyms (`alternatives`: {stem: the other terms}) is any of them too."""
+    with synonyms (`alternatives`: {word: the other terms}) is any of them too."""
     analyzer, vocab = index.analyzer, index.keyword.vocab
     words = analyzer.words(query)
     partial = len(words) - 1 if prefix and words and not query[-1:].isspace() else None
@@ -41,7 +41,7 @@ def query_groups(index, query: str, corrected: dict[str, list[str]], prefix: boo
     for i, typed in enumerate(words):
         stem = analyzer.stem(typed)
         columns = [c for c in [vocab.get(stem)] + [
-            vocab.get(s) for alt in (alternatives or {}).get(stem, ()) for s in analyzer(alt)]
+            vocab.get(s) for alt in (alternatives or {}).get(typed, ()) for s in analyzer(alt)]
             if c is not None]
         if columns:
             groups.append(list(dict.fromkeys(columns)))

@@ -103,7 +103,7 @@ def search(ws: Workspace, reader: Contact | None, query: str, *, mode: str = "hy
     if not text:
         return SearchResult(mode, 0, [])
     return _run(ws, reader, text, mode, _locale(ws, locale), limit, prefix=False,
-                exclude=exclude)
+                exclude=exclude, asked=locale)
 
 
 def _allowed_mode(ws: Workspace, mode: str) -> str:
@@ -123,7 +123,7 @@ def suggest(ws: Workspace, reader: Contact | None, text: str, *, locale: str,
         return []
     limit = max(1, min(int(limit), LIMIT_MAX))
     return _run(ws, reader, text.lstrip(), _allowed_mode(ws, "hybrid"), _locale(ws, locale),
-                limit, prefix=True).results
+                limit, prefix=True, asked=locale).results
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,10 @@ class _Found:
     hits: tuple[tuple[ArticleRef, str, float, Markup], ...]  # (article, title, score, snippet)
 
 
-def _run(ws, reader, text, mode, locale, limit, prefix, exclude=None) -> SearchResult:
+def _run(ws, reader, text, mode, locale, limit, prefix, exclude=None,
+         asked=None) -> SearchResult:
+    """`locale`: the index searched; `asked`: the page's language (its synonyms apply too,
+    when its texts are searched in the default language's index)."""
     with SEARCH_SECONDS.labels("suggest" if prefix else "search").time(), \
             use_workspace(ws.id):
         allowed = article_access.audiences(ws, reader)
@@ -149,10 +152,10 @@ def _run(ws, reader, text, mode, locale, limit, prefix, exclude=None) -> SearchR
             return SearchResult(mode, 0, [])
         if index is None:
             return _like_search(ws, allowed, text, mode, locale, limit)
-        typed = text
-        text = synonyms.expand(ws, locale, text, prefix)  # the admins' synonym groups
+        typed, languages = text, (asked or locale, locale)
+        text = synonyms.expand(ws, languages, text, prefix)  # the admins' synonym groups
         # readers of one audience set share a mask and the answers (never another set's)
-        key = (allowed, version, mode, text, limit, prefix, exclude)
+        key = (allowed, version, mode, typed, text, limit, prefix, exclude)
         keep = current_app.config["SEARCH_RESULT_CACHE"]
         found = _answers.get(index, key) if keep else None
         if found is None:
@@ -160,8 +163,8 @@ def _run(ws, reader, text, mode, locale, limit, prefix, exclude=None) -> SearchR
             if exclude is not None:
                 mask = mask & (index.ids != exclude)
             ranking = index.query(text, mode, limit, prefix=prefix, allowed_mask=mask,
-                                  floor_query=(typed, synonyms.alternatives(ws, locale, typed))
-                                  if text != typed else None)
+                                  floor_query=(typed, synonyms.alternatives(ws, languages,
+                                                                            typed)))
             found = _found(ws, allowed, ranking, index, locale)
             _answers.put(index, key, found, keep)
         return SearchResult(mode, found.total, [Hit(*hit) for hit in found.hits])

@@ -174,47 +174,54 @@ def _contains(stems: list[str], phrase: tuple[str, ...]) -> bool:
     return n > 0 and any(tuple(stems[i:i + n]) == phrase for i in range(len(stems) - n + 1))
 
 
-def extra_terms(ws: Workspace, locale: str, text: str, prefix: bool = False) -> list[str]:
+def _named(ws: Workspace, locales, text: str, prefix: bool):
+    """(group, the words of `text`, their stems under the group's language) for each group
+    of `locales` (the page's language and the searched index's) that `text` names."""
+    for locale in dict.fromkeys((locales,) if isinstance(locales, str) else locales):
+        found = groups(ws, locale)
+        if not found:
+            continue
+        reader = analyzer(locale)
+        words = reader.words(text)
+        if prefix and words and not text[-1:].isspace():
+            words = words[:-1]
+        stems = [reader.stem(w) for w in words]
+        for group in found:
+            if any(_contains(stems, term.stems) for term in group):
+                yield group, words, stems
+
+
+def extra_terms(ws: Workspace, locales, text: str, prefix: bool = False) -> list[str]:
     """The terms of every group that `text` names, which `text` does not hold already.
     `prefix`: the last word may be unfinished (search-as-you-type) and names nothing."""
-    found = groups(ws, locale)
-    if not found:
-        return []
-    reader = analyzer(locale)
-    words = reader.words(text)
-    if prefix and words and not text[-1:].isspace():
-        words = words[:-1]
-    stems = [reader.stem(w) for w in words]
     extra: list[str] = []
-    for group in found:
-        if any(_contains(stems, term.stems) for term in group):
-            extra.extend(term.text for term in group if not _contains(stems, term.stems)
-                         and term.text not in extra)
+    for group, _words, stems in _named(ws, locales, text, prefix):
+        extra.extend(term.text for term in group if not _contains(stems, term.stems)
+                     and term.text not in extra)
     return extra[:EXTRA_MAX]
 
 
-def alternatives(ws: Workspace, locale: str, text: str) -> dict[str, tuple[str, ...]]:
-    """{stem of a word of `text`: the other terms of its groups}: for the relevance floor
-    (portal.search.floor), a word and its synonyms are one word of the query, so that
-    "bill" answered by an article on invoices is a whole answer, not a third of one."""
-    found = groups(ws, locale)
-    if not found:
-        return {}
-    stems = analyzer(locale)(text)
+def alternatives(ws: Workspace, locales, text: str) -> dict[str, tuple[str, ...]]:
+    """{a word of `text` as the analyser reads it: the other terms of its groups}: for the
+    relevance floor (portal.search.floor), a word and its synonyms are one word of the
+    query, so that "bill" answered by an article on invoices is a whole answer, not a third
+    of one."""
     alts: dict[str, list[str]] = {}
-    for group in found:
+    for group, words, stems in _named(ws, locales, text, False):
         for term in group:
-            if _contains(stems, term.stems):
-                others = [t.text for t in group if t is not term]
-                for stem in term.stems:
-                    alts.setdefault(stem, []).extend(others)
-    return {stem: tuple(dict.fromkeys(texts)) for stem, texts in alts.items()}
+            n = len(term.stems)
+            for i in range(len(stems) - n + 1):
+                if n and tuple(stems[i:i + n]) == term.stems:
+                    others = [t.text for t in group if t is not term]
+                    for word in words[i:i + n]:
+                        alts.setdefault(word, []).extend(others)
+    return {word: tuple(dict.fromkeys(texts)) for word, texts in alts.items()}
 
 
-def expand(ws: Workspace, locale: str, text: str, prefix: bool = False) -> str:
+def expand(ws: Workspace, locales, text: str, prefix: bool = False) -> str:
     """`text` with the other terms of the groups it names; in prefix mode they go first,
     so that the unfinished word stays last."""
-    extra = extra_terms(ws, locale, text, prefix)
+    extra = extra_terms(ws, locales, text, prefix)
     if not extra:
         return text
     expanded = f"{' '.join(extra)} {text}" if prefix else f"{text} {' '.join(extra)}"

@@ -159,3 +159,27 @@ def test_groups_are_read_once_per_content_version(kb, acme, app):
     assert acme.content_version > before  # the write bumped it: every process reads again
     assert synonyms.extra_terms(acme, "en-US", "bill") == ["invoice", "receipt"]
 
+
+
+def test_a_pages_own_language_groups_apply_in_the_default_languages_index(kb, acme):
+    """French readers of a knowledge base written in English search the English index:
+    the French groups apply to what they type, as the English ones do."""
+    def french(text):
+        return [hit.article.id for hit in
+                service.search(acme, None, text, mode="keyword", locale="fr-FR").results]
+
+    assert kb["invoice"].id not in french("ma facture")
+    synonyms.add(acme, "fr-FR", "facture, invoice")
+    db.session.commit()
+    assert french("ma facture")[:1] == [kb["invoice"].id]
+    assert french("facture")[:1] == [kb["invoice"].id]
+
+
+def test_the_typed_query_keys_the_cache(kb, acme):
+    """"bill" (bill = invoice) and "bill invoice" share the expanded text: each is judged
+    as typed, so neither's answer is served for the other."""
+    synonyms.add(acme, "en-US", "bill, invoice")
+    db.session.commit()
+    assert found(acme, "bill", "keyword")[:1] == [kb["invoice"].id]
+    assert found(acme, "bill invoice", "keyword")[:1] == [kb["invoice"].id]
+    assert found(acme, "bill", "keyword")[:1] == [kb["invoice"].id]
