@@ -41,7 +41,7 @@ def _limit_key() -> str:
                        "a bearer token: its contact's audience), each source with its page. "
                        "`answer` is null and `sources` empty when nothing answers it: offer "
                        "to contact support.",
-           path=customer_articles.WorkspacePath, body=s.Question, example=s.QUESTION_EXAMPLE,
+           path=s.WorkspacePath, body=s.Question, example=s.QUESTION_EXAMPLE,
            answers={200: Answer("The answer", s.Answer)},
            errors=errors(s.ERRORS, *s.BODY_ERRORS, 401, 404, 422, 429), **DOC)
 def ask_question(slug: str, body):
