@@ -69,5 +69,6 @@ def test_other_languages_use_their_own_stemmer():
                      "schön."], "Wie setze ich mein Passwort zurück?", de)
     assert found.text.startswith("Das Passwort setzen Sie")
     ja = Analyzer("ja-JP")
-    found = extract(["パスワードは設定画面で変更できます。天気は晴れです。"], "パスワードの変更", ja)
+    found = extract(["パスワードは設定画面で変更できます。天気は晴れです。"],
+                    "パスワードの変更", ja)
     assert found.text == "パスワードは設定画面で変更できます。"
