@@ -28,6 +28,8 @@ def test_0021_adds_the_answers_table_and_takes_it_away(unmigrated_app):
         meta.reflect(bind=db.engine, only=["workspace", "contact", "kb_answer"])
         tables = meta.tables
         with db.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":  # before the driver's first BEGIN: applies
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             conn.execute(tables["workspace"].insert(), [{
                 "id": 1, "slug": "acme", "name": "Acme", "default_locale": "en-US",
                 "enabled_locales": ["en-US"], "jit_provisioning": False, "settings": {},
