@@ -8,6 +8,7 @@ portal.search.answers (what is answered, from which articles) and portal.service
 (ANSWERS_LIMIT_PER_ADDRESS)."""
 
 from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
@@ -54,7 +55,10 @@ def ask_question(slug: str, body):
     return jsonify({"id": asked.id, "answer": asked.text,
                     "sources": [{"id": src.article.id, "title": src.title,
                                  "url": url(src.article)} for src in asked.sources],
-                    "feedback_token": asked.feedback_token})
+                    "feedback_token": asked.feedback_token,
+                    "message": None if asked.text else _(
+                        "The knowledge base has no answer to this question. Contact support: "
+                        "we will help.")})
 
 
 @bp.post(f"{BASE}/<int:answer_id>/feedback")

@@ -70,6 +70,9 @@ class Answer(Schema):
         "description": "The articles the answer comes from (empty without an answer)"})
     feedback_token = fields.String(required=True, allow_none=True, metadata={
         "description": "Anonymous askers: send it with feedback (null when signed in)"})
+    message = fields.String(required=True, allow_none=True, metadata={
+        "description": "Without an answer: a text for the reader saying so, in the answer's "
+                       "language (offer to contact support); null with an answer"})
 
 
 class Rated(Schema):

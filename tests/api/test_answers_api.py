@@ -92,7 +92,8 @@ def test_answers_never_cite_or_quote_an_article_the_asker_may_not_open(client, k
         response = ask(client, question, contact)
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
-        assert set(body) == {"id", "answer", "sources", "feedback_token"}
+        assert set(body) == {"id", "answer", "sources", "feedback_token", "message"}
+        assert body["message"] is None
         cited = {s["id"] for s in body["sources"]}
         assert cited <= allowed, (reader, question, body)
         assert body["answer"], (reader, question)
@@ -127,7 +128,10 @@ def test_sources_link_the_article_page_in_the_requested_language(client, kb, acm
 def test_nonsense_gets_no_answer_and_no_sources(client, kb, acme):
     body = ask(client, "zzqx flurble").get_json()
     assert body["answer"] is None and body["sources"] == []
+    assert body["message"].startswith("The knowledge base has no answer")  # it says so
     assert body["feedback_token"]  # a gap can be rated too (as not helpful)
+    german = ask(client, "zzqx flurble", locale="de-DE").get_json()["message"]
+    assert german.startswith("Die Wissensdatenbank hat keine Antwort")
 
 
 def test_a_typo_match_without_a_shared_word_is_no_answer(client, kb, acme):
