@@ -1,17 +1,14 @@
-"""Knowledge base > Answers: the questions customers asked (portal and API), the answers
+"""Knowledge base > Answers: the questions customers asked (customer API; the widget uses it), the answers
 they got with their sources and ratings, and the questions nothing answered (knowledge
 gaps), over the last 7, 30 or 90 days. For admins and for agents, like Search analytics.
 
 The queries are portal.services.kb_answers'; this page shows them."""
 
-from datetime import timedelta
+from flask import g
 
-from flask import g, request
-
-from portal.admin.kb.analytics import PERIODS, period
+from portal.admin.kb.analytics import PERIODS, window
 from portal.admin.views import WorkspaceBaseView, page_route
 from portal.i18n import SUPPORTED
-from portal.models.base import utcnow
 from portal.services import kb_answers
 
 LIMIT = 50
@@ -23,8 +20,7 @@ class KbAnswersView(WorkspaceBaseView):
 
     @page_route("/", "show")
     def show(self):
-        ws, days = g.admin_workspace, period(request.args.get("days"))
-        since = utcnow() - timedelta(days=days)
+        ws, (days, since) = g.admin_workspace, window()
         return self.render_template(
             "appbuilder/kb/answers.html", ws=ws, days=days, periods=PERIODS,
             totals=kb_answers.totals(ws, since),
