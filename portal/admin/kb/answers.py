@@ -1,6 +1,7 @@
-"""Knowledge base > Answers: the questions customers asked (customer API; the widget uses it), the answers
-they got with their sources and ratings, and the questions nothing answered (knowledge
-gaps), over the last 7, 30 or 90 days. For admins and for agents, like Search analytics.
+"""Knowledge base > Answers: the questions customers asked (customer API; the widget uses
+it), the answers they got with their sources and ratings, and the questions nothing
+answered (knowledge gaps), over the last 7, 30 or 90 days. For admins and for agents, like
+Search analytics.
 
 The queries are portal.services.kb_answers'; this page shows them."""
 
