@@ -125,6 +125,17 @@ class BaseConfig:
     SEARCH_CACHE_INDEXES = 32  # indexes one process keeps loaded (least recently used go)
     SEARCH_CACHE_IDLE_SECONDS = 1800  # an index no search used for this long is let go
 
+    # --- answers from the knowledge base (issue 15, part 2) ---
+    # questions per client address and workspace (POST /api/v1/workspaces/<slug>/answers)
+    ANSWERS_LIMIT_PER_ADDRESS = "30 per minute"
+    # an OpenAI-compatible chat endpoint that writes answers from the passages the asker may
+    # read, e.g. http://llm.internal:8000/v1 (POST <url>/chat/completions); empty: off, the
+    # answer is the best sentences of the articles (extractive); any failure falls back to it
+    ANSWERS_LLM_URL = ""
+    ANSWERS_LLM_MODEL = ""  # the model name the endpoint expects
+    ANSWERS_LLM_KEY = ""  # sent as `Authorization: Bearer <key>` when set
+    ANSWERS_LLM_TIMEOUT_SECONDS = 10  # connect and read; longer: the extractive answer
+
     # --- public page cache (issue 11 part 1) ---
     # anonymous knowledge-base pages (home, directories, articles) are kept this many
     # seconds in the cache (in-process, or Redis with REDIS_URL); an edit replaces them at

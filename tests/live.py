@@ -121,11 +121,11 @@ def events_path(ws, number):
 
 @pytest.fixture
 def fuzz_server(app, monkeypatch):
-    """The session's app on a loopback port for a fuzzer: sign-in limits raised (429 is
+    """The session's app on a loopback port for a fuzzer: sign-in and question limits raised (429 is
     documented, but limits would stop the fuzzer from reaching the views), live streams
     ending after half a second."""
     for key in ("OTP_SEND_LIMIT", "OTP_SEND_LIMIT_PER_ADDRESS", "OTP_VERIFY_LIMIT",
-                "JWT_HANDOFF_LIMIT", "JWT_EXCHANGE_LIMIT"):
+                "JWT_HANDOFF_LIMIT", "JWT_EXCHANGE_LIMIT", "ANSWERS_LIMIT_PER_ADDRESS"):
         monkeypatch.setitem(app.config, key, "100000 per minute")
     monkeypatch.setitem(app.config, "LIVE_STREAM_SECONDS", 0.5)  # SSE streams end quickly
     url, stop = serve(app)

@@ -39,17 +39,18 @@ _TICKET_WORK = [
 _TICKET_DELETE = [(r"TicketsView", r"can_delete"), (r"TicketApi", r"can_delete")]
 
 # Knowledge base: admins write articles and directories; agents read them (to answer
-# tickets with links) and see the search analytics, but change nothing.
-_KB_MENU = (r"(Knowledge base|Articles|Directories|Search analytics)", r"menu_access")
+# tickets with links) and see the search analytics and the answers customers got (with
+# their knowledge gaps), but change nothing.
+_KB_MENU = (r"(Knowledge base|Articles|Directories|Search analytics|Answers)", r"menu_access")
 _KB_READ = [
     (r"(ArticlesView|DirectoriesView)", r"can_(list|show)"),
-    (r"SearchAnalyticsView", r"can_show"),
+    (r"(SearchAnalyticsView|KbAnswersView)", r"can_show"),
     (r"(ArticleApi|DirectoryApi)", r"can_get"),
     _KB_MENU,
 ]
 _KB_WRITE = [
     (r"(ArticlesView|DirectoriesView)", r"can_(list|show|add|edit|delete)"),
-    (r"SearchAnalyticsView", r"can_show"),
+    (r"(SearchAnalyticsView|KbAnswersView)", r"can_show"),
     (r"(ArticleApi|DirectoryApi)", r"can_(get|post|put|delete)"),
     _KB_MENU,
 ]

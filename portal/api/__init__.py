@@ -11,6 +11,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def register_api(app: Flask) -> None:
     from portal.api import (  # noqa: F401
         account,
+        answers,
         article_follow,
         articles,
         auth,

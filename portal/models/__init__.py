@@ -1,6 +1,7 @@
 """Models, one module per aggregate; importing this package registers them all."""
 
 from portal.models import content_version  # noqa: F401  (bumps it on writes)
+from portal.models.answer import KbAnswer
 from portal.models.auth import CustomerSession, GuestTicketDraft, OneTimeCode, StaffSession
 from portal.models.customer import Account, Contact, CustomerGroup, group_members
 from portal.models.idempotency import IdempotencyKey
@@ -37,6 +38,7 @@ __all__ = [
     "IdentityProvider",
     "SpentToken",
     "Article",
+    "KbAnswer",
     "ArticleRevision",
     "ArticleTranslation",
     "ArticleNotification",

@@ -44,7 +44,7 @@ def test_every_route_of_the_api_is_documented_with_its_path_parameters(app, clie
     documented = {(p, m) for p, ops in doc["paths"].items() for m in ops}
     assert documented == seen
     ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
-    assert len(ids) == len(set(ids)) == 33
+    assert len(ids) == len(set(ids)) == 35
 
 
 def test_the_document_keeps_bounds_examples_and_error_statuses(client, acme):

@@ -34,7 +34,15 @@ from werkzeug.datastructures import ImmutableMultiDict
 from portal.auth import sessions
 from portal.extensions import db
 from portal.models import Contact, Directory
-from portal.services import actors, articles, attachments, outbox, portal_settings, timeline
+from portal.services import (
+    actors,
+    articles,
+    attachments,
+    kb_answers,
+    outbox,
+    portal_settings,
+    timeline,
+)
 from portal.tenancy import use_workspace
 from tests.admin.conftest import api, fab_csrf, staff  # noqa: F401  (fixtures)
 from tests.conftest import csrf_from
@@ -139,6 +147,8 @@ def site(app, acme, globex, customer_client, monkeypatch):
         message = outbox.add(acme.id, "pat@customer.example", "Hello", "Hi", "<p>Hi</p>",
                              kind="generic", locale="en-US")
         db.session.commit()
+        answer = kb_answers.record(acme, pat, "en-US", "How do I plug it in?", "Plug it in.",
+                                   [article.id], False)  # pat's question (rated by pat)
         # another contact's session and member id (a valid id the customer may not touch),
         # and pat's contact in globex (the workspace picker's switch)
         kim = make_contact(acme, "kim@customer.example", account=account)
@@ -148,7 +158,8 @@ def site(app, acme, globex, customer_client, monkeypatch):
                "directory_slug": guides.slug, "message": message.id,
                "file": attachments.for_ticket(ticket, include_internal=False)[0].id,
                "revision": articles.revisions(article)[0].id,
-               "session": kim_session.id, "member": kim.id, "target": globex.slug}
+               "session": kim_session.id, "member": kim.id, "target": globex.slug,
+               "answer": answer.id}
     make_contact(globex, "pat@customer.example")
     return Site(ids=ids)
 
@@ -191,7 +202,7 @@ def valid_values(app, rule, site, acme) -> dict:
                else ids["directory"] if rule.endpoint.startswith(("DirectoriesView",
                                                                    "DirectoryApi"))
                else _first_id(model, acme) if model is not None else 1),
-        "role_id": 1,
+        "role_id": 1, "answer_id": ids["answer"],
         "target": ids["target"], "session_id": ids["session"], "member_id": ids["member"],
         "id": ids["session"] if "/sessions/" in rule.rule else ids["member"],
     }

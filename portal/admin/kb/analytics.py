@@ -6,7 +6,7 @@ The grouping rules and the period's totals live in portal.search.analytics (the 
 service logs each query in one normalised form); this page shows them.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import g, request
 
@@ -27,14 +27,19 @@ def period(raw) -> int:
     return days if days in PERIODS else 30
 
 
+def window() -> tuple[int, datetime]:
+    """The period the page's `days` parameter asks for, and when it began."""
+    days = period(request.args.get("days"))
+    return days, utcnow() - timedelta(days=days)
+
+
 class SearchAnalyticsView(WorkspaceBaseView):
     route_base = "/kb/search-analytics"
     default_view = "show"
 
     @page_route("/", "show")
     def show(self):
-        ws, days = g.admin_workspace, period(request.args.get("days"))
-        since = utcnow() - timedelta(days=days)
+        ws, (days, since) = g.admin_workspace, window()
         return self.render_template(
             "appbuilder/kb/analytics.html", ws=ws, days=days, periods=PERIODS,
             totals=analytics.totals(ws, since),
