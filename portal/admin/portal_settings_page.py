@@ -27,7 +27,7 @@ from portal.admin import portal_settings_form as form_doc
 from portal.admin.views import WorkspaceBaseView, page_route
 from portal.body_limits import cut_short, takes_uploads
 from portal.extensions import db
-from portal.i18n import SUPPORTED
+from portal.i18n import ENDONYMS, SUPPORTED
 from portal.services import portal_images, portal_settings, snap_ins, staff
 from portal.services.errors import Conflict, Invalid, NotFound, TooLarge
 from portal.services.portal_settings import Settings
@@ -100,6 +100,7 @@ class PortalSettingsView(WorkspaceBaseView):
             errors_under=lambda name: form_doc.errors_under(errors, name),
             overview=portal_settings.overview(ws), history=portal_settings.history(ws),
             locales=locales_of(doc), locale_names=SUPPORTED, all_locales=list(SUPPORTED),
+            endonyms=ENDONYMS,
             access=ACCESS,
             access_labels=ACCESS_LABELS, themes=THEMES, theme_labels=THEME_LABELS,
             levels=BANNER_LEVELS, level_labels=LEVEL_LABELS, tab_kinds=TAB_KINDS,

@@ -79,13 +79,14 @@ WINDOW = timedelta(minutes=10)  # a search that found nothing, then one that wor
 SCAN_MAX = 5000  # the period's newest searches of each kind read for proposals
 
 
-def visitor_key(reader: Contact | None, address: str | None) -> str:
+def visitor_key(ws: Workspace, reader: Contact | None, address: str | None) -> str:
     """A keyed hash of the searcher (the contact, else the client address) and the UTC day:
     enough to tell which searches one visitor made in a row, useless for anything else."""
     secret = current_app.config["SECRET_KEY"].encode()
     who = f"c{reader.id}" if reader is not None else f"a{address or ''}"
     day = utcnow().date().isoformat()
-    return hmac.new(secret, f"kb-search|{day}|{who}".encode(), hashlib.sha256).hexdigest()[:32]
+    message = f"kb-search|{ws.id}|{day}|{who}"  # never the same key in two workspaces
+    return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 @dataclass
@@ -115,9 +116,9 @@ def proposals(ws: Workspace, since: datetime, limit: int = 20) -> list[Proposal]
         if not empty:
             return []
         opened = db.session.execute(base.where(q.opened_article_id.is_not(None))
-                                    .order_by(q.created_at).limit(SCAN_MAX)).all()
+                                    .order_by(q.created_at.desc()).limit(SCAN_MAX)).all()
     later: dict[str, list] = {}
-    for row in opened:
+    for row in reversed(opened):  # each visitor's in time order
         later.setdefault(row.visitor, []).append(row)
     found: dict[tuple[str, str, str], dict] = {}
     for miss in empty:

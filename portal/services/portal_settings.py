@@ -73,16 +73,23 @@ def _of(ws: Workspace) -> Settings:
 def _live(ws: Workspace) -> dict:
     """The published document, its languages the workspace's."""
     document = repaired(ws.slug, ws.settings)
-    document["locales"] = {"enabled": [c for c in ws.enabled_locales or [] if c in SUPPORTED],
-                           "default": ws.default_locale}
+    document["locales"] = {"enabled": _enabled(ws), "default": ws.default_locale}
     return document
+
+
+def _enabled(ws: Workspace) -> list[str]:
+    """The workspace's enabled languages, its default among them (a platform admin may
+    have changed the default alone: the portal offers it all the same)."""
+    enabled = [c for c in ws.enabled_locales or [] if c in SUPPORTED]
+    return enabled if ws.default_locale in enabled or ws.default_locale not in SUPPORTED \
+        else [ws.default_locale, *enabled]
 
 
 def _with_locales(ws: Workspace, document: dict) -> dict:
     """`document` with the workspace's languages where it names none."""
     locales = document.setdefault("locales", {})
     if locales.get("enabled") is None:
-        locales["enabled"] = [c for c in ws.enabled_locales or [] if c in SUPPORTED]
+        locales["enabled"] = _enabled(ws)
     if locales.get("default") is None:
         locales["default"] = ws.default_locale
     locales["enabled"] = list(dict.fromkeys(locales["enabled"]))

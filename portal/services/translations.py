@@ -22,7 +22,8 @@ class Shown:
 
 
 def shown(article: Article, locale: str, default_locale: str) -> Shown | None:
-    """The text a page in `locale` shows (None for an article without any text)."""
+    """The text a page in `locale` shows (None for an article without any text); its
+    `original` is a language of the workspace (the default's text, else the oldest)."""
     text = article.translation(locale, default_locale)
     if text is None:
         return None

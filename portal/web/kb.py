@@ -122,9 +122,12 @@ def directory(dir_slug: str):
     name = found.name(g.locale, g.workspace.default_locale)
     name_locale = translations.directory_locale(found, g.locale, g.workspace.default_locale)
     descriptions = found.descriptions or {}
-    description = descriptions.get(name_locale) or descriptions.get(g.locale, "")
+    description_locale = next((code for code in (g.locale, g.workspace.default_locale)
+                               if descriptions.get(code)), None)
     return render_portal("kb/directory.html", title=name, directory=found, name=name,
-                         name_locale=name_locale, description=description,
+                         name_locale=name_locale,
+                         description=descriptions.get(description_locale, ""),
+                         description_locale=description_locale,
                          children=article_lists.shown(node.children),
                          articles=items, title_of=title_of, text_of=text_of,
                          trail=article_lists.ancestors(g.workspace, found)[:-1])
@@ -235,7 +238,7 @@ def search():
         else:
             query_id = service.log_query(
                 g.workspace, g.locale, q, result.total,
-                visitor=analytics.visitor_key(g.reader, get_remote_address()))
+                visitor=analytics.visitor_key(g.workspace, g.reader, get_remote_address()))
     title = _("Search results for “%(q)s”", q=q) if q else _("Search")
     return render_portal("kb/search.html", title=title, q=q, mode=mode, modes=MODES,
                          result=result, error=error, query_id=query_id, title_of=title_of)

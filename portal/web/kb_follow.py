@@ -13,6 +13,8 @@ page's button, or a mail client's RFC 8058 one-click POST, which has no CSRF tok
 token is the authority) removes the subscription.
 """
 
+import time
+
 from flask import abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
@@ -48,16 +50,30 @@ def _followable(slug: str):
 
 
 WISH = "follow_wish"  # the session's note of the article a signed-out reader subscribes to
+WISH_SECONDS = 900  # a sign-in takes minutes: an older note only asks
+
+
+def _wish(slug: str) -> str:
+    return f"{g.workspace.id}:{slug}"
+
+
+def _wished(slug: str) -> bool:
+    """Whether the session noted, within WISH_SECONDS, this article's subscription (and
+    forget it: one use)."""
+    noted = session.pop(WISH, None)
+    if not isinstance(noted, list) or len(noted) != 2 or noted[0] != _wish(slug):
+        return False
+    return isinstance(noted[1], int | float) and 0 <= time.time() - noted[1] <= WISH_SECONDS
 
 
 @bp.get("/articles/<slug>/subscribe")
 @kb_page
 def article_subscribe(slug: str):
     if g.reader is None:
-        session[WISH] = f"{g.workspace.id}:{slug}"
+        session[WISH] = [_wish(slug), int(time.time())]
         return redirect(url_for(".signin", next=url_for(".article_subscribe", slug=slug)))
     found = _followable(slug)
-    if session.pop(WISH, None) != f"{g.workspace.id}:{slug}":
+    if not _wished(slug):
         return render_portal("kb/subscribe.html", title=_("Subscribe"), article=found,
                              article_title=title_of(found))
     article_follow.subscribe(g.workspace, found, g.reader)

@@ -473,3 +473,12 @@ def test_wrong_languages_are_refused_by_name(acme, locales, field):
     doc = document()
     doc["locales"] = locales
     assert field in refused(acme, doc)
+
+
+def test_a_default_changed_alone_is_among_the_enabled_languages(acme):
+    """The platform's workspace page sets the default only: the document stays valid."""
+    acme.enabled_locales, acme.default_locale = ["en-US"], "fr-FR"
+    db.session.commit()
+    live = published(acme).as_dict()
+    assert live["locales"] == {"enabled": ["fr-FR", "en-US"], "default": "fr-FR"}
+    assert portal_settings.check(acme, live)["locales"]["default"] == "fr-FR"

@@ -3,6 +3,7 @@ only with the snap-in installed and the toggle on, for native articles; signed o
 goes through sign-in and subscribes on return; signed in it toggles; the cached anonymous
 page is the same for everyone."""
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from portal.extensions import db
 from portal.services import article_follow, articles, snap_ins
 from portal.tenancy import use_workspace
+from portal.web import kb_follow
 from tests.codes import web_sign_in
 from tests.conftest import csrf_from
 from tests.factories import follow_on, login_as, make_contact
@@ -98,3 +100,13 @@ def test_no_control_without_the_snap_in_the_toggle_or_a_native_article(client, a
     follow_on(acme, installed=True, toggle=False)
     assert "/subscription" not in client.get(f"{BASE}/replace-the-toner").get_data(as_text=True)
     assert client.get(f"{BASE}/replace-the-toner/subscribe").status_code == 404
+
+
+def test_an_old_wish_to_subscribe_only_asks(client, acme, guide, monkeypatch):
+    kim = make_contact(acme, "kim@customer.example")
+    assert client.get(f"{BASE}/replace-the-toner/subscribe").status_code == 302  # noted
+    later = time.time() + kb_follow.WISH_SECONDS + 5
+    monkeypatch.setattr(kb_follow.time, "time", lambda: later)
+    login_as(client, kim)
+    assert client.get(f"{BASE}/replace-the-toner/subscribe").status_code == 200  # asks
+    assert not subscribed(acme, guide, kim)
