@@ -106,7 +106,7 @@ def read_token(ws: Workspace, token: str) -> tuple[int, int]:
     tampered token or one of another workspace, LinkExpired for an old one."""
     try:
         ws_id, ticket_id, contact_id = _serializer().loads(
-            token, max_age=current_app.config.get("SATISFACTION_LINK_DAYS", LINK_DAYS) * 86400)
+            token, max_age=LINK_DAYS * 86400)
     except SignatureExpired:
         raise LinkExpired(_("This link has expired. Sign in to the portal to answer on the "
                             "ticket's page.")) from None

@@ -110,7 +110,7 @@ def test_bad_requests_are_json_errors(api, acme):
         (A, {"title": ""}, "title"),
         (A, {"title": "x", "status": "live"}, "status"),
         (A, {"title": "x", "audience": "everyone"}, "audience"),
-        (A, {"title": "x", "locale": "fr-FR"}, "locale"),
+        (A, {"title": "x", "locale": "pt-BR"}, "locale"),
         (A, {"title": "x", "kind": "video"}, "kind"),
         (A, {"title": "x", "directory_id": "nope"}, "directory_id"),
         (A, {"title": 5}, "title"),

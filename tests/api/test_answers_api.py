@@ -93,10 +93,12 @@ def test_answers_never_cite_or_quote_an_article_the_asker_may_not_open(client, k
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
         assert set(body) == {"id", "answer", "sources", "feedback_token", "message"}
-        assert body["message"] is None
         cited = {s["id"] for s in body["sources"]}
         assert cited <= allowed, (reader, question, body)
-        assert body["answer"], (reader, question)
+        if body["answer"] is None:  # what the asker may read does not answer it (the floor)
+            assert body["message"] and not cited, (reader, question, body)
+            continue
+        assert body["message"] is None
         for name, sentence in ONLY.items():
             if name not in MAY_OPEN[reader]:
                 assert sentence not in body["answer"], (reader, question, name)
@@ -117,11 +119,11 @@ def test_the_answer_is_the_best_sentences_with_their_sources(client, kb):
 
 
 def test_sources_link_the_article_page_in_the_requested_language(client, kb, acme):
-    body = ask(client, "How do I install the VPN client?", locale="de-DE").get_json()
+    body = ask(client, "Wie installiere ich den VPN-Client?", locale="de-DE").get_json()
     [source] = [s for s in body["sources"] if s["id"] == kb["public"].id]
     assert source["url"] == "http://portal.test/de-DE/acme/articles/connect-to-the-vpn"
     contact = make_contact(acme, "de@acme.example", locale="de-DE")
-    body = ask(client, "How do I install the VPN client?", contact).get_json()
+    body = ask(client, "Wie installiere ich den VPN-Client?", contact).get_json()
     assert body["sources"][0]["url"].startswith("http://portal.test/de-DE/acme/articles/")
 
 
