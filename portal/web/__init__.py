@@ -234,9 +234,11 @@ def register_web(app: Flask) -> None:
         signin,
         tickets,
     )
+    from portal.web.plug import plug
     from portal.web.sso import sso
 
     app.register_blueprint(root)
+    app.register_blueprint(plug)
     app.register_blueprint(bp)
     app.register_blueprint(sso)
     app.extensions[errors.PAGES] = error_page
