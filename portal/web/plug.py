@@ -68,6 +68,23 @@ def texts(locale: str) -> dict:
         return {key: str(text) for key, text in TEXTS.items()}
 
 
+INPUTS = {"text": "text", "long_text": "text", "number": "number", "date": "date",
+          "single_select": "select"}
+
+
+def required_fields(ws, locale: str) -> list[dict]:
+    """The ticket form's required questions a visitor answers in the panel (a choice, a
+    text, a number, a date; others are left to the server's answer)."""
+    from portal.services import ticket_forms
+
+    form = ticket_forms.describe(ticket_forms.current(ws).definition, locale,
+                                 ws.default_locale)
+    return [{"key": f["key"], "input": INPUTS[f["type"]], "label": f["label"],
+             "options": f.get("options", [])}
+            for f in form["fields"] if f["required"] and f["type"] in INPUTS
+            and "show_when" not in f and "options_by" not in f]
+
+
 def config(ws) -> dict:
     settings = portal_settings.published(ws)
     features = settings.features
@@ -87,7 +104,9 @@ def config(ws) -> dict:
         "default_locale": ws.default_locale,
         "locales": {code: {"dir": direction(code), "signin": url_for(
             "portal.signin", workspace=ws.slug, locale=code, _external=True),
-            "texts": texts(code)} for code in locales},
+            "texts": texts(code),
+            "fields": required_fields(ws, code) if features.tickets == "public" else []}
+            for code in locales},
     }
 
 

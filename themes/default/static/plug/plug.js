@@ -37,7 +37,7 @@
     "font-weight:600;background:" + C.accent + ";color:" + C.on_accent + ";" +
     "box-shadow:0 2px 8px rgba(0,0,0,.25)}" +
     ".launcher:hover{background:" + C.accent_hover + "}" +
-    "button:focus-visible,a:focus-visible,input:focus-visible,textarea:focus-visible{" +
+    "button:focus-visible,a:focus-visible,input:focus-visible,textarea:focus-visible,select:focus-visible{" +
     "outline:3px solid " + C.accent + ";outline-offset:2px}" +
     ".panel{position:fixed;bottom:80px;inset-inline-end:16px;z-index:2147483001;width:380px;" +
     "max-width:calc(100vw - 32px);max-height:calc(100vh - 100px);overflow:auto;background:#fff;" +
@@ -49,7 +49,7 @@
     ".close{min-width:44px;min-height:44px;border:1px solid #d0d7de;border-radius:8px;background:#fff;" +
     "color:#1b1f24;font:inherit;font-size:1.25rem;cursor:pointer}" +
     "label{display:block;font-weight:600;margin:8px 0 4px}" +
-    "input,textarea{width:100%;font:inherit;padding:8px;border:1px solid #6e7781;border-radius:6px;" +
+    "input,textarea,select{width:100%;font:inherit;padding:8px;border:1px solid #6e7781;border-radius:6px;" +
     "color:#1b1f24;background:#fff}" +
     "textarea{min-height:72px;resize:vertical}" +
     ".btn{display:inline-block;min-height:44px;margin-top:8px;padding:8px 16px;border:0;" +
@@ -75,7 +75,7 @@
     return node;
   }
 
-  var host = el("div", {"data-helpport-plug": C.slug});
+  var host = el("aside", {"data-helpport-plug": C.slug, "aria-label": T.title});
   var root = host.attachShadow({mode: "open"});
   if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet) {
     var sheet = new CSSStyleSheet();   // not an inline <style>: a strict CSP allows it
@@ -115,8 +115,14 @@
   }
   function failure(box, err) {
     box.textContent = "";
-    box.appendChild(el("p", {"class": "error", role: "alert",
-                             text: (err && err.data && err.data.message) || T.error}));
+    var data = (err && err.data) || {}, alert = el("div", {"class": "error", role: "alert"},
+      [el("p", {text: data.message || T.error})]);
+    var details = data.details && typeof data.details === "object" ? data.details : {};
+    var notes = Object.keys(details).filter(function (k) { return typeof details[k] === "string"; });
+    if (notes.length) {
+      alert.appendChild(el("ul", {}, notes.map(function (k) { return el("li", {text: details[k]}); })));
+    }
+    box.appendChild(alert);
   }
   function signInNote(text) {
     var p = el("p", {"class": "muted"});
@@ -214,13 +220,30 @@
     message.value = conversation.join("\n\n");
     var status = el("div", {"aria-live": "polite"});
     var form = el("form", {}, [el("label", {"for": "hp-email", text: T.email}), email,
-                               el("label", {"for": "hp-message", text: T.message}), message,
-                               el("button", {type: "submit", "class": "btn", text: T.send}), status]);
+                               el("label", {"for": "hp-message", text: T.message}), message]);
+    var answers = (L.fields || []).map(function (f, i) {  // the ticket form's required questions
+      var id = "hp-field-" + i, input;
+      if (f.input === "select") {
+        input = el("select", {id: id, required: ""}, [el("option", {value: "", text: ""})].concat(
+          f.options.map(function (o) { return el("option", {value: String(o.value), text: o.label}); })));
+      } else {
+        input = el("input", {id: id, type: f.input, required: ""});
+      }
+      form.appendChild(el("label", {"for": id, text: f.label}));
+      form.appendChild(input);
+      return [f, input];
+    });
+    form.appendChild(el("button", {type: "submit", "class": "btn", text: T.send}));
+    form.appendChild(status);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var first = conversation.length ? conversation[0].slice(T.you.length + 2) : "";
       var ticket = {title: (first || T.widget_ticket).slice(0, 120), description: message.value.trim(),
-                    email: email.value.trim(), locale: locale};
+                    email: email.value.trim(), locale: locale, custom_fields: {}};
+      answers.forEach(function (pair) {
+        var v = pair[1].value;
+        ticket.custom_fields[pair[0].key] = pair[0].input === "number" && v !== "" ? Number(v) : v;
+      });
       request("POST", "/guest-tickets", ticket).then(function (held) {
         confirmStep(held.draft, ticket.email);
       }, function (err) { failure(status, err); });
@@ -272,7 +295,7 @@
   /* dialog behaviour: focus kept inside, Escape closes and returns to the launcher */
   function focusables(scope) {
     return Array.prototype.filter.call(
-      scope.querySelectorAll("a[href],button:not([disabled]),input:not([disabled]),textarea:not([disabled])"),
+      scope.querySelectorAll("a[href],button:not([disabled]),input:not([disabled]),textarea:not([disabled]),select:not([disabled])"),
       function (n) { return n.getClientRects().length > 0; });
   }
   function open() {
