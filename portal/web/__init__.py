@@ -227,6 +227,7 @@ def register_web(app: Flask) -> None:
         look_images,
         page_cache,
         pages,
+        plug_tickets,
         profile,
         satisfaction,
         seo,

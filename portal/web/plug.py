@@ -55,6 +55,9 @@ TEXTS = {
     "you": _l("You"),
     "answer": _l("Answer"),
     "widget_ticket": _l("Question from the help widget"),
+    "my_tickets": _l("Your open tickets"),
+    "no_open": _l("You have no open tickets."),
+    "new_ticket": _l("Open a ticket on the portal"),
 }
 
 
@@ -104,6 +107,7 @@ def config(ws) -> dict:
         "default_locale": ws.default_locale,
         "locales": {code: {"dir": direction(code), "signin": url_for(
             "portal.signin", workspace=ws.slug, locale=code, _external=True),
+            "tickets": url_for("portal.plug_tickets", workspace=ws.slug, locale=code),
             "texts": texts(code),
             "fields": required_fields(ws, code) if features.tickets == "public" else []}
             for code in locales},

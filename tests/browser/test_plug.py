@@ -17,8 +17,10 @@ from portal.extensions import db
 from portal.models import KbAnswer, Ticket
 from portal.services import articles, portal_settings
 from portal.tenancy import use_workspace
-from tests.browser.helpers import DESKTOP, PHONE, axe_violations
+from tests.browser.helpers import DESKTOP, PHONE, axe_violations, sign_in_browser
 from tests.codes import last_code
+from tests.factories import make_contact
+from tests.tickets_helpers import open_ticket
 
 pytestmark = pytest.mark.browser
 
@@ -201,3 +203,22 @@ def test_on_the_portal_itself(plugged, live_server, new_page):
     page.get_by_label("Hilfe-Center durchsuchen").fill("vpn client")
     expect(dialog.locator("#hp-search-results a")).to_have_count(1)
     assert [e for e in page.console_errors if "Content Security Policy" in e] == []
+
+
+def test_a_signed_in_customer_sees_their_open_tickets_on_the_portal(plugged, live_server,
+                                                                    new_page):
+    from playwright.sync_api import expect
+
+    pat = make_contact(plugged, "pat@customer.example")
+    db.session.commit()
+    open_ticket(plugged, pat, title="Printer on fire")
+    page = new_page(**DESKTOP)
+    sign_in_browser(page, live_server, pat)
+    dialog = open_panel(page, f"{live_server}/en-US/acme/directories")
+    mine = dialog.locator("#hp-tickets")
+    expect(mine).to_contain_text("Your open tickets")
+    expect(mine.get_by_role("link")).to_have_text("#1 Printer on fire")
+    dialog.get_by_role("button", name="Talk to support").click()
+    link = dialog.get_by_role("link", name="Open a ticket on the portal")
+    assert link.get_attribute("href") == "/en-US/acme/tickets/new"
+    assert axe_violations(page) == []

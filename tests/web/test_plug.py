@@ -11,8 +11,10 @@ import pytest
 
 from portal.extensions import db
 from portal.services import portal_settings
+from portal.tenancy import use_workspace
 from tests.admin.conftest import PASSWORD, staff_login
-from tests.factories import make_staff
+from tests.factories import login_as, make_contact, make_staff
+from tests.tickets_helpers import open_ticket
 
 SEARCH = "/api/v1/workspaces/acme/articles/search?q=vpn"
 ANSWERS = "/api/v1/workspaces/acme/answers"
@@ -124,3 +126,26 @@ def test_the_admin_shows_the_snippet(acme, client):
     html = client.get("/admin/portalsettings/").get_data(as_text=True)
     assert ("&lt;script src=&#34;http://localhost/plug/acme/plug.js&#34; defer&gt;"
             "&lt;/script&gt;") in html
+
+
+def test_the_signed_in_customers_open_tickets_on_the_portal(plugged, globex, client):
+    url = "/en-US/acme/plug/tickets.json"
+    visitor = client.get(url)
+    assert visitor.get_json() == {"signed_in": False}
+    pat = make_contact(plugged, "pat@customer.example")
+    other = make_contact(plugged, "other@customer.example")
+    db.session.commit()
+    open_ticket(plugged, pat, title="Printer on fire")
+    done = open_ticket(plugged, pat, title="Old question")
+    open_ticket(plugged, other, title="Not theirs")
+    with use_workspace(plugged.id):
+        done.stage = "resolved"
+        db.session.commit()
+    login_as(client, pat)
+    answer = client.get(url, headers={"Origin": "https://shop.example.com"})
+    assert answer.headers["Cache-Control"] == "private, no-store"
+    assert "Access-Control-Allow-Origin" not in answer.headers  # the portal's origin only
+    data = answer.get_json()
+    assert data["signed_in"] is True and data["new_ticket"] == "/en-US/acme/tickets/new"
+    assert [(t["title"], t["stage"], t["url"]) for t in data["tickets"]] == [
+        ("Printer on fire", "open", "/en-US/acme/tickets/1")]

@@ -211,8 +211,13 @@
     b.addEventListener("click", startSupport);
     return b;
   }
+  var me = null;  // the signed-in customer's tickets, on the portal's own origin only
   function startSupport() {
     supportOut.textContent = "";
+    if (me && me.signed_in) {
+      supportOut.appendChild(el("p", {}, [el("a", {href: me.new_ticket, text: T.new_ticket})]));
+      return focusIn(supportOut);
+    }
     if (C.tickets === "private") { supportOut.appendChild(signInNote(T.sign_in)); return focusIn(supportOut); }
     if (C.tickets !== "public") { supportOut.appendChild(el("p", {text: T.no_tickets})); return focusIn(supportOut); }
     var email = el("input", {id: "hp-email", type: "email", autocomplete: "email", required: ""});
@@ -285,6 +290,22 @@
     } else {
       body.appendChild(signInNote(T.sign_in_kb));
     }
+  }
+  var mine = el("div", {id: "hp-tickets"});
+  body.appendChild(mine);
+  if (location.origin === base && L.tickets) {
+    fetch(base + L.tickets, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        me = data;
+        if (!data || !data.signed_in) { return; }
+        mine.appendChild(el("h3", {text: T.my_tickets}));
+        if (!data.tickets.length) { mine.appendChild(el("p", {"class": "muted", text: T.no_open})); return; }
+        mine.appendChild(el("ul", {}, data.tickets.map(function (t) {
+          return el("li", {}, [el("a", {href: t.url, text: t.number + " " + t.title}),
+                               el("span", {"class": "muted", text: " · " + t.stage_label})]);
+        })));
+      }, function () { /* the list is a convenience: the rest of the panel works */ });
   }
   body.appendChild(el("h3", {text: T.support}));
   var talk = supportButton();
