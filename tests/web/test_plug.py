@@ -4,6 +4,7 @@ baked in; cross-origin calls allowed only from the allowlisted domains (exact or
 and the portal's own origin; preflights of other origins refused; the portal shows the
 widget when the toggle is on; the admin shows the embedding snippet."""
 
+import gzip
 import json
 import re
 
@@ -59,6 +60,9 @@ def test_the_script_carries_the_workspace_configuration(plugged, client):
     assert config["locales"]["de-DE"]["texts"]["support"] == "Mit dem Support sprechen"
     assert config["locales"]["de-DE"]["signin"].endswith("/de-DE/acme/signin")
     assert "shop.example.com" not in body  # the allowlist stays private
+    size = len(gzip.compress(body.encode(), 9))
+    print(f"plug.js: {len(body.encode())} bytes, {size} gzipped")
+    assert size < 12_000  # the budget: one small script, whatever the number of languages
 
 
 @pytest.mark.parametrize("origin", ["https://shop.example.com", "http://shop.example.com:8080",
