@@ -68,6 +68,12 @@ FLAG_LABELS = {"ai_search": _l("AI search"), "pdf_export": _l("PDF export"),
                "seo": _l("Search engines (SEO)")}
 
 
+def plug_snippet(ws) -> str:
+    """The line a company adds to its sites to show the Plug (issue 15, section 6)."""
+    src = url_for("plug.script", slug=ws.slug, _external=True)
+    return f'<script src="{src}" defer></script>'
+
+
 def locales_of(doc: dict) -> list[str]:
     """The languages a settings document offers, the default first."""
     enabled = [code for code in doc["locales"]["enabled"] if code in SUPPORTED]
@@ -106,6 +112,7 @@ class PortalSettingsView(WorkspaceBaseView):
             levels=BANNER_LEVELS, level_labels=LEVEL_LABELS, tab_kinds=TAB_KINDS,
             tab_labels=TAB_LABELS, networks=NETWORKS, flags=form_doc.FLAGS,
             flag_labels=FLAG_LABELS, flag_notes=flag_notes(ws), pages=portal_preview.PAGES,
+            plug_snippet=plug_snippet(ws),
             page_labels=PAGE_LABELS,
             limits=form_doc.LIMITS, default_picker=form_doc.DEFAULT_PICKER,
             moment_value=form_doc.moment_value, images=portal_settings.IMAGES,

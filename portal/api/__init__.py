@@ -15,6 +15,7 @@ def register_api(app: Flask) -> None:
         article_follow,
         articles,
         auth,
+        cors,
         guest_tickets,
         jwt_handoff,
         me,

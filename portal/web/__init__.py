@@ -227,6 +227,7 @@ def register_web(app: Flask) -> None:
         look_images,
         page_cache,
         pages,
+        plug_tickets,
         profile,
         satisfaction,
         seo,
@@ -234,9 +235,11 @@ def register_web(app: Flask) -> None:
         signin,
         tickets,
     )
+    from portal.web.plug import plug
     from portal.web.sso import sso
 
     app.register_blueprint(root)
+    app.register_blueprint(plug)
     app.register_blueprint(bp)
     app.register_blueprint(sso)
     app.extensions[errors.PAGES] = error_page

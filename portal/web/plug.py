@@ -1,0 +1,130 @@
+"""The Plug widget's script (issue 15, sections 1 and 6): `GET /plug/<slug>/plug.js`.
+
+One vanilla script (themes/default/static/plug/plug.js) with the workspace's configuration
+baked in as JSON: its name, accent colours, which features are on, the portal's links and
+the widget's texts in each language the portal offers (the page's `lang` or the script's
+`data-locale` picks one). 404 unless the Plug toggle is on. Pages of other sites load it
+with `<script src=".../plug/<slug>/plug.js" defer></script>`; their calls to the customer
+API are allowed by portal.api.cors."""
+
+import json
+from functools import lru_cache
+
+from flask import Blueprint, Response, abort, request, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from config import ROOT
+from portal.i18n import babel_locale, direction
+from portal.services import portal_public, portal_settings, workspaces
+from portal.tenancy import enter_workspace
+
+plug = Blueprint("plug", __name__)
+
+SOURCE = ROOT / "themes" / "default" / "static" / "plug" / "plug.js"
+PLACEHOLDER = "/*HELPPORT_PLUG_CONFIG*/null"
+MAX_AGE = 300
+
+TEXTS = {
+    "help": _l("Help"),
+    "title": _l("Help and support"),
+    "close": _l("Close"),
+    "search": _l("Search the help center"),
+    "searching": _l("Searching…"),
+    "no_results": _l("No articles match."),
+    "ask": _l("Ask a question"),
+    "question": _l("Your question"),
+    "send_question": _l("Ask"),
+    "sources": _l("Sources"),
+    "helpful": _l("Was this helpful?"),
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "thanks": _l("Thank you for your feedback."),
+    "support": _l("Talk to support"),
+    "email": _l("Your email"),
+    "message": _l("Your message"),
+    "send": _l("Send"),
+    "code_sent": _l("We emailed you a code. Enter it to open your ticket."),
+    "code": _l("Code"),
+    "confirm": _l("Confirm"),
+    "opened": _l("Your ticket {number} is open. We will answer by email."),
+    "sign_in": _l("Sign in on the portal to contact support."),
+    "sign_in_kb": _l("Sign in on the portal to search the knowledge base."),
+    "no_tickets": _l("Support requests are not taken here."),
+    "error": _l("Something went wrong. Please try again later."),
+    "you": _l("You"),
+    "answer": _l("Answer"),
+    "widget_ticket": _l("Question from the help widget"),
+    "my_tickets": _l("Your open tickets"),
+    "no_open": _l("You have no open tickets."),
+    "new_ticket": _l("Open a ticket on the portal"),
+}
+
+
+@lru_cache(maxsize=1)
+def _source(mtime: float) -> str:
+    return SOURCE.read_text(encoding="utf-8")
+
+
+def texts(locale: str) -> dict:
+    with force_locale(babel_locale(locale)):
+        return {key: str(text) for key, text in TEXTS.items()}
+
+
+INPUTS = {"text": "text", "long_text": "text", "number": "number", "date": "date",
+          "single_select": "select"}
+
+
+def required_fields(ws, locale: str) -> list[dict]:
+    """The ticket form's required questions a visitor answers in the panel (a choice, a
+    text, a number, a date; others are left to the server's answer)."""
+    from portal.services import ticket_forms
+
+    form = ticket_forms.describe(ticket_forms.current(ws).definition, locale,
+                                 ws.default_locale)
+    return [{"key": f["key"], "input": INPUTS[f["type"]], "label": f["label"],
+             "options": f.get("options", [])}
+            for f in form["fields"] if f["required"] and f["type"] in INPUTS
+            and "show_when" not in f and "options_by" not in f]
+
+
+def config(ws) -> dict:
+    settings = portal_settings.published(ws)
+    features = settings.features
+    locales = [ws.default_locale] + [code for code in ws.enabled_locales or []
+                                     if code != ws.default_locale]
+    colors = portal_public.color_tokens(settings.appearance.accent_color,
+                                        settings.appearance.dark_accent_color)["light"]
+    return {
+        "slug": ws.slug,
+        "base": request.host_url.rstrip("/"),
+        "name": settings.appearance.company_name or ws.name,
+        "accent": colors["--color-primary"],
+        "accent_hover": colors["--color-primary-hover"],
+        "on_accent": colors["--color-primary-contrast"],
+        "knowledge_base": features.knowledge_base,
+        "tickets": features.tickets,
+        "default_locale": ws.default_locale,
+        "locales": {code: {"dir": direction(code), "signin": url_for(
+            "portal.signin", workspace=ws.slug, locale=code, _external=True),
+            "tickets": url_for("portal.plug_tickets", workspace=ws.slug, locale=code),
+            "texts": texts(code),
+            "fields": required_fields(ws, code) if features.tickets == "public" else []}
+            for code in locales},
+    }
+
+
+@plug.get("/plug/<slug>/plug.js")
+def script(slug: str):
+    ws = workspaces.by_slug(slug) if len(slug) <= 63 else None
+    if ws is None:
+        abort(404)
+    enter_workspace(ws, locale=ws.default_locale)
+    if not portal_settings.published(ws).features.plug:
+        abort(404)
+    data = json.dumps(config(ws), ensure_ascii=False, separators=(",", ":"))
+    body = _source(SOURCE.stat().st_mtime).replace(PLACEHOLDER, data, 1)
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response

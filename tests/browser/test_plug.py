@@ -1,0 +1,224 @@
+"""The Plug widget in chromium on a page of ANOTHER origin (issue 15, section 7): a tiny
+http.server on 127.0.0.1 at another port serves a shop page embedding
+`<live server>/plug/acme/plug.js`. As http://plug.localhost:<port> (allowlisted; chromium
+resolves *.localhost to loopback) the widget opens, keeps the keyboard inside, closes on
+Escape, searches, answers with a source link, takes a rating, hands off to a ticket with
+the emailed code, has no axe violations while open and fills a phone's screen. As
+http://127.0.0.1:<port> (not allowlisted) the browser refuses the API's answers (no CORS
+header) and the panel says so. On the portal itself the strict CSP lets it run."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import KbAnswer, Ticket
+from portal.services import articles, portal_settings
+from portal.tenancy import use_workspace
+from tests.browser.helpers import DESKTOP, PHONE, axe_violations, sign_in_browser
+from tests.codes import last_code
+from tests.factories import make_contact
+from tests.tickets_helpers import open_ticket
+
+pytestmark = pytest.mark.browser
+
+ACTIVE = """() => { const r = document.querySelector('[data-helpport-plug]').shadowRoot;
+  const a = r.activeElement; return a ? (a.closest('[role=dialog]') ? 'dialog' :
+  a.className) : null; }"""
+
+
+@pytest.fixture
+def plugged(acme, jobs):
+    portal_settings.change(acme, {"features.plug": True, "features.knowledge_base": "public",
+                                  "features.tickets": "public",
+                                  "appearance.accent_color": "#7b1fa2",
+                                  "domain.allowlist": ["plug.localhost"]})
+    db.session.commit()
+    with use_workspace(acme.id):
+        articles.save(acme, locale="en-US", title="Connect to the VPN", status="published",
+                      body="Install the VPN client from the downloads page. Sign in to the "
+                           "VPN client with your company email.")
+    jobs()
+    return acme
+
+
+@pytest.fixture
+def shop(live_server):
+    """A page of another origin embedding the widget; its port."""
+    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>Shop</title>'
+            f'</head><body><main><h1>Our shop</h1><p><a href="/other">A shop link</a></p>'
+            f'</main><script src="{live_server}/plug/acme/plug.js" defer></script>'
+            f'</body></html>').encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def open_panel(page, url):
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    page.locator("button.launcher").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    return dialog
+
+
+def test_on_an_allowlisted_site(plugged, live_server, shop, new_page, shot):
+    from playwright.sync_api import expect
+
+    page = new_page(**DESKTOP)
+    dialog = open_panel(page, f"http://plug.localhost:{shop}/")
+    assert dialog.get_attribute("aria-modal") == "true"
+    expect(dialog).to_have_accessible_name("Help and support · Acme Support")
+    assert page.evaluate(ACTIVE) == "dialog"
+    for _ in range(12):  # the keyboard stays inside the open dialog, both ways
+        page.keyboard.press("Tab")
+        assert page.evaluate(ACTIVE) == "dialog"
+    for _ in range(4):
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate(ACTIVE) == "dialog"
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert page.evaluate(ACTIVE) == "launcher"
+    assert page.locator("button.launcher").get_attribute("aria-expanded") == "false"
+
+    page.locator("button.launcher").click()
+    page.get_by_label("Search the help center").fill("vpn client")
+    hit = dialog.locator("#hp-search-results a")
+    expect(hit).to_have_text("Connect to the VPN")
+    article = "/en-US/acme/articles/connect-to-the-vpn"  # the API's absolute article URL
+    assert hit.get_attribute("href").endswith(article)
+
+    page.get_by_label("Your question").fill("How do I install the VPN client?")
+    dialog.get_by_role("button", name="Ask", exact=True).click()
+    answer = dialog.locator("#hp-answer .answer")
+    expect(answer).to_contain_text("downloads page")
+    source = answer.locator("ul a")
+    expect(source).to_have_text("Connect to the VPN")
+    assert source.get_attribute("href").endswith(article)
+    assert page.evaluate("getComputedStyle(document.querySelector('[data-helpport-plug]')"
+                         ".shadowRoot.querySelector('.launcher')).backgroundColor") == \
+        "rgb(123, 31, 162)"  # the workspace's accent
+
+    assert axe_violations(page) == []
+    shot(page, "plug-open-desktop")
+    answer.get_by_role("button", name="Yes").click()
+    expect(answer).to_contain_text("Thank you for your feedback.")
+    with use_workspace(plugged.id):
+        db.session.expire_all()
+        assert db.session.scalars(select(KbAnswer.helpful)).all() == [True]
+    assert page.console_errors == []
+
+
+def test_hand_off_to_a_ticket(plugged, live_server, shop, new_page):
+    from playwright.sync_api import expect
+
+    page = new_page(**DESKTOP)
+    dialog = open_panel(page, f"http://plug.localhost:{shop}/")
+    page.get_by_label("Your question").fill("Why does the printer smell of smoke?")
+    dialog.get_by_role("button", name="Ask", exact=True).click()
+    expect(dialog.locator("#hp-answer")).to_contain_text("Contact support")  # no answer
+    dialog.locator("#hp-answer").get_by_role("button", name="Talk to support").click()
+    page.get_by_label("Your email").fill("visitor@shop.example")
+    assert "printer smell of smoke" in page.get_by_label("Your message").input_value()
+    dialog.get_by_role("button", name="Send").click()  # the required category is empty
+    expect(dialog).not_to_contain_text("We emailed you a code")
+    page.get_by_label("Category").select_option(label="Problem")  # the ticket form's question
+    dialog.get_by_role("button", name="Send").click()
+    expect(dialog).to_contain_text("We emailed you a code")
+    page.get_by_label("Code").fill(last_code(plugged, "visitor@shop.example"))
+    dialog.get_by_role("button", name="Confirm").click()
+    expect(dialog).to_contain_text("Your ticket #1 is open.")
+    with use_workspace(plugged.id):
+        db.session.expire_all()
+        ticket = db.session.scalars(select(Ticket)).one()
+        assert ticket.title == "Why does the printer smell of smoke?"
+        assert "You: Why does the printer smell of smoke?" in ticket.description
+        assert ticket.custom_fields["category"] == "problem"
+
+
+def test_tickets_not_public_send_the_visitor_to_sign_in(plugged, shop, new_page):
+    from playwright.sync_api import expect
+
+    portal_settings.change(plugged, {"features.tickets": "private"})
+    db.session.commit()
+    page = new_page(**DESKTOP)
+    dialog = open_panel(page, f"http://plug.localhost:{shop}/")
+    dialog.get_by_role("button", name="Talk to support").first.click()
+    link = dialog.get_by_role("link", name="Sign in on the portal to contact support.")
+    expect(link).to_be_visible()
+    assert link.get_attribute("href").endswith("/en-US/acme/signin")
+
+
+def test_full_screen_on_a_phone(plugged, shop, new_page, shot):
+    page = new_page(**PHONE)
+    dialog = open_panel(page, f"http://plug.localhost:{shop}/")
+    box = dialog.bounding_box()
+    assert (box["x"], box["y"], box["width"], box["height"]) == (0, 0, 390, 844)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "plug-open-phone")
+
+
+def test_a_site_not_allowlisted_gets_no_answers(plugged, shop, new_page):
+    from playwright.sync_api import expect
+
+    page = new_page(**DESKTOP)
+    dialog = open_panel(page, f"http://127.0.0.1:{shop}/")  # another port: another origin
+    page.get_by_label("Search the help center").fill("vpn client")
+    expect(dialog.locator("#hp-search-results [role=alert]")).to_have_text(
+        "Something went wrong. Please try again later.")
+    page.get_by_label("Your question").fill("How do I install the VPN client?")
+    dialog.get_by_role("button", name="Ask", exact=True).click()
+    expect(dialog.locator("#hp-answer [role=alert]")).to_be_visible()
+    assert any("CORS" in error for error in page.console_errors)
+
+
+def test_on_the_portal_itself(plugged, live_server, new_page):
+    from playwright.sync_api import expect
+
+    page = new_page(**DESKTOP)
+    dialog = open_panel(page, f"{live_server}/de-DE/acme/directories")
+    expect(dialog).to_have_accessible_name("Hilfe und Support · Acme Support")
+    page.get_by_label("Hilfe-Center durchsuchen").fill("vpn client")
+    expect(dialog.locator("#hp-search-results a")).to_have_count(1)
+    assert [e for e in page.console_errors if "Content Security Policy" in e] == []
+
+
+def test_a_signed_in_customer_sees_their_open_tickets_on_the_portal(plugged, live_server,
+                                                                    new_page):
+    from playwright.sync_api import expect
+
+    pat = make_contact(plugged, "pat@customer.example")
+    db.session.commit()
+    open_ticket(plugged, pat, title="Printer on fire")
+    page = new_page(**DESKTOP)
+    sign_in_browser(page, live_server, pat)
+    dialog = open_panel(page, f"{live_server}/en-US/acme/directories")
+    mine = dialog.locator("#hp-tickets")
+    expect(mine).to_contain_text("Your open tickets")
+    expect(mine.get_by_role("link")).to_have_text("#1 Printer on fire")
+    dialog.get_by_role("button", name="Talk to support").click()
+    link = dialog.get_by_role("link", name="Open a ticket on the portal")
+    assert link.get_attribute("href") == "/en-US/acme/tickets/new"
+    assert axe_violations(page) == []

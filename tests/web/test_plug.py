@@ -1,0 +1,155 @@
+"""The Plug widget's script and the customer API's CORS (issue 15, sections 1 and 6):
+`/plug/<slug>/plug.js` only while the toggle is on, with the workspace's configuration
+baked in; cross-origin calls allowed only from the allowlisted domains (exact or `*.`)
+and the portal's own origin; preflights of other origins refused; the portal shows the
+widget when the toggle is on; the admin shows the embedding snippet."""
+
+import gzip
+import json
+import re
+
+import pytest
+
+from portal.extensions import db
+from portal.services import portal_settings
+from portal.tenancy import use_workspace
+from tests.admin.conftest import PASSWORD, staff_login
+from tests.factories import login_as, make_contact, make_staff
+from tests.tickets_helpers import open_ticket
+
+SEARCH = "/api/v1/workspaces/acme/articles/search?q=vpn"
+ANSWERS = "/api/v1/workspaces/acme/answers"
+
+
+def _publish(ws, **values):
+    portal_settings.change(ws, values)
+    db.session.commit()
+
+
+@pytest.fixture
+def plugged(acme):
+    _publish(acme, **{"features.plug": True, "features.knowledge_base": "public",
+                      "features.tickets": "public", "appearance.accent_color": "#7b1fa2",
+                      "domain.allowlist": ["shop.example.com", "*.acme.example"]})
+    return acme
+
+
+def _config(body: str) -> dict:
+    found = re.search(r"\}\)\((\{.*\})\);\s*$", body, re.S)
+    assert found, "no configuration baked in"
+    return json.loads(found.group(1))
+
+
+def test_the_script_is_404_while_the_toggle_is_off(acme, client):
+    assert client.get("/plug/acme/plug.js").status_code == 404
+    assert client.get("/plug/nope/plug.js").status_code == 404
+
+
+def test_the_script_carries_the_workspace_configuration(plugged, client):
+    answer = client.get("/plug/acme/plug.js")
+    assert answer.status_code == 200
+    assert answer.mimetype == "text/javascript"
+    assert "max-age" in answer.headers["Cache-Control"]
+    body = answer.get_data(as_text=True)
+    assert "/*HELPPORT_PLUG_CONFIG*/null" not in body
+    config = _config(body)
+    assert config["slug"] == "acme" and config["accent"] == "#7b1fa2"
+    assert config["knowledge_base"] == "public" and config["tickets"] == "public"
+    assert set(config["locales"]) == set(plugged.enabled_locales) >= {"en-US", "de-DE"}
+    assert config["locales"]["en-US"]["texts"]["support"] == "Talk to support"
+    assert config["locales"]["de-DE"]["texts"]["support"] == "Mit dem Support sprechen"
+    assert config["locales"]["de-DE"]["signin"].endswith("/de-DE/acme/signin")
+    assert "shop.example.com" not in body  # the allowlist stays private
+    size = len(gzip.compress(body.encode(), 9))
+    print(f"plug.js: {len(body.encode())} bytes, {size} gzipped")
+    assert size < 12_000  # the budget: one small script, whatever the number of languages
+
+
+@pytest.mark.parametrize("origin", ["https://shop.example.com", "http://shop.example.com:8080",
+                                    "https://help.acme.example", "http://localhost"])
+def test_an_allowlisted_origin_gets_cors_headers(plugged, client, origin):
+    answer = client.get(SEARCH, headers={"Origin": origin})
+    assert answer.status_code == 200
+    if origin == "http://localhost":  # the test client's own host: the portal itself
+        assert answer.headers["Access-Control-Allow-Origin"] == origin
+        return
+    assert answer.headers["Access-Control-Allow-Origin"] == origin
+    assert "Origin" in answer.headers["Vary"]
+    assert "Access-Control-Allow-Credentials" not in answer.headers
+    pre = client.options(ANSWERS, headers={"Origin": origin,
+                                           "Access-Control-Request-Method": "POST",
+                                           "Access-Control-Request-Headers": "content-type"})
+    assert pre.status_code == 204
+    assert pre.headers["Access-Control-Allow-Origin"] == origin
+    assert "POST" in pre.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in pre.headers["Access-Control-Allow-Headers"]
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "https://shop.example.com.evil.example",
+                                    "https://acme.example", "null", "ftp://shop.example.com"])
+def test_another_origin_gets_none(plugged, client, origin):
+    answer = client.get(SEARCH, headers={"Origin": origin})
+    assert "Access-Control-Allow-Origin" not in answer.headers
+    refused = client.post(ANSWERS, json={"question": "vpn?"}, headers={"Origin": origin})
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    pre = client.options(ANSWERS, headers={"Origin": origin,
+                                           "Access-Control-Request-Method": "POST"})
+    assert pre.status_code == 403
+    assert "Access-Control-Allow-Origin" not in pre.headers
+
+
+def test_allowlisted_origins_count_only_while_the_toggle_is_on(plugged, client):
+    _publish(plugged, **{"features.plug": False})
+    answer = client.get(SEARCH, headers={"Origin": "https://shop.example.com"})
+    assert "Access-Control-Allow-Origin" not in answer.headers
+
+
+def test_another_workspace_does_not_inherit_the_allowlist(plugged, globex, client):
+    _publish(globex, **{"features.knowledge_base": "public"})
+    answer = client.get("/api/v1/workspaces/globex/articles/search?q=vpn",
+                        headers={"Origin": "https://shop.example.com"})
+    assert answer.status_code == 200
+    assert "Access-Control-Allow-Origin" not in answer.headers
+
+
+def test_the_portal_includes_the_widget_only_when_on(acme, client):
+    _publish(acme, **{"features.knowledge_base": "public"})
+    assert "/plug/acme/plug.js" not in client.get("/en-US/acme/directories").get_data(
+        as_text=True)
+    _publish(acme, **{"features.plug": True})
+    answer = client.get("/en-US/acme/directories")
+    html = answer.get_data(as_text=True)
+    assert '<script src="/plug/acme/plug.js" data-locale="en-US" defer></script>' in html
+    assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
+
+
+def test_the_admin_shows_the_snippet(acme, client):
+    make_staff("plug@staff.example", PASSWORD, "admin", acme)
+    db.session.commit()
+    staff_login(client, "plug@staff.example")
+    html = client.get("/admin/portalsettings/").get_data(as_text=True)
+    assert ("&lt;script src=&#34;http://localhost/plug/acme/plug.js&#34; defer&gt;"
+            "&lt;/script&gt;") in html
+
+
+def test_the_signed_in_customers_open_tickets_on_the_portal(plugged, globex, client):
+    url = "/en-US/acme/plug/tickets.json"
+    visitor = client.get(url)
+    assert visitor.get_json() == {"signed_in": False}
+    pat = make_contact(plugged, "pat@customer.example")
+    other = make_contact(plugged, "other@customer.example")
+    db.session.commit()
+    open_ticket(plugged, pat, title="Printer on fire")
+    done = open_ticket(plugged, pat, title="Old question")
+    open_ticket(plugged, other, title="Not theirs")
+    with use_workspace(plugged.id):
+        done.stage = "resolved"
+        db.session.commit()
+    login_as(client, pat)
+    answer = client.get(url, headers={"Origin": "https://shop.example.com"})
+    assert answer.headers["Cache-Control"] == "private, no-store"
+    assert "Access-Control-Allow-Origin" not in answer.headers  # the portal's origin only
+    data = answer.get_json()
+    assert data["signed_in"] is True and data["new_ticket"] == "/en-US/acme/tickets/new"
+    assert [(t["title"], t["stage"], t["url"]) for t in data["tickets"]] == [
+        ("Printer on fire", "open", "/en-US/acme/tickets/1")]
