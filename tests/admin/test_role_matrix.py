@@ -56,6 +56,7 @@ NOT_STAFF = {
     "health": "/healthz and /readyz for load balancers (tests/web/test_health.py)",
     "sso": "SAML single sign-on of customers (tests/web/test_saml_login.py)",
     "metrics": "Prometheus metrics for operators (a token or an allowed address; tests/unit)",
+    "plug": "the Plug widget's script for any site (tests/web/test_plug.py)",
 }
 # Every marker is in a row of acme only: a refused answer must not show one.
 MARK = "Acme-only"

@@ -117,9 +117,11 @@ def test_on_an_allowlisted_site(plugged, live_server, shop, new_page, shot):
     source = answer.locator("ul a")
     expect(source).to_have_text("Connect to the VPN")
     assert source.get_attribute("href").endswith(article)
-    assert page.evaluate("getComputedStyle(document.querySelector('[data-helpport-plug]')"
-                         ".shadowRoot.querySelector('.launcher')).backgroundColor") == \
-        "rgb(123, 31, 162)"  # the workspace's accent
+    page.mouse.move(0, 0)  # not hovering the launcher (hover darkens it, in 0.15 s)
+    launcher_colour = ("getComputedStyle(document.querySelector('[data-helpport-plug]')"
+                       ".shadowRoot.querySelector('.launcher')).backgroundColor")
+    page.wait_for_function(f"{launcher_colour} === 'rgb(123, 31, 162)'",
+                           timeout=3000)  # the workspace's accent (#7b1fa2)
 
     assert axe_violations(page) == []
     shot(page, "plug-open-desktop")
