@@ -72,3 +72,29 @@ def follow_on(ws, installed=True, toggle=True, more: dict | None = None):
     db.session.commit()
     snap_ins.set_installed(ws, snap_ins.ARTICLE_FOLLOW, installed)
 
+
+
+def languages_kb(ws) -> dict:
+    """A public knowledge base (SEO on): a directory named in English only, one in English
+    and French, an article in English only ("only") and one in English and French
+    ("both") -- for the pages in languages without a translation."""
+    from portal.models import Directory
+    from portal.services import articles
+
+    portal_settings.change(ws, {"features.knowledge_base": "public", "features.seo": True})
+    with use_workspace(ws.id):
+        guides = Directory(workspace_id=ws.id, slug="guides",
+                           names={"en-US": "Guides", "fr-FR": "Guides pratiques"},
+                           descriptions={"en-US": "How to"})
+        billing = Directory(workspace_id=ws.id, slug="billing", names={"en-US": "Billing"})
+        db.session.add_all([guides, billing])
+        db.session.flush()
+        only = articles.save(ws, locale="en-US", title="Connect to the VPN",
+                             body="Install the client.", status="published",
+                             directory_id=billing.id)
+        both = articles.save(ws, locale="en-US", title="Reset your password",
+                             body="Use the link.", status="published", directory_id=guides.id)
+        articles.save(ws, article=both, locale="fr-FR", title="Réinitialiser le mot de passe",
+                      body="Utilisez le lien.", status="published", directory_id=guides.id)
+    db.session.commit()
+    return {"only": only, "both": both}

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from portal.extensions import db
-from portal.models import Directory
-from portal.services import articles, portal_settings
+from portal.services import articles
 from portal.tenancy import use_workspace
+from tests.factories import languages_kb
 
 
 def text(response) -> str:
@@ -19,25 +19,7 @@ def text(response) -> str:
 
 @pytest.fixture
 def kb(acme):
-    """A public knowledge base: a directory named in English only, an article in English
-    only and one in English and French."""
-    portal_settings.change(acme, {"features.knowledge_base": "public", "features.seo": True})
-    with use_workspace(acme.id):
-        guides = Directory(workspace_id=acme.id, slug="guides",
-                           names={"en-US": "Guides", "fr-FR": "Guides pratiques"},
-                           descriptions={"en-US": "How to"})
-        billing = Directory(workspace_id=acme.id, slug="billing", names={"en-US": "Billing"})
-        db.session.add_all([guides, billing])
-        db.session.flush()
-        only = articles.save(acme, locale="en-US", title="Connect to the VPN",
-                             body="Install the client.", status="published",
-                             directory_id=billing.id)
-        both = articles.save(acme, locale="en-US", title="Reset your password",
-                             body="Use the link.", status="published", directory_id=guides.id)
-        articles.save(acme, article=both, locale="fr-FR", title="Réinitialiser le mot de passe",
-                      body="Utilisez le lien.", status="published", directory_id=guides.id)
-    db.session.commit()
-    return {"only": only, "both": both}
+    return languages_kb(acme)
 
 
 def test_an_outdated_translation_is_marked_for_readers_and_staff(client, kb, staff, acme):
