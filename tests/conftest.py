@@ -351,3 +351,21 @@ def _needs_services(request):
             if CI:
                 pytest.fail(f"CI must run this against {marker}: set {env}")
             pytest.skip(f"needs {marker}: set {env} (CI runs it)")
+
+
+@pytest.fixture
+def private_ok(app):
+    """The operator allows private webhook targets: the test receivers are on loopback."""
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
+    yield
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = False
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP server on 127.0.0.1 that records the webhook deliveries it gets."""
+    from tests import webhook_receiver
+
+    server = webhook_receiver.start()
+    yield server
+    webhook_receiver.stop(server)

@@ -4,7 +4,6 @@ CSRF tokens on every form; agents and other workspaces' admins get nothing."""
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -16,20 +15,6 @@ from tests.admin.conftest import fab_csrf
 
 URL = "/admin/webhooks/"
 API = "/api/v1/webhook/"
-
-
-@pytest.fixture
-def private_ok(app):
-    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
-    yield
-    app.config["WEBHOOKS_ALLOW_PRIVATE"] = False
-
-
-@pytest.fixture
-def receiver():
-    server = webhook_receiver.start()
-    yield server
-    webhook_receiver.stop(server)
 
 
 def secret_on(page: str) -> str | None:

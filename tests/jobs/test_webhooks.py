@@ -21,21 +21,6 @@ from tests.factories import make_contact, make_staff
 from tests.tickets_helpers import open_ticket
 
 
-@pytest.fixture
-def private_ok(app):
-    """The operator allows private targets: the receiver is on loopback."""
-    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
-    yield
-    app.config["WEBHOOKS_ALLOW_PRIVATE"] = False
-
-
-@pytest.fixture
-def receiver():
-    server = webhook_receiver.start()
-    yield server
-    webhook_receiver.stop(server)
-
-
 def endpoint(ws, url, events=tuple(webhooks.EVENTS)):
     with use_workspace(ws.id):
         row, secret = webhooks.create(ws, url=url, events=list(events))

@@ -3,8 +3,6 @@ with the ticket and the answer; a changed answer is a second event."""
 
 import json
 
-import pytest
-
 from portal.services import actors, satisfaction, timeline, webhooks
 from portal.tenancy import use_workspace
 from tests import webhook_receiver
@@ -12,16 +10,7 @@ from tests.factories import make_contact, make_staff
 from tests.tickets_helpers import open_ticket
 
 
-@pytest.fixture
-def receiver(app):
-    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True  # the receiver is on loopback
-    server = webhook_receiver.start()
-    yield server
-    webhook_receiver.stop(server)
-    app.config["WEBHOOKS_ALLOW_PRIVATE"] = False
-
-
-def test_an_answer_is_sent_to_the_endpoint(acme, receiver, jobs):
+def test_an_answer_is_sent_to_the_endpoint(acme, private_ok, receiver, jobs):
     with use_workspace(acme.id):
         _row, secret = webhooks.create(acme, url=receiver.url, events=["csat.submitted"])
     pat = make_contact(acme, "pat@acme.example")
