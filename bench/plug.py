@@ -29,6 +29,7 @@ import random
 import statistics
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -201,7 +202,10 @@ def page_load(app, slug: str, loads: int) -> dict:
     live = _Serve(make_server("127.0.0.1", 0, app, threaded=True))
     host = host_pages(f"http://127.0.0.1:{live.port}/plug/{slug}/plug.js")
     runs: dict[str, list[tuple[float, float]]] = {"without": [], "with": []}
-    try:
+
+    def browse() -> None:
+        """Playwright's sync API refuses a thread with a running asyncio loop (a test run's
+        worker may have one): the browser is driven from a thread of its own."""
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                                  args=CHROMIUM_ARGS)
@@ -223,6 +227,10 @@ def page_load(app, slug: str, loads: int) -> dict:
                 for name, path in order if i % 2 == 0 else order[::-1]:
                     runs[name].append(load(path))
             browser.close()
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(browse).result()
     finally:
         host.close()
         live.close()
