@@ -129,7 +129,7 @@ def directory(dir_slug: str):
                          description=descriptions.get(description_locale, ""),
                          description_locale=description_locale,
                          children=article_lists.shown(node.children),
-                         articles=items, title_of=title_of, text_of=text_of,
+                         articles=items, title_of=title_of,
                          trail=article_lists.ancestors(g.workspace, found)[:-1])
 
 
