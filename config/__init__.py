@@ -125,6 +125,10 @@ class BaseConfig:
     SEARCH_CACHE_INDEXES = 32  # indexes one process keeps loaded (least recently used go)
     SEARCH_CACHE_IDLE_SECONDS = 1800  # an index no search used for this long is let go
 
+    # --- the Plug widget on the portal's own pages (issue 15) ---
+    PLUG_TOKEN_SECONDS = 3600  # a signed-in customer's widget token lives this long at most
+    PLUG_TOKEN_LIMIT = "60 per hour"  # widget tokens one client address may get (portal pages)
+
     # --- answers from the knowledge base (issue 15, part 2) ---
     # questions per client address and workspace (POST /api/v1/workspaces/<slug>/answers)
     ANSWERS_LIMIT_PER_ADDRESS = "30 per minute"

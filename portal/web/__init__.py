@@ -227,7 +227,7 @@ def register_web(app: Flask) -> None:
         look_images,
         page_cache,
         pages,
-        plug_tickets,
+        plug_session,
         profile,
         satisfaction,
         seo,

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from config import ROOT
 from portal.i18n import babel_locale, direction
+from portal.models.ticket import OPEN_STAGES
 from portal.services import portal_public, portal_settings, workspaces
 from portal.tenancy import enter_workspace
 
@@ -57,7 +58,12 @@ TEXTS = {
     "widget_ticket": _l("Question from the help widget"),
     "my_tickets": _l("Your open tickets"),
     "no_open": _l("You have no open tickets."),
-    "new_ticket": _l("Open a ticket on the portal"),
+    "back": _l("Back"),
+    "reply": _l("Your reply"),
+    "send_reply": _l("Send reply"),
+    "support_team": _l("Support"),
+    "on_portal": _l("Open on the portal"),
+    "reconnecting": _l("Live updates paused. Reconnecting…"),
 }
 
 
@@ -104,12 +110,15 @@ def config(ws) -> dict:
         "on_accent": colors["--color-primary-contrast"],
         "knowledge_base": features.knowledge_base,
         "tickets": features.tickets,
+        "open_stages": list(OPEN_STAGES),
         "default_locale": ws.default_locale,
         "locales": {code: {"dir": direction(code), "signin": url_for(
             "portal.signin", workspace=ws.slug, locale=code, _external=True),
-            "tickets": url_for("portal.plug_tickets", workspace=ws.slug, locale=code),
+            "session": url_for("portal.plug_session", workspace=ws.slug, locale=code),
+            "ticket": url_for("portal.tickets", workspace=ws.slug, locale=code,
+                              _external=True) + "/",
             "texts": texts(code),
-            "fields": required_fields(ws, code) if features.tickets == "public" else []}
+            "fields": required_fields(ws, code) if features.tickets != "off" else []}
             for code in locales},
     }
 

@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import KbAnswer, Ticket
-from portal.services import articles, portal_settings
+from portal.services import actors, articles, portal_settings, timeline
 from portal.tenancy import use_workspace
 from tests.browser.helpers import DESKTOP, PHONE, axe_violations, sign_in_browser
 from tests.codes import last_code
-from tests.factories import make_contact
+from tests.factories import make_contact, make_staff
 from tests.tickets_helpers import open_ticket
 
 pytestmark = pytest.mark.browser
@@ -151,13 +151,48 @@ def test_hand_off_to_a_ticket(plugged, live_server, shop, new_page):
     expect(dialog).to_contain_text("We emailed you a code")
     page.get_by_label("Code").fill(last_code(plugged, "visitor@shop.example"))
     dialog.get_by_role("button", name="Confirm").click()
-    expect(dialog).to_contain_text("Your ticket #1 is open.")
+    thread = dialog.locator("#hp-thread")
+    expect(thread).to_contain_text("Your ticket #1 is open.")
+    expect(thread.get_by_role("heading")).to_have_text("#1 Why does the printer smell of smoke?")
     with use_workspace(plugged.id):
         db.session.expire_all()
         ticket = db.session.scalars(select(Ticket)).one()
         assert ticket.title == "Why does the printer smell of smoke?"
         assert "You: Why does the printer smell of smoke?" in ticket.description
         assert ticket.custom_fields["category"] == "problem"
+    expect(thread).to_contain_text("You: Why does the printer smell of smoke?")
+
+    # the chat goes on in the ticket's thread: an agent's reply arrives live, a note never
+    expect(thread).to_have_attribute("data-live", "ready")
+    agent = make_staff("agent@acme.example", role="agent", workspace=plugged)
+    with use_workspace(plugged.id):
+        fresh = db.session.get(Ticket, ticket.id)
+        timeline.add_comment(fresh, actors.staff(agent), "internal remark", public=False)
+        timeline.add_comment(fresh, actors.staff(agent), "Open the back panel, please.")
+    db.session.rollback()
+    replies = thread.locator("ol li")
+    expect(replies).to_have_count(1, timeout=5000)
+    expect(replies.first).to_contain_text("Open the back panel, please.")
+    assert "internal remark" not in thread.inner_text()
+    page.get_by_label("Your reply").fill("Done: the smoke is gone.")
+    thread.get_by_role("button", name="Send reply").click()
+    expect(replies).to_have_count(2)
+    expect(replies.last).to_contain_text("Done: the smoke is gone.")
+    with use_workspace(plugged.id):
+        db.session.expire_all()
+        bodies = [c.body for c in timeline.comments(fresh, include_internal=False,
+                                                    newest_first=False)]
+    assert bodies == ["Open the back panel, please.", "Done: the smoke is gone."]
+    assert axe_violations(page) == []
+
+    # the page of the shop reloaded: the tab still knows the visitor, and their ticket
+    page.reload()
+    page.locator("button.launcher").click()
+    mine = dialog.locator("#hp-tickets")
+    expect(mine.get_by_role("button")).to_have_text("#1 Why does the printer smell of smoke?")
+    mine.get_by_role("button").click()
+    expect(replies).to_have_count(2)
+    assert page.console_errors == []
 
 
 def test_tickets_not_public_send_the_visitor_to_sign_in(plugged, shop, new_page):
@@ -219,8 +254,35 @@ def test_a_signed_in_customer_sees_their_open_tickets_on_the_portal(plugged, liv
     dialog = open_panel(page, f"{live_server}/en-US/acme/directories")
     mine = dialog.locator("#hp-tickets")
     expect(mine).to_contain_text("Your open tickets")
-    expect(mine.get_by_role("link")).to_have_text("#1 Printer on fire")
-    dialog.get_by_role("button", name="Talk to support").click()
-    link = dialog.get_by_role("link", name="Open a ticket on the portal")
-    assert link.get_attribute("href") == "/en-US/acme/tickets/new"
+    expect(mine.get_by_role("button")).to_have_text("#1 Printer on fire")
+    page.get_by_label("Your question").fill("How do I install the VPN client?")
+    dialog.get_by_role("button", name="Ask", exact=True).click()
+    expect(dialog.locator("#hp-answer .answer")).to_contain_text("downloads page")
+    dialog.locator("#hp-support").locator("..").get_by_role(
+        "button", name="Talk to support").last.click()
+    expect(dialog.get_by_label("Your email")).to_have_count(0)  # signed in: no code to confirm
+    assert "You: How do I install the VPN client?" in \
+        page.get_by_label("Your message").input_value()
+    page.get_by_label("Category").select_option(label="Problem")
+    dialog.get_by_role("button", name="Send").click()
+    thread = dialog.locator("#hp-thread")
+    expect(thread.get_by_role("heading")).to_have_text("#2 How do I install the VPN client?")
+    with use_workspace(plugged.id):
+        db.session.expire_all()
+        ticket = db.session.scalars(select(Ticket).where(Ticket.number == 2)).one()
+        assert "Answer: Install the VPN client" in ticket.description
+        assert [r.email for r in ticket.reporters] == ["pat@customer.example"]
     assert axe_violations(page) == []
+    thread.get_by_role("button", name="Back").click()
+    expect(mine.get_by_role("button")).to_have_count(2)
+
+    # signed out: the next page drops the widget's token
+    page.keyboard.press("Escape")
+    page.locator("details.profile-menu summary").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{live_server}/en-US/acme/directories")
+    page.locator("button.launcher").click()
+    expect(dialog.get_by_role("button", name="Talk to support")).to_be_visible()
+    assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('helpport'))"
+                         ) == []
+    expect(mine).to_be_empty()

@@ -132,10 +132,12 @@ def test_the_admin_shows_the_snippet(acme, client):
             "&lt;/script&gt;") in html
 
 
-def test_the_signed_in_customers_open_tickets_on_the_portal(plugged, globex, client):
-    url = "/en-US/acme/plug/tickets.json"
-    visitor = client.get(url)
-    assert visitor.get_json() == {"signed_in": False}
+SESSION = "/en-US/acme/plug/session"
+SAME = {"Origin": "http://localhost"}
+
+
+def test_the_widget_gets_a_token_of_the_signed_in_customer(plugged, globex, client, app):
+    assert client.post(SESSION, headers=SAME).get_json() == {"signed_in": False}
     pat = make_contact(plugged, "pat@customer.example")
     other = make_contact(plugged, "other@customer.example")
     db.session.commit()
@@ -146,10 +148,58 @@ def test_the_signed_in_customers_open_tickets_on_the_portal(plugged, globex, cli
         done.stage = "resolved"
         db.session.commit()
     login_as(client, pat)
-    answer = client.get(url, headers={"Origin": "https://shop.example.com"})
+    answer = client.post(SESSION, headers=SAME)
     assert answer.headers["Cache-Control"] == "private, no-store"
-    assert "Access-Control-Allow-Origin" not in answer.headers  # the portal's origin only
+    assert "Access-Control-Allow-Origin" not in answer.headers
     data = answer.get_json()
-    assert data["signed_in"] is True and data["new_ticket"] == "/en-US/acme/tickets/new"
-    assert [(t["title"], t["stage"], t["url"]) for t in data["tickets"]] == [
-        ("Printer on fire", "open", "/en-US/acme/tickets/1")]
+    assert data["signed_in"] is True and data["token_type"] == "Bearer"
+    assert data["expires_in"] == app.config["PLUG_TOKEN_SECONDS"]
+    bearer = {"Authorization": f"Bearer {data['access_token']}"}
+    # the widget lists the open tickets through the customer API, as an app does
+    config = _config(client.get("/plug/acme/plug.js").get_data(as_text=True))
+    stages = "".join(f"&stage={s}" for s in config["open_stages"])
+    found = client.get(f"/api/v1/workspaces/acme/tickets?limit=10{stages}", headers=bearer)
+    assert [t["title"] for t in found.get_json()["tickets"]] == ["Printer on fire"]
+    assert client.get("/api/v1/workspaces/globex/tickets", headers=bearer).status_code == 404
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://shop.example.com"},
+                                     {"Sec-Fetch-Site": "cross-site"}, {}])
+def test_only_the_portals_own_pages_get_a_token(plugged, client, headers):
+    pat = make_contact(plugged, "pat@customer.example")
+    db.session.commit()
+    login_as(client, pat)
+    answer = client.post(SESSION, headers=headers)
+    assert answer.status_code == 403
+    assert "access_token" not in answer.get_data(as_text=True)
+
+
+def test_the_token_ends_with_the_web_session(plugged, client, app):
+    from datetime import timedelta
+
+    from portal.auth import sessions
+    from portal.models import CustomerSession
+    from portal.models.base import utcnow
+
+    pat = make_contact(plugged, "pat@customer.example")
+    db.session.commit()
+    login_as(client, pat)
+    with use_workspace(plugged.id):
+        web = db.session.query(CustomerSession).filter_by(kind="web").one()
+        web.expires_at = utcnow() + timedelta(seconds=600)
+        db.session.commit()
+    data = client.post(SESSION, headers=SAME).get_json()
+    assert 590 <= data["expires_in"] <= 600
+    with use_workspace(plugged.id):
+        row = sessions.find(data["access_token"], "api").row
+        assert row.expires_at <= web.expires_at and row.contact_id == pat.id
+
+
+def test_the_portal_page_names_the_signed_in_customer_to_the_widget(plugged, client):
+    pat = make_contact(plugged, "pat@customer.example")
+    db.session.commit()
+    page = client.get("/en-US/acme/directories").get_data(as_text=True)
+    assert "data-customer" not in page
+    login_as(client, pat)
+    page = client.get("/en-US/acme/directories").get_data(as_text=True)
+    assert f'data-customer="{pat.id}"' in page

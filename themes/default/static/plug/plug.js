@@ -62,6 +62,11 @@
     ".answer p{margin:0 0 8px}.muted{color:#4d5661}" +
     ".error{color:#a40e26;font-weight:600}" +
     ".rate button{margin-inline-end:8px}" +
+    ".link{min-height:24px;padding:0;border:0;background:none;color:" + C.accent + ";font:inherit;" +
+    "text-decoration:underline;cursor:pointer;text-align:start}" +
+    ".thread{list-style:none;margin:8px 0;padding:0}.comment{margin:8px 0;padding:8px 12px;" +
+    "border-radius:8px;background:#f3f5f8}.comment.customer{background:#fff;border:1px solid #d0d7de}" +
+    ".comment p{margin:4px 0 0;white-space:pre-wrap;overflow-wrap:anywhere}" +
     "@media (max-width:600px){.panel{inset:0;width:100%;max-width:none;height:100%;" +
     "max-height:none;border-radius:0;border:0}}" +
     "@media (prefers-reduced-motion:no-preference){.launcher{transition:background .15s}}";
@@ -100,13 +105,46 @@
   var conversation = [];
   var kbOpen = C.knowledge_base === "public";
 
+  /* The customer's bearer token for the customer API, kept for this tab: on the portal's
+     own pages it comes from the signed-in customer's session (POST <session>; the page's
+     script tag names the customer in data-customer), anywhere else from confirming a
+     visitor's ticket. A portal page naming nobody, or someone else, drops it. */
+  var onPortal = location.origin === base;
+  var marked = (script && script.getAttribute("data-customer")) || null;
+  var KEY = "helpport-plug:" + base + ":" + C.slug;
+  var auth = null;
+  try { auth = JSON.parse(window.sessionStorage.getItem(KEY) || "null"); } catch (e) { auth = null; }
+  if (auth && (!auth.token || auth.until < Date.now() || (onPortal && auth.customer !== marked))) {
+    forget();
+  }
+  function keep(token, seconds, customer) {
+    auth = {token: token, until: Date.now() + Math.max(0, seconds - 30) * 1000, customer: customer};
+    try { window.sessionStorage.setItem(KEY, JSON.stringify(auth)); } catch (e) { /* memory only */ }
+  }
+  function forget() {
+    auth = null;
+    try { window.sessionStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
+  }
+  function ensureAuth() {
+    if (auth || !onPortal || !marked) { return Promise.resolve(auth); }
+    return fetch(base + L.session, {method: "POST", credentials: "same-origin",
+                                    headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (data && data.signed_in) { keep(data.access_token, data.expires_in, marked); }
+        return auth;
+      }, function () { return null; });
+  }
+
   function request(method, path, body) {
     var options = {method: method, headers: {"Accept": "application/json"}, credentials: "omit"};
+    if (auth) { options.headers.Authorization = "Bearer " + auth.token; }
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
     return fetch(api + path, options).then(function (r) {
+      if (r.status === 401 && auth) { forget(); }
       return r.json().catch(function () { return {}; }).then(function (data) {
         if (!r.ok) { var e = new Error(data.message || T.error); e.data = data; throw e; }
         return data;
@@ -204,28 +242,25 @@
     return group;
   }
 
-  /* talk to support */
+  /* talk to support: a signed-in customer's ticket opens at once, a visitor's after the
+     emailed code; then the chat goes on in the ticket's thread */
   var supportOut = el("div", {id: "hp-support"});
   function supportButton() {
     var b = el("button", {type: "button", "class": "btn secondary", text: T.support});
-    b.addEventListener("click", startSupport);
+    b.addEventListener("click", function () { ensureAuth().then(startSupport); });
     return b;
   }
-  var me = null;  // the signed-in customer's tickets, on the portal's own origin only
   function startSupport() {
     supportOut.textContent = "";
-    if (me && me.signed_in) {
-      supportOut.appendChild(el("p", {}, [el("a", {href: me.new_ticket, text: T.new_ticket})]));
-      return focusIn(supportOut);
-    }
-    if (C.tickets === "private") { supportOut.appendChild(signInNote(T.sign_in)); return focusIn(supportOut); }
-    if (C.tickets !== "public") { supportOut.appendChild(el("p", {text: T.no_tickets})); return focusIn(supportOut); }
-    var email = el("input", {id: "hp-email", type: "email", autocomplete: "email", required: ""});
+    if (C.tickets === "off") { supportOut.appendChild(el("p", {text: T.no_tickets})); return focusIn(supportOut); }
+    if (!auth && C.tickets !== "public") { supportOut.appendChild(signInNote(T.sign_in)); return focusIn(supportOut); }
+    var email = auth ? null : el("input", {id: "hp-email", type: "email", autocomplete: "email", required: ""});
     var message = el("textarea", {id: "hp-message", required: ""});
     message.value = conversation.join("\n\n");
     var status = el("div", {"aria-live": "polite"});
-    var form = el("form", {}, [el("label", {"for": "hp-email", text: T.email}), email,
-                               el("label", {"for": "hp-message", text: T.message}), message]);
+    var form = el("form", {}, email ? [el("label", {"for": "hp-email", text: T.email}), email] : []);
+    form.appendChild(el("label", {"for": "hp-message", text: T.message}));
+    form.appendChild(message);
     var answers = (L.fields || []).map(function (f, i) {  // the ticket form's required questions
       var id = "hp-field-" + i, input;
       if (f.input === "select") {
@@ -243,12 +278,19 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var first = conversation.length ? conversation[0].slice(T.you.length + 2) : "";
-      var ticket = {title: (first || T.widget_ticket).slice(0, 120), description: message.value.trim(),
-                    email: email.value.trim(), locale: locale, custom_fields: {}};
+      var text = message.value.trim();
+      var ticket = {title: (first || text.split("\n")[0] || T.widget_ticket).slice(0, 120),
+                    description: text, custom_fields: {}};
       answers.forEach(function (pair) {
         var v = pair[1].value;
         ticket.custom_fields[pair[0].key] = pair[0].input === "number" && v !== "" ? Number(v) : v;
       });
+      if (auth) {
+        request("POST", "/tickets", ticket).then(opened, function (err) { failure(status, err); });
+        return;
+      }
+      ticket.email = email.value.trim();
+      ticket.locale = locale;
       request("POST", "/guest-tickets", ticket).then(function (held) {
         confirmStep(held.draft, ticket.email);
       }, function (err) { failure(status, err); });
@@ -267,16 +309,166 @@
       event.preventDefault();
       request("POST", "/guest-tickets/confirm", {draft: draft, email: email, code: code.value.trim()})
         .then(function (done) {
-          supportOut.textContent = "";
-          supportOut.appendChild(el("p", {role: "status",
-                                          text: T.opened.replace("{number}", "#" + done.ticket.number)}));
-          conversation = [];
+          keep(done.access_token, done.expires_in, marked);
+          opened(done.ticket);
         }, function (err) { failure(status, err); });
     });
     supportOut.appendChild(form);
     code.focus();
   }
+  function opened(ticket) {
+    supportOut.textContent = "";
+    conversation = [];
+    openThread(ticket.number, T.opened.replace("{number}", "#" + ticket.number));
+  }
   function focusIn(box) { var f = focusables(box)[0]; if (f) { f.focus(); } }
+
+  /* the customer's open tickets, and a ticket's thread with live updates: the customer
+     API's event stream, read with fetch (EventSource sends no Authorization header) */
+  var mine = el("div", {id: "hp-tickets"});
+  function showMine() {
+    mine.textContent = "";
+    if (!auth || C.tickets === "off") { return; }
+    var stages = C.open_stages.map(function (s) { return "&stage=" + s; }).join("");
+    request("GET", "/tickets?limit=10" + stages).then(function (data) {
+      mine.textContent = "";
+      mine.appendChild(el("h3", {text: T.my_tickets}));
+      if (!data.tickets.length) { mine.appendChild(el("p", {"class": "muted", text: T.no_open})); return; }
+      mine.appendChild(el("ul", {}, data.tickets.map(function (t) {
+        var b = el("button", {type: "button", "class": "link", text: "#" + t.number + " " + t.title});
+        b.addEventListener("click", function () { openThread(t.number); });
+        return el("li", {}, [b, el("span", {"class": "muted", text: " · " + t.stage_label})]);
+      })));
+    }, function () { /* the list is a convenience: the rest of the panel works */ });
+  }
+
+  var threadBox = el("section", {id: "hp-thread", "aria-labelledby": "hp-thread-title", hidden: ""});
+  var current = null;
+  function openThread(number, note) {
+    stopThread();
+    var state = current = {number: number, last: null, seen: {}, failures: 0, ctl: null, timer: null};
+    body.hidden = true;
+    threadBox.hidden = false;
+    threadBox.textContent = "";
+    var back = el("button", {type: "button", "class": "btn secondary", text: T.back});
+    back.addEventListener("click", function () {
+      stopThread();
+      threadBox.hidden = true;
+      body.hidden = false;
+      showMine();
+      focusIn(body);
+    });
+    var heading = el("h3", {id: "hp-thread-title", tabindex: "-1", text: "#" + number});
+    var stage = el("p", {"class": "muted"});
+    var description = el("p", {});
+    var list = el("ol", {"class": "thread", "aria-live": "polite", "aria-labelledby": "hp-thread-title"});
+    var status = el("p", {"class": "muted", role: "status", text: note || ""});
+    var reply = el("textarea", {id: "hp-reply", required: "", maxlength: "20000"});
+    var errors = el("div", {"aria-live": "polite"});
+    var form = el("form", {}, [el("label", {"for": "hp-reply", text: T.reply}), reply,
+                               el("button", {type: "submit", "class": "btn", text: T.send_reply}), errors]);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = reply.value.trim();
+      if (!text) { reply.focus(); return; }
+      errors.textContent = "";
+      request("POST", "/tickets/" + number + "/comments", {body: text}).then(function (c) {
+        reply.value = "";
+        show(c);
+      }, function (err) { failure(errors, err); });
+    });
+    threadBox.appendChild(back);
+    threadBox.appendChild(heading);
+    threadBox.appendChild(stage);
+    threadBox.appendChild(status);
+    threadBox.appendChild(el("div", {"class": "comment customer"}, [description]));
+    threadBox.appendChild(list);
+    threadBox.appendChild(form);
+    threadBox.appendChild(el("p", {}, [el("a", {href: L.ticket + number, target: "_blank", rel: "noopener",
+                                               text: T.on_portal})]));
+    function show(c) {
+      if (state.seen[c.id]) { return; }
+      state.seen[c.id] = true;
+      var who = c.author.role === "customer" ? T.you : (c.author.name || T.support_team);
+      list.appendChild(el("li", {"class": "comment " + c.author.role},
+                          [el("strong", {text: who}), el("p", {text: c.body})]));
+    }
+    request("GET", "/tickets/" + number).then(function (t) {
+      heading.textContent = "#" + t.number + " " + t.title;
+      stage.textContent = t.stage_label;
+      description.textContent = t.description;
+    }, function (err) { failure(status, err); });
+    state.handlers = {
+      ready: function () {  // subscribed: what came before is in the list, what comes next arrives
+        if (state.loaded) { return; }
+        state.loaded = true;
+        request("GET", "/tickets/" + number + "/comments").then(function (data) {
+          data.comments.forEach(show);
+          threadBox.setAttribute("data-live", "ready");
+        }, function (err) { failure(status, err); });
+      },
+      comment: function (data) { if (data.comment) { show(data.comment); } },
+      stage: function (data) { if (data.label) { stage.textContent = data.label; } },
+      paused: function () { status.textContent = T.reconnecting; },
+      resumed: function () { if (status.textContent === T.reconnecting) { status.textContent = ""; } }
+    };
+    follow(state);
+    heading.focus();
+  }
+  function stopThread() {
+    if (!current) { return; }
+    clearTimeout(current.timer);
+    if (current.ctl) { current.ctl.abort(); }
+    current = null;
+  }
+  function follow(state) {
+    if (state !== current || !auth) { return; }
+    var ctl = state.ctl = new AbortController();
+    var url = api + "/tickets/" + state.number + "/events" + (state.last !== null ? "?after=" + state.last : "");
+    fetch(url, {headers: {"Accept": "text/event-stream", "Authorization": "Bearer " + auth.token},
+                credentials: "omit", signal: ctl.signal}).then(function (r) {
+      if (r.status === 401) { forget(); }
+      if (!r.ok || !r.body) { throw new Error(String(r.status)); }
+      var reader = r.body.getReader(), decoder = new TextDecoder(), buffer = "";
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) { return; }
+          buffer += decoder.decode(chunk.value, {stream: true});
+          var blocks = buffer.split("\n\n");
+          buffer = blocks.pop();
+          blocks.forEach(function (block) { dispatch(state, block); });
+          return pump();
+        });
+      }
+      return pump();
+    }).then(function () {
+      state.failures = 0;
+      if (!state.gone) { again(state, 1000); }
+    }, function () {
+      if (ctl.signal.aborted) { return; }
+      state.failures += 1;
+      state.handlers.paused();
+      again(state, Math.min(30000, 1000 * Math.pow(2, state.failures)));
+    });
+  }
+  function again(state, delay) {
+    if (state === current) { state.timer = setTimeout(function () { follow(state); }, delay); }
+  }
+  function dispatch(state, block) {
+    var id = null, kind = "message", data = "";
+    block.split("\n").forEach(function (line) {
+      var at = line.indexOf(":"), field = at < 0 ? line : line.slice(0, at);
+      var value = at < 0 ? "" : line.slice(at + 1).replace(/^ /, "");
+      if (field === "id") { id = value; } else if (field === "event") { kind = value; } else if (field === "data") { data += value; }
+    });
+    if (id !== null && /^\d+$/.test(id)) { state.last = Number(id); }
+    if (!data) { return; }
+    var parsed;
+    try { parsed = JSON.parse(data); } catch (e) { return; }
+    state.handlers.resumed();
+    if (kind === "end" && parsed.reason === "gone") { state.gone = true; return; }
+    if (state.handlers[kind]) { state.handlers[kind](parsed); }
+  }
 
   var body = el("div", {});
   if (C.knowledge_base !== "off") {
@@ -291,27 +483,13 @@
       body.appendChild(signInNote(T.sign_in_kb));
     }
   }
-  var mine = el("div", {id: "hp-tickets"});
   body.appendChild(mine);
-  if (location.origin === base && L.tickets) {
-    fetch(base + L.tickets, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) {
-        me = data;
-        if (!data || !data.signed_in) { return; }
-        mine.appendChild(el("h3", {text: T.my_tickets}));
-        if (!data.tickets.length) { mine.appendChild(el("p", {"class": "muted", text: T.no_open})); return; }
-        mine.appendChild(el("ul", {}, data.tickets.map(function (t) {
-          return el("li", {}, [el("a", {href: t.url, text: t.number + " " + t.title}),
-                               el("span", {"class": "muted", text: " · " + t.stage_label})]);
-        })));
-      }, function () { /* the list is a convenience: the rest of the panel works */ });
-  }
   body.appendChild(el("h3", {text: T.support}));
   var talk = supportButton();
   body.appendChild(talk);
   body.appendChild(supportOut);
   panel.appendChild(body);
+  panel.appendChild(threadBox);
 
   /* dialog behaviour: focus kept inside, Escape closes and returns to the launcher */
   function focusables(scope) {
@@ -319,12 +497,15 @@
       scope.querySelectorAll("a[href],button:not([disabled]),input:not([disabled]),textarea:not([disabled]),select:not([disabled])"),
       function (n) { return n.getClientRects().length > 0; });
   }
+  var started = false;
   function open() {
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
-    (kbOpen ? searchBox : closeBtn).focus();
+    if (current) { follow(current); } else { (kbOpen ? searchBox : closeBtn).focus(); }
+    if (!started) { started = true; ensureAuth().then(showMine); }
   }
   function close() {
+    if (current) { clearTimeout(current.timer); if (current.ctl) { current.ctl.abort(); } }
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     launcher.focus();
