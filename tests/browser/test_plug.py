@@ -7,11 +7,18 @@ the emailed code, has no axe violations while open and fills a phone's screen. A
 http://127.0.0.1:<port> (not allowlisted) the browser refuses the API's answers (no CORS
 header) and the panel says so. On the portal itself the strict CSP lets it run."""
 
+import html
+import json
 import threading
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import select
+
+from portal.auth import app_tokens
 
 from portal.extensions import db
 from portal.models import KbAnswer, Ticket
@@ -46,21 +53,27 @@ def plugged(acme, jobs):
 
 @pytest.fixture
 def shop(live_server):
-    """A page of another origin embedding the widget; its port."""
-    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>Shop</title>'
-            f'</head><body><main><h1>Our shop</h1><p><a href="/other">A shop link</a></p>'
-            f'</main><script src="{live_server}/plug/acme/plug.js" defer></script>'
-            f'</body></html>').encode()
+    """A page of another origin embedding the widget; its port. `?token=...&customer=...`
+    put the company's JWT hand-off on the script tag, as its server would."""
+
+    def page(query: dict) -> bytes:
+        signed = "".join(f' data-{name}="{html.escape(query[key][0])}"' for key, name in
+                         (("token", "sign-in-token"), ("customer", "customer")) if key in query)
+        return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f'<title>Shop</title>'
+                f'</head><body><main><h1>Our shop</h1><p><a href="/other">A shop link</a></p>'
+                f'</main><script src="{live_server}/plug/acme/plug.js"{signed} defer></script>'
+                f'</body></html>').encode()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
+            body = page(parse_qs(urlsplit(self.path).query))
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(page)))
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(page)
+            self.wfile.write(body)
 
         def log_message(self, *args):
             pass
@@ -193,6 +206,56 @@ def test_hand_off_to_a_ticket(plugged, live_server, shop, new_page):
     mine.get_by_role("button").click()
     expect(replies).to_have_count(2)
     assert page.console_errors == []
+
+
+def test_the_companys_signed_in_user_hands_off_without_a_code(plugged, live_server, shop,
+                                                              new_page):
+    """The company's server asks the portal for a JWT hand-off token of its signed-in user
+    and puts it on the script tag; the widget exchanges it for a bearer token when the panel
+    opens, lists that customer's tickets and opens a ticket without an emailed code."""
+    from playwright.sync_api import expect
+
+    pat = make_contact(plugged, "pat@customer.example", name="Pat Lee")
+    plugged.sign_in_jwt = True
+    db.session.commit()
+    open_ticket(plugged, pat, title="Printer on fire")
+    with use_workspace(plugged.id):
+        _row, secret = app_tokens.create(plugged, "shop")
+    db.session.rollback()
+    asked = urllib.request.Request(
+        f"{live_server}/api/v1/workspaces/acme/auth/jwt", method="POST",
+        data=json.dumps({"email": "pat@customer.example"}).encode(),
+        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(asked, timeout=10) as answer:  # noqa: S310 (loopback)
+        token = json.loads(answer.read())["token"]
+
+    page = new_page(**DESKTOP)
+    query = urlencode({"token": token, "customer": "shop-user-7"})
+    dialog = open_panel(page, f"http://plug.localhost:{shop}/?{query}")
+    mine = dialog.locator("#hp-tickets")
+    expect(mine.get_by_role("button")).to_have_text("#1 Printer on fire")
+    dialog.get_by_role("button", name="Talk to support").click()
+    expect(dialog.get_by_label("Your email")).to_have_count(0)
+    page.get_by_label("Your message").fill("The toner light blinks.")
+    page.get_by_label("Category").select_option(label="Question")
+    dialog.get_by_role("button", name="Send").click()
+    thread = dialog.locator("#hp-thread")
+    expect(thread.get_by_role("heading")).to_have_text("#2 The toner light blinks.")
+    with use_workspace(plugged.id):
+        db.session.expire_all()
+        ticket = db.session.scalars(select(Ticket).where(Ticket.number == 2)).one()
+        assert [r.email for r in ticket.reporters] == ["pat@customer.example"]
+    # another page of the shop for the same user: the tab's token, no second exchange
+    page.goto(f"http://plug.localhost:{shop}/other?{query}")
+    page.locator("button.launcher").click()
+    expect(mine.get_by_role("button")).to_have_count(2)
+    # the shop's user changed: the old token is dropped, the spent hand-off token refused
+    page.goto(f"http://plug.localhost:{shop}/?{urlencode({'token': token, 'customer': 'x'})}")
+    page.locator("button.launcher").click()
+    expect(dialog.get_by_role("button", name="Talk to support")).to_be_visible()
+    dialog.get_by_role("button", name="Talk to support").click()
+    expect(dialog.get_by_label("Your email")).to_be_visible()  # a visitor again
+    expect(mine).to_be_empty()
 
 
 def test_tickets_not_public_send_the_visitor_to_sign_in(plugged, shop, new_page):

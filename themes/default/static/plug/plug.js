@@ -107,14 +107,18 @@
 
   /* The customer's bearer token for the customer API, kept for this tab: on the portal's
      own pages it comes from the signed-in customer's session (POST <session>; the page's
-     script tag names the customer in data-customer), anywhere else from confirming a
-     visitor's ticket. A portal page naming nobody, or someone else, drops it. */
+     script tag names the customer in data-customer); on the company's site from its JWT
+     hand-off (data-sign-in-token, exchanged when the panel first needs it; data-customer
+     names its user), or from confirming a visitor's ticket. A page that names nobody, or
+     someone else, drops it. */
   var onPortal = location.origin === base;
   var marked = (script && script.getAttribute("data-customer")) || null;
+  var handed = (script && script.getAttribute("data-sign-in-token")) || null;
   var KEY = "helpport-plug:" + base + ":" + C.slug;
   var auth = null;
   try { auth = JSON.parse(window.sessionStorage.getItem(KEY) || "null"); } catch (e) { auth = null; }
-  if (auth && (!auth.token || auth.until < Date.now() || (onPortal && auth.customer !== marked))) {
+  if (auth && (!auth.token || auth.until < Date.now() ||
+               ((onPortal || handed) && auth.customer !== marked))) {
     forget();
   }
   function keep(token, seconds, customer) {
@@ -126,14 +130,26 @@
     try { window.sessionStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
   }
   function ensureAuth() {
-    if (auth || !onPortal || !marked) { return Promise.resolve(auth); }
-    return fetch(base + L.session, {method: "POST", credentials: "same-origin",
-                                    headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) {
-        if (data && data.signed_in) { keep(data.access_token, data.expires_in, marked); }
-        return auth;
-      }, function () { return null; });
+    if (auth) { return Promise.resolve(auth); }
+    var asked;
+    if (onPortal && marked) {
+      asked = fetch(base + L.session, {method: "POST", credentials: "same-origin",
+                                       headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.ok ? r.json() : null; });
+    } else if (handed) {
+      var token = handed;
+      handed = null;  // a hand-off token signs in once
+      asked = request("POST", "/auth/jwt/exchange", {token: token}).then(function (data) {
+        data.signed_in = true;
+        return data;
+      });
+    } else {
+      return Promise.resolve(null);
+    }
+    return asked.then(function (data) {
+      if (data && data.signed_in) { keep(data.access_token, data.expires_in, marked); }
+      return auth;
+    }, function () { return null; });
   }
 
   function request(method, path, body) {
