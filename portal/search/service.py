@@ -55,6 +55,7 @@ class Hit:
     title: str
     score: float
     snippet: Markup  # escaped text with <mark>…</mark> around matched words
+    locale: str | None = None  # the language of title and snippet, when known
 
 
 @dataclass
@@ -307,11 +308,12 @@ def _found(ws: Workspace, allowed: tuple[str, ...], ranking: Ranking, index: Ind
         if found is None:  # deleted or hidden since the index was built
             continue
         ref, rank, title, text = found
+        shown = wanted[rank] if rank < len(wanted) else None
         if rank == len(wanted) or text is None:  # another locale, or text not stored yet
             title, text = build.article_text(db.session.get(Article, doc_id), locale,
                                              ws.default_locale)
         hits.append((ref, title, round(score, 6),
-                     snippets.snippet(text, ranking.stems, analyzer, pattern=pattern)))
+                     snippets.snippet(text, ranking.stems, analyzer, pattern=pattern), shown))
     return _Found(ranking.total, tuple(hits))
 
 

@@ -12,14 +12,12 @@ import json
 import threading
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import select
 
 from portal.auth import app_tokens
-
 from portal.extensions import db
 from portal.models import KbAnswer, Ticket
 from portal.services import actors, articles, portal_settings, timeline

@@ -76,3 +76,20 @@ def test_the_language_menu_names_each_language_in_itself(client, kb):
     names = re.findall(r'hreflang="([^"]+)" lang="[^"]+"[^>]*>([^<]+)</a>', menu)
     assert names == [("en-US", "English"), ("de-DE", "Deutsch"), ("fr-FR", "Français"),
                      ("es-ES", "Español"), ("ja-JP", "日本語"), ("ar", "العربية")]
+
+
+@pytest.mark.parametrize("locale", ["fr-FR", "ar"])
+def test_search_results_in_another_language_are_marked(client, kb, locale):
+    html = text(client.get(f"/{locale}/acme/search?q=VPN"))
+    hit = re.search(r'<ol class="kb-results">.*?</ol>', html, re.S).group(0)
+    assert re.search(r'<a href="[^"]*connect-to-the-vpn[^"]*" lang="en-US" dir="ltr">'
+                     r'Connect to the VPN</a>', hit)
+    assert '<p class="kb-snippet" lang="en-US" dir="ltr">' in hit
+
+
+def test_search_results_in_the_pages_language_are_not(client, kb):
+    html = text(client.get("/fr-FR/acme/search?q=mot+de+passe"))
+    hit = re.search(r'<ol class="kb-results">.*?</ol>', html, re.S).group(0)
+    assert re.search(r'<a href="[^"]*reset-your-password[^"]*">Réinitialiser le mot de passe'
+                     r'</a>', hit)
+    assert "lang=" not in hit
