@@ -7,10 +7,10 @@ sentences (the same analyser as the index: stemmed content words, stop words dro
 a small bonus for the better-ranked article. The best 2 to 4 sentences from at most 3
 articles make the answer, in the articles' order and each article's reading order.
 
-A sentence counts only if it holds a question term (or a synonym the admins gave it), and
-the chosen sentences together must hold at least one of the question's own content words:
-search may find an article through its meaning (LSA) or a typo-tolerant match, but an
-answer that shares no word with the question is no answer."""
+A sentence counts only if it holds a content word of the question, or a synonym the admins
+gave one (they said the two mean the same): search may find an article through its meaning
+(LSA) or a typo-tolerant match, but an answer that shares no word with the question is no
+answer."""
 
 import math
 import re
@@ -104,8 +104,7 @@ def extract(texts: list[str], question: str, analyzer: Analyzer,
             synonyms: str = "") -> Extract | None:
     """The answer from `texts` (best hit first) to `question`, or None when no sentence
     holds a word of the question. `synonyms`: the admins' synonyms of the question's terms
-    (portal.search.synonyms.extra_terms, joined), which count like its own words in the
-    ranking but not for the content-word check."""
+    (portal.search.synonyms.extra_terms, joined), which count like its own words."""
     own = set(analyzer(question))
     if not own:
         return None
@@ -128,8 +127,6 @@ def extract(texts: list[str], question: str, analyzer: Analyzer,
                 continue
             sources.append(sentence.source)
         chosen.append(sentence)
-    if not any(own & set(s.stems) for s in chosen):
-        return None
     chosen.sort(key=lambda s: (s.source, s.position))
     context = [s for _score, s in ranked if s.source in sources][:CONTEXT_MAX]
     context.sort(key=lambda s: (s.source, s.position))
