@@ -126,8 +126,8 @@ class BaseConfig:
     SEARCH_CACHE_IDLE_SECONDS = 1800  # an index no search used for this long is let go
 
     # --- the Plug widget on the portal's own pages (issue 15) ---
-    PLUG_TOKEN_SECONDS = 3600  # a signed-in customer's widget token lives this long at most
-    PLUG_TOKEN_LIMIT = "60 per hour"  # widget tokens one client address may get (portal pages)
+    PLUG_TOKEN_SECONDS = 3600  # a bearer token a web page gets (the Plug) lives this long at most
+    PLUG_TOKEN_LIMIT = "60 per hour"  # widget tokens one web session may get (portal pages)
 
     # --- answers from the knowledge base (issue 15, part 2) ---
     # questions per client address and workspace (POST /api/v1/workspaces/<slug>/answers)

@@ -12,7 +12,7 @@ Every error body is `{"error": <code>, "message": <text>, "details"?: {...}}`.
 
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 
 from portal.auth import sessions
@@ -31,6 +31,13 @@ def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def browser_token_lifetime() -> int | None:
+    """The lifetime of a bearer token a web page asks for (its browser sends `Origin`: the
+    Plug widget, on another site or the portal): PLUG_TOKEN_SECONDS, since the page's own
+    scripts can read what it keeps; an app's (no `Origin`): None, the API token's own."""
+    return current_app.config["PLUG_TOKEN_SECONDS"] if request.headers.get("Origin") else None
 
 
 def workspace_by_slug(slug: str):

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from portal.api import bp
 from portal.api.auth import saml_login_url
-from portal.api.common import workspace_by_slug
+from portal.api.common import browser_token_lifetime, workspace_by_slug
 from portal.api.tickets import ticket_detail
 from portal.auth import guest_tickets, otp, sessions
 from portal.auth.limits import otp_send_limits, otp_verify_limits
@@ -92,10 +92,9 @@ def confirm_guest_ticket(slug, body):
     g.contact = contact
     tickets.open_ticket(ws, contact, found, form, before_commit=answer)
     ticket = done["ticket"]
-    token, _row = sessions.start(contact, kind="api")
+    token, row = sessions.start(contact, kind="api", lifetime=browser_token_lifetime())
     response = jsonify(ticket=ticket_detail(ticket, {"comment_count": 0}), access_token=token,
-                       token_type="Bearer",
-                       expires_in=current_app.config["API_TOKEN_SECONDS"],
+                       token_type="Bearer", expires_in=sessions.seconds_left(row),
                        contact=contacts.to_json(contact))
     response.headers["Location"] = url_for(".get_ticket", slug=slug, number=ticket.number)
     return response, 201

@@ -4,11 +4,11 @@ asks for a sign-in token with its application token; the browser redeems it at
 
 from functools import wraps
 
-from flask import current_app, g, jsonify
+from flask import g, jsonify
 
 from portal.api import bp
 from portal.api.auth import in_workspace
-from portal.api.common import bearer_token
+from portal.api.common import bearer_token, browser_token_lifetime
 from portal.auth import jwt_handoff
 from portal.auth.limits import jwt_exchange_limits, jwt_handoff_limits
 from portal.schemas import customer_auth
@@ -57,7 +57,7 @@ def hand_off(slug, body):
            answers={200: Answer("Signed in", customer_auth.SignedIn)},
            errors=errors(s.ERRORS, *s.HANDOFF_ERRORS))
 def exchange(slug, body):
-    token, contact = jwt_handoff.exchange(g.workspace, body["token"])
-    return jsonify(access_token=token, token_type="Bearer",
-                   expires_in=current_app.config["API_TOKEN_SECONDS"],
+    token, contact, seconds = jwt_handoff.exchange(g.workspace, body["token"],
+                                                   lifetime=browser_token_lifetime())
+    return jsonify(access_token=token, token_type="Bearer", expires_in=seconds,
                    contact=contacts.to_json(contact))

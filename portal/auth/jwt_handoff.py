@@ -70,11 +70,13 @@ def hand_off(ws: Workspace, email, name=None, account=None, locale=None,
     return {"token": token, "expires_in": seconds, "sign_in_url": url}
 
 
-def exchange(ws: Workspace, token) -> tuple[str, Contact]:
+def exchange(ws: Workspace, token, lifetime: int | None = None) -> tuple[str, Contact, int]:
     """An API bearer token for the customer a hand-off's sign-in token names (the token is
-    spent: usable once, here or in the browser); Unauthorized otherwise."""
+    spent: usable once, here or in the browser), its contact and lifetime in seconds
+    (`lifetime` shortens the API token's own); Unauthorized otherwise."""
     require_enabled(ws)
     claims = sign_in_tokens.redeem(ws, token, "jwt")
     contact = sign_in_tokens.contact_for(ws, claims)
-    bearer, _row = sessions.start(contact, kind="api", proof=sign_in_tokens.proof_of(claims))
-    return bearer, contact
+    bearer, row = sessions.start(contact, kind="api", proof=sign_in_tokens.proof_of(claims),
+                                 lifetime=lifetime)
+    return bearer, contact, sessions.seconds_left(row)

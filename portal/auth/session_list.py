@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
-from portal.auth import devices
+from portal.auth import devices, sessions
 from portal.extensions import db
 from portal.models import Contact, CustomerSession
 from portal.models.base import utcnow
@@ -43,7 +43,8 @@ def _live_condition(contact: Contact):
 
 def live(contact: Contact, current: CustomerSession | None) -> list[Live]:
     """`contact`'s live sessions, the one in use first, then the last used first."""
-    rows = db.session.scalars(select(CustomerSession).where(*_live_condition(contact))
+    rows = db.session.scalars(select(CustomerSession).where(
+        *_live_condition(contact), CustomerSession.parent_id.is_(None))  # not Plug tokens
                               .order_by(CustomerSession.last_seen_at.desc(),
                                         CustomerSession.id.desc())).all()
     current_id = current.id if current is not None else None
@@ -62,14 +63,16 @@ def sign_out(contact: Contact, current: CustomerSession | None, session_id: int)
     if row is None:
         raise NotFound(_("No such session."))
     row.revoked_at = utcnow()
+    sessions.revoke_children(row)
     db.session.commit()
 
 
 def sign_out_others(contact: Contact, current: CustomerSession | None) -> int:
     """End every session of `contact` in this workspace but the one in use; how many."""
     stmt = update(CustomerSession).where(*_live_condition(contact))
-    if current is not None:
-        stmt = stmt.where(CustomerSession.id != current.id)
+    if current is not None:  # nor the Plug tokens handed out from it
+        stmt = stmt.where(CustomerSession.id != current.id, or_(
+            CustomerSession.parent_id.is_(None), CustomerSession.parent_id != current.id))
     count = db.session.execute(stmt.values(revoked_at=utcnow())).rowcount
     db.session.commit()
     return count

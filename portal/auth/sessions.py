@@ -5,12 +5,13 @@ sign-in uses), the API sends it as a bearer token. Only a keyed digest is stored
 Idle and absolute lifetimes are enforced on every use.
 """
 
+import math
 from datetime import timedelta
 from functools import lru_cache, wraps
 from typing import NamedTuple
 
 from flask import current_app, g, has_request_context, redirect, request, url_for
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.auth.tokens import digest, new_token
@@ -20,7 +21,7 @@ from portal.models import Account, Contact, CustomerSession, Workspace
 from portal.models.base import utcnow
 from portal.services import contacts
 from portal.services.scoped import read_connection
-from portal.tenancy import NoWorkspace, current_workspace_id
+from portal.tenancy import NoWorkspace, current_workspace_id, use_workspace
 
 COOKIE = "helpport_customer"
 
@@ -29,10 +30,12 @@ PROOFS = ("email_code", "saml", "jwt")
 
 
 def start(contact: Contact, kind: str = "web", proof: str = "email_code",
-          lifetime: int | None = None) -> tuple[str, CustomerSession]:
+          lifetime: int | None = None,
+          parent: CustomerSession | None = None) -> tuple[str, CustomerSession]:
     """A new session of `contact`; `proof` says how they proved who they are (PROOFS:
     the workspace picker lets only a mailbox proof cross to another workspace);
-    `lifetime` (seconds) shortens the kind's own."""
+    `lifetime` (seconds) shortens the kind's own; a `parent` session, when revoked,
+    revokes this one too, and it never outlives it."""
     if proof not in PROOFS:
         raise ValueError(f"unknown proof {proof!r}")
     cfg = current_app.config
@@ -40,6 +43,9 @@ def start(contact: Contact, kind: str = "web", proof: str = "email_code",
     lifetime = longest if lifetime is None else max(1, min(lifetime, longest))
     token = new_token()
     now = utcnow()
+    expires_at = now + timedelta(seconds=lifetime)
+    if parent is not None:
+        expires_at = min(expires_at, parent.expires_at)
     row = CustomerSession(
         workspace_id=contact.workspace_id,
         token_hash=digest(token),
@@ -47,13 +53,19 @@ def start(contact: Contact, kind: str = "web", proof: str = "email_code",
         contact_id=contact.id,
         created_at=now,
         last_seen_at=now,
-        expires_at=now + timedelta(seconds=lifetime),
+        expires_at=expires_at,
         proof=proof,
         user_agent=_user_agent(),
+        parent_id=parent.id if parent is not None else None,
     )
     db.session.add(row)
     db.session.commit()
     return token, row
+
+
+def seconds_left(row: CustomerSession) -> int:
+    """How long a session just started (or any live one) has until it expires."""
+    return max(0, math.ceil((row.expires_at - utcnow()).total_seconds()))
 
 
 def _user_agent() -> str | None:
@@ -174,7 +186,17 @@ def sign_in_web(response, contact: Contact, proof: str = "email_code") -> str:
 
 def revoke(row: CustomerSession) -> None:
     row.revoked_at = utcnow()
+    revoke_children(row)
     db.session.commit()
+
+
+def revoke_children(row: CustomerSession) -> None:
+    """Revoke the sessions handed out from `row` (the Plug's tokens of a web session);
+    the caller commits."""
+    with use_workspace(row.workspace_id):
+        db.session.execute(update(CustomerSession).where(
+            CustomerSession.parent_id == row.id,
+            CustomerSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
 
 
 def current_web_session() -> CustomerSession | None:

@@ -39,6 +39,9 @@ class CustomerSession(WorkspaceScoped, Model):
     proof: Mapped[str] = mapped_column(String(20), default="email_code",
                                        server_default="email_code")
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # the web session a Plug token was handed out from (portal.web.plug_session): revoking
+    # that session revokes the token too
+    parent_id: Mapped[int | None] = mapped_column(index=True)
     contact: Mapped[Contact] = relationship()
 
 

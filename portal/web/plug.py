@@ -64,6 +64,7 @@ TEXTS = {
     "support_team": _l("Support"),
     "on_portal": _l("Open on the portal"),
     "reconnecting": _l("Live updates paused. Reconnecting…"),
+    "gone": _l("This ticket can no longer be shown here."),
 }
 
 

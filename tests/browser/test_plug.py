@@ -29,6 +29,7 @@ from tests.tickets_helpers import open_ticket
 
 pytestmark = pytest.mark.browser
 
+STORED = "Object.keys(sessionStorage).filter(k => k.startsWith('helpport-plug'))"
 ACTIVE = """() => { const r = document.querySelector('[data-helpport-plug]').shadowRoot;
   const a = r.activeElement; return a ? (a.closest('[role=dialog]') ? 'dialog' :
   a.className) : null; }"""
@@ -247,13 +248,18 @@ def test_the_companys_signed_in_user_hands_off_without_a_code(plugged, live_serv
     page.goto(f"http://plug.localhost:{shop}/other?{query}")
     page.locator("button.launcher").click()
     expect(mine.get_by_role("button")).to_have_count(2)
-    # the shop's user changed: the old token is dropped, the spent hand-off token refused
+    # signed out of the shop (its page names nobody): the tab's token is dropped
+    page.goto(f"http://plug.localhost:{shop}/other")
+    assert page.evaluate(STORED) == []
+    page.locator("button.launcher").click()
+    expect(mine).to_have_attribute("data-state", "none")
+    expect(mine).to_be_empty()
+    # someone else signs in on the shop with a spent hand-off token: refused, a visitor
     page.goto(f"http://plug.localhost:{shop}/?{urlencode({'token': token, 'customer': 'x'})}")
     page.locator("button.launcher").click()
-    expect(dialog.get_by_role("button", name="Talk to support")).to_be_visible()
+    expect(mine).to_have_attribute("data-state", "none")
     dialog.get_by_role("button", name="Talk to support").click()
-    expect(dialog.get_by_label("Your email")).to_be_visible()  # a visitor again
-    expect(mine).to_be_empty()
+    expect(dialog.get_by_label("Your email")).to_be_visible()
 
 
 def test_tickets_not_public_send_the_visitor_to_sign_in(plugged, shop, new_page):
@@ -344,6 +350,37 @@ def test_a_signed_in_customer_sees_their_open_tickets_on_the_portal(plugged, liv
     page.goto(f"{live_server}/en-US/acme/directories")
     page.locator("button.launcher").click()
     expect(dialog.get_by_role("button", name="Talk to support")).to_be_visible()
-    assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('helpport'))"
-                         ) == []
+    expect(mine).to_have_attribute("data-state", "none")
+    assert page.evaluate(STORED) == []
     expect(mine).to_be_empty()
+
+
+def test_a_thread_taken_out_of_sight_stops_following(plugged, live_server, new_page):
+    """Removed from Reported by while the thread is open: the stream says the ticket is
+    gone, the panel says so and stops asking (no reconnect loop)."""
+    from playwright.sync_api import expect
+
+    pat = make_contact(plugged, "pat@customer.example")
+    kim = make_contact(plugged, "kim@customer.example")
+    agent = make_staff("agent@acme.example", role="agent", workspace=plugged)
+    db.session.commit()
+    ticket = open_ticket(plugged, pat, title="Printer on fire")
+    page = new_page(**DESKTOP)
+    sign_in_browser(page, live_server, pat)
+    dialog = open_panel(page, f"{live_server}/en-US/acme/directories")
+    dialog.locator("#hp-tickets").get_by_role("button", name="#1 Printer on fire").click()
+    thread = dialog.locator("#hp-thread")
+    expect(thread).to_have_attribute("data-live", "ready")
+    assert page.evaluate(ACTIVE) == "dialog"
+    with use_workspace(plugged.id):
+        fresh = db.session.get(Ticket, ticket.id)
+        fresh.reporters = [kim]
+        db.session.commit()
+        timeline.add_comment(fresh, actors.staff(agent), "Only for Kim now.")
+    db.session.rollback()
+    expect(thread).to_contain_text("This ticket can no longer be shown here.")
+    assert "Only for Kim now." not in thread.inner_text()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url) if "/events" in r.url else None)
+    page.wait_for_timeout(2500)  # longer than the stream's retry: nothing asks again
+    assert requests == []

@@ -109,17 +109,19 @@
      own pages it comes from the signed-in customer's session (POST <session>; the page's
      script tag names the customer in data-customer); on the company's site from its JWT
      hand-off (data-sign-in-token, exchanged when the panel first needs it; data-customer
-     names its user), or from confirming a visitor's ticket. A page that names nobody, or
-     someone else, drops it. */
+     names its user), or from confirming a visitor's ticket (a token of nobody named). A
+     page naming someone else than the token's customer, or nobody, drops it; so does a
+     hand-off token on a page that names nobody (it is exchanged again). */
   var onPortal = location.origin === base;
   var marked = (script && script.getAttribute("data-customer")) || null;
   var handed = (script && script.getAttribute("data-sign-in-token")) || null;
   var KEY = "helpport-plug:" + base + ":" + C.slug;
-  var auth = null;
+  var auth = null, pending = null;
   try { auth = JSON.parse(window.sessionStorage.getItem(KEY) || "null"); } catch (e) { auth = null; }
-  if (auth && (!auth.token || auth.until < Date.now() ||
-               ((onPortal || handed) && auth.customer !== marked))) {
-    forget();
+  if (auth && (!auth.token || auth.customer !== marked || (handed && !marked))) { forget(); }
+  function live() {  // the token while it lasts
+    if (auth && auth.until < Date.now()) { forget(); }
+    return auth;
   }
   function keep(token, seconds, customer) {
     auth = {token: token, until: Date.now() + Math.max(0, seconds - 30) * 1000, customer: customer};
@@ -129,8 +131,9 @@
     auth = null;
     try { window.sessionStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
   }
-  function ensureAuth() {
-    if (auth) { return Promise.resolve(auth); }
+  function ensureAuth() {  // one request at a time: every caller waits for the same answer
+    if (live()) { return Promise.resolve(auth); }
+    if (pending) { return pending; }
     var asked;
     if (onPortal && marked) {
       asked = fetch(base + L.session, {method: "POST", credentials: "same-origin",
@@ -146,15 +149,17 @@
     } else {
       return Promise.resolve(null);
     }
-    return asked.then(function (data) {
+    pending = asked.then(function (data) {
       if (data && data.signed_in) { keep(data.access_token, data.expires_in, marked); }
+      pending = null;
       return auth;
-    }, function () { return null; });
+    }, function () { pending = null; return null; });
+    return pending;
   }
 
   function request(method, path, body) {
     var options = {method: method, headers: {"Accept": "application/json"}, credentials: "omit"};
-    if (auth) { options.headers.Authorization = "Bearer " + auth.token; }
+    if (live()) { options.headers.Authorization = "Bearer " + auth.token; }
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -266,11 +271,23 @@
     b.addEventListener("click", function () { ensureAuth().then(startSupport); });
     return b;
   }
+  function submitting(form, send) {  // one request per form at a time: no double tickets
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      if (button.disabled) { return; }
+      button.disabled = true;
+      var done = function () { button.disabled = false; };
+      var sent = send();
+      if (sent) { sent.then(done, done); } else { done(); }
+    });
+  }
   function startSupport() {
     supportOut.textContent = "";
+    var signedIn = !!live();
     if (C.tickets === "off") { supportOut.appendChild(el("p", {text: T.no_tickets})); return focusIn(supportOut); }
-    if (!auth && C.tickets !== "public") { supportOut.appendChild(signInNote(T.sign_in)); return focusIn(supportOut); }
-    var email = auth ? null : el("input", {id: "hp-email", type: "email", autocomplete: "email", required: ""});
+    if (!signedIn && C.tickets !== "public") { supportOut.appendChild(signInNote(T.sign_in)); return focusIn(supportOut); }
+    var email = signedIn ? null : el("input", {id: "hp-email", type: "email", autocomplete: "email", required: ""});
     var message = el("textarea", {id: "hp-message", required: ""});
     message.value = conversation.join("\n\n");
     var status = el("div", {"aria-live": "polite"});
@@ -291,8 +308,7 @@
     });
     form.appendChild(el("button", {type: "submit", "class": "btn", text: T.send}));
     form.appendChild(status);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    submitting(form, function () {
       var first = conversation.length ? conversation[0].slice(T.you.length + 2) : "";
       var text = message.value.trim();
       var ticket = {title: (first || text.split("\n")[0] || T.widget_ticket).slice(0, 120),
@@ -301,13 +317,12 @@
         var v = pair[1].value;
         ticket.custom_fields[pair[0].key] = pair[0].input === "number" && v !== "" ? Number(v) : v;
       });
-      if (auth) {
-        request("POST", "/tickets", ticket).then(opened, function (err) { failure(status, err); });
-        return;
+      if (signedIn) {
+        return request("POST", "/tickets", ticket).then(opened, function (err) { failure(status, err); });
       }
       ticket.email = email.value.trim();
       ticket.locale = locale;
-      request("POST", "/guest-tickets", ticket).then(function (held) {
+      return request("POST", "/guest-tickets", ticket).then(function (held) {
         confirmStep(held.draft, ticket.email);
       }, function (err) { failure(status, err); });
     });
@@ -321,9 +336,8 @@
     var status = el("div", {"aria-live": "polite"});
     var form = el("form", {}, [el("p", {text: T.code_sent}), el("label", {"for": "hp-code", text: T.code}),
                                code, el("button", {type: "submit", "class": "btn", text: T.confirm}), status]);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      request("POST", "/guest-tickets/confirm", {draft: draft, email: email, code: code.value.trim()})
+    submitting(form, function () {
+      return request("POST", "/guest-tickets/confirm", {draft: draft, email: email, code: code.value.trim()})
         .then(function (done) {
           keep(done.access_token, done.expires_in, marked);
           opened(done.ticket);
@@ -342,27 +356,34 @@
   /* the customer's open tickets, and a ticket's thread with live updates: the customer
      API's event stream, read with fetch (EventSource sends no Authorization header) */
   var mine = el("div", {id: "hp-tickets"});
-  function showMine() {
+  function showMine() {  // data-state says when it is settled: "none", "listed" or "failed"
     mine.textContent = "";
-    if (!auth || C.tickets === "off") { return; }
+    mine.setAttribute("data-state", "loading");
+    if (!live() || C.tickets === "off") { mine.setAttribute("data-state", "none"); return Promise.resolve(); }
     var stages = C.open_stages.map(function (s) { return "&stage=" + s; }).join("");
-    request("GET", "/tickets?limit=10" + stages).then(function (data) {
+    return request("GET", "/tickets?limit=10" + stages).then(function (data) {
       mine.textContent = "";
       mine.appendChild(el("h3", {text: T.my_tickets}));
-      if (!data.tickets.length) { mine.appendChild(el("p", {"class": "muted", text: T.no_open})); return; }
-      mine.appendChild(el("ul", {}, data.tickets.map(function (t) {
-        var b = el("button", {type: "button", "class": "link", text: "#" + t.number + " " + t.title});
-        b.addEventListener("click", function () { openThread(t.number); });
-        return el("li", {}, [b, el("span", {"class": "muted", text: " · " + t.stage_label})]);
-      })));
-    }, function () { /* the list is a convenience: the rest of the panel works */ });
+      if (!data.tickets.length) {
+        mine.appendChild(el("p", {"class": "muted", text: T.no_open}));
+      } else {
+        mine.appendChild(el("ul", {}, data.tickets.map(function (t) {
+          var b = el("button", {type: "button", "class": "link", "data-number": String(t.number),
+                                text: "#" + t.number + " " + t.title});
+          b.addEventListener("click", function () { openThread(t.number); });
+          return el("li", {}, [b, el("span", {"class": "muted", text: " · " + t.stage_label})]);
+        })));
+      }
+      mine.setAttribute("data-state", "listed");
+    }, function () { mine.setAttribute("data-state", "failed"); });  // a convenience: the rest works
   }
 
   var threadBox = el("section", {id: "hp-thread", "aria-labelledby": "hp-thread-title", hidden: ""});
   var current = null;
   function openThread(number, note) {
     stopThread();
-    var state = current = {number: number, last: null, seen: {}, failures: 0, ctl: null, timer: null};
+    var state = current = {number: number, last: null, seen: {}, failures: 0, ctl: null, timer: null,
+                           retry: 1000};
     body.hidden = true;
     threadBox.hidden = false;
     threadBox.textContent = "";
@@ -371,43 +392,48 @@
       stopThread();
       threadBox.hidden = true;
       body.hidden = false;
-      showMine();
-      focusIn(body);
+      showMine().then(function () {
+        var pressed = mine.querySelector("[data-number='" + number + "']");
+        if (pressed) { pressed.focus(); } else { focusIn(body); }
+      });
     });
     var heading = el("h3", {id: "hp-thread-title", tabindex: "-1", text: "#" + number});
     var stage = el("p", {"class": "muted"});
     var description = el("p", {});
-    var list = el("ol", {"class": "thread", "aria-live": "polite", "aria-labelledby": "hp-thread-title"});
-    var status = el("p", {"class": "muted", role: "status", text: note || ""});
+    var list = el("ol", {"class": "thread", "aria-labelledby": "hp-thread-title"});
+    var status = el("div", {"class": "muted", role: "status", text: note || ""});
     var reply = el("textarea", {id: "hp-reply", required: "", maxlength: "20000"});
     var errors = el("div", {"aria-live": "polite"});
     var form = el("form", {}, [el("label", {"for": "hp-reply", text: T.reply}), reply,
                                el("button", {type: "submit", "class": "btn", text: T.send_reply}), errors]);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    submitting(form, function () {
       var text = reply.value.trim();
-      if (!text) { reply.focus(); return; }
+      if (!text) { reply.focus(); return null; }
       errors.textContent = "";
-      request("POST", "/tickets/" + number + "/comments", {body: text}).then(function (c) {
+      return request("POST", "/tickets/" + number + "/comments", {body: text}).then(function (c) {
         reply.value = "";
         show(c);
       }, function (err) { failure(errors, err); });
     });
-    threadBox.appendChild(back);
-    threadBox.appendChild(heading);
-    threadBox.appendChild(stage);
-    threadBox.appendChild(status);
-    threadBox.appendChild(el("div", {"class": "comment customer"}, [description]));
-    threadBox.appendChild(list);
-    threadBox.appendChild(form);
-    threadBox.appendChild(el("p", {}, [el("a", {href: L.ticket + number, target: "_blank", rel: "noopener",
-                                               text: T.on_portal})]));
-    function show(c) {
+    [back, heading, stage, status, el("div", {"class": "comment customer"}, [description]), list, form,
+     el("p", {}, [el("a", {href: L.ticket + number, target: "_blank", rel: "noopener", text: T.on_portal})])
+    ].forEach(function (n) { threadBox.appendChild(n); });
+    function show(c) {  // in id order, each comment once (the history and the stream overlap)
       if (state.seen[c.id]) { return; }
       state.seen[c.id] = true;
-      var who = c.author.role === "customer" ? T.you : (c.author.name || T.support_team);
-      list.appendChild(el("li", {"class": "comment " + c.author.role},
-                          [el("strong", {text: who}), el("p", {text: c.body})]));
+      var item = el("li", {"class": "comment " + c.author.role, "data-id": String(c.id)},
+                    [el("strong", {text: c.author.name || T.support_team}), el("p", {text: c.body})]);
+      var later = Array.prototype.filter.call(list.children, function (n) {
+        return Number(n.getAttribute("data-id")) > c.id; })[0];
+      list.insertBefore(item, later || null);
+    }
+    function history() {  // at once, and again whenever the stream (re)starts: nothing missed
+      request("GET", "/tickets/" + number + "/comments").then(function (data) {
+        if (state !== current) { return; }
+        data.comments.forEach(show);
+        list.setAttribute("aria-live", "polite");  // from now on, new comments are read out
+        threadBox.setAttribute("data-live", state.ready ? "ready" : "loaded");
+      }, function (err) { if (state === current) { failure(status, err); } });
     }
     request("GET", "/tickets/" + number).then(function (t) {
       heading.textContent = "#" + t.number + " " + t.title;
@@ -415,19 +441,14 @@
       description.textContent = t.description;
     }, function (err) { failure(status, err); });
     state.handlers = {
-      ready: function () {  // subscribed: what came before is in the list, what comes next arrives
-        if (state.loaded) { return; }
-        state.loaded = true;
-        request("GET", "/tickets/" + number + "/comments").then(function (data) {
-          data.comments.forEach(show);
-          threadBox.setAttribute("data-live", "ready");
-        }, function (err) { failure(status, err); });
-      },
+      ready: function () { state.ready = true; history(); },
       comment: function (data) { if (data.comment) { show(data.comment); } },
       stage: function (data) { if (data.label) { stage.textContent = data.label; } },
       paused: function () { status.textContent = T.reconnecting; },
-      resumed: function () { if (status.textContent === T.reconnecting) { status.textContent = ""; } }
+      resumed: function () { if (status.textContent === T.reconnecting) { status.textContent = ""; } },
+      stopped: function (text) { status.textContent = ""; status.appendChild(text); }
     };
+    history();
     follow(state);
     heading.focus();
   }
@@ -438,12 +459,22 @@
     current = null;
   }
   function follow(state) {
-    if (state !== current || !auth) { return; }
+    if (state !== current || state.stopped) { return; }
+    if (!live()) {  // expired: a new token where one can be had, else the way to sign in
+      ensureAuth().then(function (got) {
+        if (got) { follow(state); } else { stop(state, signInNote(T.sign_in)); }
+      });
+      return;
+    }
     var ctl = state.ctl = new AbortController();
     var url = api + "/tickets/" + state.number + "/events" + (state.last !== null ? "?after=" + state.last : "");
     fetch(url, {headers: {"Accept": "text/event-stream", "Authorization": "Bearer " + auth.token},
                 credentials: "omit", signal: ctl.signal}).then(function (r) {
-      if (r.status === 401) { forget(); }
+      if (r.status === 401) { forget(); throw new Error("401"); }
+      if (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) {
+        stop(state, el("span", {"class": "error", text: T.gone}));  // no use asking again
+        return null;
+      }
       if (!r.ok || !r.body) { throw new Error(String(r.status)); }
       var reader = r.body.getReader(), decoder = new TextDecoder(), buffer = "";
       function pump() {
@@ -459,16 +490,20 @@
       return pump();
     }).then(function () {
       state.failures = 0;
-      if (!state.gone) { again(state, 1000); }
+      again(state, state.retry);
     }, function () {
       if (ctl.signal.aborted) { return; }
       state.failures += 1;
       state.handlers.paused();
-      again(state, Math.min(30000, 1000 * Math.pow(2, state.failures)));
+      again(state, live() ? Math.min(30000, 1000 * Math.pow(2, state.failures)) : 0);
     });
   }
+  function stop(state, text) {
+    state.stopped = true;
+    state.handlers.stopped(text);
+  }
   function again(state, delay) {
-    if (state === current) { state.timer = setTimeout(function () { follow(state); }, delay); }
+    if (state === current && !state.stopped) { state.timer = setTimeout(function () { follow(state); }, delay); }
   }
   function dispatch(state, block) {
     var id = null, kind = "message", data = "";
@@ -476,13 +511,14 @@
       var at = line.indexOf(":"), field = at < 0 ? line : line.slice(0, at);
       var value = at < 0 ? "" : line.slice(at + 1).replace(/^ /, "");
       if (field === "id") { id = value; } else if (field === "event") { kind = value; } else if (field === "data") { data += value; }
+      if (field === "retry" && /^\d+$/.test(value)) { state.retry = Math.max(500, Number(value)); }
     });
     if (id !== null && /^\d+$/.test(id)) { state.last = Number(id); }
     if (!data) { return; }
     var parsed;
     try { parsed = JSON.parse(data); } catch (e) { return; }
     state.handlers.resumed();
-    if (kind === "end" && parsed.reason === "gone") { state.gone = true; return; }
+    if (kind === "end" && parsed.reason === "gone") { stop(state, el("span", {"class": "error", text: T.gone})); return; }
     if (state.handlers[kind]) { state.handlers[kind](parsed); }
   }
 
@@ -517,7 +553,12 @@
   function open() {
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
-    if (current) { follow(current); } else { (kbOpen ? searchBox : closeBtn).focus(); }
+    if (current) {
+      follow(current);
+      threadBox.querySelector("#hp-thread-title").focus();
+    } else {
+      (kbOpen ? searchBox : closeBtn).focus();
+    }
     if (!started) { started = true; ensureAuth().then(showMine); }
   }
   function close() {
