@@ -2,10 +2,10 @@
 
 from functools import wraps
 
-from flask import current_app, g, jsonify
+from flask import g, jsonify
 
 from portal.api import bp
-from portal.api.common import contact_required, workspace_by_slug
+from portal.api.common import browser_token_lifetime, contact_required, workspace_by_slug
 from portal.auth import otp, sessions
 from portal.auth.limits import otp_send_limits, otp_verify_limits
 from portal.schemas import customer_auth as s
@@ -49,11 +49,11 @@ def request_otp(slug, body):
 def verify_otp(slug, body):
     contact = otp.verify_code(g.workspace, body["email"], body["code"],
                               login_url=saml_login_url)
-    token, _row = sessions.start(contact, kind="api")
+    token, row = sessions.start(contact, kind="api", lifetime=browser_token_lifetime())
     return jsonify(
         access_token=token,
         token_type="Bearer",
-        expires_in=current_app.config["API_TOKEN_SECONDS"],
+        expires_in=sessions.seconds_left(row),
         contact=contacts.to_json(contact),
     )
 

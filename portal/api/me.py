@@ -2,7 +2,7 @@
 one, end the others) over the customer API. Rules: portal.auth.switching and
 portal.auth.session_list, the same as the portal's profile menu and sessions page."""
 
-from flask import current_app, g, jsonify, url_for
+from flask import g, jsonify, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.api import bp
@@ -12,7 +12,10 @@ from portal.schemas import customer_me as s
 from portal.schemas.customer_auth import BEARER
 from portal.schemas.openapi import Answer, errors, operation
 from portal.services import contacts, workspaces
+from portal.services.errors import Forbidden
 from portal.tenancy import enter_workspace
+
+WIDGET_NO_SWITCH = _l("A token of the help widget cannot switch workspaces.")
 
 NO_WORKSPACE = _l("No such workspace.")
 NO_SESSION = _l("No such session.")
@@ -49,13 +52,17 @@ def my_workspaces():
            answers={200: Answer("Signed in to the workspace", s.SignedIn)},
            errors=errors(s.ERRORS, 401, 403, 404, 409), **SECURED)
 def switch_workspace(slug):
+    """The new token never outlives the one it came from; a Plug widget's token of a web
+    session (it ends with that session) switches nothing."""
+    if g.api_session.parent_id is not None:
+        raise Forbidden(str(WIDGET_NO_SWITCH))
     choice = switching.target(g.api_session, slug)
     enter_workspace(choice.workspace, locale=choice.workspace.default_locale)
     contact = switching.target_contact(choice)
-    token, _row = sessions.start(contact, kind="api", proof=switching.EMAIL_CODE)
+    token, row = sessions.start(contact, kind="api", proof=switching.EMAIL_CODE,
+                                lifetime=sessions.seconds_left(g.api_session))
     return jsonify(access_token=token, token_type="Bearer",
-                   expires_in=current_app.config["API_TOKEN_SECONDS"],
-                   contact=contacts.to_json(contact))
+                   expires_in=sessions.seconds_left(row), contact=contacts.to_json(contact))
 
 
 def _session_json(item: session_list.Live) -> dict:

@@ -47,19 +47,28 @@ def live(contact: Contact, current: CustomerSession | None) -> list[Live]:
         *_live_condition(contact), CustomerSession.parent_id.is_(None))  # not Plug tokens
                               .order_by(CustomerSession.last_seen_at.desc(),
                                         CustomerSession.id.desc())).all()
-    current_id = current.id if current is not None else None
+    current_id = _family(current)
     found = [Live(row.id, row.kind, devices.describe(row.user_agent),
                   devices.browser(row.user_agent), devices.system(row.user_agent),
                   row.created_at, row.last_seen_at, row.id == current_id) for row in rows]
     return sorted(found, key=lambda item: not item.current)
 
 
+def _family(current: CustomerSession | None) -> int | None:
+    """The listed session a request uses: its own, or for a Plug widget's token the web
+    session it was handed out from."""
+    if current is None:
+        return None
+    return current.parent_id or current.id
+
+
 def sign_out(contact: Contact, current: CustomerSession | None, session_id: int) -> None:
     """End one of `contact`'s other sessions (the one in use ends by signing out)."""
-    if current is not None and session_id == current.id:
+    if current is not None and session_id == _family(current):
         raise Conflict(_("This is the session in use: sign out instead."))
     row = db.session.scalar(select(CustomerSession).where(
-        CustomerSession.id == session_id, *_live_condition(contact)))
+        CustomerSession.id == session_id, CustomerSession.parent_id.is_(None),
+        *_live_condition(contact)))
     if row is None:
         raise NotFound(_("No such session."))
     row.revoked_at = utcnow()
@@ -68,11 +77,18 @@ def sign_out(contact: Contact, current: CustomerSession | None, session_id: int)
 
 
 def sign_out_others(contact: Contact, current: CustomerSession | None) -> int:
-    """End every session of `contact` in this workspace but the one in use; how many."""
-    stmt = update(CustomerSession).where(*_live_condition(contact))
-    if current is not None:  # nor the Plug tokens handed out from it
-        stmt = stmt.where(CustomerSession.id != current.id, or_(
-            CustomerSession.parent_id.is_(None), CustomerSession.parent_id != current.id))
+    """End every listed session of `contact` in this workspace but the one in use (and the
+    Plug tokens handed out from them); how many."""
+    stmt = update(CustomerSession).where(*_live_condition(contact),
+                                         CustomerSession.parent_id.is_(None))
+    if current is not None:
+        stmt = stmt.where(CustomerSession.id != _family(current))
     count = db.session.execute(stmt.values(revoked_at=utcnow())).rowcount
+    ended = select(CustomerSession.id).where(
+        CustomerSession.workspace_id == contact.workspace_id,
+        CustomerSession.contact_id == contact.id, CustomerSession.revoked_at.is_not(None))
+    db.session.execute(update(CustomerSession).where(
+        *_live_condition(contact), CustomerSession.parent_id.in_(ended))
+        .values(revoked_at=utcnow()))
     db.session.commit()
     return count

@@ -44,8 +44,9 @@ def start(contact: Contact, kind: str = "web", proof: str = "email_code",
     token = new_token()
     now = utcnow()
     expires_at = now + timedelta(seconds=lifetime)
-    if parent is not None:
-        expires_at = min(expires_at, parent.expires_at)
+    if parent is not None:  # nor beyond the moment it would idle out
+        idle = timedelta(seconds=cfg["SESSION_IDLE_SECONDS"])
+        expires_at = min(expires_at, parent.expires_at, parent.last_seen_at + idle)
     row = CustomerSession(
         workspace_id=contact.workspace_id,
         token_hash=digest(token),
@@ -145,9 +146,10 @@ def _loaded(row) -> Found:
     return Found(found, bool(is_admin), workspace)
 
 
-def live(found) -> CustomerSession | None:
-    """The session `find` found if it is still live, touching its idle clock; its contact's
-    Customer Admin membership is then known for the request (contacts.is_customer_admin)."""
+def live(found, touch: bool = True) -> CustomerSession | None:
+    """The session `find` found if it is still live, touching its idle clock (unless not
+    `touch`); its contact's Customer Admin membership is then known for the request
+    (contacts.is_customer_admin)."""
     if found is None:
         return None
     row, is_admin, _workspace = found
@@ -160,7 +162,7 @@ def live(found) -> CustomerSession | None:
     if not row.contact.active:
         return None
     contacts.note_customer_admin(row.contact, is_admin)
-    if (now - row.last_seen_at).total_seconds() > 60:
+    if touch and (now - row.last_seen_at).total_seconds() > 60:
         row.last_seen_at = now
         db.session.commit()
     return row

@@ -3,7 +3,8 @@ signed-in customer asks here for a bearer token of theirs, then uses the custome
 any app does (their open tickets, opening one from the chat, its thread and live events).
 
 `POST /<locale>/<workspace>/plug/session` answers `{"signed_in": false}` to a visitor,
-else `{"signed_in": true, "access_token", "token_type": "Bearer", "expires_in"}`. Only
+else `{"signed_in": true, "access_token", "token_type": "Bearer", "expires_in", "customer"}`
+(the contact's id: the widget keeps the token only when its page names that customer). Only
 from the portal's own pages (portal.security.same_origin: another site's page gets 403,
 and never reads an answer: it carries no CORS header). The token lives
 PLUG_TOKEN_SECONDS at most, never beyond the web session it came from, and is revoked with
@@ -41,7 +42,10 @@ def _limit_key() -> str:
 def plug_session():
     if not same_origin():
         abort(403)
-    web = sessions.current_web_session()
+    # not the customer's activity (a thread left open asks again each time a token ends):
+    # the web session's idle clock is not touched, and the token ends when it would idle out
+    web = sessions.live(sessions.find(request.cookies.get(sessions.cookie_name()), "web"),
+                        touch=False)
     if web is None or not tickets.tickets_enabled(g.workspace):
         response = jsonify(signed_in=False)
     else:
@@ -49,6 +53,6 @@ def plug_session():
                                     lifetime=current_app.config["PLUG_TOKEN_SECONDS"],
                                     parent=web)
         response = jsonify(signed_in=True, access_token=token, token_type="Bearer",
-                           expires_in=sessions.seconds_left(row))
+                           expires_in=sessions.seconds_left(row), customer=str(web.contact_id))
     response.headers["Cache-Control"] = "private, no-store"
     return response

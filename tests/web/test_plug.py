@@ -235,10 +235,61 @@ def test_the_session_list_shows_the_web_session_not_its_widget_tokens(plugged, c
         child = next(r for r in rows if r.parent_id is not None)
     assert f"/profile/sessions/{child.id}/sign-out" not in page.text
     # "sign out everywhere else" ends the app's token, not the page's own widget
-    client.post("/en-US/acme/profile/sessions/sign-out-others",
-                data={"csrf_token": csrf_from(page.text)})
+    done = client.post("/en-US/acme/profile/sessions/sign-out-others",
+                       data={"csrf_token": csrf_from(page.text)}, follow_redirects=True)
+    assert "Signed out of 1 other session." in done.text  # the app's; widget tokens uncounted
     assert client.get(ME, headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert client.get(ME, headers={"Authorization": f"Bearer {other}"}).status_code == 401
+
+
+def test_ending_a_web_session_from_another_device_ends_its_widget_token(plugged, app):
+    laptop, phone = app.test_client(), app.test_client()
+    pat, token = _widget_token(laptop, plugged)
+    login_as(phone, pat)
+    with use_workspace(plugged.id):
+        web = db.session.query(CustomerSession).filter(
+            CustomerSession.kind == "web").order_by(CustomerSession.id).first()
+    page = phone.get("/en-US/acme/profile/sessions")
+    phone.post(f"/en-US/acme/profile/sessions/{web.id}/sign-out",
+               data={"csrf_token": csrf_from(page.text)})
+    assert laptop.get(ME, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_widget_token_lists_its_web_session_as_the_current_one(plugged, client):
+    _pat, token = _widget_token(client, plugged)
+    listed = client.get("/api/v1/me/sessions",
+                        headers={"Authorization": f"Bearer {token}"}).get_json()["sessions"]
+    assert [(item["kind"], item["current"]) for item in listed] == [("web", True)]
+
+
+def test_a_widget_token_switches_no_workspace(plugged, client):
+    _pat, token = _widget_token(client, plugged)
+    answer = client.post("/api/v1/me/workspaces/globex/switch",
+                         headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 403
+    assert "access_token" not in answer.get_data(as_text=True)
+
+
+def test_asking_for_a_token_is_not_activity_of_the_web_session(plugged, client, app):
+    from datetime import timedelta
+
+    from portal.models.base import utcnow
+
+    pat = make_contact(plugged, "pat@customer.example")
+    db.session.commit()
+    login_as(client, pat)
+    idle = app.config["SESSION_IDLE_SECONDS"]
+    with use_workspace(plugged.id):
+        web = db.session.query(CustomerSession).filter_by(kind="web").one()
+        web.last_seen_at = utcnow() - timedelta(seconds=idle - 100)
+        db.session.commit()
+        seen = web.last_seen_at
+    data = client.post(SESSION, headers=SAME).get_json()
+    assert data["customer"] == str(pat.id)
+    assert data["expires_in"] <= 100  # it ends when the web session would idle out
+    with use_workspace(plugged.id):
+        db.session.expire_all()
+        assert db.session.get(CustomerSession, web.id).last_seen_at == seen
 
 
 def test_tokens_a_web_page_gets_are_short(plugged, client, app):

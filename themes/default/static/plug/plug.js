@@ -124,7 +124,8 @@
     return auth;
   }
   function keep(token, seconds, customer) {
-    auth = {token: token, until: Date.now() + Math.max(0, seconds - 30) * 1000, customer: customer};
+    var margin = Math.min(30, seconds / 10);  // renewed a little before it ends
+    auth = {token: token, until: Date.now() + (seconds - margin) * 1000, customer: customer};
     try { window.sessionStorage.setItem(KEY, JSON.stringify(auth)); } catch (e) { /* memory only */ }
   }
   function forget() {
@@ -150,9 +151,13 @@
       return Promise.resolve(null);
     }
     pending = asked.then(function (data) {
-      if (data && data.signed_in) { keep(data.access_token, data.expires_in, marked); }
+      // the portal says whose token it is: another customer signed in meanwhile (in another
+      // tab) is not the one this page shows, so the token is not kept
+      if (data && data.signed_in && (!onPortal || data.customer === marked)) {
+        keep(data.access_token, data.expires_in, marked);
+      }
       pending = null;
-      return auth;
+      return live();
     }, function () { pending = null; return null; });
     return pending;
   }
@@ -171,6 +176,9 @@
         return data;
       });
     });
+  }
+  function call(method, path, body) {  // a request of the signed-in customer: token renewed first
+    return ensureAuth().then(function () { return request(method, path, body); });
   }
   function failure(box, err) {
     box.textContent = "";
@@ -318,7 +326,7 @@
         ticket.custom_fields[pair[0].key] = pair[0].input === "number" && v !== "" ? Number(v) : v;
       });
       if (signedIn) {
-        return request("POST", "/tickets", ticket).then(opened, function (err) { failure(status, err); });
+        return call("POST", "/tickets", ticket).then(opened, function (err) { failure(status, err); });
       }
       ticket.email = email.value.trim();
       ticket.locale = locale;
@@ -361,7 +369,7 @@
     mine.setAttribute("data-state", "loading");
     if (!live() || C.tickets === "off") { mine.setAttribute("data-state", "none"); return Promise.resolve(); }
     var stages = C.open_stages.map(function (s) { return "&stage=" + s; }).join("");
-    return request("GET", "/tickets?limit=10" + stages).then(function (data) {
+    return call("GET", "/tickets?limit=10" + stages).then(function (data) {
       mine.textContent = "";
       mine.appendChild(el("h3", {text: T.my_tickets}));
       if (!data.tickets.length) {
@@ -410,7 +418,7 @@
       var text = reply.value.trim();
       if (!text) { reply.focus(); return null; }
       errors.textContent = "";
-      return request("POST", "/tickets/" + number + "/comments", {body: text}).then(function (c) {
+      return call("POST", "/tickets/" + number + "/comments", {body: text}).then(function (c) {
         reply.value = "";
         show(c);
       }, function (err) { failure(errors, err); });
@@ -427,21 +435,23 @@
         return Number(n.getAttribute("data-id")) > c.id; })[0];
       list.insertBefore(item, later || null);
     }
-    function history() {  // at once, and again whenever the stream (re)starts: nothing missed
-      request("GET", "/tickets/" + number + "/comments").then(function (data) {
+    function history() {  // at once, and again once the stream is subscribed: nothing missed
+      call("GET", "/tickets/" + number + "/comments").then(function (data) {
         if (state !== current) { return; }
         data.comments.forEach(show);
         list.setAttribute("aria-live", "polite");  // from now on, new comments are read out
         threadBox.setAttribute("data-live", state.ready ? "ready" : "loaded");
       }, function (err) { if (state === current) { failure(status, err); } });
     }
-    request("GET", "/tickets/" + number).then(function (t) {
+    call("GET", "/tickets/" + number).then(function (t) {
       heading.textContent = "#" + t.number + " " + t.title;
       stage.textContent = t.stage_label;
       description.textContent = t.description;
     }, function (err) { failure(status, err); });
     state.handlers = {
-      ready: function () { state.ready = true; history(); },
+      ready: function () {  // a reconnection resumes after the last event: no gap to fill
+        if (!state.ready) { state.ready = true; history(); }
+      },
       comment: function (data) { if (data.comment) { show(data.comment); } },
       stage: function (data) { if (data.label) { stage.textContent = data.label; } },
       paused: function () { status.textContent = T.reconnecting; },
@@ -458,11 +468,13 @@
     if (current.ctl) { current.ctl.abort(); }
     current = null;
   }
-  function follow(state) {
-    if (state !== current || state.stopped) { return; }
+  function follow(state) {  // one stream per thread, only while the panel is open
+    if (state !== current || state.stopped || state.following || panel.hidden) { return; }
+    state.following = true;
     if (!live()) {  // expired: a new token where one can be had, else the way to sign in
       ensureAuth().then(function (got) {
-        if (got) { follow(state); } else { stop(state, signInNote(T.sign_in)); }
+        state.following = false;
+        if (got) { follow(state); } else if (state === current) { stop(state, signInNote(T.sign_in)); }
       });
       return;
     }
@@ -489,9 +501,11 @@
       }
       return pump();
     }).then(function () {
+      state.following = false;
       state.failures = 0;
       again(state, state.retry);
     }, function () {
+      state.following = false;
       if (ctl.signal.aborted) { return; }
       state.failures += 1;
       state.handlers.paused();
