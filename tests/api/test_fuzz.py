@@ -66,16 +66,19 @@ def sent(har: Path) -> tuple[set, list]:
 
 
 def test_customer_api_survives_schemathesis(fuzz_server, acme, globex, tmp_path):
-    """Sign-out revokes the token it is given, so it runs last with a token of its own. The
-    PostgreSQL pass (ids overflow at 2**31 there) runs more examples; both passes must have
-    sent huge, negative and non-numeric ticket numbers and bodies that are not objects."""
+    """Sign-out revokes the token it is given, so it runs last with a token of its own. Both
+    passes must have sent huge (2**31: PostgreSQL's integers overflow there), negative and
+    non-numeric ticket numbers and bodies that are not objects: the coverage phase sends
+    those boundary values whatever the number of examples. The PostgreSQL pass runs fewer
+    random ones (15: 26 s there, against 67 s for 60, back to back): what it adds over the
+    SQLite pass is how the database takes the same values; pass 1 runs the full 30."""
     acme.jit_provisioning = True
     portal_settings.change(acme, {"features.tickets": "public"})  # visitors' tickets too
     db.session.commit()
     # a Customer Admin of an account: the console's operations answer more than 403
     contact = make_contact(acme, "fuzz@customer.example", account=make_account(acme, "Fuzz"),
                            customer_admin=True)
-    examples = 60 if db.engine.dialect.name == "postgresql" else 30
+    examples = 15 if db.engine.dialect.name == "postgresql" else 30
     output = run_schemathesis(fuzz_server, api_token(contact), tmp_path,
                               "--exclude-path", "/auth/sign-out", "--exclude-path", HANDOFF,
                               examples=examples)
