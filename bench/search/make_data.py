@@ -52,21 +52,36 @@ def _pick(options: list[str], key: str) -> str:
 
 
 def parse_articles(path: Path, lang: str) -> list[dict]:
-    """Parse the '@ slug | category | title' format into article dicts (body in plain text)."""
+    """Parse the '@ slug | category | title' format into article dicts (body in plain text).
+
+    A long article may continue in sections: '## Heading' starts one; in a section each
+    text line is a paragraph of its own and consecutive '- ' lines one numbered list (no
+    lead-in). The sections follow the introduction and steps, before the note."""
     articles, cur = [], None
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
+        if line.startswith("## "):
+            cur["sections"].append([line[3:]])
+            continue
         if not line or line.startswith("#"):
             continue
         if line.startswith("@ "):
             slug, category, title = (part.strip() for part in line[2:].split("|"))
             cur = {"slug": slug, "category": category, "title": title,
-                   "intro": [], "steps": [], "note": ""}
+                   "intro": [], "steps": [], "note": "", "sections": []}
             articles.append(cur)
-        elif line.startswith("- "):
-            cur["steps"].append(line[2:])
         elif line.startswith("! "):
             cur["note"] = line[2:]
+        elif cur["sections"]:
+            blocks = cur["sections"][-1]
+            if line.startswith("- "):
+                if not isinstance(blocks[-1], list):
+                    blocks.append([])
+                blocks[-1].append(line[2:])
+            else:
+                blocks.append(line)
+        elif line.startswith("- "):
+            cur["steps"].append(line[2:])
         else:
             cur["intro"].append(line)
     out = []
@@ -75,6 +90,11 @@ def parse_articles(path: Path, lang: str) -> list[dict]:
         if a["steps"]:
             steps = "\n".join(f"{i}. {s}" for i, s in enumerate(a["steps"], 1))
             paragraphs.append(f"{_pick(LEAD_INS[lang], a['slug'])}\n{steps}")
+        for heading, *blocks in a["sections"]:
+            paragraphs.append(heading)
+            paragraphs.extend(b if isinstance(b, str) else
+                              "\n".join(f"{i}. {s}" for i, s in enumerate(b, 1))
+                              for b in blocks)
         if a["note"]:
             paragraphs.append(a["note"])
         closings = CLOSINGS[lang].get(a["category"], CLOSINGS[lang]["default"])
