@@ -59,7 +59,12 @@ def test_relevance_set_is_in_sync_and_meets_the_brief():
     unanswerable = [q for q in queries if q["kind"] == "unanswerable"]
     assert len([q for q in unanswerable if q["locale"] == "en-US"]) >= 20
     assert all(q["labels"] == {} for q in unanswerable)
-    assert all(not q["shared_terms"] for q in queries if q["kind"] == "paraphrase")
+    # a paraphrase shares no word with the articles it was written for (checked by build's
+    # problems); only a 2 given later ('slug=2*', issue 14's re-grading) may add one
+    late = {q["query"] for name in ("queries_en.txt", "queries_de.txt")
+            for q in make_data.parse_queries(make_data.SOURCE / name) if q["late"]}
+    assert all(q["query"] in late for q in queries
+               if q["kind"] == "paraphrase" and q["shared_terms"])
 
 
 def test_overlap_audit_uses_stems_and_ignores_stop_words():
