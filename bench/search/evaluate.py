@@ -6,9 +6,13 @@
 
 Systems: "bm25" is SQLite FTS5 `bm25()` over title and body (in-memory, porter stemmer,
 equal column weights, the query's words joined with OR) -- what a team gets for free from
-the database; keyword / semantic / hybrid are portal.search's modes with their defaults."""
+the database; keyword / semantic / hybrid are portal.search's modes with their defaults.
+With the embeddings extra, "semantic (sentence)" / "hybrid (sentence)" score an article by its
+best passage (the engine's default) and "... (sentence, first passage)" by its first passage
+only, on the same index (issue 14: what reading whole articles changes)."""
 
 import argparse
+import copy
 import json
 import re
 import sqlite3
@@ -30,6 +34,11 @@ K = 10
 TUNED = "hybrid (tuned)"
 SENTENCE = "hybrid (sentence)"
 NO_FLOOR = "hybrid (no floor)"
+FIRST = " (sentence, first passage)"  # suffix of the sentence systems that read one passage
+# a query whose answer (an article graded 2) is longer than this many words: the long
+# guides of issue 14, which the sentence model reads in several passages
+LONG_WORDS = 300
+LONG = "long answer"
 
 
 @dataclass
@@ -48,11 +57,15 @@ def load_articles(locale: str = "en-US") -> list[Article]:
 
 
 def load_queries(locale: str = "en-US") -> list[dict]:
+    """The labelled queries; `long` marks those answered by an article of more than
+    LONG_WORDS words."""
     rows = [json.loads(line) for line in (DATA / "queries.jsonl").read_text("utf-8").splitlines()]
+    long_ids = {a.id for a in load_articles(locale) if len(a.body.split()) > LONG_WORDS}
     out = []
     for r in rows:
         if r["locale"] == locale:
             r["labels"] = {int(k): v for k, v in r["labels"].items()}
+            r["long"] = any(g == 2 and d in long_ids for d, g in r["labels"].items())
             out.append(r)
     return out
 
@@ -114,6 +127,22 @@ def build_engine(articles: list[Article], locale: str = "en-US", params=None,
     return build_index(docs, locale, params or DEFAULT, factory)
 
 
+def first_passage_only(index):
+    """The same sentence index scoring each article by its first passage only, as the
+    model read articles before issue 14 (one vector of the article's beginning): a view
+    sharing the model and the keyword side, whose semantic vectors are the first rows
+    of each article's passages (`starts`, kept by index format 4). Bench-only: the
+    product's default is unchanged."""
+    semantic = copy.copy(index.semantic)
+    semantic.vectors = index.semantic.vectors[index.semantic.starts]
+    semantic.starts = None  # one vector per article: its score is that passage's
+    view = copy.copy(index)
+    view.__dict__.pop("_cached", None)  # caches of its own
+    view.__dict__.pop("_cached_lock", None)
+    view.semantic = semantic
+    return view
+
+
 def sentence_available(locale: str) -> bool:
     """The embeddings extra is installed and its model reads this locale (English)."""
     if not locale.lower().startswith("en") or not engine_available():
@@ -145,7 +174,8 @@ def run(search, queries: list[dict]) -> list[dict]:
     out = []
     for q in queries:
         ranked = [doc_id for doc_id, _score in search(q["query"])][:K]
-        row = {"id": q["id"], "kind": q["kind"], "ranked": ranked, "listed": bool(ranked)}
+        row = {"id": q["id"], "kind": q["kind"], "long": q.get("long", False),
+               "ranked": ranked, "listed": bool(ranked)}
         for name, fn in METRICS.items():
             row[name] = fn(ranked, q["labels"], K)
         out.append(row)
@@ -161,6 +191,7 @@ def summarise(per_query: list[dict]) -> dict:
     groups = {"all": answerable}
     for kind in KINDS:
         groups[kind] = [r for r in answerable if r["kind"] == kind]
+    groups[LONG] = [r for r in answerable if r.get("long")]
     out = {g: {m: (statistics.fmean(r[m] for r in rows) if rows else 0.0)
                for m in METRICS}
            | {"n": len(rows), "kept": share(r["listed"] for r in rows)}
@@ -216,9 +247,12 @@ def systems(articles: list[Article], locale: str = "en-US", params=None,
             out[TUNED] = lambda q: tuned_index.search(q, mode="hybrid", limit=K, params=p)
         if sentence_available(locale):
             st_index = build_engine(articles, locale, params=params, sentence_model=True)
+            first = first_passage_only(st_index)
             for mode in SENTENCE_MODES:
                 out[f"{mode} (sentence)"] = (
                     lambda m: lambda q: st_index.search(q, mode=m, limit=K))(mode)
+            for mode in SENTENCE_MODES:
+                out[mode + FIRST] = (lambda m: lambda q: first.search(q, mode=m, limit=K))(mode)
     return out
 
 
@@ -250,12 +284,14 @@ def quality_table(results: dict, metric_names=tuple(METRICS)) -> str:
 def compact_table(results: dict) -> str:
     """Markdown: the floor table, then rows = system, columns = nDCG@10 / MRR@10 /
     Recall@10 / share keeping a result, per group of answerable queries."""
-    groups = ("all", *KINDS)
+    groups = ("all", *KINDS, LONG)
     first = next(iter(results.values()))["summary"]
     lines = ["\n**relevance floor** (a query the articles cannot answer should list "
              "nothing)\n", floor_table(results)]
     for g in groups:
-        label = "all answerable" if g == "all" else g
+        label = {"all": "all answerable",
+                 LONG: f"{LONG} (answered by an article of more than {LONG_WORDS} words)"
+                 }.get(g, g)
         lines.append(f"\n**{label}** ({first[g]['n']} queries)\n")
         lines.append("| system | nDCG@10 | MRR@10 | Recall@10 | keeps a result |")
         lines.append("|---|---|---|---|---|")
@@ -266,34 +302,66 @@ def compact_table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def in_group(row: dict, group: str) -> bool:
+    """An answerable query's row in `group`: "all", a kind, LONG, or "short answer"."""
+    if row["kind"] == UNANSWERABLE:
+        return False
+    if group == LONG:
+        return bool(row.get("long"))
+    if group == "short answer":
+        return not row.get("long")
+    return group == "all" or row["kind"] == group
+
+
 def versus_baseline(results: dict, system: str = "hybrid",
-                    baseline: str = "bm25 (FTS5)") -> list[dict]:
+                    baseline: str = "bm25 (FTS5)",
+                    groups: tuple[str, ...] = ("all", *KINDS)) -> list[dict]:
     """Relative nDCG@10 gain of `system` over the baseline per group, with a paired p."""
     out = []
 
     def of(g: str, rows: list[dict]) -> list[float]:
-        return [r["nDCG@10"] for r in rows if r["kind"] != UNANSWERABLE
-                and (g == "all" or r["kind"] == g)]
+        return [r["nDCG@10"] for r in rows if in_group(r, g)]
 
-    for g in ("all", *KINDS):
+    for g in groups:
         a = of(g, results[system]["per_query"])
         b = of(g, results[baseline]["per_query"])
+        if not a:
+            continue
         mean_a, mean_b = statistics.fmean(a), statistics.fmean(b)
         wins = sum(x > y + 1e-9 for x, y in zip(a, b, strict=True))
         losses = sum(y > x + 1e-9 for x, y in zip(a, b, strict=True))
-        out.append({"group": g, "system": mean_a, "baseline": mean_b,
+        out.append({"group": g, "n": len(a), "system": mean_a, "baseline": mean_b,
                     "gain": (mean_a / mean_b - 1) if mean_b else float("inf"),
                     "wins": wins, "losses": losses, "p": paired_p_value(a, b)})
     return out
 
 
-def gain_table(rows: list[dict], system: str = "hybrid") -> str:
-    lines = [f"| group | BM25 nDCG@10 | {system} nDCG@10 | relative gain | "
+def gain_table(rows: list[dict], system: str = "hybrid", baseline: str = "BM25") -> str:
+    lines = [f"| group | {baseline} nDCG@10 | {system} nDCG@10 | relative gain | "
              "queries better / worse | paired p |", "|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['group']} | {r['baseline']:.3f} | {r['system']:.3f} | "
+        lines.append(f"| {r['group']} ({r['n']}) | {r['baseline']:.3f} | {r['system']:.3f} | "
                      f"{r['gain']:+.1%} | {r['wins']} / {r['losses']} | {r['p']:.3f} |")
     return "\n".join(lines)
+
+
+PASSAGE_GROUPS = ("all", *KINDS, LONG, "short answer")
+
+
+def passages_versus_first(results: dict) -> dict:
+    """Per sentence mode: nDCG@10 of scoring an article by its best passage against
+    scoring it by its first passage (the model's view before issue 14), per group with
+    a paired p."""
+    return {mode: versus_baseline(results, f"{mode} (sentence)", mode + FIRST,
+                                  PASSAGE_GROUPS)
+            for mode in SENTENCE_MODES
+            if f"{mode} (sentence)" in results and mode + FIRST in results}
+
+
+def passages_text(rows_by_mode: dict) -> str:
+    return "\n\n".join(f"`{mode} (sentence)`:\n\n"
+                       + gain_table(rows, "best passage", "first passage")
+                       for mode, rows in rows_by_mode.items())
 
 
 # -- parameter sweep -------------------------------------------------------------------------
@@ -419,14 +487,18 @@ def main(argv=None) -> int:
         gains = versus_baseline(results) if "hybrid" in results else None
         tuned_gains = versus_baseline(results, TUNED) if TUNED in results else None
         sentence_gains = versus_baseline(results, SENTENCE) if SENTENCE in results else None
+        passage_gains = passages_versus_first(results) or None
         print(f"\n## {locale}\n{table}")
         for rows, name in ((gains, "hybrid"), (tuned_gains, TUNED),
                            (sentence_gains, SENTENCE)):
             if rows:
                 print("\n" + gain_table(rows, name))
+        if passage_gains:
+            print("\nBest passage against first passage only:\n\n"
+                  + passages_text(passage_gains))
         out[locale] = {"results": results, "table": table, "gains": gains,
                        "tuned_gains": tuned_gains, "tuned": args.tuned,
-                       "sentence_gains": sentence_gains}
+                       "sentence_gains": sentence_gains, "passage_gains": passage_gains}
     sweep_rows = held_out = None
     if args.sweep and engine_available():
         sweep_rows = sweep(args.locales[0])
@@ -437,7 +509,7 @@ def main(argv=None) -> int:
     print(f"\n({time.perf_counter() - started:.1f} s)")
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    keys = ("results", "gains", "tuned_gains", "sentence_gains", "tuned")
+    keys = ("results", "gains", "tuned_gains", "sentence_gains", "passage_gains", "tuned")
     args.json.write_text(json.dumps({loc: {k: v[k] for k in keys} for loc, v in out.items()}
                                     | {"sweep": sweep_rows, "held_out": held_out}, indent=1))
     if args.write_doc:

@@ -25,7 +25,13 @@ def stamp() -> str:
 
 def quality_section(per_locale: dict, sweep_rows, held_out=None) -> str:
     """per_locale: {locale: {"table": markdown, "gains": rows or None, "results": ...}}."""
-    from bench.search.evaluate import crossval_text, gain_table, sweep_table
+    from bench.search.evaluate import (
+        LONG_WORDS,
+        crossval_text,
+        gain_table,
+        passages_text,
+        sweep_table,
+    )
 
     parts = [stamp()]
     for locale, res in per_locale.items():
@@ -41,6 +47,13 @@ def quality_section(per_locale: dict, sweep_rows, held_out=None) -> str:
             parts.append(f"Hybrid with the sentence-embedding model (embeddings extra) "
                          f"against the baseline, {locale}:\n\n"
                          + gain_table(res["sentence_gains"], "hybrid (sentence)"))
+        if res.get("passage_gains"):
+            parts.append(f"The sentence systems scoring an article by its best passage "
+                         f"against scoring it by its first passage only (the model's view "
+                         f"before issue 14; the same index), {locale}. *long answer*: "
+                         f"queries answered by an article of more than {LONG_WORDS} words; "
+                         f"*short answer*: the others:\n\n"
+                         + passages_text(res["passage_gains"]))
     if held_out:
         parts.append("#### Held out (en-US)\nThe sentence side's two knobs "
                      "(`sentence_keyword_coverage`, `sentence_correction`) picked on one "
