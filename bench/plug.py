@@ -100,19 +100,21 @@ def questions(articles: int, count: int, seed_value: int = 7) -> list[str]:
 
     rng = random.Random(seed_value)
     docs = synthetic(articles, 1)
-    out = []
-    for i in range(count):
-        if i % 5 == 4:
-            out.append(" ".join(rng.sample(NONSENSE, rng.randint(2, 4))) + "?")
-            continue
-        _number, title, body = rng.choice(docs)
-        if i % 2:
-            out.append(f"How do I {title[0].lower()}{title[1:]}?")
+    out: list[str] = []
+    while len(out) < count:  # each question once: a repeat would be a cached search
+        if len(out) % 5 == 4:
+            asked = " ".join(rng.sample(NONSENSE, rng.randint(2, 4))) + "?"
+        elif len(out) % 2:
+            _number, title, _body = rng.choice(docs)
+            asked = f"How do I {title[0].lower()}{title[1:]}?"
         else:
+            _number, _title, body = rng.choice(docs)
             words = rng.choice(body.split(". ")).replace("\n", " ").split()[:14]
             if len(words) > 5:
                 del words[rng.randrange(len(words))]  # reworded: a word dropped
-            out.append("Why " + " ".join(words).rstrip(".") + "?")
+            asked = "Why " + " ".join(words).rstrip(".") + "?"
+        if asked not in out:
+            out.append(asked)
     return out
 
 
