@@ -7,7 +7,10 @@ the widget's texts in each language the portal offers (the page's `lang` or the 
 with `<script src=".../plug/<slug>/plug.js" defer></script>`; their calls to the customer
 API are allowed by portal.api.cors."""
 
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 from flask import Blueprint, Response, abort, request, url_for
@@ -124,6 +127,41 @@ def config(ws) -> dict:
     }
 
 
+_built: OrderedDict = OrderedDict()  # what `_key` names -> (body, etag), this process
+_lock = threading.Lock()
+BUILT_MAX = 256
+
+
+def _key(ws) -> tuple:
+    """What the script's text depends on: the workspace's published settings, locales and
+    name (all bump content_version), the ticket form's newest version, the host it is
+    asked on (its URLs) and the source file."""
+    from portal.services import ticket_forms
+
+    return (ws.id, ws.content_version, ticket_forms.for_new_ticket(ws).id, request.host_url,
+            SOURCE.stat().st_mtime)
+
+
+def _body(ws) -> tuple[str, str]:
+    """The script with the configuration baked in, and its ETag: built once per `_key` (the
+    texts of six languages and the ticket form cost ~50 ms; a host page waits for a
+    `defer` script before DOMContentLoaded)."""
+    key = _key(ws)
+    with _lock:
+        found = _built.get(key)
+        if found is not None:
+            _built.move_to_end(key)
+            return found
+    data = json.dumps(config(ws), ensure_ascii=False, separators=(",", ":"))
+    body = _source(key[-1]).replace(PLACEHOLDER, data, 1)
+    found = (body, hashlib.sha256(body.encode()).hexdigest()[:32])
+    with _lock:
+        _built[key] = found
+        while len(_built) > BUILT_MAX:
+            _built.popitem(last=False)
+    return found
+
+
 @plug.get("/plug/<slug>/plug.js")
 def script(slug: str):
     ws = workspaces.by_slug(slug) if len(slug) <= 63 else None
@@ -132,9 +170,9 @@ def script(slug: str):
     enter_workspace(ws, locale=ws.default_locale)
     if not portal_settings.published(ws).features.plug:
         abort(404)
-    data = json.dumps(config(ws), ensure_ascii=False, separators=(",", ":"))
-    body = _source(SOURCE.stat().st_mtime).replace(PLACEHOLDER, data, 1)
+    body, etag = _body(ws)
     response = Response(body, mimetype="text/javascript")
+    response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response
+    return response.make_conditional(request)

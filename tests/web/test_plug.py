@@ -313,3 +313,14 @@ def test_tokens_a_web_page_gets_are_short(plugged, client, app):
         seconds[name] = answer.get_json()["expires_in"]
     assert seconds == {"page": app.config["PLUG_TOKEN_SECONDS"],
                        "app": app.config["API_TOKEN_SECONDS"]}
+
+
+def test_the_script_is_built_once_per_version_and_revalidates(plugged, client):
+    first = client.get("/plug/acme/plug.js")
+    etag = first.headers["ETag"]
+    assert client.get("/plug/acme/plug.js", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/plug/acme/plug.js").get_data() == first.get_data()
+    _publish(plugged, **{"appearance.accent_color": "#005a9c"})  # a new version: rebuilt
+    again = client.get("/plug/acme/plug.js", headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag
+    assert _config(again.get_data(as_text=True))["accent"] == "#005a9c"
