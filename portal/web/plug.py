@@ -138,8 +138,10 @@ def _key(ws) -> tuple:
     asked on (its URLs) and the source file."""
     from portal.services import ticket_forms
 
-    return (ws.id, ws.content_version, ticket_forms.for_new_ticket(ws).id, request.host_url,
-            SOURCE.stat().st_mtime)
+    form = ticket_forms.for_new_ticket(ws)
+    # ids with their creation times: a database made again (tests) reuses ids and versions
+    return (ws.id, ws.created_at, ws.content_version, form.id, form.version, form.created_at,
+            request.host_url, SOURCE.stat().st_mtime)
 
 
 def _body(ws) -> tuple[str, str]:
