@@ -64,13 +64,15 @@ PROBES = 4  # requests per target before measuring: both workers very likely saw
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="20 articles, 200 tickets in a small SQLite file, 1 s runs")
+                        help="20 articles, 200 tickets in a small SQLite file, 1 s runs, "
+                        "one worker per server")
     parser.add_argument("--duration", type=int,
                         default=int(os.environ.get("BENCH_DURATION", "5")),
                         help="seconds per run (env BENCH_DURATION; default 5)")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers per server (default 2; 1 with --quick)")
     parser.add_argument("--worker-class", default="sync",
                         help="gunicorn worker class (default sync, as gunicorn.conf.py "
                         "and the README recommend)")
@@ -103,6 +105,8 @@ def parse_args(argv=None):
             parser.error("--quick numbers are not worth writing down")
         args.tickets, args.articles = min(args.tickets, 200), min(args.articles, 20)
         args.duration, args.reps, args.connections = 1, 1, 2
+        args.workers = args.workers or 1  # the same code path: a second one loads the app again
+    args.workers = args.workers or 2
     return args
 
 

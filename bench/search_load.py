@@ -6,7 +6,7 @@ run.
     python -m bench.search_load                      # 10k articles, SQLite, 2 x 10 s per target
     python -m bench.search_load --worker-class sync  # or gthread --threads 4 (the default)
     python -m bench.search_load --distinct           # every request a different query
-    python -m bench.search_load --quick              # smoke test: 120 articles, 1 x 1 s
+    python -m bench.search_load --quick              # smoke test: 120 articles, 1 worker, 1 x 1 s
     python -m bench.search_load --write-doc          # section "search-load" of PERFORMANCE.md
 
 Each connection cycles through many different queries (bench/search_load.lua): the
@@ -54,8 +54,9 @@ SUGGEST = "/en-US/{slug}/search/suggest?q={q}"
 class Gunicorn(Server):
     """tickets_load's Server with the worker class and threads of this run."""
 
-    def __init__(self, module: str, env: dict, log: Path, worker_class: str, threads: int):
-        super().__init__(module, env, log, gunicorn_options(2, threads, worker_class))
+    def __init__(self, module: str, env: dict, log: Path, worker_class: str, threads: int,
+                 workers: int = 2):
+        super().__init__(module, env, log, gunicorn_options(workers, threads, worker_class))
 
     def stop(self) -> None:
         """SIGQUIT: gunicorn's quick shutdown (a graceful one waits for idle keep-alive
@@ -193,9 +194,9 @@ def run(args) -> dict:
         file.write_text("\n".join(lines) + "\n")
         targets.append({"name": kind, "label": label, "file": file, "lines": lines})
     portal = Gunicorn("app:app", env, WORK / f"gunicorn-{name}.log", args.worker_class,
-                      args.threads)
+                      args.threads, args.workers)
     reference = Gunicorn("bench.reference_app:app", env, WORK / "gunicorn-search-ref.log",
-                         args.worker_class, args.threads)
+                         args.worker_class, args.threads, args.workers)
     try:
         portal.wait(targets[0]["lines"][0], 120)
         reference.wait("/page?rows=1")
@@ -246,7 +247,8 @@ def summarise(targets, args, seed) -> dict:
                     "errors": sum(sum(r["errors"].values()) for r in t["runs"])})
     busy = [r["background_busy"] for t in targets for r in t["runs"]]
     return {"articles": seed["articles"], "queries": args.queries, "distinct": args.distinct,
-            "worker_class": args.worker_class, "threads": args.threads,
+            "workers": args.workers, "worker_class": args.worker_class,
+            "threads": args.threads,
             "connections": args.connections, "duration_s": args.duration, "reps": args.reps,
             "load_average": doc.load_average(), "background_busy_max": max(busy),
             "results": out}
@@ -255,7 +257,7 @@ def summarise(targets, args, seed) -> dict:
 def table(s: dict) -> str:
     head = (f"{s['articles']:,} articles, {s['queries']} "
             f"{'all-distinct' if s['distinct'] else 'mixed (labelled ones repeat)'} queries, "
-            f"gunicorn 2 x {s['worker_class']}"
+            f"gunicorn {s.get('workers', 2)} x {s['worker_class']}"
             f"{' x ' + str(s['threads']) + ' threads' if s['worker_class'] == 'gthread' else ''}"
             f", wrk -c{s['connections']} -d{s['duration_s']}s x {s['reps']} (medians), "
             f"load average {s['load_average']}, others used up to "
@@ -281,6 +283,8 @@ def main(argv=None) -> None:
     parser.add_argument("--worker-class", default="sync", choices=("gthread", "sync"),
                         help="default sync, as gunicorn.conf.py and the README recommend")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers per server (default 2; 1 with --quick)")
     parser.add_argument("--quiet", type=float, default=0.15)
     parser.add_argument("--max-wait", type=float, default=20)
     parser.add_argument("--quick", action="store_true", help="smoke test: tiny and short")
@@ -291,6 +295,8 @@ def main(argv=None) -> None:
     if args.quick:
         args.articles, args.queries, args.duration, args.reps = QUICK_ARTICLES, 200, 1, 1
         args.warmup, args.max_wait = 0, 0
+        args.workers = args.workers or 1  # the same code path: a second one loads the app again
+    args.workers = args.workers or 2
     ensure_wrk()
     summary = run(args)
     text = table(summary)

@@ -52,6 +52,7 @@ SYNC = ("-k", "sync", "-w", "2", "--threads", "1")  # threads > 1 would turn syn
 SERVERS = {  # name: (gunicorn config, options)
     "sync": ("gunicorn.conf.py", SYNC),
     "sync4": ("gunicorn.conf.py", ("-k", "sync", "-w", "4", "--threads", "1")),
+    "sync1": ("gunicorn.conf.py", ("-k", "sync", "-w", "1", "--threads", "1")),  # --quick
     "gthread4": ("gunicorn.conf.py", ("-k", "gthread", "-w", "2", "--threads", "4")),
     "gthread8": ("gunicorn.conf.py", ("-k", "gthread", "-w", "2", "--threads", "8")),
     "gevent": ("gunicorn.conf.py", ("-k", "gevent", "-w", "2", "--threads", "1")),
@@ -68,7 +69,13 @@ SETUPS = [
     ("gevent", "gevent -w 2", "gevent", "gevent"),
     ("sync", "sync -w 2, streams on the same workers", "sync", "sync"),
 ]
-QUICK_SETUPS = ("sync-pages", "split")
+# --quick: the reference and the split on one page worker (the same code path; a second
+# worker would only load the app again)
+QUICK_SETUPS = [
+    ("sync-pages", "sync -w 1, no stream open (reference)", "sync1", None),
+    ("split", "split: pages sync -w 1 + streams gevent -w 1 (recommended, smoke run)", "sync1",
+     "events"),
+]
 
 
 def prepare(out: str, tickets: int) -> None:
@@ -283,7 +290,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--quiet", type=float, default=0.25)
     parser.add_argument("--max-wait", type=float, default=20)
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 300 tickets, the reference and the split, 1 s")
+                        help="smoke run: 300 tickets, the reference and the split on one "
+                        "page worker, 1 s")
     parser.add_argument("--write-doc", action="store_true")
     parser.add_argument("--prepare", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -293,7 +301,7 @@ def main(argv=None) -> dict:
     args.setups = SETUPS
     if args.quick:
         args.tickets, args.duration, args.reps, args.streams = 300, 1, 1, 2
-        args.setups = [s for s in SETUPS if s[0] in QUICK_SETUPS]
+        args.setups = QUICK_SETUPS
     ensure_wrk()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # stop the servers too
     summary = run(args)

@@ -257,8 +257,10 @@ def systems(articles: list[Article], locale: str = "en-US", params=None,
 
 
 def evaluate(locale: str = "en-US", queries: list[dict] | None = None, params=None,
-             tuned: list[str] | None = None) -> dict:
-    articles = load_articles(locale)
+             tuned: list[str] | None = None, articles: list[Article] | None = None) -> dict:
+    """Every system over `articles` (default: the locale's whole collection; the smoke
+    test passes a slice, as the sentence model's reading of them is most of the time)."""
+    articles = load_articles(locale) if articles is None else articles
     queries = load_queries(locale) if queries is None else queries
     results = {}
     for name, search in systems(articles, locale, params, tuned).items():

@@ -13,6 +13,7 @@ shares a word with an article it was written for is a labelling error and stops 
 (a 2 given later, 'slug=2*', is recorded in the audit but does not stop it)."""
 
 import argparse
+import functools
 import hashlib
 import json
 import re
@@ -162,18 +163,29 @@ will wir wird wo zu zum zur über geht gibt mehr wurde werden werde wirst würde
 unserer unserem unseren euer eure ihnen""".split())
 
 
-def content_terms(text: str, lang: str = "en") -> set[str]:
-    """Stems and surface forms of the content words of `text` (both, to be strict)."""
+@functools.cache
+def _stemmer(lang: str):
     import snowballstemmer
 
-    stemmer = snowballstemmer.stemmer("german" if lang == "de" else "english")
+    return snowballstemmer.stemmer("german" if lang == "de" else "english")
+
+
+@functools.cache
+def _stem(word: str, lang: str) -> str:
+    """A word's stem, computed once per run (the audit stems each article's text once per
+    query that names it: the same words again and again)."""
+    return _stemmer(lang).stemWord(word)
+
+
+def content_terms(text: str, lang: str = "en") -> set[str]:
+    """Stems and surface forms of the content words of `text` (both, to be strict)."""
     stop = _stopwords(lang)
     out = set()
     for word in _WORD.findall(text.lower()):
         if word in stop or len(word) < 2:
             continue
         out.add(word)
-        out.add("~" + stemmer.stemWord(word))
+        out.add("~" + _stem(word, lang))
     return out
 
 

@@ -22,14 +22,9 @@ the second is refused, whatever their order in a race).
 """
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import entity_descriptor
-from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 from sqlalchemy import delete
 
 from portal.auth.spent import spend
@@ -38,6 +33,10 @@ from portal.extensions import db
 from portal.models import IdentityProvider, SpentToken, Workspace
 from portal.models.base import utcnow
 from portal.services import workspaces
+
+if TYPE_CHECKING:
+    from saml2.client import Saml2Client
+    from saml2.config import SPConfig
 
 REQUEST_KIND = "saml_req"
 REQUEST_ID_MAX = 128  # pysaml2's ids are 20 characters: a longer one is not ours
@@ -51,8 +50,15 @@ def sp_urls(ws: Workspace) -> dict:
     return {"entity_id": f"{base}/metadata", "acs": f"{base}/acs", "login": f"{base}/login"}
 
 
-def config(ws: Workspace, idp: IdentityProvider | None = None) -> SPConfig:
+def config(ws: Workspace, idp: IdentityProvider | None = None) -> "SPConfig":
     """pysaml2's settings for `ws` as the service provider of `idp` (none: for metadata)."""
+    # pysaml2 is imported at first use: loading its XML schemas costs every process that
+    # imports the app about half a second of CPU, most of which never sign in with SAML
+    from saml2 import BINDING_HTTP_POST
+    from saml2.config import SPConfig
+    from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
     urls, cfg = sp_urls(ws), current_app.config
     conf = SPConfig()
     conf.load({
@@ -76,12 +82,16 @@ def config(ws: Workspace, idp: IdentityProvider | None = None) -> SPConfig:
     return conf
 
 
-def client(ws: Workspace, idp: IdentityProvider) -> Saml2Client:
+def client(ws: Workspace, idp: IdentityProvider) -> "Saml2Client":
+    from saml2.client import Saml2Client
+
     return Saml2Client(config=config(ws, idp))
 
 
 def sp_metadata(ws: Workspace) -> str:
     """The service provider's metadata XML, advertising SHA-256 and stronger only."""
+    from saml2.metadata import entity_descriptor
+
     descriptor = entity_descriptor(config(ws))
     if descriptor.extensions is not None:
         descriptor.extensions.extension_elements = [
@@ -104,6 +114,8 @@ def login_location(ws: Workspace, idp: IdentityProvider, next_path: str | None,
                    nonce: str) -> str:
     """Where to send the browser to sign in at `idp`; the request is kept as outstanding
     for the browser holding `nonce` (CannotStart when pysaml2 cannot make it)."""
+    from saml2 import BINDING_HTTP_REDIRECT
+
     try:
         request_id, info = client(ws, idp).prepare_for_authenticate(
             entityid=idp.entity_id, relay_state=next_path or "",

@@ -26,8 +26,6 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from saml2 import BINDING_HTTP_POST
-from saml2.samlp import response_from_string
 
 from portal.auth import saml
 from portal.auth.next_url import safe_next
@@ -66,6 +64,8 @@ def _peek(saml_response: str):
     """The response as sent, unverified: only to choose the IdP whose keys check it."""
     if not saml_response or len(saml_response) > MAX_RESPONSE_CHARS:
         raise _refused("no response or too large")
+    from saml2.samlp import response_from_string  # at first use (portal.auth.saml)
+
     try:
         xml = base64.b64decode(saml_response, validate=False)
         parsed = response_from_string(xml)
@@ -98,6 +98,8 @@ def accept(ws: Workspace, saml_response: str, relay_state: str | None,
     if not request_id and not idp.allow_idp_initiated:
         raise _refused("unsolicited response, IdP-initiated sign-in is off",
                        _("Sign-in must start from this portal's sign-in page."))
+    from saml2 import BINDING_HTTP_POST
+
     outstanding = {request_id: relay_state or ""} if request_id else {}
     try:
         verified = saml.client(ws, idp).parse_authn_request_response(
