@@ -86,6 +86,17 @@ def shop(live_server):
     thread.join(timeout=5)
 
 
+def ticket_of(ws, number: int) -> Ticket:
+    with use_workspace(ws.id):
+        db.session.expire_all()
+        return db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
+
+
+def reporters(ws, number: int) -> list[str]:
+    with use_workspace(ws.id):
+        return [r.email for r in ticket_of(ws, number).reporters]
+
+
 def open_panel(page, url):
     from playwright.sync_api import expect
 
@@ -240,10 +251,7 @@ def test_the_companys_signed_in_user_hands_off_without_a_code(plugged, live_serv
     dialog.get_by_role("button", name="Send").click()
     thread = dialog.locator("#hp-thread")
     expect(thread.get_by_role("heading")).to_have_text("#2 The toner light blinks.")
-    with use_workspace(plugged.id):
-        db.session.expire_all()
-        ticket = db.session.scalars(select(Ticket).where(Ticket.number == 2)).one()
-        assert [r.email for r in ticket.reporters] == ["pat@customer.example"]
+    assert reporters(plugged, 2) == ["pat@customer.example"]
     # another page of the shop for the same user: the tab's token, no second exchange
     page.goto(f"http://plug.localhost:{shop}/other?{query}")
     page.locator("button.launcher").click()
@@ -334,11 +342,8 @@ def test_a_signed_in_customer_sees_their_open_tickets_on_the_portal(plugged, liv
     dialog.get_by_role("button", name="Send").click()
     thread = dialog.locator("#hp-thread")
     expect(thread.get_by_role("heading")).to_have_text("#2 How do I install the VPN client?")
-    with use_workspace(plugged.id):
-        db.session.expire_all()
-        ticket = db.session.scalars(select(Ticket).where(Ticket.number == 2)).one()
-        assert "Answer: Install the VPN client" in ticket.description
-        assert [r.email for r in ticket.reporters] == ["pat@customer.example"]
+    assert reporters(plugged, 2) == ["pat@customer.example"]
+    assert "Answer: Install the VPN client" in ticket_of(plugged, 2).description
     assert axe_violations(page) == []
     thread.get_by_role("button", name="Back").click()
     expect(mine.get_by_role("button")).to_have_count(2)

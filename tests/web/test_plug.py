@@ -176,20 +176,28 @@ def test_only_the_portals_own_pages_get_a_token(plugged, client, headers):
     assert "access_token" not in answer.get_data(as_text=True)
 
 
-def test_the_token_ends_with_the_web_session(plugged, client, app):
+def _web_session_moved(client, ws, **values):
+    """A signed-in contact whose web session row gets `values` (offsets in seconds from
+    now: expires_at, last_seen_at); the contact and the row."""
     from datetime import timedelta
 
-    from portal.auth import sessions
-    from portal.models import CustomerSession
     from portal.models.base import utcnow
 
-    pat = make_contact(plugged, "pat@customer.example")
+    pat = make_contact(ws, "pat@customer.example")
     db.session.commit()
     login_as(client, pat)
-    with use_workspace(plugged.id):
+    with use_workspace(ws.id):
         web = db.session.query(CustomerSession).filter_by(kind="web").one()
-        web.expires_at = utcnow() + timedelta(seconds=600)
+        for name, seconds in values.items():
+            setattr(web, name, utcnow() + timedelta(seconds=seconds))
         db.session.commit()
+    return pat, web
+
+
+def test_the_token_ends_with_the_web_session(plugged, client):
+    from portal.auth import sessions
+
+    pat, web = _web_session_moved(client, plugged, expires_at=600)
     data = client.post(SESSION, headers=SAME).get_json()
     assert 590 <= data["expires_in"] <= 600
     with use_workspace(plugged.id):
@@ -271,19 +279,9 @@ def test_a_widget_token_switches_no_workspace(plugged, client):
 
 
 def test_asking_for_a_token_is_not_activity_of_the_web_session(plugged, client, app):
-    from datetime import timedelta
-
-    from portal.models.base import utcnow
-
-    pat = make_contact(plugged, "pat@customer.example")
-    db.session.commit()
-    login_as(client, pat)
     idle = app.config["SESSION_IDLE_SECONDS"]
-    with use_workspace(plugged.id):
-        web = db.session.query(CustomerSession).filter_by(kind="web").one()
-        web.last_seen_at = utcnow() - timedelta(seconds=idle - 100)
-        db.session.commit()
-        seen = web.last_seen_at
+    pat, web = _web_session_moved(client, plugged, last_seen_at=100 - idle)
+    seen = web.last_seen_at
     data = client.post(SESSION, headers=SAME).get_json()
     assert data["customer"] == str(pat.id)
     assert data["expires_in"] <= 100  # it ends when the web session would idle out
