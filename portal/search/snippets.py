@@ -123,9 +123,26 @@ def _ascii_candidates(lower: str, pattern: Matcher) -> list[tuple[int, int]]:
     return [(at, rest(lower, at, limit).end()) for at in sorted(starts)]
 
 
+def _pair_matches(text: str, stems: set[str], analyzer: Analyzer) -> list[tuple[int, int]]:
+    """`matches` in Japanese: its runs are read in overlapping character pairs, none of
+    which starts a word, so the text is read as the index read it (`Analyzer.spans`) and
+    touching or overlapping matched pairs become one span ("請求" + "求書" -> "請求書")."""
+    out: list[tuple[int, int]] = []
+    for stem, start, end in analyzer.spans(text[:SCAN]):
+        if stem not in stems:
+            continue
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
 def matches(text: str, stems: set[str], analyzer: Analyzer,
             pattern: Matcher | None = None) -> list[tuple[int, int]]:
     """(start, end) of every word of `text` whose stem is one of `stems`."""
+    if analyzer.lang == "japanese" and not text.isascii():
+        return _pair_matches(text, stems, analyzer)
     pattern = pattern or matcher(stems, analyzer)
     if pattern is None:
         return []

@@ -58,7 +58,12 @@ def test_an_index_in_each_language_finds_its_article(locale, docs, query, expect
     assert ids(index.search(query, "keyword"))[:1] == expected
 
 
-def test_a_japanese_snippet_is_the_text():
+def test_a_japanese_snippet_marks_the_matched_characters():
     analyzer = Analyzer("ja-JP")
-    text = "請求書は支払いページからダウンロードできます。"
-    assert str(snippet(text, set(analyzer("請求書")), analyzer)) == text
+    text = "請求書は支払いページから<ダウンロード>できます。API の請求書も。"
+    html = str(snippet(text, set(analyzer("請求書 api")), analyzer))
+    # the pairs 請求 and 求書 overlap: one mark; the text is escaped; Latin words too
+    assert html == ("<mark>請求書</mark>は支払いページから&lt;ダウンロード&gt;できます。"
+                    "<mark>API</mark> の<mark>請求書</mark>も。")
+    # a pair that does not occur marks nothing
+    assert "<mark>" not in str(snippet(text, set(analyzer("返金")), analyzer))

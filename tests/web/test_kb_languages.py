@@ -7,6 +7,9 @@ import re
 
 import pytest
 
+from portal.extensions import db
+from portal.services import articles
+from portal.tenancy import use_workspace
 from tests.factories import languages_kb
 
 
@@ -93,3 +96,14 @@ def test_search_results_in_the_pages_language_are_not(client, kb):
     assert re.search(r'<a href="[^"]*reset-your-password[^"]*">Réinitialiser le mot de passe'
                      r'</a>', hit)
     assert "lang=" not in hit
+
+
+def test_a_japanese_search_marks_the_matched_words(client, acme, kb):
+    with use_workspace(acme.id):
+        articles.save(acme, article=kb["both"], locale="ja-JP", title="パスワードの再設定",
+                      body="メールのリンクからパスワードを再設定します。", status="published",
+                      directory_id=kb["both"].directory_id)
+    db.session.commit()
+    html = text(client.get("/ja-JP/acme/search?q=パスワード"))
+    hit = re.search(r'<ol class="kb-results">.*?</ol>', html, re.S).group(0)
+    assert "メールのリンクから<mark>パスワード</mark>を再設定します。" in hit
