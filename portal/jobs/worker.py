@@ -36,6 +36,9 @@ log = logging.getLogger("portal.jobs")
 EMBEDDED_IDLE_SECONDS = 2
 # at exit, how long a process waits for its embedded worker's jobs (portal.jobs.finish_at_exit)
 EXIT_WAIT_SECONDS = 900
+# how often the thread listening for RQ's commands wakes up; also the longest a worker's
+# end waits for it (RQ asks for 60 s, and redis-py 8 joins that thread when it stops it)
+COMMANDS_WAKE_SECONDS = 0.5
 
 
 class RedisLost(StopRequested):
@@ -87,6 +90,17 @@ class AppWorker(SimpleWorker):
         observe_job(func, ok)
         self.succeeded += ok
         return ok
+
+    def subscribe(self):
+        """RQ's channel for commands (stop a job, shut down), listened to by a thread that
+        wakes every COMMANDS_WAKE_SECONDS, not RQ's 60: once the worker has unsubscribed,
+        that thread waits its whole wake time for a subscription that never comes, and
+        redis-py 8 joins it, so each worker's end (every burst, every drain) took up to 60 s."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=COMMANDS_WAKE_SECONDS, daemon=True,
+            exception_handler=self._pubsub_exception_handler)
 
     def handle_warm_shutdown_request(self):
         super().handle_warm_shutdown_request()

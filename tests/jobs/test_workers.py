@@ -46,6 +46,24 @@ def test_worker_process_on_real_redis_delivers(app, acme, smtp_server):
     assert queue("high").job_ids == []
 
 
+@pytest.mark.redis
+def test_a_worker_ends_without_waiting_for_its_command_listener(app):
+    """RQ's teardown unsubscribes, then stops the thread listening for its commands, which
+    redis-py 8 joins; a listener that has already read the unsubscription waits out its
+    wake time first (RQ's 60 s made some tests and drains take a minute)."""
+    from portal.jobs.worker import ThreadWorker, make_worker
+
+    with app.app_context():
+        worker = make_worker(app, ThreadWorker, queues=["high"])
+        worker.subscribe()
+        worker.pubsub.unsubscribe()
+        time.sleep(1.0)  # the listener reads the confirmation and waits for a subscription
+        started = time.monotonic()
+        worker.unsubscribe()
+        assert time.monotonic() - started < 3
+        assert not worker.pubsub_thread.is_alive()
+
+
 @pytest.fixture
 def embedded_app(tmp_path, make_app):
     """A second app as the quick start runs it: no Redis, RUN_EMBEDDED_WORKER on."""
