@@ -14,7 +14,11 @@ query, on the hybrid (sentence) index with the floor off, the signals are:
   the mean of the 20 best passage cosines;
 - title floors: (b) label-free thresholds: each article's title read as a query against
   the OTHER articles (its best article score, its top-20 passage mean); the query is
-  silenced below the 5th percentile of the titles' values. Nothing is fitted on labels.
+  silenced below the 5th percentile of the titles' values. Nothing is fitted on labels;
+- soft min, soft idf: (d, session 9) word-level coverage: each content word of the query
+  scores 1 when its stem occurs in the collection, else its best cosine to any word the
+  collection uses (each embedded alone); the weakest word, and the idf-weighted mean
+  (a word the collection never uses weighs as its rarest word).
 
 Held out: thresholds are fitted on alternate lines of the queries (answerable and
 unanswerable together) for >= 95 % answerable kept on that half, then the most silenced
@@ -83,6 +87,7 @@ def features(top: tuple[int, ...] = (1, 3, 10)) -> tuple[list[dict], dict]:
     thresholds = {"title best": float(np.percentile(title_best, PERCENTILE)),
                   "title top-20": float(np.percentile(title_top, PERCENTILE))}
 
+    soft = _soft_coverage(articles, embed)
     rows = []
     for q in queries:
         text = q["query"]
@@ -93,6 +98,7 @@ def features(top: tuple[int, ...] = (1, 3, 10)) -> tuple[list[dict], dict]:
                "answerable": q["kind"] != evaluate.UNANSWERABLE,
                "ndcg": ndcg_at(ranked, q["labels"], 10),
                "coverage": floor.best_coverage(index, groups, unknown, mask)}
+        row["soft min"], row["soft idf"] = soft(text)
         qv = index._query_vector(text, words, corrected, p) if words else None
         if qv is None or not np.any(qv):
             rows.append(row | {k: 0.0 for k in ("best cosine", "centroid", "top-20 mean",
@@ -115,6 +121,41 @@ def features(top: tuple[int, ...] = (1, 3, 10)) -> tuple[list[dict], dict]:
         row["titled sentence@3"] = float(titled[chosen].max()) if chosen.any() else 0.0
         rows.append(row)
     return rows, thresholds
+
+
+def _soft_coverage(articles, embed):
+    """(d): query text -> (soft min, soft idf); see the module's docstring."""
+    from portal.search.analysis import Analyzer
+
+    analyzer = Analyzer("en-US")
+    vocab = sorted({w for a in articles for w in analyzer.words(f"{a.title} {a.body}")
+                    if w.isalpha() and len(w) > 2})
+    stems = {analyzer.stem(w) for w in vocab}
+    vectors = embed(vocab)
+    df: dict[str, int] = {}
+    for a in articles:
+        for stem in set(analyzer(f"{a.title} {a.body}")):
+            df[stem] = df.get(stem, 0) + 1
+    n = len(articles)
+    closest: dict[str, float] = {}
+
+    def word_score(word: str) -> float:
+        if analyzer.stem(word) in stems:
+            return 1.0
+        if word not in closest:
+            closest[word] = float((vectors @ embed([word])[0]).max())
+        return closest[word]
+
+    def soft(text: str) -> tuple[float, float]:
+        words = analyzer.words(text)
+        if not words:
+            return 0.0, 0.0
+        scores = np.array([word_score(w) for w in words])
+        weights = np.array([np.log((n + 1) / (df.get(analyzer.stem(w), 0) + 0.5))
+                            for w in words])
+        return float(scores.min()), float((scores * weights).sum() / weights.sum())
+
+    return soft
 
 
 # -- held-out fitting ------------------------------------------------------------------------
@@ -236,6 +277,11 @@ RULES = [  # (label, signals, logistic)
      ["coverage", "best cosine", "sentence@3"], True),
     ("(c) logistic (coverage, best cosine, sentence@3, top-20 mean, centroid)",
      ["coverage", "best cosine", "sentence@3", "top-20 mean", "centroid"], True),
+    ("(d) soft min alone", ["soft min"], False),
+    ("(d) soft idf alone", ["soft idf"], False),
+    ("(d) best cosine or soft idf", ["best cosine", "soft idf"], False),
+    ("(d) logistic (best cosine, soft min, soft idf, coverage)",
+     ["best cosine", "soft min", "soft idf", "coverage"], True),
 ]
 
 
@@ -291,7 +337,8 @@ def main(argv=None) -> int:
     print("\nAUC paraphrases vs unanswerable: " + ", ".join(
         f"{n} {auc(np.array([r[n] for r in para]), pa):.3f}"
         for n in ("coverage", "best cosine", "sentence@1", "sentence@3", "sentence@10",
-                  "sentence@all", "titled sentence@3", "centroid", "top-20 mean")))
+                  "sentence@all", "titled sentence@3", "centroid", "top-20 mean",
+                  "soft min", "soft idf")))
     print("medians answerable / unanswerable: " + ", ".join(
         f"{n} {statistics.median(r[n] for r in rows if r['answerable']):.3f} / "
         f"{statistics.median(r[n] for r in rows if not r['answerable']):.3f}"

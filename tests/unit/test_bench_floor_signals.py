@@ -39,3 +39,23 @@ def test_held_out_pools_both_halves():
     assert len(res["thresholds"]) == 2
     logistic = fs.held_out(rows, ["s", "ndcg"], logistic=True)
     assert logistic["auc"] == 1.0
+
+
+def test_soft_coverage_scores_each_word_by_the_closest_word_of_the_collection():
+    from types import SimpleNamespace
+
+    # a made-up embedding: "stolen" and "nicked" point the same way, "toner" elsewhere
+    directions = {"stolen": [1, 0, 0], "nicked": [1, 0, 0], "phone": [0, 1, 0],
+                  "mobile": [0, 0.6, 0.8], "toner": [0, 0, 1], "reset": [0, 1, 0]}
+
+    def embed(words):
+        return np.array([directions.get(w, [0.0, 0.0, 0.0]) for w in words], dtype=float)
+
+    articles = [SimpleNamespace(title="Phone stolen", body="Reset the phone."),
+                SimpleNamespace(title="Reset", body="Reset it.")]
+    soft = fs._soft_coverage(articles, embed)
+    assert soft("phone stolen") == (1.0, 1.0)  # every stem is in the collection
+    low, mean = soft("nicked mobile")
+    assert low == pytest.approx(0.6) and 0.6 < mean < 1.0  # close words, not the same
+    assert soft("toner")[0] == 0.0  # nothing near it
+    assert soft("the") == (0.0, 0.0)  # no content word
