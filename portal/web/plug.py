@@ -98,8 +98,10 @@ def required_fields(ws, locale: str) -> list[dict]:
             and "show_when" not in f and "options_by" not in f]
 
 
-def config(ws) -> dict:
-    settings = portal_settings.published(ws)
+def config(ws, settings=None) -> dict:
+    """The script's configuration: from the published settings, or from `settings` (a
+    document not published yet: the admin's preview)."""
+    settings = settings or portal_settings.published(ws)
     features = settings.features
     locales = [ws.default_locale] + [code for code in ws.enabled_locales or []
                                      if code != ws.default_locale]
@@ -162,6 +164,15 @@ def _body(ws) -> tuple[str, str]:
         while len(_built) > BUILT_MAX:
             _built.popitem(last=False)
     return found
+
+
+def inline_script(ws, settings) -> str:
+    """The script as the text of an inline <script> for the admin's preview of `settings`
+    (not cached: the form changes as the admin types). Nothing in it can close the element:
+    "</" is "<\\/" to JavaScript, inside a string as in a regular expression."""
+    data = json.dumps(config(ws, settings), ensure_ascii=False, separators=(",", ":"))
+    body = _source(SOURCE.stat().st_mtime).replace(PLACEHOLDER, data, 1)
+    return body.replace("</", "<\\/")
 
 
 @plug.get("/plug/<slug>/plug.js")

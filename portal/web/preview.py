@@ -27,6 +27,7 @@ from portal.request_memo import keep
 from portal.security import PORTAL_CSP, with_hosts
 from portal.services import article_access, article_lists, portal_public, tickets, translations
 from portal.tenancy import enter_workspace
+from portal.web import plug
 
 PAGES = ("home", "article", "tickets")
 
@@ -37,13 +38,20 @@ def inline_css(text: str) -> Markup:
     return Markup(text.replace("</", "<\\/"))
 
 
-def preview_csp(hosts, style_text: str) -> str:
+def _digest(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+def preview_csp(hosts, style_text: str, script_text: str = "") -> str:
     """The portal's own policy (with the document's allowlisted hosts), its inline
-    stylesheet allowed by hash, and framing by the admin page (same origin) allowed."""
-    digest = base64.b64encode(hashlib.sha256(style_text.encode()).digest()).decode()
+    stylesheet (and the Plug's inline script, if shown) allowed by hash, and framing by the
+    admin page (same origin) allowed."""
     csp = with_hosts(tuple(hosts)) if hosts else PORTAL_CSP
     csp = csp.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
-    return csp.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'", 1)
+    if script_text:
+        csp = csp.replace("script-src 'self'",
+                          f"script-src 'self' 'sha256-{_digest(script_text)}'", 1)
+    return csp.replace("style-src 'self'", f"style-src 'self' 'sha256-{_digest(style_text)}'", 1)
 
 
 def preview_article(ws) -> Article | None:
@@ -63,8 +71,10 @@ def render(ws, settings, page: str, locale: str, notice: str | None = None):
     # for this request, every reader of the settings (portal_settings.published: the look,
     # tickets, the knowledge base's access, search) gets the document's
     keep(("portal_settings", ws.id), settings)
+    # the Plug as the document sets it up (the served plug.js follows the published one)
+    plug_text = plug.inline_script(ws, settings) if settings.features.plug else ""
     common = {"workspace": ws, "current_contact": None, "preview_notice": notice,
-              **list_helpers()}
+              "plug_inline": Markup(plug_text), **list_helpers()}
     article = preview_article(ws) if page == "article" else None
     if page == "article" and article is None:
         common["preview_notice"] = notice or _(
@@ -94,7 +104,8 @@ def render(ws, settings, page: str, locale: str, notice: str | None = None):
     style = str(inline_css(portal_public.stylesheet(look.accent_color, look.dark_accent_color,
                                                     settings.custom_css)[1]))
     response = make_response(html)
-    response.headers["Content-Security-Policy"] = preview_csp(settings.domain.allowlist, style)
+    response.headers["Content-Security-Policy"] = preview_csp(settings.domain.allowlist, style,
+                                                              plug_text)
     response.headers["Cache-Control"] = "no-store"
     return response
 

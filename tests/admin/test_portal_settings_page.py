@@ -2,8 +2,11 @@
 refusals shown next to their fields with the input kept, and the live preview that draws
 the portal with the posted document while customers keep the published one."""
 
+import base64
+import hashlib
 import html
 import io
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -228,6 +231,25 @@ def test_the_preview_follows_the_drafts_features(admin, acme):
     off = preview(admin, features__tickets="off")
     nav = off.text.split('class="main-nav"')[1].split("</nav>")[0]
     assert "Tickets" not in nav
+
+
+def test_the_preview_shows_the_plug_as_the_form_sets_it(admin, acme, client):
+    """The Plug of the posted document, inline (the served plug.js follows the published
+    settings, where the Plug is still off), with its accent and name, allowed by hash."""
+    on = preview(admin, features__plug="1", appearance__accent_color="#7b1fa2",
+                 appearance__company_name="Plug </script> Co")
+    assert on.status_code == 200
+    script = re.search(r'<script data-locale="en-US">(.*?)</script>', on.text, re.S).group(1)
+    assert "window.__helpportPlug" in script and '"slug":"acme"' in script
+    assert '"name":"Plug <\\/script> Co"' in script  # cannot close the element
+    assert '"accent":"#7b1fa2"' in script.lower()
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'self' 'sha256-{digest}'" in on.headers["Content-Security-Policy"]
+    assert "/plug/acme/plug.js" not in on.text
+    assert client.get("/plug/acme/plug.js").status_code == 404  # nothing published
+    off = preview(admin)
+    assert "__helpportPlug" not in off.text
+    assert "script-src 'self';" in off.headers["Content-Security-Policy"]
 
 
 def test_an_invalid_preview_uses_the_saved_draft_and_says_so(admin, acme):

@@ -1,5 +1,5 @@
 """Settings > Portal settings in chromium: the preview frame follows the form without
-saving it (company name, theme), shrinks to a phone's width without the portal scrolling
+saving it (company name, the Plug, theme), shrinks to a phone's width without the portal scrolling
 sideways, and axe finds nothing on the portal home with a custom accent colour in the
 light and the dark theme."""
 
@@ -40,6 +40,16 @@ def test_the_preview_follows_the_form_without_saving(acme, live_server, new_page
     db.session.expire_all()
     assert not portal_settings.overview(acme)["has_draft"]
     assert portal_settings.published(acme).appearance.company_name == ""
+
+    # the Plug as the form sets it (published: off), working in the frame
+    page.check(field("features.plug"))
+    launcher = frame.locator("button.launcher")
+    expect(launcher).to_be_visible()
+    launcher.click()
+    expect(frame.locator(".panel")).to_be_visible()
+    page.uncheck(field("features.plug"))
+    expect(launcher).to_have_count(0)
+    assert portal_settings.published(acme).features.plug is False
 
     html = frame.locator("html")
     page.select_option(field("appearance.theme"), "dark")
