@@ -24,10 +24,12 @@ from portal.auth.tokens import digest, new_token
 from portal.extensions import db
 from portal.models import StaffSession
 from portal.models.base import utcnow
+from portal.request_memo import forget, memo
 
 SESSION_KEY = "staff_session"  # in the Flask session
 CLAIM = "sid"  # in the JWT
 WEB, API = "web", "api"
+LIVE = "staff_token_live"  # request_memo kind: whether a JWT's sign-in is live
 
 
 def api_user():
@@ -69,6 +71,7 @@ def start(user_id: int, kind: str) -> str:
 
 def end(token: str | None) -> None:
     if token:
+        forget(LIVE)
         db.session.execute(delete(StaffSession).where(StaffSession.token_hash == digest(token)))
         db.session.commit()
 
@@ -131,7 +134,10 @@ def _claims(identity) -> dict:
 
 
 def _token_is_revoked(_header: dict, payload: dict) -> bool:
-    return not is_live(payload.get(CLAIM), payload.get("sub"), API)
+    """Asked at each verification of the request's JWT (the workspace hook's and FAB's
+    own: twice a request), answered once from the database."""
+    sign_in, user_id = payload.get(CLAIM), payload.get("sub")
+    return not memo((LIVE, sign_in, user_id), lambda: is_live(sign_in, user_id, API))
 
 
 def _revoked_response(_header: dict, _payload: dict):
@@ -159,6 +165,7 @@ def _lifetime(kind: str) -> timedelta:
 
 
 def _revoke(db_session, user_id: int, keep_token: str | None) -> None:
+    forget(LIVE)
     stmt = delete(StaffSession).where(StaffSession.user_id == user_id)
     if keep_token:
         stmt = stmt.where(StaffSession.token_hash != digest(keep_token))

@@ -341,3 +341,31 @@ def test_a_token_that_names_no_sign_in_is_refused(app, acme):
     resp = new_client(app).get("/api/v1/ticket/", headers={
         "Authorization": f"Bearer {forged}", "X-Workspace": "acme"})
     assert resp.status_code == 401
+
+
+def test_a_token_is_checked_against_its_sign_in_once_a_request(app, acme):
+    """The workspace hook and FAB's own check both verify the JWT; the sign-in is looked up
+    once. A revoked one is still refused at the next request."""
+    from sqlalchemy import event
+
+    from portal.auth import staff_sessions
+    from portal.extensions import db
+
+    pat = make_staff(EMAIL, PASSWORD, "agent", acme)
+    headers = {"Authorization": f"Bearer {jwt_token(new_client(app), EMAIL)}",
+               "X-Workspace": "acme"}
+    lookups = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT") and "staff_session" in statement:
+            lookups.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert new_client(app).get("/api/v1/ticket/", headers=headers).status_code == 200
+        assert len(lookups) == 1
+        staff_sessions.revoke_all(pat.id)
+        db.session.commit()
+        assert new_client(app).get("/api/v1/ticket/", headers=headers).status_code == 401
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
