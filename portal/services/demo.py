@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Account, Contact
-from portal.services import contacts, staff, workspaces
+from portal.services import contacts, portal_settings, staff, workspaces
 from portal.tenancy import use_workspace
 
 DEMO_SLUG = "demo"
@@ -35,6 +35,10 @@ def seed() -> list[str]:
     if ws is None:
         ws = workspaces.create_workspace(DEMO_SLUG, "Helpport Demo", jit_provisioning=True,
                                          kb_access="public")
+        # the Plug (help launcher) on every portal page, as a hosted demo shows it; only at
+        # creation: running seed-demo again keeps what an admin chose since
+        portal_settings.change(ws, {"features.plug": True})
+        db.session.commit()
     with use_workspace(ws.id):
         admins = workspaces.ensure_system_groups(ws)
         by_name = {}

@@ -40,3 +40,18 @@ def test_demo_summary_lists_every_account_with_role_and_sign_in_url(app, monkeyp
     assert "http://127.0.0.1:8080/admin/login/" in rows[demo.DEMO_AGENT[0]]
     assert "customer admin" in rows["alice@acme.example"]
     assert "http://127.0.0.1:8080/en-US/demo/signin" in rows["bob@acme.example"]
+
+
+def test_the_demo_shows_the_plug_and_a_second_seed_keeps_the_admins_choice(app, client):
+    from portal.extensions import db
+    from portal.services import portal_settings, workspaces
+
+    demo.seed()
+    page = client.get("/en-US/demo/directories").text
+    assert 'src="/plug/demo/plug.js"' in page
+    assert client.get("/plug/demo/plug.js").status_code == 200
+    ws = workspaces.by_slug(demo.DEMO_SLUG)
+    portal_settings.change(ws, {"features.plug": False})  # an admin turns it off
+    db.session.commit()
+    demo.seed()
+    assert portal_settings.published(workspaces.by_slug(demo.DEMO_SLUG)).features.plug is False
