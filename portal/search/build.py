@@ -7,6 +7,9 @@ reader. An article without a translation in the locale is indexed in the workspa
 default locale (the same fallback the article page uses); a locale without any
 translation is searched in the default locale's index (it would hold the same texts)."""
 
+import logging
+import os
+import threading
 from collections.abc import Callable
 
 from flask import current_app
@@ -20,6 +23,8 @@ from portal.search.engine import Doc, build_index, lsa_embedder
 from portal.search.params import DEFAULT, Params
 from portal.services import article_content
 from portal.tenancy import use_workspace
+
+log = logging.getLogger("portal.search")
 
 
 def enabled_locales(ws: Workspace) -> list[str]:
@@ -81,13 +86,49 @@ def params() -> Params:
 def _sentence_model(locale: str) -> str | None:
     """The sentence model to use for `locale` (SEARCH_EMBEDDER, see config), or None."""
     cfg = current_app.config
-    choice = cfg["SEARCH_EMBEDDER"]
-    model = sentence.configured(cfg)
     reads = any(locale.lower().startswith(prefix.lower())
                 for prefix in cfg.get("SEARCH_EMBEDDING_LOCALES") or ())
-    if reads and (choice == "sentence" or (choice == "auto" and sentence.available(model))):
-        return model
-    return None
+    return sentence_model_in_use(cfg) if reads else None
+
+
+def sentence_model_in_use(cfg) -> str | None:
+    """The sentence model some locale's searches use in this deployment, or None."""
+    choice, model = cfg["SEARCH_EMBEDDER"], sentence.configured(cfg)
+    if not cfg.get("SEARCH_EMBEDDING_LOCALES") or choice == "lsa":
+        return None
+    return model if choice == "sentence" or sentence.available(model) else None
+
+
+_warmed: set[int] = set()  # the processes that have started loading the model
+_warm_lock = threading.Lock()
+
+
+def warm_up(app) -> None:
+    """Load the sentence model in the background at a serving process's first request, so
+    that its first search does not wait for PyTorch and the model (~5-7 s here). Once per
+    process (pid: a forked server worker starts its own); not at import or app creation,
+    which CLI commands and a forking server's master also do. The thread is not a daemon:
+    a process stopped meanwhile waits for the load to end instead of being killed inside
+    PyTorch (see portal.jobs.worker.finish_at_exit)."""
+    pid = os.getpid()
+    if pid in _warmed:
+        return
+    with _warm_lock:
+        if pid in _warmed:
+            return
+        _warmed.add(pid)
+    model = sentence_model_in_use(app.config) if app.config["SEARCH_WARM_UP"] else None
+    if model is None:
+        return
+
+    def load():
+        try:
+            sentence.load_model(model)
+        except Exception:  # the first search reports it as it always did
+            log.warning("could not load the sentence model %s ahead of the first search",
+                        model, exc_info=True)
+
+    threading.Thread(target=load, name="sentence-model-warm-up").start()
 
 
 def embedder_factory(locale: str, progress: Callable[[int], None] | None = None):
