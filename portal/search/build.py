@@ -94,9 +94,11 @@ def _sentence_model(locale: str) -> str | None:
 def sentence_model_in_use(cfg) -> str | None:
     """The sentence model some locale's searches use in this deployment, or None."""
     choice, model = cfg["SEARCH_EMBEDDER"], sentence.configured(cfg)
-    if not cfg.get("SEARCH_EMBEDDING_LOCALES") or choice == "lsa":
+    if not cfg.get("SEARCH_EMBEDDING_LOCALES"):
         return None
-    return model if choice == "sentence" or sentence.available(model) else None
+    if choice == "sentence" or (choice == "auto" and sentence.available(model)):
+        return model
+    return None
 
 
 _warmed: set[int] = set()  # the processes that have started loading the model

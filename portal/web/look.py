@@ -37,7 +37,7 @@ def page_look() -> dict:
     # the admin's preview of a draft (portal.web.preview): no URL serves a draft's sheet
     if g.get("settings_override") is not None:
         return {"look": {**found, "stylesheet_url": None,
-                         "inline_stylesheet": preview.inline_css(found["stylesheet_text"])}}
+                         "inline_stylesheet": preview.inline_text(found["stylesheet_text"])}}
     return {"look": {**found, "stylesheet_url": url_for("root.stylesheet", slug=ws.slug,
                                                         digest=found["stylesheet"])}}
 

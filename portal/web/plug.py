@@ -156,8 +156,7 @@ def _body(ws) -> tuple[str, str]:
         if found is not None:
             _built.move_to_end(key)
             return found
-    data = json.dumps(config(ws), ensure_ascii=False, separators=(",", ":"))
-    body = _source(key[-1]).replace(PLACEHOLDER, data, 1)
+    body = assembled(ws, key[-1])
     found = (body, hashlib.sha256(body.encode()).hexdigest()[:32])
     with _lock:
         _built[key] = found
@@ -166,13 +165,13 @@ def _body(ws) -> tuple[str, str]:
     return found
 
 
-def inline_script(ws, settings) -> str:
-    """The script as the text of an inline <script> for the admin's preview of `settings`
-    (not cached: the form changes as the admin types). Nothing in it can close the element:
-    "</" is "<\\/" to JavaScript, inside a string as in a regular expression."""
+def assembled(ws, mtime: float | None = None, settings=None) -> str:
+    """The script's source with `config(ws, settings)` in place of the placeholder: what
+    plug.js serves (cached by `_body`), and, with a document not published yet, what the
+    admin's preview inlines (portal.web.preview)."""
     data = json.dumps(config(ws, settings), ensure_ascii=False, separators=(",", ":"))
-    body = _source(SOURCE.stat().st_mtime).replace(PLACEHOLDER, data, 1)
-    return body.replace("</", "<\\/")
+    return _source(SOURCE.stat().st_mtime if mtime is None else mtime).replace(
+        PLACEHOLDER, data, 1)
 
 
 @plug.get("/plug/<slug>/plug.js")

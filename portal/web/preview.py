@@ -32,9 +32,10 @@ from portal.web import plug
 PAGES = ("home", "article", "tickets")
 
 
-def inline_css(text: str) -> Markup:
-    """The stylesheet as the text of a <style> element: nothing in it can close the element
-    (`\\/` is `/` to CSS)."""
+def inline_text(text: str) -> Markup:
+    """A stylesheet or a script as the text of a <style> or <script> element: nothing in
+    it can close the element (`<\\/` is `</` to CSS, and to JavaScript inside a string or
+    a regular expression)."""
     return Markup(text.replace("</", "<\\/"))
 
 
@@ -72,9 +73,10 @@ def render(ws, settings, page: str, locale: str, notice: str | None = None):
     # tickets, the knowledge base's access, search) gets the document's
     keep(("portal_settings", ws.id), settings)
     # the Plug as the document sets it up (the served plug.js follows the published one)
-    plug_text = plug.inline_script(ws, settings) if settings.features.plug else ""
+    plug_text = inline_text(plug.assembled(ws, settings=settings)) \
+        if settings.features.plug else Markup("")
     common = {"workspace": ws, "current_contact": None, "preview_notice": notice,
-              "plug_inline": Markup(plug_text), **list_helpers()}
+              "plug_inline": plug_text, **list_helpers()}
     article = preview_article(ws) if page == "article" else None
     if page == "article" and article is None:
         common["preview_notice"] = notice or _(
@@ -101,11 +103,11 @@ def render(ws, settings, page: str, locale: str, notice: str | None = None):
             popular=article_lists.popular(ws, None) if can_read else [], open_tickets=None,
             **common)
     look = settings.appearance
-    style = str(inline_css(portal_public.stylesheet(look.accent_color, look.dark_accent_color,
+    style = str(inline_text(portal_public.stylesheet(look.accent_color, look.dark_accent_color,
                                                     settings.custom_css)[1]))
     response = make_response(html)
     response.headers["Content-Security-Policy"] = preview_csp(settings.domain.allowlist, style,
-                                                              plug_text)
+                                                              str(plug_text))
     response.headers["Cache-Control"] = "no-store"
     return response
 

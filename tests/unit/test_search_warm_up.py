@@ -59,3 +59,17 @@ def test_the_setting_turns_it_off(app, client, monkeypatch):
     monkeypatch.setattr(sentence, "load_model", loaded.append)
     client.get("/healthz")
     assert warm_up_threads() == [] and loaded == []
+
+
+def test_the_model_a_deployment_uses(monkeypatch):
+    """SEARCH_EMBEDDER as the config documents it: "sentence" always, "auto" when the model
+    is installed, anything else (LSA) never; and none without a locale it reads."""
+    def uses(choice, installed=True, locales=("en",)):
+        monkeypatch.setattr(sentence, "available", lambda _reference: installed)
+        return build.sentence_model_in_use({"SEARCH_EMBEDDER": choice, "SEARCH_EMBEDDING_MODEL":
+                                            "model-dir", "SEARCH_EMBEDDING_LOCALES": locales})
+
+    assert uses("sentence") == uses("auto") == uses("sentence", installed=False) == "model-dir"
+    assert uses("auto", installed=False) is None
+    assert uses("lsa") is None and uses("LSA ") is None
+    assert uses("auto", locales=[]) is None
